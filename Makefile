@@ -1,0 +1,27 @@
+# The commands a developer and CI run. `make run` and `make test` are the two that matter.
+
+CARGO ?= cargo
+
+.PHONY: run build test fmt-check lint unit bench clean
+
+## Build and serve the shipped fixtures on 127.0.0.1:8080.
+run:
+	$(CARGO) run --release -- replay --fixtures fixtures --listen 127.0.0.1:8080
+
+build:
+	$(CARGO) build --release
+
+## Everything CI checks: formatting, lints with warnings as errors, every test.
+test: fmt-check lint unit
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+lint:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+unit:
+	$(CARGO) test --all-targets
+
+clean:
+	$(CARGO) clean

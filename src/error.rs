@@ -1,0 +1,141 @@
+//! The crate's error type: every failure that stops a command, with the context a user needs to
+//! fix it (which file, which line and column, which job, which field).
+//!
+//! Failures while serving a request never become an `Error`: the HTTP layer turns them into an
+//! answer at its boundary. An `Error` means the command itself cannot go on (exit code 2).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Why a command could not run.
+#[derive(Debug)]
+pub enum Error {
+    /// A file or folder of the fixture set could not be read.
+    Io { path: PathBuf, source: io::Error },
+    /// A fixture file is not valid JSON, or does not have the expected fields.
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// A fixture set is readable but breaks a rule of the format.
+    Fixture {
+        path: PathBuf,
+        /// What is wrong, naming the field or job where there is one.
+        message: String,
+        /// How to fix it.
+        hint: String,
+    },
+    /// The listen address could not be bound.
+    Bind { addr: String, source: io::Error },
+    /// The async runtime could not be started (out of threads or file descriptors).
+    Runtime { source: io::Error },
+    /// A command-line value is out of range in a way clap cannot check.
+    Usage { message: String },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn fixture(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Error {
+        Error::Fixture {
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, .. } => write!(f, "cannot read {}", path.display()),
+            Error::Json { path, source } => {
+                // serde_json puts "at line L column C" at the end of its own message; we lead
+                // with the position in the `file:line:column` form editors and terminals link.
+                let line = source.line();
+                let column = source.column();
+                let message = source.to_string();
+                let message = message
+                    .strip_suffix(&format!(" at line {line} column {column}"))
+                    .unwrap_or(&message);
+                if line == 0 {
+                    write!(f, "{}: {message}", path.display())
+                } else {
+                    write!(f, "{}:{line}:{column}: {message}", path.display())
+                }
+            }
+            Error::Fixture {
+                path,
+                message,
+                hint,
+            } => write!(f, "{}: {message} (fix: {hint})", path.display()),
+            Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+            Error::Runtime { .. } => write!(f, "cannot start the async runtime"),
+            Error::Usage { message } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } | Error::Bind { source, .. } | Error::Runtime { source } => {
+                Some(source)
+            }
+            // The JSON error's message is already part of our Display.
+            Error::Json { .. } | Error::Fixture { .. } | Error::Usage { .. } => None,
+        }
+    }
+}
+
+/// The whole chain of an error, joined with `": "`, for the one line printed before exit.
+pub fn report(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_lead_with_file_line_and_column() {
+        let source = serde_json::from_str::<serde_json::Value>("{\n  \"a\": ,\n}").unwrap_err();
+        let err = Error::Json {
+            path: "jobs/j1/001.json".into(),
+            source,
+        };
+        assert_eq!(
+            err.to_string(),
+            "jobs/j1/001.json:2:8: expected value",
+            "got {err}"
+        );
+    }
+
+    #[test]
+    fn report_joins_the_chain() {
+        let err = Error::io(
+            "fixtures",
+            io::Error::new(io::ErrorKind::NotFound, "no such file"),
+        );
+        assert_eq!(report(&err), "cannot read fixtures: no such file");
+    }
+}

@@ -1,0 +1,361 @@
+//! The job sequence engine: which step of a job a poll gets, per session.
+//!
+//! Pure logic, no I/O and no HTTP: a [`Sequence`] knows how its steps advance (one poll at a time
+//! with hold counts, or by time since the first poll), a [`Cursor`] is where one session stands in
+//! one job, and [`Cursors`] holds them all. The replay service asks this module what to serve and
+//! renders the answer itself.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// How a job's steps advance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advance {
+    /// Each poll moves the cursor; a step may hold for several polls.
+    Poll,
+    /// The step served is the last one whose offset has passed since the session's first poll
+    /// of the job (scaled by the replay speed).
+    Time,
+}
+
+impl Advance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Advance::Poll => "poll",
+            Advance::Time => "time",
+        }
+    }
+}
+
+/// The timing of a job's steps, as the fixture's script gave it.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    advance: Advance,
+    /// Polls each step answers before the next one (poll mode); at least 1.
+    holds: Vec<u32>,
+    /// Milliseconds from the first poll at which each step starts (time mode); non-decreasing.
+    offsets_ms: Vec<u64>,
+}
+
+impl Sequence {
+    /// A sequence over `holds.len()` steps. The fixture loader has checked the invariants:
+    /// at least one step, holds of at least 1, offsets that do not go down.
+    pub fn new(advance: Advance, holds: Vec<u32>, offsets_ms: Vec<u64>) -> Sequence {
+        assert!(!holds.is_empty(), "a sequence has at least one step");
+        assert_eq!(
+            holds.len(),
+            offsets_ms.len(),
+            "one hold and one offset per step"
+        );
+        Sequence {
+            advance,
+            holds,
+            offsets_ms,
+        }
+    }
+
+    pub fn advance(&self) -> Advance {
+        self.advance
+    }
+
+    pub fn len(&self) -> usize {
+        self.holds.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.holds.is_empty()
+    }
+
+    pub fn hold(&self, step: usize) -> u32 {
+        self.holds[step]
+    }
+
+    pub fn offset_ms(&self, step: usize) -> u64 {
+        self.offsets_ms[step]
+    }
+
+    fn last(&self) -> usize {
+        self.holds.len() - 1
+    }
+
+    /// Answers one poll: returns the step to serve and moves the cursor past it.
+    pub fn poll(&self, cursor: &mut Cursor, now: Instant, speed: f64) -> usize {
+        cursor.polls += 1;
+        match self.advance {
+            Advance::Poll => {
+                let step = cursor.step;
+                cursor.served_in_step += 1;
+                if cursor.served_in_step >= self.holds[step] && step < self.last() {
+                    cursor.step += 1;
+                    cursor.served_in_step = 0;
+                }
+                step
+            }
+            Advance::Time => {
+                cursor.started.get_or_insert(now);
+                self.step_at(cursor.position_ms(now, speed))
+            }
+        }
+    }
+
+    /// The step the next poll would get, without moving the cursor.
+    pub fn peek(&self, cursor: &Cursor, now: Instant, speed: f64) -> usize {
+        match self.advance {
+            Advance::Poll => cursor.step,
+            Advance::Time => self.step_at(cursor.position_ms(now, speed)),
+        }
+    }
+
+    /// Moves the cursor to the start of the next step without a poll (the last step stays
+    /// where it is). Returns the step the next poll will get.
+    pub fn skip(&self, cursor: &mut Cursor, now: Instant, speed: f64) -> usize {
+        match self.advance {
+            Advance::Poll => {
+                if cursor.step < self.last() {
+                    cursor.step += 1;
+                    cursor.served_in_step = 0;
+                }
+                cursor.step
+            }
+            Advance::Time => {
+                let position = cursor.position_ms(now, speed);
+                let current = self.step_at(position);
+                if current < self.last() {
+                    // Move the clock, not the origin, so that later polls keep the recorded gaps.
+                    cursor.skipped_ms += self.offsets_ms[current + 1] as f64 - position;
+                }
+                self.step_at(cursor.position_ms(now, speed))
+            }
+        }
+    }
+
+    fn step_at(&self, position_ms: f64) -> usize {
+        let reached = self
+            .offsets_ms
+            .partition_point(|&offset| offset as f64 <= position_ms);
+        reached.saturating_sub(1)
+    }
+}
+
+/// Where one session stands in one job.
+#[derive(Debug, Clone, Default)]
+pub struct Cursor {
+    /// Poll mode: the step the next poll gets.
+    step: usize,
+    /// Poll mode: polls already answered by `step`.
+    served_in_step: u32,
+    /// Polls answered so far, for the control API.
+    polls: u64,
+    /// Time mode: when the session first polled the job.
+    started: Option<Instant>,
+    /// Time mode: milliseconds added by `skip`, so a skipped step is not waited for.
+    skipped_ms: f64,
+}
+
+impl Cursor {
+    pub fn polls(&self) -> u64 {
+        self.polls
+    }
+
+    fn position_ms(&self, now: Instant, speed: f64) -> f64 {
+        let elapsed = self
+            .started
+            .map_or(0.0, |started| (now - started).as_secs_f64() * 1000.0);
+        elapsed * speed + self.skipped_ms
+    }
+}
+
+/// The name of the session a request without `X-Jobmock-Session` belongs to.
+pub const DEFAULT_SESSION: &str = "default";
+
+/// Every cursor, by session name and job index. Cursors are made on first use.
+#[derive(Debug, Default)]
+pub struct Cursors {
+    by_session: HashMap<Box<str>, HashMap<usize, Cursor>>,
+}
+
+impl Cursors {
+    /// The cursor of `session` in job `job`, made at the start if it is new.
+    pub fn get_mut(&mut self, session: &str, job: usize) -> &mut Cursor {
+        // Look up by &str first so the hot path allocates nothing for a known session.
+        if !self.by_session.contains_key(session) {
+            self.by_session.insert(session.into(), HashMap::new());
+        }
+        self.by_session
+            .get_mut(session)
+            .expect("the session was inserted above")
+            .entry(job)
+            .or_default()
+    }
+
+    /// Each session's cursor in job `job`, sessions in name order.
+    pub fn of_job(&self, job: usize) -> Vec<(&str, &Cursor)> {
+        let mut found: Vec<(&str, &Cursor)> = self
+            .by_session
+            .iter()
+            .filter_map(|(session, jobs)| jobs.get(&job).map(|cursor| (&**session, cursor)))
+            .collect();
+        found.sort_by_key(|(session, _)| *session);
+        found
+    }
+
+    pub fn sessions(&self) -> usize {
+        self.by_session.len()
+    }
+
+    /// Forgets cursors: all of them, one job's in every session, one session's, or one job's in
+    /// one session. A forgotten cursor starts again at the first step.
+    pub fn reset(&mut self, session: Option<&str>, job: Option<usize>) {
+        match (session, job) {
+            (None, None) => self.by_session.clear(),
+            (Some(session), None) => {
+                self.by_session.remove(session);
+            }
+            (None, Some(job)) => {
+                for jobs in self.by_session.values_mut() {
+                    jobs.remove(&job);
+                }
+            }
+            (Some(session), Some(job)) => {
+                if let Some(jobs) = self.by_session.get_mut(session) {
+                    jobs.remove(&job);
+                }
+            }
+        }
+    }
+}
+
+/// Why `id` cannot be a job ID, or `None` when it can.
+///
+/// A job ID names a folder of the fixture set, so only plain names pass: ASCII letters, digits,
+/// `-`, `_` and `.`, not starting with `.`, at most 128 characters. Real IDs are `j` and a UUID.
+pub fn job_id_problem(id: &str) -> Option<String> {
+    const MAX_LEN: usize = 128;
+    if id.is_empty() {
+        return Some("is empty".to_string());
+    }
+    if id.len() > MAX_LEN {
+        return Some(format!("is longer than {MAX_LEN} characters"));
+    }
+    if id.starts_with('.') {
+        return Some("starts with '.'".to_string());
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "contains {bad:?}; a job ID is made of letters, digits, '-', '_' and '.'"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn polls(sequence: &Sequence, n: usize) -> Vec<usize> {
+        let mut cursor = Cursor::default();
+        let now = Instant::now();
+        (0..n)
+            .map(|_| sequence.poll(&mut cursor, now, 1.0))
+            .collect()
+    }
+
+    #[test]
+    fn each_step_answers_one_poll_and_the_last_repeats() {
+        let sequence = Sequence::new(Advance::Poll, vec![1, 1, 1], vec![0, 0, 0]);
+        assert_eq!(polls(&sequence, 5), [0, 1, 2, 2, 2]);
+    }
+
+    #[test]
+    fn a_step_holds_for_its_count() {
+        let sequence = Sequence::new(Advance::Poll, vec![1, 3, 1], vec![0, 0, 0]);
+        assert_eq!(polls(&sequence, 6), [0, 1, 1, 1, 2, 2]);
+    }
+
+    #[test]
+    fn skip_moves_to_the_next_step_and_stops_at_the_last() {
+        let sequence = Sequence::new(Advance::Poll, vec![1, 3, 1], vec![0, 0, 0]);
+        let mut cursor = Cursor::default();
+        let now = Instant::now();
+        assert_eq!(sequence.poll(&mut cursor, now, 1.0), 0);
+        assert_eq!(sequence.poll(&mut cursor, now, 1.0), 1);
+        assert_eq!(sequence.skip(&mut cursor, now, 1.0), 2);
+        assert_eq!(sequence.skip(&mut cursor, now, 1.0), 2);
+        assert_eq!(sequence.poll(&mut cursor, now, 1.0), 2);
+    }
+
+    #[test]
+    fn time_steps_follow_the_clock_scaled_by_speed() {
+        let sequence = Sequence::new(Advance::Time, vec![1, 1, 1], vec![0, 1000, 5000]);
+        let mut cursor = Cursor::default();
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        assert_eq!(sequence.poll(&mut cursor, at(0), 1.0), 0);
+        assert_eq!(sequence.poll(&mut cursor, at(999), 1.0), 0);
+        assert_eq!(sequence.poll(&mut cursor, at(1000), 1.0), 1);
+        assert_eq!(sequence.poll(&mut cursor, at(4000), 1.0), 1);
+        assert_eq!(sequence.poll(&mut cursor, at(60_000), 1.0), 2);
+
+        let mut fast = Cursor::default();
+        assert_eq!(sequence.poll(&mut fast, at(0), 10.0), 0);
+        assert_eq!(sequence.poll(&mut fast, at(100), 10.0), 1);
+        assert_eq!(sequence.poll(&mut fast, at(500), 10.0), 2);
+    }
+
+    #[test]
+    fn time_starts_at_the_first_poll_not_at_load() {
+        let sequence = Sequence::new(Advance::Time, vec![1, 1], vec![0, 1000]);
+        let mut cursor = Cursor::default();
+        let later = Instant::now() + Duration::from_secs(60);
+        assert_eq!(sequence.poll(&mut cursor, later, 1.0), 0);
+    }
+
+    #[test]
+    fn skip_in_time_mode_keeps_the_recorded_gaps_after_it() {
+        let sequence = Sequence::new(Advance::Time, vec![1, 1, 1], vec![0, 1000, 3000]);
+        let mut cursor = Cursor::default();
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        assert_eq!(sequence.poll(&mut cursor, at(0), 1.0), 0);
+        assert_eq!(sequence.skip(&mut cursor, at(200), 1.0), 1);
+        assert_eq!(sequence.poll(&mut cursor, at(200), 1.0), 1);
+        assert_eq!(sequence.poll(&mut cursor, at(2199), 1.0), 1);
+        assert_eq!(sequence.poll(&mut cursor, at(2200), 1.0), 2);
+    }
+
+    #[test]
+    fn cursors_are_kept_per_session_and_reset_selectively() {
+        let mut cursors = Cursors::default();
+        let sequence = Sequence::new(Advance::Poll, vec![1, 1], vec![0, 0]);
+        let now = Instant::now();
+        sequence.poll(cursors.get_mut("a", 0), now, 1.0);
+        sequence.poll(cursors.get_mut("a", 1), now, 1.0);
+        assert_eq!(sequence.peek(cursors.get_mut("a", 0), now, 1.0), 1);
+        assert_eq!(sequence.peek(cursors.get_mut("b", 0), now, 1.0), 0);
+
+        cursors.reset(None, Some(0));
+        assert_eq!(sequence.peek(cursors.get_mut("a", 0), now, 1.0), 0);
+        assert_eq!(sequence.peek(cursors.get_mut("a", 1), now, 1.0), 1);
+        cursors.reset(Some("a"), None);
+        assert_eq!(sequence.peek(cursors.get_mut("a", 1), now, 1.0), 0);
+    }
+
+    #[test]
+    fn only_plain_names_are_job_ids() {
+        assert_eq!(
+            job_id_problem("j6185135c-92a8-4402-b8de-90a66dc61fcc"),
+            None
+        );
+        assert_eq!(job_id_problem("job_1.v2"), None);
+        for bad in [
+            "", ".", "..", ".hidden", "a/b", "a\\b", "%2e%2e", "a\0b", "a b", "é",
+        ] {
+            assert!(job_id_problem(bad).is_some(), "{bad:?} passed");
+        }
+        assert!(job_id_problem(&"j".repeat(129)).is_some());
+    }
+}

@@ -1,0 +1,195 @@
+//! The control API under `/__jobmock/`: health, the jobs and their cursors, reset, advance, and
+//! the request journal. It answers JSON with real HTTP statuses (it is jobmock's own API, not a
+//! mock of ArcGIS's), and its requests are not journaled.
+
+use std::time::Instant;
+
+use http_body_util::Full;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+
+use super::request::Call;
+use super::{Body, Replay};
+use crate::fixture::Job;
+
+pub fn handle(replay: &Replay, call: &Call, rest: &str) -> Response<Body> {
+    let segments: Vec<&str> = rest.split('/').collect();
+    match (segments.as_slice(), &call.method) {
+        (["health"], &Method::GET) => health(replay),
+        (["jobs"], &Method::GET) => jobs(replay, None),
+        (["jobs", job_id], &Method::GET) => jobs(replay, Some(job_id)),
+        (["jobs", job_id, "advance"], &Method::POST) => advance(replay, call, job_id),
+        (["reset"], &Method::POST) => reset(replay, call),
+        (["requests"], &Method::GET) => requests(replay),
+        (["health"] | ["jobs"] | ["jobs", _] | ["requests"], _) => wrong_method(call, "GET"),
+        (["reset"] | ["jobs", _, "advance"], _) => wrong_method(call, "POST"),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no control endpoint {}; see the README's control API: health, jobs, \
+                 jobs/<jobId>/advance, reset, requests",
+                call.path
+            ),
+        ),
+    }
+}
+
+fn health(replay: &Replay) -> Response<Body> {
+    let live = replay.lock();
+    ok(json!({
+        "status": "ok",
+        "fixtures": replay.fixtures.root().display().to_string(),
+        "jobs": replay.fixtures.jobs().len(),
+        "sessions": live.cursors.sessions(),
+        "journal": {
+            "entries": live.journal.len(),
+            "capacity": live.journal.capacity(),
+            "dropped": live.journal.dropped(),
+        },
+    }))
+}
+
+fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
+    let indexes: Vec<usize> = match only {
+        None => (0..replay.fixtures.jobs().len()).collect(),
+        Some(job_id) => match replay.fixtures.job_index(job_id) {
+            Some(index) => vec![index],
+            None => return unknown_job(replay, job_id),
+        },
+    };
+    let now = Instant::now();
+    let live = replay.lock();
+    let listed: Vec<Value> = indexes
+        .into_iter()
+        .map(|index| {
+            let job = replay.fixtures.job(index);
+            let sessions: serde_json::Map<String, Value> = live
+                .cursors
+                .of_job(index)
+                .into_iter()
+                .map(|(session, cursor)| {
+                    let next = job.sequence.peek(cursor, now, replay.options.speed);
+                    let state = json!({"next": &*job.steps[next].file, "polls": cursor.polls()});
+                    (session.to_string(), state)
+                })
+                .collect();
+            json!({
+                "jobId": &*job.id,
+                "advance": job.sequence.advance().as_str(),
+                "steps": describe_steps(job),
+                "sessions": sessions,
+            })
+        })
+        .collect();
+    drop(live);
+    match only {
+        Some(_) => ok(listed.into_iter().next().expect("one job was listed")),
+        None => ok(json!({ "jobs": listed })),
+    }
+}
+
+fn describe_steps(job: &Job) -> Vec<Value> {
+    job.steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| {
+            json!({
+                "file": &*step.file,
+                "status": step.job_status.as_deref(),
+                "polls": job.sequence.hold(index),
+                "offsetMs": job.sequence.offset_ms(index),
+                "httpStatus": step.http_status.as_u16(),
+                "delayMs": step.delay.as_millis() as u64,
+            })
+        })
+        .collect()
+}
+
+fn advance(replay: &Replay, call: &Call, job_id: &str) -> Response<Body> {
+    let Some(index) = replay.fixtures.job_index(job_id) else {
+        return unknown_job(replay, job_id);
+    };
+    let session = call.param("session").unwrap_or(&call.session).to_string();
+    let job = replay.fixtures.job(index);
+    let next = {
+        let mut live = replay.lock();
+        let cursor = live.cursors.get_mut(&session, index);
+        job.sequence
+            .skip(cursor, Instant::now(), replay.options.speed)
+    };
+    ok(json!({
+        "jobId": job_id,
+        "session": session,
+        "next": &*job.steps[next].file,
+        "status": job.steps[next].job_status.as_deref(),
+    }))
+}
+
+fn reset(replay: &Replay, call: &Call) -> Response<Body> {
+    let session = call.param("session");
+    let job_id = call.param("job");
+    let job_index = match job_id {
+        None => None,
+        Some(job_id) => match replay.fixtures.job_index(job_id) {
+            Some(index) => Some(index),
+            None => return unknown_job(replay, job_id),
+        },
+    };
+    let mut live = replay.lock();
+    live.cursors.reset(session, job_index);
+    live.journal.clear(session, job_id);
+    drop(live);
+    ok(json!({"status": "success", "session": session, "job": job_id}))
+}
+
+fn requests(replay: &Replay) -> Response<Body> {
+    let live = replay.lock();
+    let entries: Vec<_> = live.journal.entries().cloned().collect();
+    let (capacity, dropped) = (live.journal.capacity(), live.journal.dropped());
+    drop(live);
+    ok(json!({"requests": entries, "capacity": capacity, "dropped": dropped}))
+}
+
+fn unknown_job(replay: &Replay, job_id: &str) -> Response<Body> {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "job {job_id:?} not found: no fixture at {}",
+            replay.fixtures.job_dir(job_id).display()
+        ),
+    )
+}
+
+fn wrong_method(call: &Call, allowed: &'static str) -> Response<Body> {
+    let mut response = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!("{} does not take {}; use {allowed}", call.path, call.method),
+    );
+    response
+        .headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allowed));
+    response
+}
+
+fn ok(value: Value) -> Response<Body> {
+    respond(StatusCode::OK, &value)
+}
+
+fn error(status: StatusCode, message: &str) -> Response<Body> {
+    respond(
+        status,
+        &json!({"status": "error", "messages": [message], "code": status.as_u16()}),
+    )
+}
+
+fn respond(status: StatusCode, value: &Value) -> Response<Body> {
+    let body = serde_json::to_vec_pretty(value).expect("a JSON value serialises");
+    let mut response = Response::new(Full::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}

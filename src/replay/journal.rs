@@ -1,0 +1,139 @@
+//! The request journal: what the replay server answered, newest last, bounded.
+//!
+//! The journal keeps at most `capacity` entries and drops the oldest first, counting the drops,
+//! so a long run under load cannot grow memory without limit.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+/// One answered request. Queries are stored with their secrets already redacted.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// When the request arrived, in epoch milliseconds like the job timestamps.
+    pub time_ms: u64,
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    pub session: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
+    /// The step file served, when a job step was served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// The `code` of an ArcGIS error answer (sent with HTTP 200, as the admin API does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<u16>,
+}
+
+#[derive(Debug)]
+pub struct Journal {
+    entries: VecDeque<Entry>,
+    capacity: usize,
+    dropped: u64,
+}
+
+impl Journal {
+    pub fn new(capacity: usize) -> Journal {
+        Journal {
+            // Grow as needed rather than reserving a large journal nobody fills.
+            entries: VecDeque::new(),
+            capacity,
+            dropped: 0,
+        }
+    }
+
+    pub fn push(&mut self, entry: Entry) {
+        if self.capacity == 0 {
+            self.dropped += 1;
+            return;
+        }
+        if self.entries.len() == self.capacity {
+            self.entries.pop_front();
+            self.dropped += 1;
+        }
+        self.entries.push_back(entry);
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Forgets the entries of `session` and/or `job`, or all of them.
+    pub fn clear(&mut self, session: Option<&str>, job: Option<&str>) {
+        if session.is_none() && job.is_none() {
+            self.entries.clear();
+            self.dropped = 0;
+            return;
+        }
+        self.entries.retain(|entry| {
+            let session_matches = session.is_none_or(|session| entry.session == session);
+            let job_matches = job.is_none_or(|job| entry.job.as_deref() == Some(job));
+            !(session_matches && job_matches)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(session: &str, job: &str) -> Entry {
+        Entry {
+            time_ms: 0,
+            method: "GET".into(),
+            path: "/".into(),
+            query: None,
+            session: session.into(),
+            job: Some(job.into()),
+            step: None,
+            status: 200,
+            error_code: None,
+        }
+    }
+
+    #[test]
+    fn the_oldest_entries_are_dropped_and_counted() {
+        let mut journal = Journal::new(2);
+        for job in ["a", "b", "c"] {
+            journal.push(entry("s", job));
+        }
+        let jobs: Vec<_> = journal.entries().map(|e| e.job.clone().unwrap()).collect();
+        assert_eq!(jobs, ["b", "c"]);
+        assert_eq!(journal.dropped(), 1);
+    }
+
+    #[test]
+    fn clear_keeps_what_does_not_match() {
+        let mut journal = Journal::new(10);
+        journal.push(entry("s1", "a"));
+        journal.push(entry("s2", "a"));
+        journal.push(entry("s1", "b"));
+        journal.clear(Some("s1"), Some("a"));
+        assert_eq!(journal.len(), 2);
+        journal.clear(Some("s1"), None);
+        assert_eq!(journal.len(), 1);
+        journal.clear(None, None);
+        assert!(journal.is_empty());
+    }
+}

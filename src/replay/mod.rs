@@ -1,0 +1,266 @@
+//! The replay service: answers the job resource of the ArcGIS admin API from a loaded fixture
+//! set, and the control API under `/__jobmock/`.
+//!
+//! This module owns routing, request parameters, sessions and the answer's format; which step a
+//! poll gets is the job engine's ([`crate::job`]) decision, and accepting connections is the
+//! server's ([`crate::server`]).
+
+mod control;
+pub mod format;
+pub mod journal;
+mod request;
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use tokio::net::TcpListener;
+
+use crate::fixture::FixtureSet;
+use crate::job::{Cursors, job_id_problem};
+use format::Format;
+use journal::Journal;
+use request::Call;
+
+/// The body of every answer: the whole answer is known before it is sent.
+pub type Body = Full<Bytes>;
+
+/// Where the job resource sits, after any context path (`/arcgis`, a Web Adaptor name, …).
+const JOBS_PATH: &str = "/admin/system/jobs/";
+
+/// Where the control API sits.
+pub const CONTROL_PREFIX: &str = "/__jobmock/";
+
+/// How a replay server behaves, beyond its fixtures.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Time-based steps play this many times faster than recorded (0.5 is half as fast).
+    pub speed: f64,
+    /// The most entries the request journal keeps.
+    pub journal_size: usize,
+    /// Print one line per answered request on stderr.
+    pub verbose: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            speed: 1.0,
+            journal_size: 1000,
+            verbose: false,
+        }
+    }
+}
+
+/// A replay server's state: the fixtures (read-only) and the cursors and journal (behind one
+/// lock, held only to pick a step and note the request, never across an await).
+pub struct Replay {
+    fixtures: FixtureSet,
+    /// Per job and step, the pretty and HTML renderings, made on first use: most steps are only
+    /// ever asked for in one format, so rendering all of them at load would waste memory.
+    rendered: Vec<Box<[Rendered]>>,
+    options: Options,
+    live: Mutex<Live>,
+}
+
+#[derive(Default)]
+struct Rendered {
+    pretty: OnceLock<Bytes>,
+    html: OnceLock<Bytes>,
+}
+
+struct Live {
+    cursors: Cursors,
+    journal: Journal,
+}
+
+impl Replay {
+    pub fn new(fixtures: FixtureSet, options: Options) -> Replay {
+        let rendered = fixtures
+            .jobs()
+            .iter()
+            .map(|job| job.steps.iter().map(|_| Rendered::default()).collect())
+            .collect();
+        let live = Mutex::new(Live {
+            cursors: Cursors::default(),
+            journal: Journal::new(options.journal_size),
+        });
+        Replay {
+            fixtures,
+            rendered,
+            options,
+            live,
+        }
+    }
+
+    pub fn fixtures(&self) -> &FixtureSet {
+        &self.fixtures
+    }
+
+    /// Answers one request. Every failure becomes an answer; nothing here takes the server down.
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+        let call = match Call::read(request).await {
+            Ok(call) => call,
+            Err(refusal) => return arcgis_error(Format::Json, refusal.code, &refusal.message),
+        };
+        if let Some(rest) = call.path.strip_prefix(CONTROL_PREFIX) {
+            return control::handle(&self, &call, rest);
+        }
+        let response = self.serve_api(&call).await;
+        if self.options.verbose {
+            eprintln!(
+                "{} {} -> {} ({})",
+                call.method,
+                call.path,
+                response.status().as_u16(),
+                call.session
+            );
+        }
+        response
+    }
+
+    async fn serve_api(&self, call: &Call) -> Response<Body> {
+        let format = match Format::parse(call.param("f")) {
+            Ok(format) => format,
+            Err(message) => return self.refuse(call, None, Format::Json, 400, &message),
+        };
+        if call.method != Method::GET && call.method != Method::POST {
+            let message = format!(
+                "method {} is not supported for {}; use GET or POST",
+                call.method, call.path
+            );
+            let mut response = self.refuse(call, None, format, 405, &message);
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, POST"));
+            return response;
+        }
+        let Some((_, after)) = call.path.split_once(JOBS_PATH) else {
+            let message = format!(
+                "no resource at {}; jobmock serves <context>/admin/system/jobs/<jobId>",
+                call.path
+            );
+            return self.refuse(call, None, format, 404, &message);
+        };
+        let (job_id, below) = match after.split_once('/') {
+            Some((job_id, below)) => (job_id, Some(below)),
+            None => (after, None),
+        };
+        if let Some(problem) = job_id_problem(job_id) {
+            let message = format!("invalid job ID {job_id:?}: it {problem}");
+            return self.refuse(call, None, format, 400, &message);
+        }
+        let Some(job_index) = self.fixtures.job_index(job_id) else {
+            let message = format!(
+                "job {job_id} not found: no fixture at {} (GET /__jobmock/jobs lists the jobs served)",
+                self.fixtures.job_dir(job_id).display()
+            );
+            return self.refuse(call, Some(job_id), format, 404, &message);
+        };
+        if let Some(below) = below {
+            let message = format!("no resource {below:?} under job {job_id}");
+            return self.refuse(call, Some(job_id), format, 404, &message);
+        }
+
+        let job = self.fixtures.job(job_index);
+        let step_index = {
+            let mut live = self.lock();
+            let cursor = live.cursors.get_mut(&call.session, job_index);
+            let step_index = job
+                .sequence
+                .poll(cursor, Instant::now(), self.options.speed);
+            let step = &job.steps[step_index];
+            live.journal.push(call.journal_entry(
+                Some(job_id),
+                Some(&step.file),
+                step.http_status.as_u16(),
+                None,
+            ));
+            step_index
+        };
+        let step = &job.steps[step_index];
+        if !step.delay.is_zero() {
+            tokio::time::sleep(step.delay).await;
+        }
+
+        let rendered = &self.rendered[job_index][step_index];
+        let body = match format {
+            Format::Json => step.body.clone(),
+            Format::Pjson => rendered
+                .pretty
+                .get_or_init(|| format::pretty(&step.body))
+                .clone(),
+            Format::Html => rendered
+                .html
+                .get_or_init(|| format::job_page(job_id, &step.body))
+                .clone(),
+        };
+        let mut response = Response::new(Full::new(body));
+        *response.status_mut() = step.http_status;
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(format.content_type()),
+        );
+        for (name, value) in &step.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        response
+    }
+
+    /// An ArcGIS error answer, noted in the journal.
+    fn refuse(
+        &self,
+        call: &Call,
+        job: Option<&str>,
+        format: Format,
+        code: u16,
+        message: &str,
+    ) -> Response<Body> {
+        let entry = call.journal_entry(job, None, StatusCode::OK.as_u16(), Some(code));
+        self.lock().journal.push(entry);
+        arcgis_error(format, code, message)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Live> {
+        // A panic while the lock was held cannot leave cursors or journal half-changed in a way
+        // that matters to a mock, so keep serving rather than poisoning every later request.
+        self.live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The admin API answers errors with HTTP 200 and the code in the body; clients read the body.
+fn arcgis_error(format: Format, code: u16, message: &str) -> Response<Body> {
+    let mut response = Response::new(Full::new(format::error_body(format, code, message)));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    response
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+/// Serves `replay` on `listener` until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    replay: Arc<Replay>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let handler = move |request: Request<Incoming>| {
+        let replay = Arc::clone(&replay);
+        async move { Ok::<_, Infallible>(replay.handle(request).await) }
+    };
+    crate::server::serve(listener, handler, shutdown).await;
+}
