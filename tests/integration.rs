@@ -1,0 +1,12 @@
+//! Integration tests: servers started in-process or as the real binary, driven over HTTP.
+//! One test crate, one module per area, so the crate and its helpers compile once.
+
+#[path = "util/mod.rs"]
+mod util;
+
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/fixtures.rs"]
+mod fixtures;
+#[path = "integration/replay.rs"]
+mod replay;

@@ -1,0 +1,157 @@
+//! The real binary: start-up, help, exit codes, graceful stop.
+
+use std::time::Duration;
+
+use crate::util::*;
+
+/// `jobmock replay` on port 0 prints its real address first and serves the shipped fixtures.
+#[tokio::test]
+async fn the_binary_prints_its_address_and_serves_the_shipped_fixtures() {
+    let fixtures = shipped_fixtures();
+    let server = Binary::start(&[
+        "replay",
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        server.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.base
+    );
+    assert!(!server.base.ends_with(":0"), "{}", server.base);
+    let url = server.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json"));
+    assert_eq!(get(&url).status().await, "SUBMITTED");
+    assert_eq!(get(&url).status().await, "PROCESSING");
+    assert_eq!(get(&url).status().await, "COMPLETED");
+    assert_eq!(
+        get(server.url("/__jobmock/health")).send().await.status,
+        200
+    );
+}
+
+/// A broken fixture stops the start with its file, line and column, and exit code 2.
+#[test]
+fn a_broken_fixture_stops_the_start_with_exit_code_2() {
+    let fixtures = FixtureDir::new();
+    fixtures.file(
+        "jobs/j1/001.json",
+        "{\n  \"status\": \"SUBMITTED\"\n  \"jobId\": \"j1\"\n}\n",
+    );
+    let (code, stdout, stderr) = run_binary(&[
+        "replay",
+        "--fixtures",
+        fixtures.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, Some(2), "stderr: {stderr}");
+    assert!(
+        stdout.is_empty(),
+        "nothing is served, so nothing is announced: {stdout}"
+    );
+    assert!(stderr.starts_with("jobmock: "), "{stderr}");
+    assert!(
+        stderr.contains("jobs/j1/001.json:3:3: expected `,` or `}`"),
+        "{stderr}"
+    );
+}
+
+/// A missing fixture folder and a bad --speed are errors with exit code 2.
+#[test]
+fn bad_arguments_exit_with_code_2_and_say_why() {
+    let (code, _, stderr) = run_binary(&["replay", "--fixtures", "/nonexistent/fixtures"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("cannot read /nonexistent/fixtures"),
+        "{stderr}"
+    );
+
+    let fixtures = shipped_fixtures();
+    let (code, _, stderr) = run_binary(&[
+        "replay",
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--speed",
+        "0",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--speed 0 is not a positive number"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run_binary(&["replay", "--listen", "nonsense"]);
+    assert_eq!(code, Some(2), "{stderr}");
+}
+
+/// An address already in use is an error naming the address.
+#[test]
+fn an_address_in_use_is_an_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let fixtures = shipped_fixtures();
+    let (code, _, stderr) = run_binary(&[
+        "replay",
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--listen",
+        &addr,
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(&format!("cannot listen on {addr}")),
+        "{stderr}"
+    );
+}
+
+/// The help explains each flag with an example.
+#[test]
+fn help_explains_every_flag_with_an_example() {
+    let (code, stdout, _) = run_binary(&["--help"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("replay"), "{stdout}");
+    assert!(stdout.contains("Examples:"), "{stdout}");
+
+    let (code, stdout, _) = run_binary(&["replay", "--help"]);
+    assert_eq!(code, Some(0));
+    for flag in [
+        "--fixtures",
+        "--listen",
+        "--speed",
+        "--journal-size",
+        "--verbose",
+    ] {
+        assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
+    }
+    assert!(stdout.matches("Example: ").count() >= 4, "{stdout}");
+}
+
+/// SIGTERM lets the request in flight finish, then the process exits 0.
+#[tokio::test]
+async fn sigterm_finishes_requests_in_flight_and_exits_0() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("jslow", &["COMPLETED"]);
+    fixtures.file(
+        "jobs/jslow/script.json",
+        r#"{"steps": {"001.json": {"delayMs": 800}}}"#,
+    );
+    let server = Binary::start(&[
+        "replay",
+        "--fixtures",
+        fixtures.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let url = server.url("/arcgis/admin/system/jobs/jslow?f=json");
+    let in_flight = tokio::spawn(get(url).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.terminate();
+
+    let answer = in_flight.await.unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.job_status(), "COMPLETED");
+    let (code, _, stderr) = server.wait(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "stderr: {stderr}");
+}
