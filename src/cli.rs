@@ -26,14 +26,14 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the jobs of a fixture set, each job's steps in order, per job and per session.
+    ///
+    /// Each poll of <context>/admin/system/jobs/<jobId> answers the job's next step; the last
+    /// step repeats. Requests with an `X-Jobmock-Session: NAME` header get their own cursors. The
+    /// control API is under /__jobmock/ (health, jobs, jobs/<jobId>/advance, reset, requests).
     Replay(ReplayArgs),
 }
 
-/// Serve the jobs of a fixture set.
-///
-/// Each poll of <context>/admin/system/jobs/<jobId> answers the job's next step; the last step
-/// repeats. Requests with an `X-Jobmock-Session: NAME` header get their own cursors. The control
-/// API is under /__jobmock/ (health, jobs, jobs/<jobId>/advance, reset, requests).
+/// The flags of `jobmock replay`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     jobmock replay\n  \
@@ -67,6 +67,8 @@ pub struct ReplayArgs {
     pub journal_size: usize,
 
     /// Print one line per answered request on stderr.
+    ///
+    /// Example: --verbose
     #[arg(short, long)]
     pub verbose: bool,
 }

@@ -125,7 +125,7 @@ fn help_explains_every_flag_with_an_example() {
     ] {
         assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
     }
-    assert!(stdout.matches("Example: ").count() >= 4, "{stdout}");
+    assert!(stdout.matches("Example: ").count() >= 5, "{stdout}");
 }
 
 /// SIGTERM lets the request in flight finish, then the process exits 0.
