@@ -26,6 +26,8 @@ pub enum Error {
         /// How to fix it.
         hint: String,
     },
+    /// A fixture file could not be written.
+    Write { path: PathBuf, source: io::Error },
     /// The listen address could not be bound.
     Bind { addr: String, source: io::Error },
     /// The async runtime could not be started (out of threads or file descriptors).
@@ -79,6 +81,7 @@ impl fmt::Display for Error {
                 message,
                 hint,
             } => write!(f, "{}: {message} (fix: {hint})", path.display()),
+            Error::Write { path, .. } => write!(f, "cannot write {}", path.display()),
             Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
             Error::Runtime { .. } => write!(f, "cannot start the async runtime"),
             Error::Usage { message } => write!(f, "{message}"),
@@ -89,9 +92,10 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } | Error::Bind { source, .. } | Error::Runtime { source } => {
-                Some(source)
-            }
+            Error::Io { source, .. }
+            | Error::Write { source, .. }
+            | Error::Bind { source, .. }
+            | Error::Runtime { source } => Some(source),
             // The JSON error's message is already part of our Display.
             Error::Json { .. } | Error::Fixture { .. } | Error::Usage { .. } => None,
         }

@@ -188,8 +188,8 @@ impl Cursors {
             .or_default()
     }
 
-    /// Each session's cursor in job `job`, sessions in name order.
-    pub fn of_job(&self, job: usize) -> Vec<(&str, &Cursor)> {
+    /// Each session's cursor in job (or exchange) `job`, sessions in name order.
+    pub fn of(&self, job: usize) -> Vec<(&str, &Cursor)> {
         let mut found: Vec<(&str, &Cursor)> = self
             .by_session
             .iter()

@@ -12,6 +12,8 @@
 //! - [`fixture`]: the on-disk fixture set: layout, loading, validation.
 //! - [`job`]: the sequence engine: which step a poll gets, per job and session. No I/O.
 //! - [`replay`]: the replay service: routing, formats, sessions, control API, journal.
+//! - [`record`]: the record proxy: forward to the real server, write its answers as fixtures.
+//! - [`params`]: request parameters from the query string and form bodies.
 //! - [`redact`]: which parameters and headers are secrets, and how to hide them.
 //! - [`server`]: the accept loop with graceful shutdown, shared by the serving modes.
 
@@ -19,6 +21,8 @@ pub mod cli;
 pub mod error;
 pub mod fixture;
 pub mod job;
+pub mod params;
+pub mod record;
 pub mod redact;
 pub mod replay;
 pub mod server;
@@ -27,7 +31,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cli::{Cli, Command, ReplayArgs};
+use cli::{Cli, Command, Existing, RecordArgs, ReplayArgs};
 use error::{Error, Result};
 use fixture::FixtureSet;
 
@@ -35,6 +39,7 @@ use fixture::FixtureSet;
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Replay(args) => run_replay(args),
+        Command::Record(args) => run_record(args),
     }
 }
 
@@ -52,33 +57,85 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         speed: args.speed,
         journal_size: args.journal_size,
         verbose: args.verbose,
+        scheme: "http",
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Runtime { source })?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(&args.listen)
-            .await
-            .map_err(|source| Error::Bind {
-                addr: args.listen.clone(),
-                source,
-            })?;
-        let addr = listener.local_addr().map_err(|source| Error::Bind {
-            addr: args.listen.clone(),
-            source,
-        })?;
-        announce(&format!("listening on http://{addr}"));
+    runtime()?.block_on(async {
+        let listener = bind(&args.listen).await?;
         eprintln!(
-            "jobmock: serving {jobs} job(s) from {}; Ctrl-C stops",
-            args.fixtures.display()
+            "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}; Ctrl-C stops",
+            args.fixtures.display(),
+            exchanges = replay.fixtures().exchanges().len(),
         );
         replay::serve(listener, replay, server::shutdown_signal()).await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+fn run_record(args: RecordArgs) -> Result<ExitCode> {
+    let conflict = match (args.overwrite, args.append, args.existing) {
+        (true, _, _) | (_, _, Existing::Overwrite) => record::store::Conflict::Overwrite,
+        (_, true, _) | (_, _, Existing::Append) => record::store::Conflict::Append,
+        _ => record::store::Conflict::Refuse,
+    };
+    let options = record::Options {
+        upstream: args.upstream.clone(),
+        trust: record::upstream::Trust {
+            ca_cert: args.ca_cert.clone(),
+            insecure: args.insecure,
+        },
+        timeout: std::time::Duration::from_secs(args.upstream_timeout.max(1)),
+        fixtures: args.fixtures.clone(),
+        conflict,
+        redact_fields: args.redact_field.clone(),
+        live_status: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+    };
+    runtime()?.block_on(async {
+        let listener = bind(&args.listen).await?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            addr: args.listen.clone(),
+            source,
+        })?;
+        let recorder = Arc::new(record::Recorder::new(options, addr)?);
+        if args.insecure {
+            eprintln!(
+                "jobmock: warning: --insecure: the upstream's certificate is not checked; \
+                 anyone between here and {} could read and change the traffic",
+                recorder.upstream_origin()
+            );
+        }
+        eprintln!(
+            "jobmock: recording {} into {}; Ctrl-C stops",
+            recorder.upstream_origin(),
+            args.fixtures.display()
+        );
+        record::serve(listener, Arc::clone(&recorder), server::shutdown_signal()).await;
+        eprintln!("jobmock: {}", recorder.finish());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Runtime { source })
+}
+
+/// Binds `listen` and announces it. Port 0 picks a free port; the line names the real one.
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
+    let bind_error = |source| Error::Bind {
+        addr: listen.to_string(),
+        source,
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(bind_error)?;
+    let addr = listener.local_addr().map_err(bind_error)?;
+    announce(&format!("listening on http://{addr}"));
+    Ok(listener)
 }
 
 /// Prints the line that tells scripts and tests where the server is, and makes sure it leaves

@@ -18,7 +18,6 @@ pub fn is_secret_param(name: &str) -> bool {
         "client_secret",
         "api_key",
         "apikey",
-        "code",
     ];
     SECRET_PARAMS
         .iter()

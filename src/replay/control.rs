@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use super::request::Call;
 use super::{Body, Replay};
-use crate::fixture::Job;
+use crate::fixture::Step;
+use crate::job::Sequence;
 
 pub fn handle(replay: &Replay, call: &Call, rest: &str) -> Response<Body> {
     let segments: Vec<&str> = rest.split('/').collect();
@@ -22,13 +23,16 @@ pub fn handle(replay: &Replay, call: &Call, rest: &str) -> Response<Body> {
         (["jobs", job_id, "advance"], &Method::POST) => advance(replay, call, job_id),
         (["reset"], &Method::POST) => reset(replay, call),
         (["requests"], &Method::GET) => requests(replay),
-        (["health"] | ["jobs"] | ["jobs", _] | ["requests"], _) => wrong_method(call, "GET"),
+        (["exchanges"], &Method::GET) => exchanges(replay),
+        (["health"] | ["jobs"] | ["jobs", _] | ["requests"] | ["exchanges"], _) => {
+            wrong_method(call, "GET")
+        }
         (["reset"] | ["jobs", _, "advance"], _) => wrong_method(call, "POST"),
         _ => error(
             StatusCode::NOT_FOUND,
             &format!(
                 "no control endpoint {}; see the README's control API: health, jobs, \
-                 jobs/<jobId>/advance, reset, requests",
+                 jobs/<jobId>/advance, exchanges, reset, requests",
                 call.path
             ),
         ),
@@ -66,7 +70,7 @@ fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
             let job = replay.fixtures.job(index);
             let sessions: serde_json::Map<String, Value> = live
                 .cursors
-                .of_job(index)
+                .of(index)
                 .into_iter()
                 .map(|(session, cursor)| {
                     let next = job.sequence.peek(cursor, now, replay.options.speed);
@@ -77,7 +81,7 @@ fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
             json!({
                 "jobId": &*job.id,
                 "advance": job.sequence.advance().as_str(),
-                "steps": describe_steps(job),
+                "steps": describe_steps(&job.steps, &job.sequence),
                 "sessions": sessions,
             })
         })
@@ -89,16 +93,55 @@ fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
     }
 }
 
-fn describe_steps(job: &Job) -> Vec<Value> {
-    job.steps
+fn exchanges(replay: &Replay) -> Response<Body> {
+    let now = Instant::now();
+    let live = replay.lock();
+    let listed: Vec<Value> = replay
+        .fixtures
+        .exchanges()
+        .iter()
+        .enumerate()
+        .map(|(index, exchange)| {
+            let sessions: serde_json::Map<String, Value> = live
+                .exchange_cursors
+                .of(index)
+                .into_iter()
+                .map(|(session, cursor)| {
+                    let next = exchange.sequence.peek(cursor, now, replay.options.speed);
+                    let state =
+                        json!({"next": &*exchange.steps[next].file, "polls": cursor.polls()});
+                    (session.to_string(), state)
+                })
+                .collect();
+            let params: serde_json::Map<String, Value> = exchange
+                .params
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
+                .collect();
+            json!({
+                "name": &*exchange.name,
+                "method": exchange.method,
+                "path": exchange.path,
+                "params": params,
+                "steps": describe_steps(&exchange.steps, &exchange.sequence),
+                "sessions": sessions,
+            })
+        })
+        .collect();
+    drop(live);
+    ok(json!({ "exchanges": listed }))
+}
+
+fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
+    steps
         .iter()
         .enumerate()
         .map(|(index, step)| {
             json!({
                 "file": &*step.file,
                 "status": step.job_status.as_deref(),
-                "polls": job.sequence.hold(index),
-                "offsetMs": job.sequence.offset_ms(index),
+                "polls": sequence.hold(index),
+                "offsetMs": sequence.offset_ms(index),
                 "httpStatus": step.http_status.as_u16(),
                 "delayMs": step.delay.as_millis() as u64,
             })
@@ -138,6 +181,9 @@ fn reset(replay: &Replay, call: &Call) -> Response<Body> {
     };
     let mut live = replay.lock();
     live.cursors.reset(session, job_index);
+    if job_index.is_none() {
+        live.exchange_cursors.reset(session, None);
+    }
     live.journal.clear(session, job_id);
     drop(live);
     ok(json!({"status": "success", "session": session, "job": job_id}))

@@ -20,7 +20,10 @@ pub struct Entry {
     pub session: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job: Option<String>,
-    /// The step file served, when a job step was served.
+    /// The recorded exchange served, when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<String>,
+    /// The step file served, when a job or exchange step was served.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
     /// The HTTP status of the answer.
@@ -106,6 +109,7 @@ mod tests {
             query: None,
             session: session.into(),
             job: Some(job.into()),
+            exchange: None,
             step: None,
             status: 200,
             error_code: None,

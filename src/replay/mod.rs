@@ -21,7 +21,7 @@ use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
 
-use crate::fixture::FixtureSet;
+use crate::fixture::{BodyKind, FixtureSet, ORIGIN_PLACEHOLDER, Step};
 use crate::job::{Cursors, job_id_problem};
 use format::Format;
 use journal::Journal;
@@ -45,6 +45,8 @@ pub struct Options {
     pub journal_size: usize,
     /// Print one line per answered request on stderr.
     pub verbose: bool,
+    /// The scheme clients reach this server with, for recorded URLs that name the server.
+    pub scheme: &'static str,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             speed: 1.0,
             journal_size: 1000,
             verbose: false,
+            scheme: "http",
         }
     }
 }
@@ -76,6 +79,7 @@ struct Rendered {
 
 struct Live {
     cursors: Cursors,
+    exchange_cursors: Cursors,
     journal: Journal,
 }
 
@@ -88,6 +92,7 @@ impl Replay {
             .collect();
         let live = Mutex::new(Live {
             cursors: Cursors::default(),
+            exchange_cursors: Cursors::default(),
             journal: Journal::new(options.journal_size),
         });
         Replay {
@@ -125,48 +130,69 @@ impl Replay {
     }
 
     async fn serve_api(&self, call: &Call) -> Response<Body> {
-        let format = match Format::parse(call.param("f")) {
-            Ok(format) => format,
-            Err(message) => return self.refuse(call, None, Format::Json, 400, &message),
-        };
-        if call.method != Method::GET && call.method != Method::POST {
-            let message = format!(
-                "method {} is not supported for {}; use GET or POST",
-                call.method, call.path
-            );
-            let mut response = self.refuse(call, None, format, 405, &message);
-            response
-                .headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET, POST"));
-            return response;
+        // A job poll is <context>/admin/system/jobs/<jobId> exactly; anything below a job
+        // (`/cancel`) is an exchange like any other request.
+        let job_route =
+            call.path
+                .split_once(JOBS_PATH)
+                .map(|(_, after)| match after.split_once('/') {
+                    Some((job_id, below)) => (job_id, Some(below)),
+                    None => (after, None),
+                });
+        if let Some((job_id, below)) = job_route {
+            if let Some(problem) = job_id_problem(job_id) {
+                let message = format!("invalid job ID {job_id:?}: it {problem}");
+                return self.refuse(call, None, 400, &message);
+            }
+            if let (Some(job_index), None) = (self.fixtures.job_index(job_id), below) {
+                return self.serve_job(call, job_index).await;
+            }
         }
-        let Some((_, after)) = call.path.split_once(JOBS_PATH) else {
-            let message = format!(
-                "no resource at {}; jobmock serves <context>/admin/system/jobs/<jobId>",
-                call.path
-            );
-            return self.refuse(call, None, format, 404, &message);
-        };
-        let (job_id, below) = match after.split_once('/') {
-            Some((job_id, below)) => (job_id, Some(below)),
-            None => (after, None),
-        };
-        if let Some(problem) = job_id_problem(job_id) {
-            let message = format!("invalid job ID {job_id:?}: it {problem}");
-            return self.refuse(call, None, format, 400, &message);
-        }
-        let Some(job_index) = self.fixtures.job_index(job_id) else {
-            let message = format!(
-                "job {job_id} not found: no fixture at {} (GET /__jobmock/jobs lists the jobs served)",
-                self.fixtures.job_dir(job_id).display()
-            );
-            return self.refuse(call, Some(job_id), format, 404, &message);
-        };
-        if let Some(below) = below {
-            let message = format!("no resource {below:?} under job {job_id}");
-            return self.refuse(call, Some(job_id), format, 404, &message);
+        if let Some(index) =
+            self.fixtures
+                .find_exchange(call.method.as_str(), &call.path, &call.params)
+        {
+            return self.serve_exchange(call, index).await;
         }
 
+        if call.method != Method::GET && call.method != Method::POST {
+            return self.refuse_method(call);
+        }
+        let (code, message) = match job_route {
+            Some((job_id, None)) => (
+                404,
+                format!(
+                    "job {job_id} not found: no fixture at {} (GET /__jobmock/jobs lists the jobs served)",
+                    self.fixtures.job_dir(job_id).display()
+                ),
+            ),
+            Some((job_id, Some(below))) => (
+                404,
+                format!(
+                    "no resource {below:?} under job {job_id}, and no recorded exchange for it"
+                ),
+            ),
+            None => (
+                404,
+                format!(
+                    "no resource at {}: it is not a job (<context>/admin/system/jobs/<jobId>) and \
+                     no recorded exchange answers {} {} with these parameters",
+                    call.path, call.method, call.path
+                ),
+            ),
+        };
+        let job = job_route.map(|(job_id, _)| job_id);
+        self.refuse(call, job, code, &message)
+    }
+
+    async fn serve_job(&self, call: &Call, job_index: usize) -> Response<Body> {
+        let format = match Format::parse(call.param("f")) {
+            Ok(format) => format,
+            Err(message) => return self.refuse(call, None, 400, &message),
+        };
+        if call.method != Method::GET && call.method != Method::POST {
+            return self.refuse_method(call);
+        }
         let job = self.fixtures.job(job_index);
         let step_index = {
             let mut live = self.lock();
@@ -175,12 +201,13 @@ impl Replay {
                 .sequence
                 .poll(cursor, Instant::now(), self.options.speed);
             let step = &job.steps[step_index];
-            live.journal.push(call.journal_entry(
-                Some(job_id),
+            let entry = call.journal_entry(
+                Some(&job.id),
                 Some(&step.file),
                 step.http_status.as_u16(),
                 None,
-            ));
+            );
+            live.journal.push(entry);
             step_index
         };
         let step = &job.steps[step_index];
@@ -188,40 +215,92 @@ impl Replay {
             tokio::time::sleep(step.delay).await;
         }
 
-        let rendered = &self.rendered[job_index][step_index];
-        let body = match format {
-            Format::Json => step.body.clone(),
-            Format::Pjson => rendered
-                .pretty
-                .get_or_init(|| format::pretty(&step.body))
-                .clone(),
-            Format::Html => rendered
-                .html
-                .get_or_init(|| format::job_page(job_id, &step.body))
-                .clone(),
+        let body = if step.has_origin {
+            // Rare (a job that names its own URL): rendered per request, never cached, since
+            // each client may reach the mock under another host name.
+            let filled = self.fill_origin(call, &step.body);
+            match format {
+                Format::Json => filled,
+                Format::Pjson => format::pretty(&filled),
+                Format::Html => format::job_page(&job.id, &filled),
+            }
+        } else {
+            let rendered = &self.rendered[job_index][step_index];
+            match format {
+                Format::Json => step.body.clone(),
+                Format::Pjson => rendered
+                    .pretty
+                    .get_or_init(|| format::pretty(&step.body))
+                    .clone(),
+                Format::Html => rendered
+                    .html
+                    .get_or_init(|| format::job_page(&job.id, &step.body))
+                    .clone(),
+            }
         };
-        let mut response = Response::new(Full::new(body));
-        *response.status_mut() = step.http_status;
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static(format.content_type()),
-        );
-        for (name, value) in &step.headers {
-            headers.insert(name.clone(), value.clone());
+        answer(step, body, format.content_type())
+    }
+
+    async fn serve_exchange(&self, call: &Call, index: usize) -> Response<Body> {
+        let exchange = self.fixtures.exchange(index);
+        let step_index = {
+            let mut live = self.lock();
+            let cursor = live.exchange_cursors.get_mut(&call.session, index);
+            let step_index = exchange
+                .sequence
+                .poll(cursor, Instant::now(), self.options.speed);
+            let step = &exchange.steps[step_index];
+            let mut entry =
+                call.journal_entry(None, Some(&step.file), step.http_status.as_u16(), None);
+            entry.exchange = Some(exchange.name.to_string());
+            live.journal.push(entry);
+            step_index
+        };
+        let step = &exchange.steps[step_index];
+        if !step.delay.is_zero() {
+            tokio::time::sleep(step.delay).await;
         }
+        let body = if step.has_origin {
+            self.fill_origin(call, &step.body)
+        } else {
+            step.body.clone()
+        };
+        match step.kind {
+            BodyKind::Json if call.param("f") == Some("pjson") => {
+                answer(step, format::pretty(&body), Format::Pjson.content_type())
+            }
+            BodyKind::Json => answer(step, body, Format::Json.content_type()),
+            BodyKind::Text => answer(step, body, "text/plain; charset=utf-8"),
+        }
+    }
+
+    /// `body` with the recorded origin replaced by the one this client reached the mock at.
+    fn fill_origin(&self, call: &Call, body: &[u8]) -> Bytes {
+        let origin = format!(
+            "{}://{}",
+            self.options.scheme,
+            call.host.as_deref().unwrap_or("localhost")
+        );
+        let text = String::from_utf8_lossy(body);
+        Bytes::from(text.replace(ORIGIN_PLACEHOLDER, &origin))
+    }
+
+    fn refuse_method(&self, call: &Call) -> Response<Body> {
+        let message = format!(
+            "method {} is not supported for {}; use GET or POST",
+            call.method, call.path
+        );
+        let mut response = self.refuse(call, None, 405, &message);
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, POST"));
         response
     }
 
     /// An ArcGIS error answer, noted in the journal.
-    fn refuse(
-        &self,
-        call: &Call,
-        job: Option<&str>,
-        format: Format,
-        code: u16,
-        message: &str,
-    ) -> Response<Body> {
+    /// The error is rendered in the request's format where `f` is valid, else as JSON.
+    fn refuse(&self, call: &Call, job: Option<&str>, code: u16, message: &str) -> Response<Body> {
+        let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let entry = call.journal_entry(job, None, StatusCode::OK.as_u16(), Some(code));
         self.lock().journal.push(entry);
         arcgis_error(format, code, message)
@@ -234,6 +313,19 @@ impl Replay {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// A step's answer: its status and headers over `body`, with `content_type` unless the step's
+/// headers give their own.
+fn answer(step: &Step, body: Bytes, content_type: &'static str) -> Response<Body> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = step.http_status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    for (name, value) in &step.headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    response
 }
 
 /// The admin API answers errors with HTTP 200 and the code in the body; clients read the body.

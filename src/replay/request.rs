@@ -3,20 +3,16 @@
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::CONTENT_TYPE;
 use hyper::{Method, Request};
 
 use super::journal::Entry;
 use super::now_ms;
 use crate::job::DEFAULT_SESSION;
+use crate::params::{self, MAX_FORM_BODY};
 use crate::redact::redact_query;
 
 /// The header that gives a request its own cursors.
 pub const SESSION_HEADER: &str = "x-jobmock-session";
-
-/// The largest form body read. Job requests carry a few short parameters; a larger body is a
-/// mistake or an attack, not a parameter list.
-const MAX_FORM_BODY: usize = 1024 * 1024;
 
 pub struct Call {
     pub method: Method,
@@ -25,6 +21,9 @@ pub struct Call {
     /// Query parameters, then form parameters, decoded, in the order sent.
     pub params: Vec<(String, String)>,
     pub session: String,
+    /// The `Host` header, when it is a plain host name or address with an optional port; it
+    /// becomes part of URLs in answers, so anything else is left out.
+    pub host: Option<String>,
 }
 
 /// Why a request could not be read; answered as an ArcGIS error with this code.
@@ -51,26 +50,8 @@ impl Call {
             },
         };
         let query = parts.uri.query().map(str::to_string);
-        let mut params: Vec<(String, String)> = query
-            .as_deref()
-            .map(|query| {
-                form_urlencoded::parse(query.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
-
-        let is_form = parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|value| {
-                value.split(';').next().is_some_and(|mime| {
-                    mime.trim()
-                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-                })
-            });
-        if parts.method == Method::POST && is_form {
+        let mut params = params::from_query(query.as_deref());
+        if parts.method == Method::POST && params::is_form(&parts.headers) {
             let collected = Limited::new(body, MAX_FORM_BODY)
                 .collect()
                 .await
@@ -80,10 +61,12 @@ impl Call {
                         "the form body could not be read ({err}); it may hold at most {MAX_FORM_BODY} bytes"
                     ),
                 })?;
-            params.extend(form_urlencoded::parse(&collected.to_bytes()).into_owned());
+            params.extend(params::from_form(&collected.to_bytes()));
         }
 
+        let host = params::plain_host(&parts.headers);
         Ok(Call {
+            host,
             method: parts.method,
             path: parts.uri.path().to_string(),
             query,
@@ -94,11 +77,7 @@ impl Call {
 
     /// The last value given for `name` (a form value wins over the query's, as it comes later).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .rev()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        params::last(&self.params, name)
     }
 
     pub fn journal_entry(
@@ -115,6 +94,7 @@ impl Call {
             query: self.query.as_deref().map(redact_query),
             session: self.session.clone(),
             job: job.map(str::to_string),
+            exchange: None,
             step: step.map(str::to_string),
             status,
             error_code,

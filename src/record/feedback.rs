@@ -1,0 +1,163 @@
+//! What the recorder tells its user while it runs: a live status line on a terminal (jobs seen,
+//! polls, steps written, the last status of each job), plain log lines otherwise, and a summary
+//! at the end. Nothing here ever prints a query string or a header value, so no secret reaches
+//! the terminal or a CI log.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::store::Stored;
+
+pub struct Feedback {
+    /// The live line, when stderr is a terminal.
+    bar: Option<ProgressBar>,
+    stats: Mutex<Stats>,
+}
+
+#[derive(Default)]
+struct Stats {
+    polls: u64,
+    steps: u64,
+    exchanges: u64,
+    exchange_steps: u64,
+    upstream_errors: u64,
+    /// Per job: steps written and the last status seen.
+    jobs: BTreeMap<String, (u64, String)>,
+}
+
+impl Feedback {
+    /// `live`: draw a status line (stderr is a terminal) rather than log lines.
+    pub fn new(live: bool) -> Feedback {
+        let bar = live.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}").expect("the template is valid"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar.set_message("waiting for the first request…");
+            bar
+        });
+        Feedback {
+            bar,
+            stats: Mutex::new(Stats::default()),
+        }
+    }
+
+    /// A job poll was answered and stored as `stored`; `status` is the job's status field.
+    pub fn job_poll(&self, job: &str, status: &str, stored: &Stored) {
+        let mut stats = self.lock();
+        stats.polls += 1;
+        let entry = stats.jobs.entry(job.to_string()).or_default();
+        entry.1 = status.to_string();
+        if let Stored::NewStep(step) = stored {
+            entry.0 += 1;
+            stats.steps += 1;
+            drop(stats);
+            self.log(&format!("recorded {step} ({status})"));
+        } else {
+            drop(stats);
+        }
+        self.tell(stored);
+        self.refresh();
+    }
+
+    /// Another exchange was answered and stored as `stored`.
+    pub fn exchange(&self, method: &str, path: &str, stored: &Stored) {
+        if let Stored::NewStep(step) = stored {
+            let mut stats = self.lock();
+            stats.exchange_steps += 1;
+            if step.ends_with("/001.json") || step.ends_with("/001.txt") {
+                stats.exchanges += 1;
+            }
+            drop(stats);
+            self.log(&format!("recorded {step} ({method} {path})"));
+        }
+        self.tell(stored);
+        self.refresh();
+    }
+
+    pub fn upstream_error(&self, message: &str) {
+        self.lock().upstream_errors += 1;
+        self.warn(message);
+    }
+
+    /// A line the user must see, above the live line if there is one.
+    pub fn warn(&self, message: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(format!("jobmock: {message}")),
+            None => eprintln!("jobmock: {message}"),
+        }
+    }
+
+    fn tell(&self, stored: &Stored) {
+        if let Stored::Refused {
+            folder,
+            first: true,
+        } = stored
+        {
+            self.warn(&format!(
+                "not recording {folder}: the folder exists (--overwrite replaces it, --append adds to it)"
+            ));
+        }
+    }
+
+    fn log(&self, line: &str) {
+        if self.bar.is_none() {
+            eprintln!("jobmock: {line}");
+        }
+    }
+
+    fn refresh(&self) {
+        let Some(bar) = &self.bar else { return };
+        let stats = self.lock();
+        let mut line = format!(
+            "{} job(s), {} poll(s), {} step(s) written, {} exchange(s)",
+            stats.jobs.len(),
+            stats.polls,
+            stats.steps,
+            stats.exchanges
+        );
+        for (job, (_, status)) in stats.jobs.iter().rev().take(3) {
+            line.push_str(&format!(" | {job}: {status}"));
+        }
+        bar.set_message(line);
+    }
+
+    /// Clears the live line and returns the summary of what was written.
+    pub fn finish(&self, root: &std::path::Path) -> String {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        let stats = self.lock();
+        let mut summary = format!(
+            "recorded into {}: {} job(s) with {} step(s) from {} poll(s), {} exchange(s) with {} step(s)",
+            root.display(),
+            stats.jobs.len(),
+            stats.steps,
+            stats.polls,
+            stats.exchanges,
+            stats.exchange_steps
+        );
+        if stats.upstream_errors > 0 {
+            summary.push_str(&format!(
+                "; {} request(s) failed upstream and were not recorded",
+                stats.upstream_errors
+            ));
+        }
+        for (job, (steps, status)) in &stats.jobs {
+            summary.push_str(&format!(
+                "\n  jobs/{job}: {steps} step(s) written, last {status}"
+            ));
+        }
+        summary
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,273 @@
+//! What a recording must not keep, and what it must generalise, before anything is written:
+//! secrets (tokens, passwords, cookies) become a fixed placeholder, fields named by
+//! `--redact-field` become consistent pseudonyms, and the upstream's origin becomes
+//! [`ORIGIN_PLACEHOLDER`].
+//!
+//! Secrets are caught two ways: by name (a `token` parameter or JSON field, an `Authorization`
+//! header) and by value: every secret value seen in a request or answer is remembered, in memory
+//! only, and removed wherever else it shows up (a token echoed in a body or a URL).
+
+use std::collections::{BTreeSet, HashMap};
+
+use hyper::HeaderMap;
+use hyper::header::{COOKIE, SET_COOKIE};
+use serde_json::Value;
+
+use crate::fixture::ORIGIN_PLACEHOLDER;
+use crate::redact::{REDACTED, is_secret_header, is_secret_param};
+
+/// Values shorter than this are not hunted as substrings: too likely to be ordinary text.
+const MIN_SECRET_LEN: usize = 4;
+
+#[derive(Debug)]
+pub struct Scrubber {
+    /// Every secret value seen so far.
+    secrets: BTreeSet<String>,
+    /// `--redact-field` names.
+    fields: Vec<String>,
+    /// Per field and value, its pseudonym, so the same value always gets the same one.
+    pseudonyms: HashMap<(String, String), String>,
+    /// The upstream's origin, in each spelling a body may use.
+    origins: Vec<String>,
+}
+
+impl Scrubber {
+    pub fn new(origins: Vec<String>, fields: Vec<String>) -> Scrubber {
+        Scrubber {
+            secrets: BTreeSet::new(),
+            fields,
+            pseudonyms: HashMap::new(),
+            origins,
+        }
+    }
+
+    /// Remembers the secrets a request carries: secret parameters, credential headers, cookies.
+    pub fn learn_request(&mut self, headers: &HeaderMap, params: &[(String, String)]) {
+        for (name, value) in params {
+            if is_secret_param(name) {
+                self.learn(value);
+            }
+        }
+        for (name, value) in headers {
+            let Ok(value) = value.to_str() else { continue };
+            if name == COOKIE {
+                for cookie in value.split(';') {
+                    if let Some((_, cookie_value)) = cookie.split_once('=') {
+                        self.learn(cookie_value.trim());
+                    }
+                }
+            } else if is_secret_header(name.as_str()) {
+                // `Bearer <token>`, `Basic <credentials>`: the credential is the last word.
+                self.learn(value);
+                if let Some((_, credential)) = value.rsplit_once(' ') {
+                    self.learn(credential);
+                }
+            }
+        }
+    }
+
+    /// Remembers the secrets an answer hands out: cookies it sets, tokens in its JSON.
+    pub fn learn_answer(&mut self, headers: &HeaderMap, json: Option<&Value>) {
+        for value in headers.get_all(SET_COOKIE) {
+            if let Ok(value) = value.to_str()
+                && let Some((_, rest)) = value.split_once('=')
+            {
+                self.learn(rest.split(';').next().unwrap_or_default().trim());
+            }
+        }
+        if let Some(json) = json {
+            self.learn_json(json);
+        }
+    }
+
+    fn learn_json(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(secret) if is_secret_param(key) => self.learn(secret),
+                        other => self.learn_json(other),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| self.learn_json(item)),
+            _ => {}
+        }
+    }
+
+    fn learn(&mut self, value: &str) {
+        if value.len() >= MIN_SECRET_LEN && value != REDACTED {
+            self.secrets.insert(value.to_string());
+            // A secret may also travel percent-encoded (in a URL) or form-encoded.
+            let encoded: String = form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            if encoded != value {
+                self.secrets.insert(encoded);
+            }
+        }
+    }
+
+    /// Scrubs a JSON document in place: secret fields, `--redact-field` fields, secret values
+    /// and the upstream origin inside strings.
+    pub fn json(&mut self, value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map.iter_mut() {
+                    if is_secret_param(key) && !value.is_null() {
+                        *value = Value::from(REDACTED);
+                    } else if let Some(field) =
+                        self.fields.iter().find(|f| f.eq_ignore_ascii_case(key))
+                    {
+                        if !value.is_object() && !value.is_array() && !value.is_null() {
+                            let field = field.clone();
+                            *value = Value::from(self.pseudonym(&field, value));
+                        } else {
+                            self.json(value);
+                        }
+                    } else {
+                        self.json(value);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
+            Value::String(text) => *text = self.text(text),
+            _ => {}
+        }
+    }
+
+    /// `text` with every known secret replaced and the upstream origin made a placeholder.
+    pub fn text(&self, text: &str) -> String {
+        let mut scrubbed = text.to_string();
+        for secret in &self.secrets {
+            if scrubbed.contains(secret.as_str()) {
+                scrubbed = scrubbed.replace(secret.as_str(), REDACTED);
+            }
+        }
+        for origin in &self.origins {
+            scrubbed = replace_origin(&scrubbed, origin, ORIGIN_PLACEHOLDER);
+        }
+        scrubbed
+    }
+
+    fn pseudonym(&mut self, field: &str, value: &Value) -> String {
+        let shown = match value {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let key = (field.to_string(), shown);
+        if let Some(pseudonym) = self.pseudonyms.get(&key) {
+            return pseudonym.clone();
+        }
+        let number = self.pseudonyms.keys().filter(|(f, _)| f == field).count() + 1;
+        let pseudonym = format!("{REDACTED}-{field}-{number}");
+        self.pseudonyms.insert(key, pseudonym.clone());
+        pseudonym
+    }
+}
+
+/// The spellings of `origin` (`scheme://host[:port]`) a body may use: with and without the
+/// default port, and under either scheme (servers behind a proxy often name themselves `http`).
+pub fn origin_spellings(scheme: &str, host: &str, port: Option<u16>) -> Vec<String> {
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let mut spellings = Vec::new();
+    for scheme in ["https", "http"] {
+        match port {
+            Some(port) if port != default_port => {
+                spellings.push(format!("{scheme}://{host}:{port}"))
+            }
+            _ => {
+                spellings.push(format!("{scheme}://{host}:{default_port}"));
+                spellings.push(format!("{scheme}://{host}"));
+            }
+        }
+    }
+    spellings
+}
+
+/// `text` with each occurrence of `origin` that ends where an origin ends (not `https://host`
+/// inside `https://host.example.com` or `https://host:8443`) replaced by `with`.
+pub fn replace_origin(text: &str, origin: &str, with: &str) -> String {
+    if !text.contains(origin) {
+        return text.to_string();
+    }
+    let mut result = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(origin) {
+        let after = &rest[at + origin.len()..];
+        let continues = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+        result.push_str(&rest[..at]);
+        result.push_str(if continues { origin } else { with });
+        rest = after;
+    }
+    result.push_str(rest);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn origins_are_replaced_only_where_they_end() {
+        let origin = "https://nb.example.com:11443";
+        assert_eq!(
+            replace_origin(
+                "https://nb.example.com:11443/arcgis/admin",
+                origin,
+                "{{origin}}"
+            ),
+            "{{origin}}/arcgis/admin"
+        );
+        assert_eq!(
+            replace_origin("https://nb.example.com:114430/x", origin, "O"),
+            "https://nb.example.com:114430/x"
+        );
+        assert_eq!(
+            replace_origin("http://host.example.com", "http://host", "O"),
+            "http://host.example.com"
+        );
+    }
+
+    #[test]
+    fn secrets_are_removed_by_name_and_by_value() {
+        let mut scrubber = Scrubber::new(vec!["https://nb:11443".into()], vec!["username".into()]);
+        let mut headers = HeaderMap::new();
+        headers.insert("x-esri-authorization", "Bearer tok-123456".parse().unwrap());
+        headers.insert(
+            "cookie",
+            "AGS_ROLES=cookie-secret; other=x".parse().unwrap(),
+        );
+        scrubber.learn_request(&headers, &[("token".into(), "query-token-9".into())]);
+        let mut body = json!({
+            "token": "fresh-token",
+            "jobUrl": "https://nb:11443/arcgis/admin/system/jobs/j1?token=query-token-9",
+            "note": "tok-123456 and cookie-secret",
+            "username": "alice",
+            "owner": {"username": "alice"},
+            "other": {"username": "bob"},
+        });
+        scrubber.json(&mut body);
+        assert_eq!(body["token"], "REDACTED");
+        assert_eq!(
+            body["jobUrl"],
+            "{{origin}}/arcgis/admin/system/jobs/j1?token=REDACTED"
+        );
+        assert_eq!(body["note"], "REDACTED and REDACTED");
+        assert_eq!(body["username"], "REDACTED-username-1");
+        assert_eq!(body["owner"]["username"], "REDACTED-username-1");
+        assert_eq!(body["other"]["username"], "REDACTED-username-2");
+    }
+
+    #[test]
+    fn tokens_handed_out_by_an_answer_are_hunted_afterwards() {
+        let mut scrubber = Scrubber::new(Vec::new(), Vec::new());
+        scrubber.learn_answer(
+            &HeaderMap::new(),
+            Some(&json!({"token": "abc.def.ghi", "expires": 1})),
+        );
+        assert_eq!(scrubber.text("url?token=abc.def.ghi"), "url?token=REDACTED");
+    }
+}

@@ -1,0 +1,449 @@
+//! Where a recording goes: each job's polls and each other exchange's answers become steps of a
+//! folder in the fixture set, written whole after every answer so that a recording killed at any
+//! moment is a fixture set that `replay` loads.
+//!
+//! Consecutive answers that are equal (body, status, headers) collapse into one step that holds
+//! for that many polls. An existing folder is refused, replaced or appended to, as the user said.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::error::{Error, Result};
+use crate::fixture::exchange::{REQUEST_FILE, RequestFile};
+use crate::fixture::script::{SCRIPT_FILE, ScriptFile, StepScript};
+use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, write};
+
+/// What to do when the folder a recording would write exists already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Conflict {
+    /// Leave it alone and record nothing for that job or exchange.
+    #[default]
+    Refuse,
+    /// Replace it with the new recording.
+    Overwrite,
+    /// Add the new steps after the old ones.
+    Append,
+}
+
+/// Which folder an answer belongs to.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Job(String),
+    Exchange(RequestFile),
+}
+
+/// One answer, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// The step file's content: pretty JSON, or text.
+    pub content: Vec<u8>,
+    /// `"json"` or `"txt"`.
+    pub extension: &'static str,
+    pub status: u16,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// What storing an answer did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    /// A new step file was written (its path relative to the fixture set).
+    NewStep(String),
+    /// The answer equals the last step, which now holds one more poll.
+    Held { step: String, polls: u32 },
+    /// The folder exists and the user did not say to overwrite or append: not recorded. `first`
+    /// is true the first time this folder is refused, so the user is told once.
+    Refused { folder: String, first: bool },
+}
+
+/// The largest step number; step names keep three digits so they sort as they count.
+const MAX_STEPS: usize = 999;
+
+pub struct Store {
+    root: PathBuf,
+    conflict: Conflict,
+    tracks: HashMap<PathBuf, Track>,
+}
+
+enum Track {
+    Refused,
+    Recording(Box<Recording>),
+}
+
+struct Recording {
+    /// Relative to the fixture set, for messages.
+    shown: String,
+    dir: PathBuf,
+    /// The request.json of an exchange, written with its first step.
+    request: Option<Vec<u8>>,
+    /// Whether the folder is on disk yet (or must be made, or replace an old one).
+    on_disk: OnDisk,
+    script: ScriptFile,
+    /// The step names, in order, and the last answer stored, for collapsing.
+    steps: Vec<String>,
+    last: Option<StoredAnswer>,
+    started: Instant,
+    /// Added to offsets when appending, so new steps come after the old ones in time too.
+    base_offset_ms: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OnDisk {
+    Yes,
+    New,
+    Replace,
+}
+
+impl Store {
+    pub fn new(root: &Path, conflict: Conflict) -> Result<Store> {
+        for dir in [root.join(JOBS_DIR), root.join(EXCHANGES_DIR)] {
+            fs::create_dir_all(&dir).map_err(|source| Error::Write { path: dir, source })?;
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+            conflict,
+            tracks: HashMap::new(),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Stores one answer for `target`, `now` being when it arrived.
+    pub fn store(&mut self, target: &Target, answer: StoredAnswer, now: Instant) -> Result<Stored> {
+        let (relative, request) = match target {
+            Target::Job(id) => (format!("{JOBS_DIR}/{id}"), None),
+            Target::Exchange(request) => (
+                format!("{EXCHANGES_DIR}/{}", exchange_name(request)),
+                Some(write::pretty_json(request)),
+            ),
+        };
+        let dir = self.root.join(&relative);
+        if !self.tracks.contains_key(&dir) {
+            let track = self.open(&dir, relative.clone(), request, now)?;
+            let refused = matches!(track, Track::Refused);
+            self.tracks.insert(dir.clone(), track);
+            if refused {
+                return Ok(Stored::Refused {
+                    folder: relative,
+                    first: true,
+                });
+            }
+        }
+        match self
+            .tracks
+            .get_mut(&dir)
+            .expect("the track was opened above")
+        {
+            Track::Refused => Ok(Stored::Refused {
+                folder: relative,
+                first: false,
+            }),
+            Track::Recording(recording) => recording.add(answer, now),
+        }
+    }
+
+    fn open(
+        &self,
+        dir: &Path,
+        shown: String,
+        request: Option<Vec<u8>>,
+        now: Instant,
+    ) -> Result<Track> {
+        let mut recording = Recording {
+            shown,
+            dir: dir.to_path_buf(),
+            request,
+            on_disk: OnDisk::New,
+            script: ScriptFile::default(),
+            steps: Vec::new(),
+            last: None,
+            started: now,
+            base_offset_ms: 0,
+        };
+        if !dir.exists() {
+            return Ok(Track::Recording(Box::new(recording)));
+        }
+        match self.conflict {
+            Conflict::Refuse => Ok(Track::Refused),
+            Conflict::Overwrite => {
+                recording.on_disk = OnDisk::Replace;
+                Ok(Track::Recording(Box::new(recording)))
+            }
+            Conflict::Append => {
+                recording.resume()?;
+                Ok(Track::Recording(Box::new(recording)))
+            }
+        }
+    }
+}
+
+impl Recording {
+    fn add(&mut self, answer: StoredAnswer, now: Instant) -> Result<Stored> {
+        if let (Some(last), Some(step)) = (&self.last, self.steps.last())
+            && *last == answer
+        {
+            let settings = self.script.steps.entry(step.clone()).or_default();
+            let polls = settings.polls.unwrap_or(1) + 1;
+            settings.polls = Some(polls);
+            let step = step.clone();
+            self.write_script()?;
+            return Ok(Stored::Held {
+                step: format!("{}/{step}", self.shown),
+                polls,
+            });
+        }
+        if self.steps.len() >= MAX_STEPS {
+            return Err(Error::fixture(
+                &self.dir,
+                format!("has {MAX_STEPS} steps, the most a recording writes"),
+                "record this job or exchange again in a fresh fixture set",
+            ));
+        }
+        let name = format!("{:03}.{}", self.steps.len() + 1, answer.extension);
+        let offset_ms = self.base_offset_ms + now.duration_since(self.started).as_millis() as u64;
+        let mut headers = answer.headers.clone();
+        headers.retain(|_, value| !value.is_empty());
+        self.script.steps.insert(
+            name.clone(),
+            StepScript {
+                polls: Some(1),
+                offset_ms: Some(offset_ms),
+                status: (answer.status != 200).then_some(answer.status),
+                headers,
+                delay_ms: None,
+            },
+        );
+        self.steps.push(name.clone());
+
+        match self.on_disk {
+            OnDisk::Yes => {
+                // The step first, then the script that names it: a kill between the two
+                // leaves a step the script does not mention, which replay serves with defaults.
+                write::file(&self.dir.join(&name), &answer.content)?;
+                self.write_script()?;
+            }
+            OnDisk::New | OnDisk::Replace => {
+                let script = write::pretty_json(&self.script);
+                let mut files: Vec<(&str, &[u8])> =
+                    vec![(name.as_str(), &answer.content), (SCRIPT_FILE, &script)];
+                if let Some(request) = &self.request {
+                    files.push((REQUEST_FILE, request));
+                }
+                if self.on_disk == OnDisk::New {
+                    write::new_folder(&self.dir, &files)?;
+                } else {
+                    write::replace_folder(&self.dir, &files)?;
+                }
+                self.on_disk = OnDisk::Yes;
+            }
+        }
+        self.last = Some(answer);
+        Ok(Stored::NewStep(format!("{}/{name}", self.shown)))
+    }
+
+    fn write_script(&self) -> Result<()> {
+        write::file(
+            &self.dir.join(SCRIPT_FILE),
+            &write::pretty_json(&self.script),
+        )
+    }
+
+    /// Takes up an existing folder to append to: its steps, its script, and its last step's
+    /// answer, so a first new answer equal to it only adds a poll.
+    fn resume(&mut self) -> Result<()> {
+        let mut steps: Vec<String> = fs::read_dir(&self.dir)
+            .map_err(|e| Error::io(&self.dir, e))?
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| {
+                !name.starts_with('.')
+                    && name != SCRIPT_FILE
+                    && name != REQUEST_FILE
+                    && (name.ends_with(".json") || name.ends_with(".txt"))
+            })
+            .collect();
+        steps.sort();
+        let script_path = self.dir.join(SCRIPT_FILE);
+        if script_path.exists() {
+            let text = fs::read(&script_path).map_err(|e| Error::io(&script_path, e))?;
+            self.script = serde_json::from_slice(&text).map_err(|source| Error::Json {
+                path: script_path.clone(),
+                source,
+            })?;
+        }
+        let next = format!("{:03}", steps.len() + 1);
+        if let Some(last) = steps.last()
+            && last.as_str() >= next.as_str()
+        {
+            return Err(Error::fixture(
+                &self.dir,
+                format!("cannot append: its step {last} would sort after the new step {next}.json"),
+                "rename its steps 001.json, 002.json, … or record with --overwrite",
+            ));
+        }
+        if let Some(last) = steps.last() {
+            let settings = self.script.steps.get(last).cloned().unwrap_or_default();
+            let content =
+                fs::read(self.dir.join(last)).map_err(|e| Error::io(self.dir.join(last), e))?;
+            self.last = Some(StoredAnswer {
+                content,
+                extension: if last.ends_with(".txt") {
+                    "txt"
+                } else {
+                    "json"
+                },
+                status: settings.status.unwrap_or(200),
+                headers: settings.headers.clone(),
+            });
+            self.base_offset_ms = self
+                .script
+                .steps
+                .values()
+                .filter_map(|step| step.offset_ms)
+                .max()
+                .unwrap_or(0);
+        }
+        self.steps = steps;
+        self.on_disk = OnDisk::Yes;
+        Ok(())
+    }
+}
+
+/// An exchange's folder name: readable from its method and path, unique by a hash of the whole
+/// request rule (`GET-arcgis-sharing-rest-info-5d41402a`).
+pub fn exchange_name(request: &RequestFile) -> String {
+    let mut slug = String::new();
+    for c in format!("{}-{}", request.method, request.path).chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug: String = slug.trim_matches('-').chars().take(80).collect();
+    let mut key = format!("{}\n{}", request.method, request.path);
+    for (name, value) in &request.params {
+        key.push_str(&format!("\n{name}={value}"));
+    }
+    format!("{slug}-{:08x}", fnv1a(key.as_bytes()) as u32)
+}
+
+/// FNV-1a: a stable hash (std's hasher may change between releases, and these names are kept
+/// on disk).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: &str) -> StoredAnswer {
+        StoredAnswer {
+            content: format!("{{\n  \"status\": \"{status}\"\n}}\n").into_bytes(),
+            extension: "json",
+            status: 200,
+            headers: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn equal_answers_collapse_into_one_step_that_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::new(dir.path(), Conflict::Refuse).unwrap();
+        let job = Target::Job("j1".into());
+        let now = Instant::now();
+        assert_eq!(
+            store.store(&job, answer("SUBMITTED"), now).unwrap(),
+            Stored::NewStep("jobs/j1/001.json".into())
+        );
+        for polls in 2..=4 {
+            assert_eq!(
+                store.store(&job, answer("SUBMITTED"), now).unwrap(),
+                Stored::Held {
+                    step: "jobs/j1/001.json".into(),
+                    polls
+                }
+            );
+        }
+        assert_eq!(
+            store.store(&job, answer("COMPLETED"), now).unwrap(),
+            Stored::NewStep("jobs/j1/002.json".into())
+        );
+        let script: ScriptFile =
+            serde_json::from_slice(&fs::read(dir.path().join("jobs/j1/script.json")).unwrap())
+                .unwrap();
+        assert_eq!(script.steps["001.json"].polls, Some(4));
+        assert_eq!(script.steps["002.json"].polls, Some(1));
+    }
+
+    #[test]
+    fn an_existing_folder_is_refused_unless_told_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let job = Target::Job("j1".into());
+        let now = Instant::now();
+        Store::new(dir.path(), Conflict::Refuse)
+            .unwrap()
+            .store(&job, answer("SUBMITTED"), now)
+            .unwrap();
+
+        let mut again = Store::new(dir.path(), Conflict::Refuse).unwrap();
+        let refused = again.store(&job, answer("COMPLETED"), now).unwrap();
+        assert_eq!(
+            refused,
+            Stored::Refused {
+                folder: "jobs/j1".into(),
+                first: true
+            }
+        );
+        let again_refused = again.store(&job, answer("COMPLETED"), now).unwrap();
+        assert_eq!(
+            again_refused,
+            Stored::Refused {
+                folder: "jobs/j1".into(),
+                first: false
+            }
+        );
+        assert!(!dir.path().join("jobs/j1/002.json").exists());
+
+        let mut append = Store::new(dir.path(), Conflict::Append).unwrap();
+        assert_eq!(
+            append.store(&job, answer("SUBMITTED"), now).unwrap(),
+            Stored::Held {
+                step: "jobs/j1/001.json".into(),
+                polls: 2
+            }
+        );
+        assert_eq!(
+            append.store(&job, answer("COMPLETED"), now).unwrap(),
+            Stored::NewStep("jobs/j1/002.json".into())
+        );
+
+        let mut overwrite = Store::new(dir.path(), Conflict::Overwrite).unwrap();
+        overwrite.store(&job, answer("FAILED"), now).unwrap();
+        assert!(!dir.path().join("jobs/j1/002.json").exists());
+        assert!(
+            fs::read_to_string(dir.path().join("jobs/j1/001.json"))
+                .unwrap()
+                .contains("FAILED")
+        );
+    }
+
+    #[test]
+    fn exchange_names_are_readable_and_distinct_per_parameters() {
+        let mut request = RequestFile {
+            method: "GET".into(),
+            path: "/arcgis/sharing/rest/info".into(),
+            params: BTreeMap::from([("f".to_string(), "json".to_string())]),
+        };
+        let json = exchange_name(&request);
+        assert!(json.starts_with("GET-arcgis-sharing-rest-info-"), "{json}");
+        request.params.insert("f".into(), "pjson".into());
+        assert_ne!(exchange_name(&request), json);
+    }
+}

@@ -1,0 +1,398 @@
+//! The upstream side of the record proxy: the client that forwards a request to the real server
+//! (plain HTTP or HTTPS through rustls), with its timeouts, and the decoding of what comes back.
+
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{ACCEPT_ENCODING, CONNECTION, CONTENT_ENCODING, HOST, HeaderName, HeaderValue};
+use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+use crate::error::{Error, Result};
+
+/// The largest answer body the proxy holds in memory to record it.
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// How the proxy trusts an HTTPS upstream.
+#[derive(Debug, Clone, Default)]
+pub struct Trust {
+    /// A PEM file of CA certificates to trust besides the usual roots.
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// Accept any certificate (a self-signed on-premises server).
+    pub insecure: bool,
+}
+
+/// The real server, as the proxy reaches it.
+pub struct Upstream {
+    scheme: String,
+    authority: String,
+    /// A path the upstream URL carried (`/arcgis`), put before every forwarded path.
+    prefix: String,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    timeout: Duration,
+}
+
+/// What the upstream answered, body as received (perhaps compressed).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Upstream {
+    pub fn new(url: &str, trust: &Trust, timeout: Duration) -> Result<Upstream> {
+        let usage = |message: String| Error::Usage { message };
+        let uri: Uri = url
+            .parse()
+            .map_err(|err| usage(format!("--upstream {url:?} is not a URL ({err}); use one such as https://notebooks.example.com:11443")))?;
+        let scheme = match uri.scheme_str() {
+            Some(scheme @ ("http" | "https")) => scheme.to_string(),
+            _ => {
+                return Err(usage(format!(
+                    "--upstream {url:?} needs http:// or https://, such as https://notebooks.example.com:11443"
+                )));
+            }
+        };
+        let authority = uri
+            .authority()
+            .ok_or_else(|| usage(format!("--upstream {url:?} names no host")))?
+            .to_string();
+        if uri.query().is_some() {
+            return Err(usage(format!("--upstream {url:?} may not carry a query")));
+        }
+        let prefix = uri.path().trim_end_matches('/').to_string();
+
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(timeout));
+        http.set_nodelay(true);
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config(trust)?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new()).build(https);
+        Ok(Upstream {
+            scheme,
+            authority,
+            prefix,
+            client,
+            timeout,
+        })
+    }
+
+    /// `scheme://host[:port]`, as the user gave it.
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme, self.authority)
+    }
+
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    /// The host and port, for [`super::scrub::origin_spellings`].
+    pub fn host_and_port(&self) -> (String, Option<u16>) {
+        let authority: hyper::http::uri::Authority = self
+            .authority
+            .parse()
+            .expect("the authority was parsed from a URI");
+        (authority.host().to_string(), authority.port_u16())
+    }
+
+    /// Forwards one request. The error is a sentence for the client's 502 answer.
+    pub async fn send(
+        &self,
+        method: &Method,
+        path_and_query: &str,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Answer, String> {
+        let uri = format!(
+            "{}://{}{}{}",
+            self.scheme, self.authority, self.prefix, path_and_query
+        );
+        let mut request = Request::builder()
+            .method(method.clone())
+            .uri(&uri)
+            .body(Full::new(body))
+            .map_err(|err| format!("cannot forward to {uri}: {err}"))?;
+        let forwarded = request.headers_mut();
+        for (name, value) in headers {
+            if !is_hop_by_hop(name, headers) && name != HOST && name != ACCEPT_ENCODING {
+                forwarded.append(name.clone(), value.clone());
+            }
+        }
+        if let Some(encodings) = decodable_encodings(headers) {
+            forwarded.insert(ACCEPT_ENCODING, encodings);
+        }
+
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|err| cause(&err))?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, MAX_BODY)
+                .collect()
+                .await
+                .map_err(|err| format!("the answer broke off: {err}"))?
+                .to_bytes();
+            Ok(Answer {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(format!("no answer within {} s", self.timeout.as_secs())),
+        }
+    }
+}
+
+/// The headers that belong to one connection, not to the message: never forwarded.
+pub fn is_hop_by_hop(name: &HeaderName, headers: &HeaderMap) -> bool {
+    const HOP_BY_HOP: &[&str] = &[
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    ];
+    HOP_BY_HOP.contains(&name.as_str())
+        || headers.get_all(CONNECTION).iter().any(|listed| {
+            listed.to_str().is_ok_and(|listed| {
+                listed
+                    .split(',')
+                    .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
+            })
+        })
+}
+
+/// The client's Accept-Encoding narrowed to what the recorder can decode (gzip, deflate), so
+/// every answer can be stored readable; `None` when the client accepts none of them.
+fn decodable_encodings(headers: &HeaderMap) -> Option<HeaderValue> {
+    let accepted = headers.get(ACCEPT_ENCODING)?.to_str().ok()?;
+    let kept: Vec<&str> = accepted
+        .split(',')
+        .map(str::trim)
+        .filter(|coding| {
+            let name = coding.split(';').next().unwrap_or_default().trim();
+            ["gzip", "deflate", "identity"]
+                .iter()
+                .any(|known| name.eq_ignore_ascii_case(known))
+        })
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&kept.join(", ")).ok()
+}
+
+/// The body of `answer` decoded from its Content-Encoding; `None` for an encoding the recorder
+/// does not know or a body that does not decode.
+pub fn decoded_body(answer: &Answer) -> Option<Bytes> {
+    let encoding = answer
+        .headers
+        .get(CONTENT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| value.trim().to_ascii_lowercase());
+    let mut decoded = Vec::new();
+    let ok = match encoding.as_deref() {
+        None | Some("") | Some("identity") => return Some(answer.body.clone()),
+        Some("gzip") | Some("x-gzip") => flate2::read::MultiGzDecoder::new(&answer.body[..])
+            .read_to_end(&mut decoded)
+            .is_ok(),
+        // HTTP's "deflate" is zlib-wrapped, but some servers send raw deflate.
+        Some("deflate") => {
+            flate2::read::ZlibDecoder::new(&answer.body[..])
+                .read_to_end(&mut decoded)
+                .is_ok()
+                || {
+                    decoded.clear();
+                    flate2::read::DeflateDecoder::new(&answer.body[..])
+                        .read_to_end(&mut decoded)
+                        .is_ok()
+                }
+        }
+        Some(_) => false,
+    };
+    ok.then(|| Bytes::from(decoded))
+}
+
+/// The innermost cause of a client error, which is the one that says what happened
+/// (`Connection refused`, `invalid peer certificate: UnknownIssuer`).
+fn cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = err;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let message = innermost.to_string();
+    let message = message
+        .split(" (os error")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    message.to_lowercase()
+}
+
+fn tls_config(trust: &Trust) -> Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .expect("the ring provider supports the default TLS versions");
+    if trust.insecure {
+        return Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+            .with_no_client_auth());
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = &trust.ca_cert {
+        add_ca_file(&mut roots, path)?;
+    }
+    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+}
+
+fn add_ca_file(roots: &mut rustls::RootCertStore, path: &Path) -> Result<()> {
+    let bad = |message: String| {
+        Error::fixture(
+            path,
+            message,
+            "give --ca-cert a PEM file with one or more -----BEGIN CERTIFICATE----- blocks",
+        )
+    };
+    let certificates = CertificateDer::pem_file_iter(path)
+        .map_err(|err| bad(format!("cannot read the CA certificates: {err}")))?;
+    let mut added = 0;
+    for certificate in certificates {
+        let certificate =
+            certificate.map_err(|err| bad(format!("not a PEM certificate: {err}")))?;
+        roots
+            .add(certificate)
+            .map_err(|err| bad(format!("not a usable CA certificate: {err}")))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(bad("holds no certificate".to_string()));
+    }
+    Ok(())
+}
+
+/// `--insecure`: any certificate is accepted, but the handshake's signatures are still checked,
+/// so the connection is encrypted to whoever holds the certificate's key.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_encoding_is_narrowed_to_what_can_be_decoded() {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_ENCODING, "gzip, deflate, br, zstd".parse().unwrap());
+        assert_eq!(decodable_encodings(&headers).unwrap(), "gzip, deflate");
+        headers.insert(ACCEPT_ENCODING, "br".parse().unwrap());
+        assert!(decodable_encodings(&headers).is_none());
+    }
+
+    #[test]
+    fn gzip_and_deflate_bodies_are_decoded() {
+        use std::io::Write;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gzip.write_all(b"{\"status\":\"COMPLETED\"}").unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_ENCODING, "gzip".parse().unwrap());
+        let answer = Answer {
+            status: StatusCode::OK,
+            headers,
+            body: Bytes::from(gzip.finish().unwrap()),
+        };
+        assert_eq!(
+            &decoded_body(&answer).unwrap()[..],
+            b"{\"status\":\"COMPLETED\"}"
+        );
+    }
+
+    #[test]
+    fn connection_listed_headers_are_hop_by_hop() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONNECTION, "close, X-Private".parse().unwrap());
+        assert!(is_hop_by_hop(
+            &HeaderName::from_static("x-private"),
+            &headers
+        ));
+        assert!(is_hop_by_hop(
+            &HeaderName::from_static("transfer-encoding"),
+            &headers
+        ));
+        assert!(!is_hop_by_hop(
+            &HeaderName::from_static("content-type"),
+            &headers
+        ));
+    }
+}
