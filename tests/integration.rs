@@ -8,5 +8,7 @@ mod util;
 mod cli;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
+#[path = "integration/record.rs"]
+mod record;
 #[path = "integration/replay.rs"]
 mod replay;

@@ -31,7 +31,6 @@ use crate::fixture::exchange::RequestFile;
 use crate::fixture::write::pretty_json;
 use crate::job::job_id_problem;
 use crate::params;
-use crate::redact::is_secret_param;
 use crate::replay::format::{Format, error_body};
 use feedback::Feedback;
 use scrub::{Scrubber, origin_spellings, replace_origin};
@@ -211,10 +210,10 @@ impl Recorder {
             (Some(id), Some(_)) => Target::Job(id.to_string()),
             _ => Target::Exchange(RequestFile {
                 method: parts.method.to_string(),
-                path: scrubber.text(path),
+                path: scrubber.path(path),
                 params: request_params
                     .iter()
-                    .filter(|(name, _)| !is_secret_param(name))
+                    .filter(|(name, _)| !scrubber.is_left_out(name))
                     .map(|(name, value)| (name.clone(), scrubber.text(value)))
                     .collect(),
             }),

@@ -27,6 +27,9 @@ pub struct Scrubber {
     fields: Vec<String>,
     /// Per field and value, its pseudonym, so the same value always gets the same one.
     pseudonyms: HashMap<(String, String), String>,
+    /// Per value of a `--redact-field` field, its pseudonym: the same value found elsewhere as a
+    /// whole (another field, a path segment) is replaced by it too.
+    by_value: HashMap<String, String>,
     /// The upstream's origin, in each spelling a body may use.
     origins: Vec<String>,
 }
@@ -37,15 +40,19 @@ impl Scrubber {
             secrets: BTreeSet::new(),
             fields,
             pseudonyms: HashMap::new(),
+            by_value: HashMap::new(),
             origins,
         }
     }
 
-    /// Remembers the secrets a request carries: secret parameters, credential headers, cookies.
+    /// Remembers the secrets a request carries: secret parameters, credential headers, cookies;
+    /// and gives the values of `--redact-field` parameters their pseudonyms.
     pub fn learn_request(&mut self, headers: &HeaderMap, params: &[(String, String)]) {
         for (name, value) in params {
             if is_secret_param(name) {
                 self.learn(value);
+            } else if let Some(field) = self.redacted_field(name) {
+                self.pseudonym(&field, &Value::from(value.as_str()));
             }
         }
         for (name, value) in headers {
@@ -129,9 +136,41 @@ impl Scrubber {
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
-            Value::String(text) => *text = self.text(text),
+            Value::String(text) => {
+                *text = match self.by_value.get(text.as_str()) {
+                    Some(pseudonym) => pseudonym.clone(),
+                    None => self.text(text),
+                }
+            }
             _ => {}
         }
+    }
+
+    /// Whether a parameter is left out of a recorded request rule: secrets, and the fields the
+    /// user asked to redact (their values would not match a replayed request anyway).
+    pub fn is_left_out(&self, param: &str) -> bool {
+        is_secret_param(param) || self.redacted_field(param).is_some()
+    }
+
+    /// A request path scrubbed like text, and each segment that is a redacted value as a whole
+    /// (`/community/users/alice`) replaced by its pseudonym.
+    pub fn path(&self, path: &str) -> String {
+        self.text(path)
+            .split('/')
+            .map(|segment| {
+                self.by_value
+                    .get(segment)
+                    .map_or(segment.to_string(), Clone::clone)
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    fn redacted_field(&self, name: &str) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|field| field.eq_ignore_ascii_case(name))
+            .cloned()
     }
 
     /// `text` with every known secret replaced and the upstream origin made a placeholder.
@@ -159,6 +198,9 @@ impl Scrubber {
         }
         let number = self.pseudonyms.keys().filter(|(f, _)| f == field).count() + 1;
         let pseudonym = format!("{REDACTED}-{field}-{number}");
+        self.by_value
+            .entry(key.1.clone())
+            .or_insert_with(|| pseudonym.clone());
         self.pseudonyms.insert(key, pseudonym.clone());
         pseudonym
     }
