@@ -11,7 +11,7 @@ pub mod scrub;
 pub mod store;
 pub mod upstream;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,6 +74,10 @@ pub struct Recorder {
     store: Mutex<Store>,
     scrubber: Mutex<Scrubber>,
     feedback: Feedback,
+    /// One lock per job polled: a job's polls go upstream one at a time, so the order in which
+    /// their answers are recorded is the order in which the server gave them, however many
+    /// clients poll at once.
+    job_turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Recorder {
@@ -92,6 +96,7 @@ impl Recorder {
             listen_addr,
             store: Mutex::new(store),
             feedback: Feedback::new(options.live_status),
+            job_turns: Mutex::new(HashMap::new()),
         })
     }
 
@@ -119,6 +124,12 @@ impl Recorder {
             .uri
             .path_and_query()
             .map_or("/", |path_and_query| path_and_query.as_str());
+        let turn = job_id(parts.uri.path())
+            .map(|job| Arc::clone(lock(&self.job_turns).entry(job.to_string()).or_default()));
+        let _my_turn = match &turn {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        };
         let answer = match self
             .upstream
             .send(&parts.method, path_and_query, &parts.headers, body)
@@ -197,10 +208,7 @@ impl Recorder {
             })
             .collect();
 
-        let job_id = path
-            .split_once(JOBS_PATH)
-            .map(|(_, after)| after)
-            .filter(|id| job_id_problem(id).is_none());
+        let job_id = job_id(path);
         let job_status = (extension == "json")
             .then(|| serde_json::from_slice::<Value>(&content).ok())
             .flatten()
@@ -313,6 +321,13 @@ pub async fn serve(
         async move { Ok::<_, Infallible>(recorder.handle(request).await) }
     };
     crate::server::serve(listener, handler, shutdown).await;
+}
+
+/// The job a path polls, if it is `<context>/admin/system/jobs/<jobId>`.
+fn job_id(path: &str) -> Option<&str> {
+    path.split_once(JOBS_PATH)
+        .map(|(_, after)| after)
+        .filter(|id| job_id_problem(id).is_none())
 }
 
 /// An ArcGIS-style error from the proxy itself, with a real HTTP status: the client must see
