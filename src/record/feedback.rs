@@ -24,8 +24,15 @@ struct Stats {
     exchanges: u64,
     exchange_steps: u64,
     upstream_errors: u64,
-    /// Per job: steps written and the last status seen.
-    jobs: BTreeMap<String, (u64, String)>,
+    jobs: BTreeMap<String, JobSeen>,
+}
+
+#[derive(Default)]
+struct JobSeen {
+    steps: u64,
+    status: String,
+    /// The poll count when the job was last polled, to show the busiest jobs first.
+    last_poll: u64,
 }
 
 impl Feedback {
@@ -34,7 +41,8 @@ impl Feedback {
         let bar = live.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg}").expect("the template is valid"),
+                ProgressStyle::with_template("{spinner} {wide_msg}")
+                    .expect("the template is valid"),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
             bar.set_message("waiting for the first request…");
@@ -50,10 +58,12 @@ impl Feedback {
     pub fn job_poll(&self, job: &str, status: &str, stored: &Stored) {
         let mut stats = self.lock();
         stats.polls += 1;
-        let entry = stats.jobs.entry(job.to_string()).or_default();
-        entry.1 = status.to_string();
+        let polls = stats.polls;
+        let seen = stats.jobs.entry(job.to_string()).or_default();
+        seen.status = status.to_string();
+        seen.last_poll = polls;
         if let Stored::NewStep(step) = stored {
-            entry.0 += 1;
+            seen.steps += 1;
             stats.steps += 1;
             drop(stats);
             self.log(&format!("recorded {step} ({status})"));
@@ -120,8 +130,13 @@ impl Feedback {
             stats.steps,
             stats.exchanges
         );
-        for (job, (_, status)) in stats.jobs.iter().rev().take(3) {
-            line.push_str(&format!(" | {job}: {status}"));
+        // The jobs polled most recently first; the line is cut at the terminal's width.
+        let mut recent: Vec<_> = stats.jobs.iter().collect();
+        recent.sort_by_key(|(_, job)| std::cmp::Reverse(job.last_poll));
+        for (job, seen) in recent {
+            // Job IDs differ in their first characters; the whole UUID would crowd the line.
+            let short: String = job.chars().take(9).collect();
+            line.push_str(&format!(" | {short}…: {}", seen.status));
         }
         bar.set_message(line);
     }
@@ -147,9 +162,10 @@ impl Feedback {
                 stats.upstream_errors
             ));
         }
-        for (job, (steps, status)) in &stats.jobs {
+        for (job, seen) in &stats.jobs {
             summary.push_str(&format!(
-                "\n  jobs/{job}: {steps} step(s) written, last {status}"
+                "\n  jobs/{job}: {} step(s) written, last {}",
+                seen.steps, seen.status
             ));
         }
         summary

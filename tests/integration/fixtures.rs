@@ -186,3 +186,24 @@ fn symbolic_links_may_not_lead_outside_the_set() {
     let set = FixtureSet::load(fixtures.path()).unwrap();
     assert_eq!(set.jobs().len(), 2);
 }
+
+/// An exchange folder needs its request.json, and a well-formed one.
+#[test]
+fn exchanges_need_a_valid_request_file() {
+    let fixtures = FixtureDir::new();
+    fixtures.file("exchanges/x/001.json", "{}");
+    assert!(load_error(&fixtures).contains("exchange x has no request.json"));
+
+    fixtures.file(
+        "exchanges/x/request.json",
+        r#"{"method": "GET", "path": "relative"}"#,
+    );
+    assert!(load_error(&fixtures).contains("does not start with '/'"));
+
+    fixtures.file(
+        "exchanges/x/request.json",
+        r#"{"method": "GET", "pth": "/x"}"#,
+    );
+    let error = load_error(&fixtures);
+    assert!(error.contains("request.json:1:"), "{error}");
+}

@@ -530,3 +530,70 @@ async fn a_step_script_sets_status_headers_and_delay() {
     assert_eq!(second.status, 200);
     assert_eq!(second.job_status(), "COMPLETED");
 }
+
+/// Recorded exchanges answer matching requests: the most specific rule wins, steps advance per
+/// session, text bodies keep their content type, and {{origin}} becomes the mock's own.
+#[tokio::test]
+async fn exchanges_answer_matching_requests_in_sequence() {
+    let fixtures = FixtureDir::new();
+    fixtures
+        .file(
+            "exchanges/any/request.json",
+            r#"{"method": "POST", "path": "/arcgis/admin/notebooks/executeNotebook"}"#,
+        )
+        .file("exchanges/any/001.json", r#"{"status": "error", "code": 400}"#)
+        .file(
+            "exchanges/item/request.json",
+            r#"{"method": "POST", "path": "/arcgis/admin/notebooks/executeNotebook", "params": {"itemId": "abc"}}"#,
+        )
+        .file(
+            "exchanges/item/001.json",
+            r#"{"jobId": "j1", "jobUrl": "{{origin}}/arcgis/admin/system/jobs/j1", "status": "success"}"#,
+        )
+        .file("exchanges/item/002.json", r#"{"status": "busy"}"#)
+        .file("exchanges/info/request.json", r#"{"method": "GET", "path": "/portal/info"}"#)
+        .file("exchanges/info/001.txt", "<html>info</html>")
+        .file(
+            "exchanges/info/script.json",
+            r#"{"steps": {"001.txt": {"headers": {"Content-Type": "text/html"}}}}"#,
+        );
+    let server = TestServer::start(fixtures.path()).await;
+    let execute = server.url("/arcgis/admin/notebooks/executeNotebook");
+
+    let first = post(&execute)
+        .form("itemId=abc&token=t&f=json")
+        .send()
+        .await
+        .json();
+    assert_eq!(first["jobUrl"], server.url("/arcgis/admin/system/jobs/j1"));
+    let second = post(&execute).form("itemId=abc&f=json").send().await.json();
+    assert_eq!(second["status"], "busy");
+    let other_session = post(&execute)
+        .form("itemId=abc")
+        .session("s2")
+        .send()
+        .await
+        .json();
+    assert_eq!(other_session["status"], "success");
+    let other_item = post(&execute).form("itemId=zzz").send().await.json();
+    assert_eq!(other_item["code"], 400);
+    // Another method is not the same exchange.
+    let get_execute = format!("{execute}?f=json");
+    assert_eq!(get(&get_execute).send().await.json()["code"], 404);
+
+    let info = get(server.url("/portal/info")).send().await;
+    assert_eq!(info.header("content-type"), "text/html");
+    assert_eq!(info.body, "<html>info</html>");
+
+    let listing = get(server.url("/__jobmock/exchanges")).send().await.json();
+    let names: Vec<&str> = listing["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|exchange| exchange["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["any", "info", "item"]);
+    post(server.url("/__jobmock/reset")).send().await;
+    let again = post(&execute).form("itemId=abc").send().await.json();
+    assert_eq!(again["status"], "success");
+}
