@@ -13,7 +13,7 @@ use std::time::Instant;
 use crate::error::{Error, Result};
 use crate::fixture::exchange::{REQUEST_FILE, RequestFile};
 use crate::fixture::script::{SCRIPT_FILE, ScriptFile, StepScript};
-use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, write};
+use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json, write};
 
 /// What to do when the folder a recording would write exists already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -268,11 +268,7 @@ impl Recording {
         steps.sort();
         let script_path = self.dir.join(SCRIPT_FILE);
         if script_path.exists() {
-            let text = fs::read(&script_path).map_err(|e| Error::io(&script_path, e))?;
-            self.script = serde_json::from_slice(&text).map_err(|source| Error::Json {
-                path: script_path.clone(),
-                source,
-            })?;
+            self.script = read_json(&script_path)?;
         }
         let next = format!("{:03}", steps.len() + 1);
         if let Some(last) = steps.last()

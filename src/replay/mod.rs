@@ -22,7 +22,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
 
 use crate::fixture::{BodyKind, FixtureSet, ORIGIN_PLACEHOLDER, Step};
-use crate::job::{Cursors, job_id_problem};
+use crate::job::{Cursors, Sequence, job_id_problem};
 use format::Format;
 use journal::Journal;
 use request::Call;
@@ -69,6 +69,13 @@ pub struct Replay {
     rendered: Vec<Box<[Rendered]>>,
     options: Options,
     live: Mutex<Live>,
+}
+
+/// What a poll is of: a job or an exchange, by index and name.
+#[derive(Clone, Copy)]
+enum Polled<'a> {
+    Job(usize, &'a str),
+    Exchange(usize, &'a str),
 }
 
 #[derive(Default)]
@@ -194,26 +201,15 @@ impl Replay {
             return self.refuse_method(call);
         }
         let job = self.fixtures.job(job_index);
-        let step_index = {
-            let mut live = self.lock();
-            let cursor = live.cursors.get_mut(&call.session, job_index);
-            let step_index = job
-                .sequence
-                .poll(cursor, Instant::now(), self.options.speed);
-            let step = &job.steps[step_index];
-            let entry = call.journal_entry(
-                Some(&job.id),
-                Some(&step.file),
-                step.http_status.as_u16(),
-                None,
-            );
-            live.journal.push(entry);
-            step_index
-        };
+        let step_index = self
+            .next_step(
+                call,
+                Polled::Job(job_index, &job.id),
+                &job.sequence,
+                &job.steps,
+            )
+            .await;
         let step = &job.steps[step_index];
-        if !step.delay.is_zero() {
-            tokio::time::sleep(step.delay).await;
-        }
 
         let body = if step.has_origin {
             // Rare (a job that names its own URL): rendered per request, never cached, since
@@ -243,23 +239,15 @@ impl Replay {
 
     async fn serve_exchange(&self, call: &Call, index: usize) -> Response<Body> {
         let exchange = self.fixtures.exchange(index);
-        let step_index = {
-            let mut live = self.lock();
-            let cursor = live.exchange_cursors.get_mut(&call.session, index);
-            let step_index = exchange
-                .sequence
-                .poll(cursor, Instant::now(), self.options.speed);
-            let step = &exchange.steps[step_index];
-            let mut entry =
-                call.journal_entry(None, Some(&step.file), step.http_status.as_u16(), None);
-            entry.exchange = Some(exchange.name.to_string());
-            live.journal.push(entry);
-            step_index
-        };
+        let step_index = self
+            .next_step(
+                call,
+                Polled::Exchange(index, &exchange.name),
+                &exchange.sequence,
+                &exchange.steps,
+            )
+            .await;
         let step = &exchange.steps[step_index];
-        if !step.delay.is_zero() {
-            tokio::time::sleep(step.delay).await;
-        }
         let body = if step.has_origin {
             self.fill_origin(call, &step.body)
         } else {
@@ -272,6 +260,43 @@ impl Replay {
             BodyKind::Json => answer(step, body, Format::Json.content_type()),
             BodyKind::Text => answer(step, body, "text/plain; charset=utf-8"),
         }
+    }
+
+    /// The shared part of serving a step: advance the session's cursor, note the poll in the
+    /// journal (both under the lock), then wait out the step's delay (outside it).
+    async fn next_step(
+        &self,
+        call: &Call,
+        polled: Polled<'_>,
+        sequence: &Sequence,
+        steps: &[Step],
+    ) -> usize {
+        let step_index = {
+            let mut live = self.lock();
+            let (cursors, index) = match polled {
+                Polled::Job(index, _) => (&mut live.cursors, index),
+                Polled::Exchange(index, _) => (&mut live.exchange_cursors, index),
+            };
+            let cursor = cursors.get_mut(&call.session, index);
+            let step_index = sequence.poll(cursor, Instant::now(), self.options.speed);
+            let step = &steps[step_index];
+            let job = match polled {
+                Polled::Job(_, id) => Some(id),
+                Polled::Exchange(..) => None,
+            };
+            let mut entry =
+                call.journal_entry(job, Some(&step.file), step.http_status.as_u16(), None);
+            if let Polled::Exchange(_, name) = polled {
+                entry.exchange = Some(name.to_string());
+            }
+            live.journal.push(entry);
+            step_index
+        };
+        let delay = steps[step_index].delay;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        step_index
     }
 
     /// `body` with the recorded origin replaced by the one this client reached the mock at.
