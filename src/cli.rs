@@ -70,6 +70,13 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
     pub speed: f64,
 
+    /// Make every job advance per poll or by time, whatever its script.json says. Recordings
+    /// keep each step's time, so `--advance time` plays them at their recorded pace.
+    ///
+    /// Example: --advance time --speed 10
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub advance: Option<AdvanceArg>,
+
     /// The most requests the journal (GET /__jobmock/requests) keeps; the oldest go first.
     ///
     /// Example: --journal-size 10000
@@ -162,4 +169,13 @@ pub enum Existing {
     Refuse,
     Overwrite,
     Append,
+}
+
+/// How steps advance, for `replay --advance`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdvanceArg {
+    /// One poll at a time, each step holding for its polls.
+    Poll,
+    /// By time since the first poll, each step at its offsetMs.
+    Time,
 }

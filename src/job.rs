@@ -58,6 +58,11 @@ impl Sequence {
         self.advance
     }
 
+    /// The same steps advancing the other way (`replay --advance`).
+    pub fn set_advance(&mut self, advance: Advance) {
+        self.advance = advance;
+    }
+
     pub fn len(&self) -> usize {
         self.holds.len()
     }

@@ -52,7 +52,13 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             ),
         });
     }
-    let fixtures = FixtureSet::load(&args.fixtures)?;
+    let mut fixtures = FixtureSet::load(&args.fixtures)?;
+    if let Some(advance) = args.advance {
+        fixtures.set_advance(match advance {
+            cli::AdvanceArg::Poll => job::Advance::Poll,
+            cli::AdvanceArg::Time => job::Advance::Time,
+        });
+    }
     let options = replay::Options {
         speed: args.speed,
         journal_size: args.journal_size,

@@ -125,7 +125,25 @@ fn help_explains_every_flag_with_an_example() {
     ] {
         assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
     }
-    assert!(stdout.matches("Example: ").count() >= 5, "{stdout}");
+    assert!(stdout.matches("Example: ").count() >= 6, "{stdout}");
+
+    let (code, stdout, _) = run_binary(&["record", "--help"]);
+    assert_eq!(code, Some(0));
+    for flag in [
+        "--upstream",
+        "--fixtures",
+        "--listen",
+        "--ca-cert",
+        "--insecure",
+        "--upstream-timeout",
+        "--existing",
+        "--overwrite",
+        "--append",
+        "--redact-field",
+    ] {
+        assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
+    }
+    assert!(stdout.matches("Example: ").count() >= 10, "{stdout}");
 }
 
 /// SIGTERM lets the request in flight finish, then the process exits 0.

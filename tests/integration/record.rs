@@ -604,3 +604,38 @@ async fn a_recorder_killed_at_any_moment_leaves_a_loadable_set() {
     let set = FixtureSet::load(recorded.path()).unwrap_or_else(|err| panic!("{err}"));
     assert!(!set.jobs().is_empty());
 }
+
+/// A recording keeps each step's time: `replay --advance time` plays it at its recorded pace,
+/// and --speed faster.
+#[tokio::test]
+async fn a_recording_plays_at_its_recorded_pace_with_advance_time() {
+    let upstream = replay(&shipped_fixtures());
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.base, recorded.path(), &[]);
+    let job = format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json");
+    get(proxy.url(&job)).send().await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    get(proxy.url(&job)).send().await;
+    stop(proxy);
+
+    let fixtures = recorded.path().to_str().unwrap();
+    let paced = Binary::start(&[
+        "replay",
+        "--fixtures",
+        fixtures,
+        "--listen",
+        "127.0.0.1:0",
+        "--advance",
+        "time",
+        "--speed",
+        "2",
+    ]);
+    assert_eq!(get(paced.url(&job)).status().await, "SUBMITTED");
+    assert_eq!(
+        get(paced.url(&job)).status().await,
+        "SUBMITTED",
+        "one second recorded is half of one here"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(get(paced.url(&job)).status().await, "PROCESSING");
+}
