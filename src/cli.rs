@@ -16,8 +16,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Examples:\n  \
         jobmock replay                                  serve ./fixtures on 127.0.0.1:8080\n  \
         jobmock replay --fixtures tests/fixtures --listen 127.0.0.1:0\n  \
-        jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n\n\
-        Exit codes: 0 success, 2 error (bad fixtures, bad flags, address in use)."
+        jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n  \
+        jobmock diff recorded                           check recorded payloads for drift\n\n\
+        Exit codes: 0 success, 1 drift found (diff), 2 error (bad fixtures, bad flags, address in use)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -41,6 +42,18 @@ pub enum Command {
     /// steps of jobs/<jobId>/, every other exchange a folder of exchanges/, ready for `jobmock
     /// replay`. Tokens, passwords, cookies and credential headers are never written.
     Record(RecordArgs),
+
+    /// Check recorded payloads against the expected shapes of their job types, and show the drift.
+    ///
+    /// Every job payload under the paths (fixture sets, job folders, files) is checked against
+    /// the shape of its `type` (built in for openNotebook and executeNotebook; --shapes adds or
+    /// replaces), and each job's steps as a sequence: legal status transitions, progress that
+    /// never goes down, endTime not before startTime, one jobId and type throughout, jobId equal
+    /// to its folder's name. Exit code 0: no drift; 1: drift; 2: an error.
+    Diff(DiffArgs),
+
+    /// Work with shapes: `jobmock shape infer` learns one from recorded payloads.
+    Shape(ShapeArgs),
 }
 
 /// The flags of `jobmock replay`.
@@ -178,4 +191,90 @@ pub enum AdvanceArg {
     Poll,
     /// By time since the first poll, each step at its offsetMs.
     Time,
+}
+
+/// The flags of `jobmock diff`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    jobmock diff                                   the shipped fixture set\n  \
+    jobmock diff recorded --format json            findings as JSON, for CI\n  \
+    jobmock diff recorded --shapes my-shapes       with shapes of your own\n  \
+    jobmock diff --against recorded-10.9 recorded-11.2   what changed between two versions")]
+pub struct DiffArgs {
+    /// Fixture sets, job folders or payload files to check.
+    ///
+    /// Example: jobmock diff fixtures recorded/jobs/j6185135c-92a8-4402-b8de-90a66dc61fcc
+    #[arg(value_name = "PATH", default_value = "fixtures")]
+    pub paths: Vec<PathBuf>,
+
+    /// A folder of shape files, one <jobType>.shape per job type, added to the built-in shapes
+    /// or put in their place.
+    ///
+    /// Example: --shapes shapes
+    #[arg(long, value_name = "DIR")]
+    pub shapes: Option<PathBuf>,
+
+    /// How to print: text (per file, the findings and a diff) or json (one document, for CI).
+    ///
+    /// Example: --format json
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+
+    /// Compare the shapes of the payloads under PATH with those under OTHER, values ignored:
+    /// which fields appeared, vanished or changed type, per job type and status.
+    ///
+    /// Example: --against recorded-10.9
+    #[arg(long, value_name = "OTHER")]
+    pub against: Option<PathBuf>,
+}
+
+/// How `jobmock diff` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Text,
+    Json,
+}
+
+/// The `jobmock shape` commands.
+#[derive(Debug, Args)]
+pub struct ShapeArgs {
+    #[command(subcommand)]
+    pub command: ShapeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShapeCommand {
+    /// Learn shapes from recorded payloads: the union of what was seen, one shape per job type.
+    ///
+    /// Fields seen in every payload are marked required; fields seen only in some statuses,
+    /// available in those; upper-case string values become enumerations. Use the result with
+    /// `jobmock diff --shapes DIR` to freeze what your server does today.
+    #[command(after_help = "Examples:\n  \
+        jobmock shape infer recorded                      print the shapes\n  \
+        jobmock shape infer recorded --out shapes         write shapes/<jobType>.shape\n  \
+        jobmock diff recorded-later --shapes shapes")]
+    Infer(InferArgs),
+}
+
+/// The flags of `jobmock shape infer`.
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// Fixture sets, job folders or payload files to learn from.
+    ///
+    /// Example: jobmock shape infer recorded
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Write one <jobType>.shape per job type into this folder (made if missing) instead of
+    /// printing them. An existing shape file is not replaced unless --force is given.
+    ///
+    /// Example: --out shapes
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Replace existing shape files in --out.
+    ///
+    /// Example: --force
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }

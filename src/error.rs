@@ -18,6 +18,13 @@ pub enum Error {
         path: PathBuf,
         source: serde_json::Error,
     },
+    /// A shape file does not read as the shape notation.
+    Shape {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     /// A fixture set is readable but breaks a rule of the format.
     Fixture {
         path: PathBuf,
@@ -76,6 +83,12 @@ impl fmt::Display for Error {
                     write!(f, "{}:{line}:{column}: {message}", path.display())
                 }
             }
+            Error::Shape {
+                path,
+                line,
+                column,
+                message,
+            } => write!(f, "{}:{line}:{column}: {message}", path.display()),
             Error::Fixture {
                 path,
                 message,
@@ -97,7 +110,10 @@ impl std::error::Error for Error {
             | Error::Bind { source, .. }
             | Error::Runtime { source } => Some(source),
             // The JSON error's message is already part of our Display.
-            Error::Json { .. } | Error::Fixture { .. } | Error::Usage { .. } => None,
+            Error::Json { .. }
+            | Error::Shape { .. }
+            | Error::Fixture { .. }
+            | Error::Usage { .. } => None,
         }
     }
 }

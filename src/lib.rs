@@ -14,10 +14,13 @@
 //! - [`replay`]: the replay service: routing, formats, sessions, control API, journal.
 //! - [`record`]: the record proxy: forward to the real server, write its answers as fixtures.
 //! - [`params`]: request parameters from the query string and form bodies.
+//! - [`shape`]: the shape notation: parse, check a payload, infer from payloads, write.
+//! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
 //! - [`redact`]: which parameters and headers are secrets, and how to hide them.
 //! - [`server`]: the accept loop with graceful shutdown, shared by the serving modes.
 
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod fixture;
 pub mod job;
@@ -26,12 +29,15 @@ pub mod record;
 pub mod redact;
 pub mod replay;
 pub mod server;
+pub mod shape;
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use cli::{Cli, Command, Existing, RecordArgs, ReplayArgs};
+use std::io::IsTerminal;
+
+use cli::{Cli, Command, DiffArgs, Existing, InferArgs, RecordArgs, ReplayArgs};
 use error::{Error, Result};
 use fixture::FixtureSet;
 
@@ -40,7 +46,86 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Replay(args) => run_replay(args),
         Command::Record(args) => run_record(args),
+        Command::Diff(args) => run_diff(args),
+        Command::Shape(args) => match args.command {
+            cli::ShapeCommand::Infer(args) => run_infer(args),
+        },
     }
+}
+
+fn run_diff(args: DiffArgs) -> Result<ExitCode> {
+    let output = match args.format {
+        cli::DiffFormat::Json => diff::Output::Json,
+        cli::DiffFormat::Text => diff::Output::Text {
+            colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        },
+    };
+    let drift = match &args.against {
+        Some(other) => diff::run_against(other, &args.paths, output)?,
+        None => {
+            let shapes = diff::load_shapes(args.shapes.as_deref())?;
+            diff::run(
+                &args.paths,
+                &shapes,
+                output,
+                std::io::stderr().is_terminal(),
+            )?
+        }
+    };
+    Ok(if drift {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_infer(args: InferArgs) -> Result<ExitCode> {
+    let payloads = diff::read_payloads(&args.paths)?;
+    let shapes = shape::infer::infer_by_type(&payloads);
+    if shapes.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "no job payload (a JSON object with a \"type\") under {}",
+                args.paths
+                    .iter()
+                    .map(|path| path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    let Some(out) = args.out else {
+        for (job_type, shape) in &shapes {
+            println!("// the shape of job type {job_type:?}: save it as {job_type}.shape");
+            print!("{}", shape::write::shape_text(shape));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(&out).map_err(|source| Error::Write {
+        path: out.clone(),
+        source,
+    })?;
+    for (job_type, shape) in &shapes {
+        let path = out.join(format!("{job_type}.{}", diff::SHAPE_EXTENSION));
+        if path.exists() && !args.force {
+            return Err(Error::fixture(
+                &path,
+                "exists already",
+                "give --force to replace it, or another --out folder",
+            ));
+        }
+        let text = format!(
+            "// The shape of {job_type} jobs, learned by `jobmock shape infer` from {} payload(s).\n{}",
+            payloads
+                .iter()
+                .filter(|p| p.get("type").and_then(|t| t.as_str()) == Some(job_type.as_str()))
+                .count(),
+            shape::write::shape_text(shape)
+        );
+        fixture::write::file(&path, text.as_bytes())?;
+        eprintln!("jobmock: wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
@@ -96,7 +181,7 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         fixtures: args.fixtures.clone(),
         conflict,
         redact_fields: args.redact_field.clone(),
-        live_status: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        live_status: std::io::stderr().is_terminal(),
     };
     runtime()?.block_on(async {
         let listener = bind(&args.listen).await?;

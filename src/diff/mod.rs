@@ -1,0 +1,324 @@
+//! `jobmock diff`: finds the job payloads under the paths given, checks each against the shape of
+//! its job type and each job's steps as a sequence, and reports the drift ([`report`]); or, with
+//! `--against`, compares the shapes of two recordings ([`against`]).
+//!
+//! The checks themselves are the shape module's and [`sequence`]'s; this module walks the files
+//! and gathers the results.
+
+pub mod against;
+pub mod report;
+pub mod sequence;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use walkdir::WalkDir;
+
+use crate::error::{Error, Result};
+use crate::fixture::exchange::REQUEST_FILE;
+use crate::fixture::script::SCRIPT_FILE;
+use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json};
+use crate::shape::parse::parse;
+use crate::shape::{Finding, FindingKind, Shape, builtin};
+
+/// The extension of shape files in a `--shapes` folder; the file's stem is its job type.
+pub const SHAPE_EXTENSION: &str = "shape";
+
+/// The shapes to check against, by job type.
+pub type Shapes = BTreeMap<String, Shape>;
+
+/// The built-in shapes, with those of `dir` (one `<type>.shape` per job type) added or put in
+/// their place.
+pub fn load_shapes(dir: Option<&Path>) -> Result<Shapes> {
+    let mut shapes = Shapes::new();
+    for (job_type, text) in builtin::BUILTIN {
+        let shape = parse(text).expect("the built-in shapes parse (a unit test checks it)");
+        shapes.insert(job_type.to_string(), shape);
+    }
+    let Some(dir) = dir else { return Ok(shapes) };
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            !path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    for path in paths {
+        if path
+            .extension()
+            .is_none_or(|extension| extension != SHAPE_EXTENSION)
+        {
+            return Err(Error::fixture(
+                &path,
+                "is not a shape file",
+                format!(
+                    "a --shapes folder holds one <jobType>.{SHAPE_EXTENSION} per job type, such as openNotebook.{SHAPE_EXTENSION}"
+                ),
+            ));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        let shape = parse(&text).map_err(|err| Error::Shape {
+            path: path.clone(),
+            line: err.line,
+            column: err.column,
+            message: err.message,
+        })?;
+        let job_type = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        shapes.insert(job_type, shape);
+    }
+    Ok(shapes)
+}
+
+/// A group of payload files checked together: the steps of one job folder (checked as a
+/// sequence too), or one file given on its own.
+#[derive(Debug)]
+pub struct Unit {
+    /// The job folder, for a job's steps.
+    pub job_folder: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
+}
+
+/// The payload files under `paths`: every `*.json` but scripts, exchange rules and hidden
+/// files, and nothing under an `exchanges/` or `shapes/` folder. Files in a folder of `jobs/`
+/// form that job's unit, in lexical order.
+pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
+    let mut jobs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut singles = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_file() {
+            singles.push(path.clone());
+            continue;
+        }
+        let walk = WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                let name = entry.file_name().to_string_lossy();
+                entry.depth() == 0
+                    || !(name.starts_with('.')
+                        || (entry.file_type().is_dir()
+                            && (name == EXCHANGES_DIR || name == "shapes")))
+            });
+        for entry in walk {
+            let entry = entry.map_err(|err| {
+                let at = err.path().unwrap_or(path).to_path_buf();
+                Error::io(
+                    at,
+                    err.into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("a symbolic link loops")),
+                )
+            })?;
+            let name = entry.file_name().to_string_lossy();
+            if !entry.file_type().is_file()
+                || !name.ends_with(".json")
+                || name == SCRIPT_FILE
+                || name == REQUEST_FILE
+            {
+                continue;
+            }
+            let file = entry.into_path();
+            let folder = file.parent().map(Path::to_path_buf);
+            match folder {
+                Some(folder)
+                    if folder
+                        .parent()
+                        .and_then(Path::file_name)
+                        .is_some_and(|name| name == JOBS_DIR) =>
+                {
+                    jobs.entry(folder).or_default().push(file);
+                }
+                _ => singles.push(file),
+            }
+        }
+    }
+    let mut units: Vec<Unit> = jobs
+        .into_iter()
+        .map(|(folder, files)| Unit {
+            job_folder: Some(folder),
+            files,
+        })
+        .collect();
+    units.extend(singles.into_iter().map(|file| Unit {
+        job_folder: None,
+        files: vec![file],
+    }));
+    Ok(units)
+}
+
+/// One payload file and what was found in it.
+#[derive(Debug)]
+pub struct Checked {
+    pub file: PathBuf,
+    pub payload: Value,
+    /// The job type whose shape applied, if one did.
+    pub job_type: Option<String>,
+    pub findings: Vec<Finding>,
+}
+
+/// Whether `payload` is an error answer (either ArcGIS shape) rather than a job: recordings keep
+/// those as they came, and they are not drift.
+pub fn is_error_answer(payload: &Value) -> bool {
+    payload.get("status").and_then(Value::as_str) == Some("error")
+        || payload.get("error").is_some_and(Value::is_object)
+}
+
+/// Reads and checks the files of `unit`. Error answers are left out of the result.
+pub fn check_unit(unit: &Unit, shapes: &Shapes) -> Result<Vec<Checked>> {
+    let mut checked = Vec::with_capacity(unit.files.len());
+    for file in &unit.files {
+        let payload: Value = read_json(file)?;
+        if is_error_answer(&payload) {
+            continue;
+        }
+        let job_type = payload
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let mut findings = Vec::new();
+        match job_type
+            .as_deref()
+            .and_then(|job_type| shapes.get(job_type))
+        {
+            Some(shape) => findings.extend(shape.check(&payload)),
+            None => findings.push(Finding {
+                kind: FindingKind::NoShape,
+                path: "type".to_string(),
+                expected: format!(
+                    "a job type with a shape: {}",
+                    shapes.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+                found: job_type
+                    .as_deref()
+                    .map_or("no type".to_string(), |t| format!("{t:?}")),
+            }),
+        }
+        let has_shape = job_type.as_deref().is_some_and(|t| shapes.contains_key(t));
+        checked.push(Checked {
+            file: file.clone(),
+            payload,
+            job_type: job_type.filter(|_| has_shape),
+            findings,
+        });
+    }
+    sequence::check(unit.job_folder.as_deref(), &mut checked);
+    Ok(checked)
+}
+
+/// How `diff` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Text { colour: bool },
+    Json,
+}
+
+/// `jobmock diff`: checks every payload under `paths`; prints the report on stdout. Returns
+/// whether there was drift.
+pub fn run(paths: &[PathBuf], shapes: &Shapes, output: Output, progress: bool) -> Result<bool> {
+    let units = find_units(paths)?;
+    let files: usize = units.iter().map(|unit| unit.files.len()).sum();
+    let bar = (progress && files >= PROGRESS_FROM).then(|| {
+        let bar = indicatif::ProgressBar::new(files as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} payloads {msg}")
+                .expect("the template is valid"),
+        );
+        bar
+    });
+    let checked = check_all(&units, shapes, bar.as_ref())?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let jobs = units
+        .iter()
+        .filter(|unit| unit.job_folder.is_some())
+        .count();
+    let totals = report::Totals::of(&checked, jobs);
+    let printed = match output {
+        Output::Text { colour } => report::text(&checked, shapes, totals, colour),
+        Output::Json => report::json(&checked, totals),
+    };
+    print!("{printed}");
+    Ok(totals.findings > 0)
+}
+
+/// Below this many files no progress bar is drawn: the check is over before it would show.
+const PROGRESS_FROM: usize = 2000;
+
+/// Checks every unit, on as many threads as the machine has cores: each unit is independent, and
+/// a large recording is thousands of them.
+fn check_all(
+    units: &[Unit],
+    shapes: &Shapes,
+    bar: Option<&indicatif::ProgressBar>,
+) -> Result<Vec<Checked>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(units.len().max(1));
+    let chunk = units.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<Checked>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = units
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut checked = Vec::new();
+                    for unit in part {
+                        checked.extend(check_unit(unit, shapes)?);
+                        if let Some(bar) = bar {
+                            bar.inc(unit.files.len() as u64);
+                        }
+                    }
+                    Ok(checked)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("checking a payload does not panic"))
+            .collect()
+    });
+    let mut all = Vec::new();
+    for part in results {
+        all.extend(part?);
+    }
+    Ok(all)
+}
+
+/// `jobmock diff --against OTHER PATH…`: prints what changed in the payloads' shapes from
+/// `other` to `paths`. Returns whether anything did.
+pub fn run_against(other: &Path, paths: &[PathBuf], output: Output) -> Result<bool> {
+    let before = read_payloads(&[other.to_path_buf()])?;
+    let after = read_payloads(paths)?;
+    let before = against::field_kinds(&before);
+    let after = against::field_kinds(&after);
+    let changes = against::compare(&before, &after);
+    let printed = match output {
+        Output::Text { colour } => {
+            against::text(&changes, &against::unmatched(&before, &after), colour)
+        }
+        Output::Json => against::json(&changes),
+    };
+    print!("{printed}");
+    Ok(!changes.is_empty())
+}
+
+/// Every job payload under `paths` (error answers left out), in file order.
+pub fn read_payloads(paths: &[PathBuf]) -> Result<Vec<Value>> {
+    let mut payloads = Vec::new();
+    for unit in find_units(paths)? {
+        for file in &unit.files {
+            let payload: Value = read_json(file)?;
+            if !is_error_answer(&payload) {
+                payloads.push(payload);
+            }
+        }
+    }
+    Ok(payloads)
+}

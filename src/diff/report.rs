@@ -1,0 +1,180 @@
+//! How drift is shown: per file, its findings and a unified diff (made with `similar`) between
+//! the expected shape and the payload's own shape, in colour on a terminal; or one JSON document
+//! for CI.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use similar::TextDiff;
+
+use super::{Checked, Shapes};
+use crate::shape::Finding;
+use crate::shape::write::{expected_view, payload_view};
+
+/// What was checked, for the closing line.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub payloads: usize,
+    pub jobs: usize,
+    pub files_with_drift: usize,
+    pub findings: usize,
+}
+
+impl Totals {
+    pub fn of(checked: &[Checked], jobs: usize) -> Totals {
+        let drifting = checked.iter().filter(|c| !c.findings.is_empty());
+        Totals {
+            payloads: checked.len(),
+            jobs,
+            files_with_drift: drifting.clone().count(),
+            findings: drifting.map(|c| c.findings.len()).sum(),
+        }
+    }
+}
+
+/// The text report: each file with drift, then a closing line.
+pub fn text(checked: &[Checked], shapes: &Shapes, totals: Totals, colour: bool) -> String {
+    let paint = Paint { on: colour };
+    let mut out = String::new();
+    for file in checked.iter().filter(|c| !c.findings.is_empty()) {
+        let count = file.findings.len();
+        let _ = writeln!(
+            out,
+            "{}: {count} finding{}",
+            paint.bold(&file.file.display().to_string()),
+            if count == 1 { "" } else { "s" }
+        );
+        for finding in &file.findings {
+            let _ = writeln!(out, "  {}", finding_line(finding, &paint));
+        }
+        if let Some(shape) = file
+            .job_type
+            .as_deref()
+            .and_then(|job_type| shapes.get(job_type))
+        {
+            let expected = expected_view(shape, &file.payload);
+            let actual = payload_view(shape, &file.payload);
+            let status = file
+                .payload
+                .get("status")
+                .and_then(|s| s.as_str())
+                .unwrap_or("?");
+            let header_expected = format!(
+                "expected ({} shape, status {status})",
+                file.job_type.as_deref().unwrap_or("?")
+            );
+            let header_actual = file.file.display().to_string();
+            let diff = TextDiff::from_lines(&expected, &actual);
+            let unified = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&header_expected, &header_actual)
+                .to_string();
+            for line in unified.lines() {
+                let _ = writeln!(out, "{}", paint.diff_line(line));
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", closing_line(totals));
+    out
+}
+
+fn finding_line(finding: &Finding, paint: &Paint) -> String {
+    let kind = serde_json::to_value(finding.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let at = if finding.path.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", finding.path)
+    };
+    format!(
+        "{}{at}: expected {}, found {}",
+        paint.yellow(&kind),
+        finding.expected,
+        finding.found
+    )
+}
+
+pub fn closing_line(totals: Totals) -> String {
+    let checked = format!(
+        "checked {} payload(s) in {} job(s)",
+        totals.payloads, totals.jobs
+    );
+    if totals.findings == 0 {
+        format!("{checked}: no drift")
+    } else {
+        format!(
+            "{checked}: {} finding(s) in {} file(s)",
+            totals.findings, totals.files_with_drift
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    file: String,
+    #[serde(flatten)]
+    finding: &'a Finding,
+}
+
+/// The JSON report: `{"drift": bool, "totals": {…}, "findings": [{file, kind, path, expected, found}]}`.
+pub fn json(checked: &[Checked], totals: Totals) -> String {
+    let findings: Vec<JsonFinding> = checked
+        .iter()
+        .flat_map(|c| {
+            c.findings.iter().map(|finding| JsonFinding {
+                file: c.file.display().to_string(),
+                finding,
+            })
+        })
+        .collect();
+    let document = serde_json::json!({
+        "drift": totals.findings > 0,
+        "totals": totals,
+        "findings": findings,
+    });
+    let mut text = serde_json::to_string_pretty(&document).expect("the report serialises");
+    text.push('\n');
+    text
+}
+
+/// ANSI colours, or none.
+pub struct Paint {
+    pub on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn bold(&self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+
+    pub fn yellow(&self, text: &str) -> String {
+        self.wrap("33", text)
+    }
+
+    pub fn diff_line(&self, line: &str) -> String {
+        if line.starts_with("+++") || line.starts_with("---") {
+            self.bold(line)
+        } else if line.starts_with('+') {
+            self.wrap("32", line)
+        } else if line.starts_with('-') {
+            self.wrap("31", line)
+        } else if line.starts_with("@@") {
+            self.wrap("36", line)
+        } else {
+            line.to_string()
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Checks that look at a job's steps together: legal status transitions, progress that never
+//! goes down, one job ID and type throughout (the folder's name), and time that runs forward.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::Checked;
+use crate::shape::{Finding, FindingKind};
+
+/// Where a status stands in a job's life: a status may follow another of the same or a later
+/// rank, and a final one (COMPLETED, FAILED) only itself.
+fn rank(status: &str) -> Option<u8> {
+    match status {
+        "SUBMITTED" => Some(0),
+        "PROCESSING" => Some(1),
+        "COMPLETED" | "FAILED" => Some(2),
+        _ => None,
+    }
+}
+
+/// Adds the sequence findings to each step of `steps` (in order); `job_folder` is the job's
+/// folder when the steps are a job's.
+pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
+    let folder_name = job_folder
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy().into_owned());
+    let mut first_identity: Option<(Option<String>, Option<String>)> = None;
+    let mut previous_status: Option<String> = None;
+    let mut previous_percent: Option<f64> = None;
+
+    for step in steps.iter_mut() {
+        let payload = &step.payload;
+        let text = |field: &str| {
+            payload
+                .get(field)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let (job_id, job_type, status) = (text("jobId"), text("type"), text("status"));
+        let findings = &mut step.findings;
+
+        if let (Some(start), Some(end)) = (
+            payload.get("startTime").and_then(Value::as_f64),
+            payload.get("endTime").and_then(Value::as_f64),
+        ) && end < start
+        {
+            findings.push(Finding {
+                kind: FindingKind::EndBeforeStart,
+                path: "endTime".to_string(),
+                expected: format!("not before startTime {start}"),
+                found: end.to_string(),
+            });
+        }
+        let Some(folder_name) = &folder_name else {
+            continue;
+        };
+
+        if let Some(job_id) = &job_id
+            && job_id != folder_name
+        {
+            findings.push(Finding {
+                kind: FindingKind::FolderMismatch,
+                path: "jobId".to_string(),
+                expected: format!("{folder_name:?}, the name of its folder"),
+                found: format!("{job_id:?}"),
+            });
+        }
+        match &first_identity {
+            None => first_identity = Some((job_id.clone(), job_type.clone())),
+            Some((first_id, first_type)) => {
+                for (field, first, now) in [
+                    ("jobId", first_id, &job_id),
+                    ("type", first_type, &job_type),
+                ] {
+                    if first != now {
+                        findings.push(Finding {
+                            kind: FindingKind::ChangedIdentity,
+                            path: field.to_string(),
+                            expected: format!("{} as in the job's first step", show(first)),
+                            found: show(now),
+                        });
+                    }
+                }
+            }
+        }
+
+        if let (Some(before), Some(now)) = (&previous_status, &status)
+            && let (Some(before_rank), Some(now_rank)) = (rank(before), rank(now))
+        {
+            let legal = if before_rank == 2 {
+                before == now
+            } else {
+                now_rank >= before_rank
+            };
+            if !legal {
+                findings.push(Finding {
+                    kind: FindingKind::IllegalTransition,
+                    path: "status".to_string(),
+                    expected: match before_rank {
+                        2 => format!("{before} again: nothing follows {before} but itself"),
+                        _ => format!("{before} or a later status"),
+                    },
+                    found: format!("{before} -> {now}"),
+                });
+            }
+        }
+        if status.is_some() {
+            previous_status = status;
+        }
+
+        let percent = payload
+            .pointer("/customAttributes/openNotebookProgress/percent")
+            .and_then(Value::as_f64);
+        if let (Some(before), Some(now)) = (previous_percent, percent)
+            && now < before
+        {
+            findings.push(Finding {
+                kind: FindingKind::PercentWentDown,
+                path: "customAttributes.openNotebookProgress.percent".to_string(),
+                expected: format!("{before} or more, as in the step before"),
+                found: now.to_string(),
+            });
+        }
+        if percent.is_some() {
+            previous_percent = percent;
+        }
+    }
+}
+
+fn show(value: &Option<String>) -> String {
+    value
+        .as_deref()
+        .map_or("nothing".to_string(), |v| format!("{v:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn steps(payloads: &[Value]) -> Vec<Checked> {
+        payloads
+            .iter()
+            .enumerate()
+            .map(|(index, payload)| Checked {
+                file: format!("jobs/j1/{:03}.json", index + 1).into(),
+                payload: payload.clone(),
+                job_type: None,
+                findings: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn kinds(steps: &[Checked]) -> Vec<Vec<FindingKind>> {
+        steps
+            .iter()
+            .map(|s| s.findings.iter().map(|f| f.kind).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_good_sequence_has_no_findings() {
+        let mut good = steps(&[
+            json!({"jobId": "j1", "type": "t", "status": "SUBMITTED"}),
+            json!({"jobId": "j1", "type": "t", "status": "PROCESSING", "customAttributes": {"openNotebookProgress": {"percent": 10}}}),
+            json!({"jobId": "j1", "type": "t", "status": "PROCESSING", "customAttributes": {"openNotebookProgress": {"percent": 50}}}),
+            json!({"jobId": "j1", "type": "t", "status": "COMPLETED", "startTime": 1, "endTime": 2}),
+            json!({"jobId": "j1", "type": "t", "status": "COMPLETED"}),
+        ]);
+        check(Some(Path::new("jobs/j1")), &mut good);
+        assert!(kinds(&good).iter().all(Vec::is_empty), "{:?}", kinds(&good));
+    }
+
+    #[test]
+    fn each_sequence_rule_is_checked() {
+        let mut bad = steps(&[
+            json!({"jobId": "j2", "type": "t", "status": "PROCESSING", "customAttributes": {"openNotebookProgress": {"percent": 50}}}),
+            json!({"jobId": "j2", "type": "u", "status": "SUBMITTED", "customAttributes": {"openNotebookProgress": {"percent": 40}}}),
+            json!({"jobId": "j2", "type": "t", "status": "FAILED", "startTime": 5, "endTime": 4}),
+            json!({"jobId": "j2", "type": "t", "status": "COMPLETED"}),
+        ]);
+        check(Some(Path::new("jobs/j1")), &mut bad);
+        use FindingKind::*;
+        assert_eq!(
+            kinds(&bad),
+            [
+                vec![FolderMismatch],
+                vec![
+                    FolderMismatch,
+                    ChangedIdentity,
+                    IllegalTransition,
+                    PercentWentDown
+                ],
+                vec![EndBeforeStart, FolderMismatch],
+                vec![FolderMismatch, IllegalTransition],
+            ]
+        );
+    }
+}

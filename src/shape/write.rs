@@ -1,0 +1,302 @@
+//! Shapes as text: a whole shape in the notation (what `shape infer` writes), and the two views
+//! `diff` compares line by line: the shape as it applies to one payload, and the payload's own
+//! shape (its values replaced by their kinds, its keys in the shape's order).
+//!
+//! Both views are written the same way, field per line with a comma after each, and a value of
+//! the payload that matches the shape is written exactly as the shape writes it, so the lines
+//! that differ are the drift and nothing else.
+
+use serde_json::Value;
+
+use super::{Field, Node, Required, Shape};
+
+const INDENT: &str = "  ";
+
+/// The whole shape, annotations included, in the notation `parse` reads.
+pub fn shape_text(shape: &Shape) -> String {
+    let mut out = String::new();
+    node_text(&shape.root, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+fn node_text(node: &Node, depth: usize, out: &mut String) {
+    match node {
+        Node::Object(fields) => {
+            if fields.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push_str("{\n");
+            for field in fields {
+                for annotation in annotations(field) {
+                    push_line(out, depth + 1, &format!("// {annotation}"));
+                }
+                indent(out, depth + 1);
+                out.push_str(&format!("{}: ", quote(&field.name)));
+                node_text(&field.node, depth + 1, out);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push('}');
+        }
+        Node::Array(examples) => {
+            if examples.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push_str("[\n");
+            for example in examples {
+                indent(out, depth + 1);
+                node_text(example, depth + 1, out);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push(']');
+        }
+        Node::String { text, .. } => out.push_str(&quote(text)),
+        Node::Scalar { text, .. } => out.push_str(text),
+    }
+}
+
+fn annotations(field: &Field) -> Vec<String> {
+    let statuses = |statuses: &[String]| {
+        statuses
+            .iter()
+            .map(|status| quote(status))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let mut lines = Vec::new();
+    match &field.required {
+        Required::No => {}
+        Required::Always => lines.push(format!("{} is required", quote(&field.name))),
+        Required::When(when) => lines.push(format!(
+            "{} is required when the job status is {}",
+            quote(&field.name),
+            statuses(when)
+        )),
+    }
+    if let Some(available) = &field.available_in {
+        lines.push(format!(
+            "{} is available when the job status is {}",
+            quote(&field.name),
+            statuses(available)
+        ));
+    }
+    lines
+}
+
+/// The shape as it applies to `payload`: the fields the payload has, and the required ones it
+/// lacks, in the shape's order.
+pub fn expected_view(shape: &Shape, payload: &Value) -> String {
+    let status = payload.get("status").and_then(Value::as_str);
+    let mut out = String::new();
+    expected_node(&shape.root, Some(payload), status, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+/// The payload's own shape: each value written as the shape writes it where it matches, else
+/// as its kind (`"<string>"`, `<number>`), or as itself where an enumeration was expected.
+pub fn payload_view(shape: &Shape, payload: &Value) -> String {
+    let status = payload.get("status").and_then(Value::as_str);
+    let mut out = String::new();
+    payload_node(Some(&shape.root), payload, status, 0, &mut out);
+    out.push('\n');
+    out
+}
+
+fn expected_node(
+    node: &Node,
+    value: Option<&Value>,
+    status: Option<&str>,
+    depth: usize,
+    out: &mut String,
+) {
+    match (node, value) {
+        (Node::Object(fields), Some(Value::Object(map))) => {
+            out.push_str("{\n");
+            for field in fields {
+                let present = map.get(&field.name);
+                let required = match &field.required {
+                    Required::No => false,
+                    Required::Always => true,
+                    Required::When(when) => status.is_some_and(|s| when.iter().any(|w| w == s)),
+                };
+                if present.is_none() && !required {
+                    continue;
+                }
+                // A field present in a status it does not belong to is not expected here, so
+                // it shows in the diff as an added line.
+                if let (Some(value), Some(allowed), Some(status)) =
+                    (present, &field.available_in, status)
+                    && !allowed.iter().any(|s| s == status)
+                    && !super::is_empty(value)
+                {
+                    continue;
+                }
+                indent(out, depth + 1);
+                out.push_str(&format!("{}: ", quote(&field.name)));
+                expected_node(&field.node, present, status, depth + 1, out);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push('}');
+        }
+        _ => node_text(node, depth, out),
+    }
+}
+
+fn payload_node(
+    node: Option<&Node>,
+    value: &Value,
+    status: Option<&str>,
+    depth: usize,
+    out: &mut String,
+) {
+    match value {
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            let fields: &[Field] = match node {
+                Some(Node::Object(fields)) => fields,
+                _ => &[],
+            };
+            out.push_str("{\n");
+            // The shape's fields first, in its order; then the payload's others, in its order.
+            let known = fields.iter().filter_map(|field| {
+                map.get(&field.name)
+                    .map(|v| (&field.name, Some(&field.node), v))
+            });
+            let unknown = map
+                .iter()
+                .filter(|(name, _)| !fields.iter().any(|field| &&field.name == name))
+                .map(|(name, v)| (name, None, v));
+            for (name, field_node, field_value) in known.chain(unknown) {
+                indent(out, depth + 1);
+                out.push_str(&format!("{}: ", quote(name)));
+                payload_node(field_node, field_value, status, depth + 1, out);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push('}');
+        }
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            let examples: &[Node] = match node {
+                Some(Node::Array(examples)) => examples,
+                _ => &[],
+            };
+            // Each distinct element shape once, as the shape's examples are.
+            let mut written: Vec<String> = Vec::new();
+            for item in items {
+                let example = examples
+                    .iter()
+                    .find(|example| example.matches(item, status))
+                    .or_else(|| examples.first());
+                let mut text = String::new();
+                payload_node(example, item, status, depth + 1, &mut text);
+                if !written.contains(&text) {
+                    written.push(text);
+                }
+            }
+            out.push_str("[\n");
+            for text in written {
+                indent(out, depth + 1);
+                out.push_str(&text);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push(']');
+        }
+        scalar => match node {
+            Some(node @ (Node::String { .. } | Node::Scalar { .. }))
+                if node.matches(scalar, status) =>
+            {
+                node_text(node, depth, out)
+            }
+            Some(Node::String {
+                one_of: Some(_), ..
+            })
+            | Some(Node::Scalar {
+                one_of: Some(_), ..
+            }) => out.push_str(&scalar.to_string()),
+            _ => out.push_str(kind_text(scalar)),
+        },
+    }
+}
+
+fn kind_text(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "<boolean>",
+        Value::Number(_) => "<number>",
+        Value::String(_) => "\"<string>\"",
+        Value::Array(_) => "[]",
+        Value::Object(_) => "{}",
+    }
+}
+
+fn quote(text: &str) -> String {
+    serde_json::to_string(text).expect("a string serialises")
+}
+
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str(INDENT);
+    }
+}
+
+fn push_line(out: &mut String, depth: usize, line: &str) {
+    indent(out, depth);
+    out.push_str(line);
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::parse;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_written_shape_reads_back_the_same() {
+        let shape = parse(
+            r#"{
+            // "jobId" is required
+            "jobId": "<jobId>",
+            // "results" is available when the job status is "COMPLETED" or "FAILED"
+            "results": {"notebookUrl": "<notebookUrl>"},
+            "status": "SUBMITTED|COMPLETED",
+            "n": <n>,
+            "flag": true|false,
+            "list": ["<item>", {"a": 1}],
+            "empty": [],
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(parse(&shape_text(&shape)).unwrap(), shape);
+    }
+
+    #[test]
+    fn the_two_views_differ_only_where_the_payload_drifts() {
+        let shape =
+            parse(r#"{"jobId": "<jobId>", "status": "SUBMITTED|COMPLETED", "n": <n>, "opt": 1}"#)
+                .unwrap();
+        let payload = json!({"jobId": "j1", "status": "CANCELLED", "n": 5, "extra": true});
+        assert_eq!(
+            expected_view(&shape, &payload),
+            "{\n  \"jobId\": \"<jobId>\",\n  \"status\": \"SUBMITTED|COMPLETED\",\n  \"n\": <n>,\n}\n"
+        );
+        assert_eq!(
+            payload_view(&shape, &payload),
+            "{\n  \"jobId\": \"<jobId>\",\n  \"status\": \"CANCELLED\",\n  \"n\": <n>,\n  \"extra\": <boolean>,\n}\n"
+        );
+    }
+}
