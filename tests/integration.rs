@@ -6,6 +6,8 @@ mod util;
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/diff.rs"]
+mod diff;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
 #[path = "integration/record.rs"]

@@ -304,15 +304,13 @@ fn check_node(
                 ..
             },
             Value::String(text),
-        ) => {
-            if !values.iter().any(|allowed| allowed == text) {
-                findings.push(Finding {
-                    kind: FindingKind::OutsideEnumeration,
-                    path: path.to_string(),
-                    expected: format!("one of {}", values.join("|")),
-                    found: format!("{text:?}"),
-                });
-            }
+        ) if !values.iter().any(|allowed| allowed == text) => {
+            findings.push(Finding {
+                kind: FindingKind::OutsideEnumeration,
+                path: path.to_string(),
+                expected: format!("one of {}", values.join("|")),
+                found: format!("{text:?}"),
+            });
         }
         (
             Node::Scalar {
@@ -321,15 +319,13 @@ fn check_node(
                 ..
             },
             value,
-        ) => {
-            if !values.contains(value) {
-                findings.push(Finding {
-                    kind: FindingKind::OutsideEnumeration,
-                    path: path.to_string(),
-                    expected: format!("one of {text}"),
-                    found: value.to_string(),
-                });
-            }
+        ) if !values.contains(value) => {
+            findings.push(Finding {
+                kind: FindingKind::OutsideEnumeration,
+                path: path.to_string(),
+                expected: format!("one of {text}"),
+                found: value.to_string(),
+            });
         }
         _ => {}
     }

@@ -1,0 +1,378 @@
+//! `jobmock diff` and `jobmock shape infer` through the binary: exit codes, JSON findings, the
+//! text diff, shapes of one's own, and two recordings compared.
+
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+fn diff(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut all = vec!["diff"];
+    all.extend_from_slice(args);
+    run_binary(&all)
+}
+
+/// A job folder whose one step is `payload`, checked alone; returns the exit code, the JSON
+/// findings, and the text report.
+fn check_one(payload: Value) -> (Option<i32>, Vec<Value>, String) {
+    let fixtures = FixtureDir::new();
+    let id = payload["jobId"].as_str().unwrap_or("j1").to_string();
+    fixtures.file(
+        &format!("jobs/{id}/001.json"),
+        &serde_json::to_string_pretty(&payload).unwrap(),
+    );
+    let path = fixtures.path().to_str().unwrap().to_string();
+    let (code, json_out, _) = diff(&[&path, "--format", "json"]);
+    let (text_code, text, _) = diff(&[&path]);
+    assert_eq!(code, text_code, "the format does not change the outcome");
+    let report: Value = serde_json::from_str(&json_out).unwrap();
+    (code, report["findings"].as_array().unwrap().clone(), text)
+}
+
+fn completed_open_notebook() -> Value {
+    json!({
+        "jobId": "j1",
+        "inputs": {"itemId": "i"},
+        "startTime": 10,
+        "endTime": 20,
+        "type": "openNotebook",
+        "results": {"notebookUrl": "u", "notebookId": "n", "webToolVersion": "11.2"},
+        "status": "COMPLETED",
+        "username": "admin",
+        "customAttributes": {"openNotebook": "r", "isCancelled": false}
+    })
+}
+
+/// The shipped fixtures pass against the built-in shapes.
+#[test]
+fn the_shipped_fixtures_have_no_drift() {
+    let fixtures = shipped_fixtures();
+    let (code, stdout, stderr) = diff(&[fixtures.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("checked 17 payload(s) in 5 job(s): no drift"),
+        "{stdout}"
+    );
+}
+
+/// A payload of the shape has no finding; the starting point of the tests below.
+#[test]
+fn a_payload_of_the_shape_passes() {
+    let (code, findings, _) = check_one(completed_open_notebook());
+    assert_eq!(code, Some(0));
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
+fn assert_finding(findings: &[Value], kind: &str, path: &str, found: &str) {
+    assert!(
+        findings.iter().any(|f| f["kind"] == kind
+            && f["path"] == path
+            && f["found"].as_str().unwrap().contains(found)),
+        "no {kind} at {path} (found {found}) in {findings:#?}"
+    );
+}
+
+/// An unexpected field: named in the findings, an added line in the diff.
+#[test]
+fn an_unexpected_field_is_drift() {
+    let mut payload = completed_open_notebook();
+    payload["results"]["kernelName"] = json!("python3");
+    let (code, findings, text) = check_one(payload);
+    assert_eq!(code, Some(1));
+    assert_finding(
+        &findings,
+        "unexpected-field",
+        "results.kernelName",
+        "a string",
+    );
+    assert!(
+        text.contains("+    \"kernelName\": \"<string>\","),
+        "{text}"
+    );
+}
+
+/// A required field that is missing.
+#[test]
+fn a_missing_required_field_is_drift() {
+    let mut payload = completed_open_notebook();
+    payload.as_object_mut().unwrap().remove("status");
+    let (code, findings, text) = check_one(payload);
+    assert_eq!(code, Some(1));
+    assert_finding(&findings, "missing-required-field", "status", "nothing");
+    assert!(
+        text.contains("-  \"status\": \"SUBMITTED|PROCESSING|FAILED|COMPLETED\","),
+        "{text}"
+    );
+}
+
+/// A value of the wrong type.
+#[test]
+fn a_wrong_type_is_drift() {
+    let mut payload = completed_open_notebook();
+    payload["startTime"] = json!("2020-09-18T09:05:04Z");
+    let (code, findings, text) = check_one(payload);
+    assert_eq!(code, Some(1));
+    assert_finding(&findings, "wrong-type", "startTime", "a string");
+    assert!(
+        text.contains("-  \"startTime\": <start time in epoch milliseconds>,"),
+        "{text}"
+    );
+    assert!(text.contains("+  \"startTime\": \"<string>\","), "{text}");
+}
+
+/// A value outside the enumeration.
+#[test]
+fn a_value_outside_the_enumeration_is_drift() {
+    let mut payload = completed_open_notebook();
+    payload["status"] = json!("EXECUTING");
+    let (code, findings, text) = check_one(payload);
+    assert_eq!(code, Some(1));
+    assert_finding(&findings, "outside-enumeration", "status", "EXECUTING");
+    assert!(text.contains("+  \"status\": \"EXECUTING\","), "{text}");
+}
+
+/// A field present in a status it does not belong to; `results: {}` while PROCESSING is not.
+#[test]
+fn a_field_in_the_wrong_status_is_drift() {
+    let mut payload = completed_open_notebook();
+    payload["status"] = json!("PROCESSING");
+    payload.as_object_mut().unwrap().remove("endTime");
+    let (code, findings, text) = check_one(payload.clone());
+    assert_eq!(code, Some(1));
+    assert_finding(&findings, "wrong-status-for-field", "results", "PROCESSING");
+    assert!(text.contains("+  \"results\": {"), "{text}");
+
+    payload["results"] = json!({});
+    let (code, findings, _) = check_one(payload);
+    assert_eq!(code, Some(0), "{findings:?}");
+}
+
+/// The sequence checks: an illegal transition and progress going down, named on the step.
+#[test]
+fn illegal_transitions_and_falling_progress_are_drift() {
+    let fixtures = FixtureDir::new();
+    let step = |status: &str, percent: Option<u64>| {
+        let mut payload = json!({"jobId": "j1", "type": "openNotebook", "status": status, "startTime": 1,
+            "customAttributes": {"isCancelled": false}});
+        if let Some(percent) = percent {
+            payload["customAttributes"]["openNotebookProgress"] =
+                json!({"message": "m", "percent": percent});
+        }
+        serde_json::to_string(&payload).unwrap()
+    };
+    fixtures
+        .file("jobs/j1/001.json", &step("PROCESSING", Some(60)))
+        .file("jobs/j1/002.json", &step("PROCESSING", Some(30)))
+        .file("jobs/j1/003.json", &step("COMPLETED", None))
+        .file("jobs/j1/004.json", &step("PROCESSING", Some(90)));
+    let path = fixtures.path().to_str().unwrap();
+    let (code, stdout, _) = diff(&[path, "--format", "json"]);
+    assert_eq!(code, Some(1));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_finding(
+        findings,
+        "percent-went-down",
+        "customAttributes.openNotebookProgress.percent",
+        "30",
+    );
+    assert_finding(
+        findings,
+        "illegal-transition",
+        "status",
+        "COMPLETED -> PROCESSING",
+    );
+    let transition = findings
+        .iter()
+        .find(|f| f["kind"] == "illegal-transition")
+        .unwrap();
+    assert!(
+        transition["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("jobs/j1/004.json"),
+        "{transition}"
+    );
+
+    let (_, text, _) = diff(&[path]);
+    assert!(text.contains("jobs/j1/004.json: 1 finding"), "{text}");
+    assert!(
+        text.contains("illegal-transition at status: expected COMPLETED again"),
+        "{text}"
+    );
+}
+
+/// The job must be the same throughout, named as its folder, and end after it starts.
+#[test]
+fn identity_folder_and_time_are_checked() {
+    let fixtures = FixtureDir::new();
+    let mut first = completed_open_notebook();
+    first["jobId"] = json!("jother");
+    first["endTime"] = json!(5);
+    let mut second = completed_open_notebook();
+    second["type"] = json!("executeNotebook");
+    second.as_object_mut().unwrap().remove("results");
+    second["customAttributes"] = json!({"isCancelled": false});
+    fixtures
+        .file("jobs/j1/001.json", &first.to_string())
+        .file("jobs/j1/002.json", &second.to_string());
+    let (code, stdout, _) = diff(&[fixtures.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, Some(1));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_finding(findings, "folder-mismatch", "jobId", "jother");
+    assert_finding(findings, "end-before-start", "endTime", "5");
+    assert_finding(findings, "changed-identity", "type", "executeNotebook");
+    assert_finding(findings, "changed-identity", "jobId", "j1");
+}
+
+/// A payload of a type no shape knows is drift; an ArcGIS error answer is not a job at all.
+#[test]
+fn unknown_types_are_drift_and_error_answers_are_passed_over() {
+    let mut payload = completed_open_notebook();
+    payload["type"] = json!("exportNotebook");
+    let (code, findings, _) = check_one(payload);
+    assert_eq!(code, Some(1));
+    assert_finding(&findings, "no-shape", "type", "exportNotebook");
+
+    let fixtures = FixtureDir::new();
+    fixtures.file(
+        "jobs/j1/001.json",
+        r#"{"status": "error", "messages": ["Invalid token."], "code": 498}"#,
+    );
+    fixtures.file(
+        "jobs/j1/002.json",
+        r#"{"error": {"code": 499, "message": "Token Required", "details": []}}"#,
+    );
+    let (code, stdout, _) = diff(&[fixtures.path().to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+/// `shape infer` of the shipped fixtures, used as --shapes, accepts those fixtures; and catches
+/// what they never did.
+#[test]
+fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
+    let out = tempfile::tempdir().unwrap();
+    let shapes = out.path().join("shapes");
+    let fixtures = shipped_fixtures();
+    let (code, _, stderr) = run_binary(&[
+        "shape",
+        "infer",
+        fixtures.to_str().unwrap(),
+        "--out",
+        shapes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(shapes.join("openNotebook.shape").exists());
+    assert!(shapes.join("executeNotebook.shape").exists());
+
+    let (code, stdout, _) = diff(&[
+        fixtures.to_str().unwrap(),
+        "--shapes",
+        shapes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}");
+
+    let (code, _, stderr) = run_binary(&[
+        "shape",
+        "infer",
+        fixtures.to_str().unwrap(),
+        "--out",
+        shapes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "an existing shape is not replaced silently");
+    assert!(stderr.contains("--force"), "{stderr}");
+
+    // The shipped openNotebook jobs never carried messages: a recording that does drifts.
+    let mut payload = completed_open_notebook();
+    payload["messages"] = json!(["Done."]);
+    let drifting = FixtureDir::new();
+    drifting.file("jobs/j1/001.json", &payload.to_string());
+    let (code, stdout, _) = diff(&[
+        drifting.path().to_str().unwrap(),
+        "--shapes",
+        shapes.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("unexpected-field at messages"), "{stdout}");
+}
+
+/// A broken shape file is refused with its line and column, exit code 2.
+#[test]
+fn a_broken_shape_file_is_refused_with_line_and_column() {
+    let shapes = tempfile::tempdir().unwrap();
+    std::fs::write(
+        shapes.path().join("openNotebook.shape"),
+        "{\n  \"jobId\": \"<jobId>\",\n  \"status\" \"SUBMITTED|COMPLETED\"\n}\n",
+    )
+    .unwrap();
+    let fixtures = shipped_fixtures();
+    let (code, stdout, stderr) = diff(&[
+        fixtures.to_str().unwrap(),
+        "--shapes",
+        shapes.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(
+        stderr.contains("openNotebook.shape:3:12: expected ':'"),
+        "{stderr}"
+    );
+}
+
+/// An unreadable payload is an error (exit code 2) with its line and column.
+#[test]
+fn a_broken_payload_is_an_error() {
+    let fixtures = FixtureDir::new();
+    fixtures.file("jobs/j1/001.json", "{\n  \"jobId\": \"j1\",\n  oops\n}");
+    let (code, _, stderr) = diff(&[fixtures.path().to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("jobs/j1/001.json:3:3:"), "{stderr}");
+}
+
+/// --against compares two recordings' shapes, values ignored.
+#[test]
+fn two_recordings_are_compared_field_by_field() {
+    let old = FixtureDir::new();
+    let new = FixtureDir::new();
+    let mut before = completed_open_notebook();
+    before["results"]["legacyUrl"] = json!("x");
+    let mut after = completed_open_notebook();
+    after["startTime"] = json!("10");
+    after["customAttributes"]["kernel"] = json!({"name": "python3"});
+    after["username"] = json!("someone else");
+    old.file("jobs/j1/001.json", &before.to_string());
+    new.file("jobs/j1/001.json", &after.to_string());
+
+    let (code, stdout, _) = diff(&[
+        "--against",
+        old.path().to_str().unwrap(),
+        new.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("openNotebook, COMPLETED:"), "{stdout}");
+    assert!(
+        stdout.contains("+ customAttributes.kernel (an object) appeared"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("- results.legacyUrl (a string) vanished"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("~ startTime: a number became a string"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("username"), "values are ignored: {stdout}");
+
+    let (code, stdout, _) = diff(&[
+        "--against",
+        old.path().to_str().unwrap(),
+        old.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()["drift"],
+        false
+    );
+}
