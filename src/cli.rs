@@ -62,6 +62,7 @@ pub enum Command {
     jobmock replay\n  \
     jobmock replay --fixtures my-fixtures --listen 0.0.0.0:9000\n  \
     jobmock replay --listen 127.0.0.1:0 --speed 10      time-based jobs play 10x faster\n  \
+    jobmock replay --tls --tls-cert-out cert.pem        HTTPS, for the ArcGIS API for Python\n  \
     curl 'http://127.0.0.1:8080/arcgis/admin/system/jobs/j6185135c-92a8-4402-b8de-90a66dc61fcc?f=json'")]
 pub struct ReplayArgs {
     /// The fixture set to serve: a folder holding jobs/<jobId>/ folders.
@@ -101,6 +102,57 @@ pub struct ReplayArgs {
     /// Example: --verbose
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Shift the recorded startTime and endTime of fixture jobs so that each session's first
+    /// answer of a job is now; the recorded gaps stay.
+    ///
+    /// Example: --rebase-time
+    #[arg(long)]
+    pub rebase_time: bool,
+
+    /// Answer requests that carry no token (token parameter, X-Esri-Authorization or
+    /// Authorization: Bearer) with ArcGIS's "Token Required" (code 499).
+    ///
+    /// Example: --require-token
+    #[arg(long)]
+    pub require_token: bool,
+
+    /// A token to accept; requests with any other token get "Invalid token" (code 498).
+    /// Repeatable; implies --require-token. Tokens are never logged or journaled.
+    ///
+    /// Example: --token test-token-1 --token test-token-2
+    #[arg(long, value_name = "VALUE")]
+    pub token: Vec<String>,
+
+    /// Serve HTTPS with a self-signed certificate made at start for localhost and 127.0.0.1
+    /// (or the one of --tls-cert and --tls-key). The listening line then says https://.
+    ///
+    /// Example: --tls --tls-cert-out jobmock-cert.pem
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Where to write the self-signed certificate (PEM) of --tls, so a client can trust it.
+    ///
+    /// Example: --tls-cert-out jobmock-cert.pem
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "tls_cert"
+    )]
+    pub tls_cert_out: Option<PathBuf>,
+
+    /// Serve HTTPS with this certificate chain (PEM) instead of a self-signed one.
+    ///
+    /// Example: --tls-cert server.pem --tls-key server-key.pem
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    ///
+    /// Example: --tls-key server-key.pem
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// The flags of `jobmock record`.

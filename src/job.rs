@@ -155,11 +155,34 @@ pub struct Cursor {
     started: Option<Instant>,
     /// Time mode: milliseconds added by `skip`, so a skipped step is not waited for.
     skipped_ms: f64,
+    /// Whether the session cancelled the job.
+    cancelled: bool,
+    /// `--rebase-time`: milliseconds added to the job's timestamps, fixed at the first poll.
+    time_shift_ms: Option<i64>,
 }
 
 impl Cursor {
     pub fn polls(&self) -> u64 {
         self.polls
+    }
+
+    /// Counts a poll answered without moving through the steps (a fault aimed at that poll, or
+    /// the cancelled step).
+    pub fn count_poll(&mut self) {
+        self.polls += 1;
+    }
+
+    pub fn cancel(&mut self) {
+        self.cancelled = true;
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled
+    }
+
+    /// The shift of the job's timestamps for this session, fixed by `first` the first time.
+    pub fn time_shift_ms(&mut self, first: impl FnOnce() -> i64) -> i64 {
+        *self.time_shift_ms.get_or_insert_with(first)
     }
 
     fn position_ms(&self, now: Instant, speed: f64) -> f64 {
@@ -191,6 +214,11 @@ impl Cursors {
             .expect("the session was inserted above")
             .entry(job)
             .or_default()
+    }
+
+    /// The cursor of `session` in job `job`, if it has one.
+    pub fn get(&self, session: &str, job: usize) -> Option<&Cursor> {
+        self.by_session.get(session)?.get(&job)
     }
 
     /// Each session's cursor in job (or exchange) `job`, sessions in name order.

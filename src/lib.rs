@@ -30,6 +30,7 @@ pub mod redact;
 pub mod replay;
 pub mod server;
 pub mod shape;
+pub mod tls;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -137,6 +138,16 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             ),
         });
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(&tls::Certificate::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        })?),
+        _ if args.tls => Some(tls::acceptor(&tls::Certificate::SelfSigned {
+            write_to: args.tls_cert_out.clone(),
+        })?),
+        _ => None,
+    };
     let mut fixtures = FixtureSet::load(&args.fixtures)?;
     if let Some(advance) = args.advance {
         fixtures.set_advance(match advance {
@@ -148,19 +159,26 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         speed: args.speed,
         journal_size: args.journal_size,
         verbose: args.verbose,
-        scheme: "http",
+        scheme: if tls.is_some() { "https" } else { "http" },
+        rebase_time: args.rebase_time,
+        auth: replay::Auth {
+            required: args.require_token || !args.token.is_empty(),
+            tokens: args.token.clone(),
+        },
+        ..replay::Options::default()
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
 
     runtime()?.block_on(async {
-        let listener = bind(&args.listen).await?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let listener = bind(&args.listen, scheme).await?;
         eprintln!(
             "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}; Ctrl-C stops",
             args.fixtures.display(),
             exchanges = replay.fixtures().exchanges().len(),
         );
-        replay::serve(listener, replay, server::shutdown_signal()).await;
+        replay::serve(listener, tls, replay, server::shutdown_signal()).await;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -184,7 +202,7 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         live_status: std::io::stderr().is_terminal(),
     };
     runtime()?.block_on(async {
-        let listener = bind(&args.listen).await?;
+        let listener = bind(&args.listen, "http").await?;
         let addr = listener.local_addr().map_err(|source| Error::Bind {
             addr: args.listen.clone(),
             source,
@@ -216,7 +234,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Binds `listen` and announces it. Port 0 picks a free port; the line names the real one.
-async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
+async fn bind(listen: &str, scheme: &str) -> Result<tokio::net::TcpListener> {
     let bind_error = |source| Error::Bind {
         addr: listen.to_string(),
         source,
@@ -225,7 +243,7 @@ async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
         .await
         .map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
-    announce(&format!("listening on http://{addr}"));
+    announce(&format!("listening on {scheme}://{addr}"));
     Ok(listener)
 }
 

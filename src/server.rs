@@ -4,7 +4,6 @@
 //! The caller binds the listener (tests bind `127.0.0.1:0`) and says when to stop; this module
 //! knows nothing of what is served.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 /// How long requests in flight may take to finish after shutdown begins.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
@@ -23,11 +23,21 @@ const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// off so it cannot hold a connection open forever.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `handler` on every connection of `listener` until `shutdown` completes.
-pub async fn serve<H, F, B>(listener: TcpListener, handler: H, shutdown: impl Future<Output = ()>)
-where
+/// How long a client may take to finish a TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `handler` on every connection of `listener` until `shutdown` completes; over TLS when
+/// `tls` is given. A handler's error closes that connection without an answer (replay's scripted
+/// `close` fault); it never stops the server.
+pub async fn serve<H, F, B, E>(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    handler: H,
+    shutdown: impl Future<Output = ()>,
+) where
     H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
-    F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    F: Future<Output = Result<Response<B>, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
     B: hyper::body::Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -55,12 +65,28 @@ where
         };
         // Polls are small request/answer pairs: send each answer at once.
         let _ = stream.set_nodelay(true);
-        let handler = handler.clone();
-        let connection = http.serve_connection(TokioIo::new(stream), service_fn(handler));
-        let connection = graceful.watch(connection);
+        let service = service_fn(handler.clone());
+        let http = http.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            // A client that goes away mid-request is its own business, not the server's.
-            let _ = connection.await;
+            // A client that goes away mid-request, or fails its handshake, is its own
+            // business, not the server's: the connection's result is dropped.
+            match tls {
+                None => {
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                }
+                Some(tls) => {
+                    let Ok(Ok(stream)) =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await
+                    else {
+                        return;
+                    };
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    let _ = watcher.watch(connection).await;
+                }
+            }
         });
     }
 

@@ -320,7 +320,7 @@ pub async fn serve(
         let recorder = Arc::clone(&recorder);
         async move { Ok::<_, Infallible>(recorder.handle(request).await) }
     };
-    crate::server::serve(listener, handler, shutdown).await;
+    crate::server::serve(listener, None, handler, shutdown).await;
 }
 
 /// The job a path polls, if it is `<context>/admin/system/jobs/<jobId>`.

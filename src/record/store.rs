@@ -214,6 +214,7 @@ impl Recording {
                 status: (answer.status != 200).then_some(answer.status),
                 headers,
                 delay_ms: None,
+                fault: None,
             },
         );
         self.steps.push(name.clone());

@@ -4,13 +4,15 @@
 
 use std::time::Instant;
 
-use http_body_util::Full;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::request::Call;
-use super::{Body, Replay};
+use std::sync::Arc;
+
+use super::lifecycle::Created;
+use super::{Body, Found, Replay};
 use crate::fixture::Step;
 use crate::job::Sequence;
 
@@ -46,6 +48,11 @@ fn health(replay: &Replay) -> Response<Body> {
         "fixtures": replay.fixtures.root().display().to_string(),
         "jobs": replay.fixtures.jobs().len(),
         "sessions": live.cursors.sessions(),
+        "createdJobs": {
+            "live": live.created.len(),
+            "capacity": replay.options.max_created_jobs,
+            "dropped": live.created.dropped(),
+        },
         "journal": {
             "entries": live.journal.len(),
             "capacity": live.journal.capacity(),
@@ -55,35 +62,65 @@ fn health(replay: &Replay) -> Response<Body> {
 }
 
 fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
-    let indexes: Vec<usize> = match only {
-        None => (0..replay.fixtures.jobs().len()).collect(),
-        Some(job_id) => match replay.fixtures.job_index(job_id) {
-            Some(index) => vec![index],
-            None => return unknown_job(replay, job_id),
-        },
-    };
     let now = Instant::now();
     let live = replay.lock();
-    let listed: Vec<Value> = indexes
-        .into_iter()
-        .map(|index| {
-            let job = replay.fixtures.job(index);
+    let found: Vec<(Found, Option<&Created>)> = match only {
+        Some(job_id) => match replay.lookup(&live, job_id) {
+            Some(found) => {
+                let created = live.created.find(job_id).map(|(_, created)| created);
+                vec![(found, created)]
+            }
+            None => {
+                drop(live);
+                return unknown_job(replay, job_id);
+            }
+        },
+        None => {
+            let fixture_jobs = replay
+                .fixtures
+                .jobs()
+                .iter()
+                .enumerate()
+                .map(|(index, job)| (Found::Fixture(index, job), None));
+            let base = replay.fixtures.jobs().len();
+            let created_jobs = live.created.iter().map(|(slot, created)| {
+                (
+                    Found::Created(base + slot, Arc::clone(&created.job)),
+                    Some(created),
+                )
+            });
+            fixture_jobs.chain(created_jobs).collect()
+        }
+    };
+    let listed: Vec<Value> = found
+        .iter()
+        .map(|(found, created)| {
+            let job = found.job();
             let sessions: serde_json::Map<String, Value> = live
                 .cursors
-                .of(index)
+                .of(found.index())
                 .into_iter()
                 .map(|(session, cursor)| {
                     let next = job.sequence.peek(cursor, now, replay.options.speed);
-                    let state = json!({"next": &*job.steps[next].file, "polls": cursor.polls()});
+                    let state = json!({
+                        "next": &*job.steps[next].file,
+                        "polls": cursor.polls(),
+                        "cancelled": cursor.is_cancelled(),
+                    });
                     (session.to_string(), state)
                 })
                 .collect();
-            json!({
+            let mut listed = json!({
                 "jobId": &*job.id,
                 "advance": job.sequence.advance().as_str(),
                 "steps": describe_steps(&job.steps, &job.sequence),
                 "sessions": sessions,
-            })
+            });
+            if let Some(created) = created {
+                listed["createdFrom"] = json!(format!("templates/{}", created.job_type));
+                listed["createdBy"] = json!(created.session);
+            }
+            listed
         })
         .collect();
     drop(live);
@@ -150,17 +187,18 @@ fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
 }
 
 fn advance(replay: &Replay, call: &Call, job_id: &str) -> Response<Body> {
-    let Some(index) = replay.fixtures.job_index(job_id) else {
+    let session = call.param("session").unwrap_or(&call.session).to_string();
+    let mut live = replay.lock();
+    let Some(found) = replay.lookup(&live, job_id) else {
+        drop(live);
         return unknown_job(replay, job_id);
     };
-    let session = call.param("session").unwrap_or(&call.session).to_string();
-    let job = replay.fixtures.job(index);
-    let next = {
-        let mut live = replay.lock();
-        let cursor = live.cursors.get_mut(&session, index);
-        job.sequence
-            .skip(cursor, Instant::now(), replay.options.speed)
-    };
+    let job = found.job();
+    let cursor = live.cursors.get_mut(&session, found.index());
+    let next = job
+        .sequence
+        .skip(cursor, Instant::now(), replay.options.speed);
+    drop(live);
     ok(json!({
         "jobId": job_id,
         "session": session,
@@ -172,17 +210,37 @@ fn advance(replay: &Replay, call: &Call, job_id: &str) -> Response<Body> {
 fn reset(replay: &Replay, call: &Call) -> Response<Body> {
     let session = call.param("session");
     let job_id = call.param("job");
+    let mut live = replay.lock();
     let job_index = match job_id {
         None => None,
-        Some(job_id) => match replay.fixtures.job_index(job_id) {
-            Some(index) => Some(index),
-            None => return unknown_job(replay, job_id),
+        Some(job_id) => match replay.lookup(&live, job_id) {
+            Some(found) => Some(found.index()),
+            None => {
+                drop(live);
+                return unknown_job(replay, job_id);
+            }
         },
     };
-    let mut live = replay.lock();
     live.cursors.reset(session, job_index);
     if job_index.is_none() {
+        // Back to how the server started, for everyone or for one session: its exchanges'
+        // cursors, the jobs it created, the jobs it deleted.
         live.exchange_cursors.reset(session, None);
+        let created: Vec<usize> = live
+            .created
+            .iter()
+            .filter(|(_, created)| session.is_none_or(|session| created.session == session))
+            .map(|(slot, _)| slot)
+            .collect();
+        for slot in created {
+            live.created.remove(slot);
+        }
+        match session {
+            None => live.deleted.clear(),
+            Some(session) => {
+                live.deleted.remove(session);
+            }
+        }
     }
     live.journal.clear(session, job_id);
     drop(live);
@@ -231,7 +289,7 @@ fn error(status: StatusCode, message: &str) -> Response<Body> {
 
 fn respond(status: StatusCode, value: &Value) -> Response<Body> {
     let body = serde_json::to_vec_pretty(value).expect("a JSON value serialises");
-    let mut response = Response::new(Full::from(body));
+    let mut response = Response::new(super::body::full(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         CONTENT_TYPE,

@@ -78,6 +78,19 @@ pub fn job_page(job_id: &str, body: &[u8]) -> Bytes {
     Bytes::from(page)
 }
 
+/// An HTML page showing a JSON value (an operation's answer).
+pub fn value_page(title: &str, value: &Value) -> Bytes {
+    let mut page = String::new();
+    page_start(&mut page, title);
+    page.push_str("<pre>");
+    page.push_str(&escape(
+        &serde_json::to_string_pretty(value).expect("a JSON value serialises"),
+    ));
+    page.push_str("</pre>\n");
+    page_end(&mut page);
+    Bytes::from(page)
+}
+
 /// The admin API's error answer: `{"status":"error","messages":[…],"code":N}`.
 pub fn error_body(format: Format, code: u16, message: &str) -> Bytes {
     let value = json!({"status": "error", "messages": [message], "code": code});

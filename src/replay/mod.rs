@@ -5,33 +5,39 @@
 //! poll gets is the job engine's ([`crate::job`]) decision, and accepting connections is the
 //! server's ([`crate::server`]).
 
+mod body;
 mod control;
 pub mod format;
 pub mod journal;
+mod lifecycle;
 mod request;
 
-use std::convert::Infallible;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Value, json};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
-use crate::fixture::{BodyKind, FixtureSet, ORIGIN_PLACEHOLDER, Step};
-use crate::job::{Cursors, Sequence, job_id_problem};
+use crate::fixture::{BodyKind, Fault, FixtureSet, Job, ORIGIN_PLACEHOLDER, Step};
+use crate::job::{Cursors, job_id_problem};
+pub use body::Body;
+use body::{CloseConnection, Closed, Truncated, full};
 use format::Format;
 use journal::Journal;
+use lifecycle::{Created, CreatedJobs};
 use request::Call;
-
-/// The body of every answer: the whole answer is known before it is sent.
-pub type Body = Full<Bytes>;
 
 /// Where the job resource sits, after any context path (`/arcgis`, a Web Adaptor name, …).
 const JOBS_PATH: &str = "/admin/system/jobs/";
+
+/// Where the job operations sit, after any context path.
+const NOTEBOOKS_PATH: &str = "/admin/notebooks/";
 
 /// Where the control API sits.
 pub const CONTROL_PREFIX: &str = "/__jobmock/";
@@ -45,8 +51,23 @@ pub struct Options {
     pub journal_size: usize,
     /// Print one line per answered request on stderr.
     pub verbose: bool,
-    /// The scheme clients reach this server with, for recorded URLs that name the server.
+    /// The scheme clients reach this server with, for URLs in answers that name the server.
     pub scheme: &'static str,
+    /// Shift fixture jobs' `startTime`/`endTime` so that a session's first answer is now.
+    pub rebase_time: bool,
+    /// Which tokens requests must carry.
+    pub auth: Auth,
+    /// The most jobs created by clients kept at once; the oldest are forgotten first.
+    pub max_created_jobs: usize,
+}
+
+/// `--require-token` and `--token`.
+#[derive(Debug, Clone, Default)]
+pub struct Auth {
+    /// Requests without a token get "Token Required" (499).
+    pub required: bool,
+    /// When not empty, a token not in this list gets "Invalid token" (498).
+    pub tokens: Vec<String>,
 }
 
 impl Default for Options {
@@ -56,26 +77,23 @@ impl Default for Options {
             journal_size: 1000,
             verbose: false,
             scheme: "http",
+            rebase_time: false,
+            auth: Auth::default(),
+            max_created_jobs: 10_000,
         }
     }
 }
 
-/// A replay server's state: the fixtures (read-only) and the cursors and journal (behind one
-/// lock, held only to pick a step and note the request, never across an await).
+/// A replay server's state: the fixtures (read-only) and the cursors, created jobs and journal
+/// (behind one lock, held only to pick a step and note the request, never across an await).
 pub struct Replay {
     fixtures: FixtureSet,
-    /// Per job and step, the pretty and HTML renderings, made on first use: most steps are only
-    /// ever asked for in one format, so rendering all of them at load would waste memory.
+    /// Per fixture job and step, the pretty and HTML renderings, made on first use: most steps
+    /// are only ever asked for in one format, so rendering all of them at load would waste
+    /// memory.
     rendered: Vec<Box<[Rendered]>>,
     options: Options,
     live: Mutex<Live>,
-}
-
-/// What a poll is of: a job or an exchange, by index and name.
-#[derive(Clone, Copy)]
-enum Polled<'a> {
-    Job(usize, &'a str),
-    Exchange(usize, &'a str),
 }
 
 #[derive(Default)]
@@ -85,9 +103,50 @@ struct Rendered {
 }
 
 struct Live {
+    /// Job cursors. Fixture job `i` has index `i`; created job in slot `s` has index
+    /// `fixture jobs + s`.
     cursors: Cursors,
     exchange_cursors: Cursors,
     journal: Journal,
+    created: CreatedJobs,
+    /// Per session, the fixture jobs it deleted with `deleteAll`.
+    deleted: HashMap<String, HashSet<usize>>,
+}
+
+/// A job found by ID for a session.
+enum Found<'a> {
+    Fixture(usize, &'a Job),
+    Created(usize, Arc<Job>),
+}
+
+impl Found<'_> {
+    fn job(&self) -> &Job {
+        match self {
+            Found::Fixture(_, job) => job,
+            Found::Created(_, job) => job,
+        }
+    }
+
+    fn index(&self) -> usize {
+        match self {
+            Found::Fixture(index, _) | Found::Created(index, _) => *index,
+        }
+    }
+}
+
+/// Which answer a poll of a job gets.
+enum Chosen {
+    Step(usize),
+    OnCancel,
+    /// A fault aimed at this poll; the step it stands in for is only used to truncate.
+    Fault(Fault, usize),
+}
+
+/// What an answer's body needs beyond the stored step.
+#[derive(Default, Clone, Copy)]
+struct Patches {
+    cancelled: bool,
+    time_shift_ms: Option<i64>,
 }
 
 impl Replay {
@@ -101,6 +160,8 @@ impl Replay {
             cursors: Cursors::default(),
             exchange_cursors: Cursors::default(),
             journal: Journal::new(options.journal_size),
+            created: CreatedJobs::new(options.max_created_jobs),
+            deleted: HashMap::new(),
         });
         Replay {
             fixtures,
@@ -123,7 +184,10 @@ impl Replay {
         if let Some(rest) = call.path.strip_prefix(CONTROL_PREFIX) {
             return control::handle(&self, &call, rest);
         }
-        let response = self.serve_api(&call).await;
+        let response = match self.check_token(&call) {
+            Some(refusal) => refusal,
+            None => self.serve_api(&call).await,
+        };
         if self.options.verbose {
             eprintln!(
                 "{} {} -> {} ({})",
@@ -136,25 +200,47 @@ impl Replay {
         response
     }
 
+    /// `--require-token` and `--token`: the ArcGIS answer for a missing or unknown token, in
+    /// the Portal's error shape under `/sharing/`, the admin API's elsewhere.
+    fn check_token(&self, call: &Call) -> Option<Response<Body>> {
+        let auth = &self.options.auth;
+        if !auth.required && auth.tokens.is_empty() {
+            return None;
+        }
+        let (code, admin_message, portal_message) = match &call.token {
+            None => (499, "Token Required.", "Token Required"),
+            Some(token) if !auth.tokens.is_empty() && !auth.tokens.contains(token) => {
+                (498, "Invalid token.", "Invalid token.")
+            }
+            Some(_) => return None,
+        };
+        let entry = call.journal_entry(None, None, 200, Some(code));
+        self.lock().journal.push(entry);
+        let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
+        Some(if call.path.contains("/sharing/") {
+            portal_error(format, code, portal_message)
+        } else {
+            arcgis_error(format, code, admin_message)
+        })
+    }
+
     async fn serve_api(&self, call: &Call) -> Response<Body> {
-        // A job poll is <context>/admin/system/jobs/<jobId> exactly; anything below a job
-        // (`/cancel`) is an exchange like any other request.
-        let job_route =
-            call.path
-                .split_once(JOBS_PATH)
-                .map(|(_, after)| match after.split_once('/') {
-                    Some((job_id, below)) => (job_id, Some(below)),
-                    None => (after, None),
-                });
+        // A job poll is <context>/admin/system/jobs/<jobId> exactly.
+        let job_route = job_route(&call.path);
         if let Some((job_id, below)) = job_route {
             if let Some(problem) = job_id_problem(job_id) {
                 let message = format!("invalid job ID {job_id:?}: it {problem}");
                 return self.refuse(call, None, 400, &message);
             }
-            if let (Some(job_index), None) = (self.fixtures.job_index(job_id), below) {
-                return self.serve_job(call, job_index).await;
+            if below.is_none() {
+                let found = self.find_job(&self.lock(), &call.session, job_id);
+                if let Some(found) = found {
+                    return self.serve_job(call, found).await;
+                }
             }
         }
+        // A recorded exchange answers before the built-in operations: it is what a real
+        // server said.
         if let Some(index) =
             self.fixtures
                 .find_exchange(call.method.as_str(), &call.path, &call.params)
@@ -165,6 +251,22 @@ impl Replay {
         if call.method != Method::GET && call.method != Method::POST {
             return self.refuse_method(call);
         }
+        if let Some((context, operation)) = call.path.split_once(NOTEBOOKS_PATH)
+            && let Some((_, job_type)) = lifecycle::OPERATIONS
+                .iter()
+                .find(|(name, _)| *name == operation)
+        {
+            return self.create_job(call, context, job_type);
+        }
+        if call.path.ends_with("/admin/system/jobs") || call.path.ends_with(JOBS_PATH) {
+            return self.list_jobs(call);
+        }
+        match job_route {
+            Some(("deleteAll", None)) => return self.delete_all(call),
+            Some((job_id, Some("cancel"))) => return self.cancel(call, job_id),
+            _ => {}
+        }
+
         let (code, message) = match job_route {
             Some((job_id, None)) => (
                 404,
@@ -192,7 +294,32 @@ impl Replay {
         self.refuse(call, job, code, &message)
     }
 
-    async fn serve_job(&self, call: &Call, job_index: usize) -> Response<Body> {
+    /// The job `id` as `session` sees it: a fixture job it has not deleted, or a job it (or
+    /// another session) created.
+    fn find_job<'a>(&'a self, live: &Live, session: &str, id: &str) -> Option<Found<'a>> {
+        if let Some(index) = self.fixtures.job_index(id) {
+            let deleted = live
+                .deleted
+                .get(session)
+                .is_some_and(|deleted| deleted.contains(&index));
+            return (!deleted).then(|| Found::Fixture(index, self.fixtures.job(index)));
+        }
+        live.created.find(id).map(|(slot, created)| {
+            Found::Created(self.fixtures.jobs().len() + slot, Arc::clone(&created.job))
+        })
+    }
+
+    /// The job `id`, whichever session sees it: for the control API.
+    fn lookup<'a>(&'a self, live: &Live, id: &str) -> Option<Found<'a>> {
+        match self.fixtures.job_index(id) {
+            Some(index) => Some(Found::Fixture(index, self.fixtures.job(index))),
+            None => live.created.find(id).map(|(slot, created)| {
+                Found::Created(self.fixtures.jobs().len() + slot, Arc::clone(&created.job))
+            }),
+        }
+    }
+
+    async fn serve_job(&self, call: &Call, found: Found<'_>) -> Response<Body> {
         let format = match Format::parse(call.param("f")) {
             Ok(format) => format,
             Err(message) => return self.refuse(call, None, 400, &message),
@@ -200,29 +327,106 @@ impl Replay {
         if call.method != Method::GET && call.method != Method::POST {
             return self.refuse_method(call);
         }
-        let job = self.fixtures.job(job_index);
-        let step_index = self
-            .next_step(
-                call,
-                Polled::Job(job_index, &job.id),
-                &job.sequence,
-                &job.steps,
-            )
-            .await;
-        let step = &job.steps[step_index];
+        let job = found.job();
+        let (chosen, patches) = {
+            let mut live = self.lock();
+            let cursor = live.cursors.get_mut(&call.session, found.index());
+            let now = Instant::now();
+            let poll_number = cursor.polls() + 1;
+            let aimed = job
+                .poll_faults
+                .iter()
+                .find(|(poll, _)| *poll == poll_number);
+            let chosen = if let Some((_, fault)) = aimed {
+                cursor.count_poll();
+                Chosen::Fault(
+                    fault.clone(),
+                    job.sequence.peek(cursor, now, self.options.speed),
+                )
+            } else if cursor.is_cancelled() && job.on_cancel.is_some() {
+                cursor.count_poll();
+                Chosen::OnCancel
+            } else {
+                Chosen::Step(job.sequence.poll(cursor, now, self.options.speed))
+            };
+            let rebase = self.options.rebase_time && matches!(found, Found::Fixture(..));
+            let patches = Patches {
+                cancelled: cursor.is_cancelled(),
+                time_shift_ms: rebase.then(|| {
+                    cursor.time_shift_ms(|| {
+                        now_ms() as i64 - first_start_time(job).unwrap_or(now_ms() as i64)
+                    })
+                }),
+            };
+            let (step_file, status, code): (String, u16, Option<u16>) = match &chosen {
+                Chosen::Step(index) => (
+                    job.steps[*index].file.to_string(),
+                    job.steps[*index].http_status.as_u16(),
+                    None,
+                ),
+                Chosen::OnCancel => {
+                    let step = job
+                        .on_cancel
+                        .as_ref()
+                        .expect("chosen only when there is one");
+                    (step.file.to_string(), step.http_status.as_u16(), None)
+                }
+                Chosen::Fault(fault, _) => (
+                    format!("fault at poll {poll_number}"),
+                    200,
+                    fault_code(fault),
+                ),
+            };
+            let entry = call.journal_entry(Some(&job.id), Some(&step_file), status, code);
+            live.journal.push(entry);
+            (chosen, patches)
+        };
 
-        let body = if step.has_origin {
-            // Rare (a job that names its own URL): rendered per request, never cached, since
-            // each client may reach the mock under another host name.
-            let filled = self.fill_origin(call, &step.body);
-            match format {
-                Format::Json => filled,
-                Format::Pjson => format::pretty(&filled),
-                Format::Html => format::job_page(&job.id, &filled),
+        let (step, step_index) = match &chosen {
+            Chosen::Step(index) => (&job.steps[*index], Some(*index)),
+            Chosen::OnCancel => (
+                job.on_cancel
+                    .as_ref()
+                    .expect("chosen only when there is one"),
+                None,
+            ),
+            Chosen::Fault(fault, would_be) => {
+                let whole = self.job_body(
+                    call,
+                    &found,
+                    &job.steps[*would_be],
+                    Some(*would_be),
+                    format,
+                    patches,
+                );
+                return fault_answer(fault, format, whole);
             }
-        } else {
-            let rendered = &self.rendered[job_index][step_index];
-            match format {
+        };
+        if !step.delay.is_zero() {
+            tokio::time::sleep(step.delay).await;
+        }
+        let body = self.job_body(call, &found, step, step_index, format, patches);
+        match &step.fault {
+            Some(fault) => fault_answer(fault, format, body),
+            None => answer(step, body, format.content_type()),
+        }
+    }
+
+    /// A job step's body in `format`, with what this session needs changed in it.
+    fn job_body(
+        &self,
+        call: &Call,
+        found: &Found<'_>,
+        step: &Step,
+        step_index: Option<usize>,
+        format: Format,
+        patches: Patches,
+    ) -> Bytes {
+        let job_id = &found.job().id;
+        let plain = !step.has_origin && !patches.cancelled && patches.time_shift_ms.is_none();
+        if let (true, Found::Fixture(job_index, _), Some(step_index)) = (plain, found, step_index) {
+            let rendered = &self.rendered[*job_index][step_index];
+            return match format {
                 Format::Json => step.body.clone(),
                 Format::Pjson => rendered
                     .pretty
@@ -230,84 +434,265 @@ impl Replay {
                     .clone(),
                 Format::Html => rendered
                     .html
-                    .get_or_init(|| format::job_page(&job.id, &step.body))
+                    .get_or_init(|| format::job_page(job_id, &step.body))
                     .clone(),
-            }
-        };
-        answer(step, body, format.content_type())
-    }
-
-    async fn serve_exchange(&self, call: &Call, index: usize) -> Response<Body> {
-        let exchange = self.fixtures.exchange(index);
-        let step_index = self
-            .next_step(
-                call,
-                Polled::Exchange(index, &exchange.name),
-                &exchange.sequence,
-                &exchange.steps,
-            )
-            .await;
-        let step = &exchange.steps[step_index];
+            };
+        }
+        // Rendered per request: a created job, a cancelled one, rebased times, or a body that
+        // names the server (each client may reach the mock under another host name).
         let body = if step.has_origin {
             self.fill_origin(call, &step.body)
         } else {
             step.body.clone()
         };
-        match step.kind {
-            BodyKind::Json if call.param("f") == Some("pjson") => {
-                answer(step, format::pretty(&body), Format::Pjson.content_type())
-            }
-            BodyKind::Json => answer(step, body, Format::Json.content_type()),
-            BodyKind::Text => answer(step, body, "text/plain; charset=utf-8"),
+        let body = if patches.cancelled || patches.time_shift_ms.is_some() {
+            let mut value: Value =
+                serde_json::from_slice(&body).expect("step bodies are valid JSON");
+            patch_job(&mut value, patches);
+            Bytes::from(serde_json::to_vec(&value).expect("a JSON value serialises"))
+        } else {
+            body
+        };
+        match format {
+            Format::Json => body,
+            Format::Pjson => format::pretty(&body),
+            Format::Html => format::job_page(job_id, &body),
         }
     }
 
-    /// The shared part of serving a step: advance the session's cursor, note the poll in the
-    /// journal (both under the lock), then wait out the step's delay (outside it).
-    async fn next_step(
-        &self,
-        call: &Call,
-        polled: Polled<'_>,
-        sequence: &Sequence,
-        steps: &[Step],
-    ) -> usize {
+    async fn serve_exchange(&self, call: &Call, index: usize) -> Response<Body> {
+        let exchange = self.fixtures.exchange(index);
         let step_index = {
             let mut live = self.lock();
-            let (cursors, index) = match polled {
-                Polled::Job(index, _) => (&mut live.cursors, index),
-                Polled::Exchange(index, _) => (&mut live.exchange_cursors, index),
-            };
-            let cursor = cursors.get_mut(&call.session, index);
-            let step_index = sequence.poll(cursor, Instant::now(), self.options.speed);
-            let step = &steps[step_index];
-            let job = match polled {
-                Polled::Job(_, id) => Some(id),
-                Polled::Exchange(..) => None,
-            };
-            let mut entry =
-                call.journal_entry(job, Some(&step.file), step.http_status.as_u16(), None);
-            if let Polled::Exchange(_, name) = polled {
-                entry.exchange = Some(name.to_string());
-            }
+            let cursor = live.exchange_cursors.get_mut(&call.session, index);
+            let step_index = exchange
+                .sequence
+                .poll(cursor, Instant::now(), self.options.speed);
+            let step = &exchange.steps[step_index];
+            let mut entry = call.journal_entry(
+                None,
+                Some(&step.file),
+                step.http_status.as_u16(),
+                step.fault.as_ref().and_then(fault_code),
+            );
+            entry.exchange = Some(exchange.name.to_string());
             live.journal.push(entry);
             step_index
         };
-        let delay = steps[step_index].delay;
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
+        let step = &exchange.steps[step_index];
+        if !step.delay.is_zero() {
+            tokio::time::sleep(step.delay).await;
         }
-        step_index
+        let body = if step.has_origin {
+            self.fill_origin(call, &step.body)
+        } else {
+            step.body.clone()
+        };
+        let (body, content_type) = match step.kind {
+            BodyKind::Json if call.param("f") == Some("pjson") => {
+                (format::pretty(&body), Format::Pjson.content_type())
+            }
+            BodyKind::Json => (body, Format::Json.content_type()),
+            BodyKind::Text => (body, "text/plain; charset=utf-8"),
+        };
+        match &step.fault {
+            Some(fault) => fault_answer(
+                fault,
+                Format::parse(call.param("f")).unwrap_or(Format::Json),
+                body,
+            ),
+            None => answer(step, body, content_type),
+        }
+    }
+
+    /// `executeNotebook` or `openNotebook` with no recorded exchange: a new job from the
+    /// template of its type, answered as the server does, with a `jobUrl` on this server.
+    fn create_job(&self, call: &Call, context: &str, job_type: &str) -> Response<Body> {
+        let format = match Format::parse(call.param("f")) {
+            Ok(format) => format,
+            Err(message) => return self.refuse(call, None, 400, &message),
+        };
+        let Some(template) = self.fixtures.template(job_type) else {
+            let message = format!(
+                "no template for {job_type} jobs: add one at {} (the shipped fixtures have one), or record this call",
+                self.fixtures.template_dir(job_type).display()
+            );
+            return self.refuse(call, None, 400, &message);
+        };
+        let id = lifecycle::new_job_id();
+        let job = lifecycle::make_job(template, job_type, &id, &call.params, now_ms());
+        {
+            let mut live = self.lock();
+            let (slot, forgotten) = live.created.insert(Created {
+                job: Arc::new(job),
+                job_type: job_type.to_string(),
+                session: call.session.clone(),
+            });
+            let base = self.fixtures.jobs().len();
+            // A reused slot starts afresh in every session.
+            for stale in [Some(slot), forgotten].into_iter().flatten() {
+                live.cursors.reset(None, Some(base + stale));
+            }
+            let entry = call.journal_entry(Some(&id), None, 200, None);
+            live.journal.push(entry);
+        }
+        let job_url = format!("{}{context}{JOBS_PATH}{id}", self.origin(call));
+        render_value(
+            &json!({"jobId": id, "jobUrl": job_url, "status": "success"}),
+            format,
+            "Job submitted",
+        )
+    }
+
+    /// `…/admin/system/jobs`: the jobs this session knows, as the admin API lists them.
+    fn list_jobs(&self, call: &Call) -> Response<Body> {
+        let format = match Format::parse(call.param("f")) {
+            Ok(format) => format,
+            Err(message) => return self.refuse(call, None, 400, &message),
+        };
+        let detail = call
+            .param("detail")
+            .is_some_and(|d| d.eq_ignore_ascii_case("true"));
+        let by_date = call
+            .param("sortByDate")
+            .is_some_and(|d| d.eq_ignore_ascii_case("true"));
+        let num: usize = call
+            .param("num")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100);
+        let mut jobs: Vec<Value> = {
+            let live = self.lock();
+            let entries = self.visible_jobs(&live, &call.session);
+            entries
+                .iter()
+                .map(|(found, step)| {
+                    let mut value: Value =
+                        serde_json::from_slice(&step.body).unwrap_or(Value::Null);
+                    let cursor = live.cursors.get(&call.session, found.index());
+                    let patches = Patches {
+                        cancelled: cursor.is_some_and(|c| c.is_cancelled()),
+                        time_shift_ms: None,
+                    };
+                    patch_job(&mut value, patches);
+                    if detail {
+                        value
+                    } else {
+                        let mut summary = serde_json::Map::new();
+                        for field in ["jobId", "startTime", "type", "username"] {
+                            if let Some(field_value) = value.get(field) {
+                                summary.insert(field.to_string(), field_value.clone());
+                            }
+                        }
+                        Value::Object(summary)
+                    }
+                })
+                .collect()
+        };
+        if by_date {
+            jobs.sort_by_key(|job| {
+                std::cmp::Reverse(job.get("startTime").and_then(Value::as_i64).unwrap_or(0))
+            });
+        }
+        let total = jobs.len();
+        jobs.truncate(num);
+        let entry = call.journal_entry(None, None, 200, None);
+        self.lock().journal.push(entry);
+        render_value(&json!({"asyncJobs": jobs, "total": total}), format, "Jobs")
+    }
+
+    /// The jobs `session` sees, each with the step its next poll would get.
+    fn visible_jobs<'a>(&'a self, live: &Live, session: &str) -> Vec<(Found<'a>, Step)> {
+        let now = Instant::now();
+        let fixture_jobs = self.fixtures.jobs().iter().map(|job| job.id.as_ref());
+        let created_jobs = live
+            .created
+            .iter()
+            .filter(|(_, created)| created.session == session)
+            .map(|(_, created)| created.job.id.as_ref());
+        let ids: Vec<String> = fixture_jobs
+            .chain(created_jobs)
+            .map(str::to_string)
+            .collect();
+        ids.iter()
+            .filter_map(|id| self.find_job(live, session, id))
+            .map(|found| {
+                let job = found.job();
+                let cursor = live.cursors.get(session, found.index());
+                let step = match cursor {
+                    Some(cursor) if cursor.is_cancelled() && job.on_cancel.is_some() => {
+                        job.on_cancel.clone().expect("checked above")
+                    }
+                    Some(cursor) => {
+                        job.steps[job.sequence.peek(cursor, now, self.options.speed)].clone()
+                    }
+                    None => job.steps[0].clone(),
+                };
+                (found, step)
+            })
+            .collect()
+    }
+
+    /// `…/system/jobs/<jobId>/cancel`: later answers of the job carry `isCancelled: true`, and
+    /// it ends as its script says.
+    fn cancel(&self, call: &Call, job_id: &str) -> Response<Body> {
+        let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
+        let mut live = self.lock();
+        let Some(index) = self
+            .find_job(&live, &call.session, job_id)
+            .map(|found| found.index())
+        else {
+            drop(live);
+            let message = format!("job {job_id} not found: it cannot be cancelled");
+            return self.refuse(call, Some(job_id), 404, &message);
+        };
+        live.cursors.get_mut(&call.session, index).cancel();
+        let entry = call.journal_entry(Some(job_id), None, 200, None);
+        live.journal.push(entry);
+        drop(live);
+        render_value(&json!({"status": "success"}), format, "Job cancelled")
+    }
+
+    /// `…/system/jobs/deleteAll`: the session's COMPLETED and FAILED jobs go.
+    fn delete_all(&self, call: &Call) -> Response<Body> {
+        let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
+        let mut live = self.lock();
+        let finished: Vec<usize> = self
+            .visible_jobs(&live, &call.session)
+            .iter()
+            .filter(|(_, step)| matches!(step.job_status.as_deref(), Some("COMPLETED" | "FAILED")))
+            .map(|(found, _)| found.index())
+            .collect();
+        let base = self.fixtures.jobs().len();
+        for index in finished {
+            if index < base {
+                live.deleted
+                    .entry(call.session.clone())
+                    .or_default()
+                    .insert(index);
+            } else {
+                live.created.remove(index - base);
+                live.cursors.reset(None, Some(index));
+            }
+        }
+        let entry = call.journal_entry(None, None, 200, None);
+        live.journal.push(entry);
+        drop(live);
+        render_value(&json!({"status": "success"}), format, "Jobs deleted")
+    }
+
+    /// The origin this client reached the mock at (`http://127.0.0.1:8080`).
+    fn origin(&self, call: &Call) -> String {
+        format!(
+            "{}://{}",
+            self.options.scheme,
+            call.host.as_deref().unwrap_or("localhost")
+        )
     }
 
     /// `body` with the recorded origin replaced by the one this client reached the mock at.
     fn fill_origin(&self, call: &Call, body: &[u8]) -> Bytes {
-        let origin = format!(
-            "{}://{}",
-            self.options.scheme,
-            call.host.as_deref().unwrap_or("localhost")
-        );
         let text = String::from_utf8_lossy(body);
-        Bytes::from(text.replace(ORIGIN_PLACEHOLDER, &origin))
+        Bytes::from(text.replace(ORIGIN_PLACEHOLDER, &self.origin(call)))
     }
 
     fn refuse_method(&self, call: &Call) -> Response<Body> {
@@ -322,8 +707,8 @@ impl Replay {
         response
     }
 
-    /// An ArcGIS error answer, noted in the journal.
-    /// The error is rendered in the request's format where `f` is valid, else as JSON.
+    /// An ArcGIS error answer, noted in the journal, in the request's format where `f` is
+    /// valid, else as JSON.
     fn refuse(&self, call: &Call, job: Option<&str>, code: u16, message: &str) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let entry = call.journal_entry(job, None, StatusCode::OK.as_u16(), Some(code));
@@ -340,10 +725,116 @@ impl Replay {
     }
 }
 
+/// `<context>/admin/system/jobs/<jobId>[/<below>]` as (job ID, below).
+fn job_route(path: &str) -> Option<(&str, Option<&str>)> {
+    path.split_once(JOBS_PATH)
+        .map(|(_, after)| match after.split_once('/') {
+            Some((job_id, below)) => (job_id, Some(below)),
+            None => (after, None),
+        })
+        .filter(|(job_id, _)| !job_id.is_empty())
+}
+
+/// The `startTime` of a job's first step, which `--rebase-time` makes now.
+fn first_start_time(job: &Job) -> Option<i64> {
+    serde_json::from_slice::<Value>(&job.steps[0].body)
+        .ok()?
+        .get("startTime")?
+        .as_i64()
+}
+
+/// Applies a session's changes to a job's JSON: cancellation and rebased timestamps.
+fn patch_job(value: &mut Value, patches: Patches) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    if patches.cancelled {
+        let attributes = object
+            .entry("customAttributes")
+            .or_insert_with(|| json!({}));
+        if let Some(attributes) = attributes.as_object_mut() {
+            attributes.insert("isCancelled".to_string(), Value::Bool(true));
+        }
+    }
+    if let Some(shift) = patches.time_shift_ms {
+        for field in ["startTime", "endTime"] {
+            if let Some(time) = object.get(field).and_then(Value::as_i64) {
+                object.insert(field.to_string(), Value::from(time + shift));
+            }
+        }
+    }
+}
+
+/// The ArcGIS error code a fault answers with, for the journal.
+fn fault_code(fault: &Fault) -> Option<u16> {
+    match fault {
+        Fault::ArcgisError { code, .. } | Fault::PortalError { code, .. } => Some(*code),
+        _ => None,
+    }
+}
+
+/// What a fault answers instead of a step; `whole` is the answer it stands in for.
+fn fault_answer(fault: &Fault, format: Format, whole: Bytes) -> Response<Body> {
+    match fault {
+        Fault::ArcgisError { code, message } => arcgis_error(format, *code, message),
+        Fault::PortalError { code, message } => portal_error(format, *code, message),
+        Fault::Http { status, body } => {
+            let mut response = Response::new(full(body.clone()));
+            *response.status_mut() = *status;
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            response
+        }
+        Fault::Close => {
+            let mut response = Response::new(full(Bytes::new()));
+            response.extensions_mut().insert(CloseConnection);
+            response
+        }
+        Fault::Truncate(keep) => {
+            let mut response = Response::new(Truncated::new(&whole, *keep));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            response
+        }
+    }
+}
+
+/// A JSON answer of jobmock's own making (an operation's), in the request's format.
+fn render_value(value: &Value, format: Format, title: &str) -> Response<Body> {
+    let body = match format {
+        Format::Json => Bytes::from(serde_json::to_vec(value).expect("a JSON value serialises")),
+        Format::Pjson => {
+            Bytes::from(serde_json::to_vec_pretty(value).expect("a JSON value serialises"))
+        }
+        Format::Html => format::value_page(title, value),
+    };
+    let mut response = Response::new(full(body));
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    response
+}
+
+/// The Portal API's error answer: `{"error":{"code":N,"message":"…","details":[]}}`, HTTP 200.
+fn portal_error(format: Format, code: u16, message: &str) -> Response<Body> {
+    let value = json!({"error": {"code": code, "message": message, "details": []}});
+    let format = if format == Format::Html {
+        Format::Json
+    } else {
+        format
+    };
+    render_value(&value, format, "Error")
+}
+
 /// A step's answer: its status and headers over `body`, with `content_type` unless the step's
 /// headers give their own.
 fn answer(step: &Step, body: Bytes, content_type: &'static str) -> Response<Body> {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(full(body));
     *response.status_mut() = step.http_status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -355,7 +846,7 @@ fn answer(step: &Step, body: Bytes, content_type: &'static str) -> Response<Body
 
 /// The admin API answers errors with HTTP 200 and the code in the body; clients read the body.
 fn arcgis_error(format: Format, code: u16, message: &str) -> Response<Body> {
-    let mut response = Response::new(Full::new(format::error_body(format, code, message)));
+    let mut response = Response::new(full(format::error_body(format, code, message)));
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
@@ -369,15 +860,23 @@ fn now_ms() -> u64 {
         .map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
-/// Serves `replay` on `listener` until `shutdown` completes, then lets requests in flight finish.
+/// Serves `replay` on `listener` (over TLS when `tls` is given) until `shutdown` completes,
+/// then lets requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     replay: Arc<Replay>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let handler = move |request: Request<Incoming>| {
         let replay = Arc::clone(&replay);
-        async move { Ok::<_, Infallible>(replay.handle(request).await) }
+        async move {
+            let response = replay.handle(request).await;
+            if response.extensions().get::<CloseConnection>().is_some() {
+                return Err(Closed);
+            }
+            Ok(response)
+        }
     };
-    crate::server::serve(listener, handler, shutdown).await;
+    crate::server::serve(listener, tls, handler, shutdown).await;
 }

@@ -21,6 +21,9 @@ pub struct Call {
     /// Query parameters, then form parameters, decoded, in the order sent.
     pub params: Vec<(String, String)>,
     pub session: String,
+    /// The token the request carries (`token` parameter, `X-Esri-Authorization` or
+    /// `Authorization: Bearer`), for `--require-token`. Never logged or journaled.
+    pub token: Option<String>,
     /// The `Host` header, when it is a plain host name or address with an optional port; it
     /// becomes part of URLs in answers, so anything else is left out.
     pub host: Option<String>,
@@ -65,7 +68,26 @@ impl Call {
         }
 
         let host = params::plain_host(&parts.headers);
+        let bearer = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| {
+                    value
+                        .strip_prefix("Bearer ")
+                        .or_else(|| value.strip_prefix("bearer "))
+                })
+                .map(|token| token.trim().to_string())
+                .filter(|token| !token.is_empty())
+        };
+        let token = params::last(&params, "token")
+            .filter(|token| !token.is_empty())
+            .map(str::to_string)
+            .or_else(|| bearer("x-esri-authorization"))
+            .or_else(|| bearer("authorization"));
         Ok(Call {
+            token,
             host,
             method: parts.method,
             path: parts.uri.path().to_string(),

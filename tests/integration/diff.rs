@@ -49,7 +49,7 @@ fn the_shipped_fixtures_have_no_drift() {
     let (code, stdout, stderr) = diff(&[fixtures.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(
-        stdout.contains("checked 17 payload(s) in 5 job(s): no drift"),
+        stdout.contains("checked 25 payload(s) in 5 job(s): no drift"),
         "{stdout}"
     );
 }

@@ -211,13 +211,20 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
     );
     let job_url = submitted["jobUrl"].as_str().unwrap();
     assert_eq!(get(format!("{job_url}?f=json")).status().await, "COMPLETED");
-    // Another itemId was never recorded: no exchange answers it.
+    // Another itemId was never recorded, and the recorded set has no template to make a job.
     let other = post(replayed.url("/arcgis/admin/notebooks/executeNotebook"))
         .form("itemId=zzz&f=json")
         .send()
         .await
         .json();
-    assert_eq!(other["code"], 404);
+    assert_eq!(other["code"], 400);
+    assert!(
+        other["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("no template for executeNotebook"),
+        "{other}"
+    );
 }
 
 /// A token, cookie, password or credential header is never written: a canary string used for

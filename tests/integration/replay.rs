@@ -577,9 +577,9 @@ async fn exchanges_answer_matching_requests_in_sequence() {
     assert_eq!(other_session["status"], "success");
     let other_item = post(&execute).form("itemId=zzz").send().await.json();
     assert_eq!(other_item["code"], 400);
-    // Another method is not the same exchange.
+    // Another method is not the same exchange (and this set has no template to make a job).
     let get_execute = format!("{execute}?f=json");
-    assert_eq!(get(&get_execute).send().await.json()["code"], 404);
+    assert_eq!(get(&get_execute).send().await.json()["code"], 400);
 
     let info = get(server.url("/portal/info")).send().await;
     assert_eq!(info.header("content-type"), "text/html");

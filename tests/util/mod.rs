@@ -92,7 +92,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(replay::serve(listener, replay, async {
+        tokio::spawn(replay::serve(listener, None, replay, async {
             let _ = stopped.await;
         }));
         TestServer {
@@ -393,7 +393,7 @@ impl FakeUpstream {
             }
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(jobmock::server::serve(listener, handler, async {
+        tokio::spawn(jobmock::server::serve(listener, None, handler, async {
             let _ = stopped.await;
         }));
         FakeUpstream {
