@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test fmt-check lint unit bench clean
+.PHONY: run build test fmt-check lint unit e2e bench clean
 
 ## Build and serve the shipped fixtures on 127.0.0.1:8080.
 run:
@@ -11,8 +11,9 @@ run:
 build:
 	$(CARGO) build --release
 
-## Everything CI checks: formatting, lints with warnings as errors, every test.
-test: fmt-check lint unit
+## Everything CI checks: formatting, lints with warnings as errors, every test, and the
+## end-to-end test with the ArcGIS API for Python.
+test: fmt-check lint unit e2e
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -22,6 +23,10 @@ lint:
 
 unit:
 	$(CARGO) test --all-targets
+
+## The real client (PyPI arcgis) against replay --tls; installs it into target/e2e-venv.
+e2e:
+	bash scripts/e2e.sh
 
 clean:
 	$(CARGO) clean

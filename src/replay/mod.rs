@@ -358,24 +358,23 @@ impl Replay {
                     })
                 }),
             };
-            let (step_file, status, code): (String, u16, Option<u16>) = match &chosen {
-                Chosen::Step(index) => (
-                    job.steps[*index].file.to_string(),
-                    job.steps[*index].http_status.as_u16(),
-                    None,
+            let served = match &chosen {
+                Chosen::Step(index) => Some(&job.steps[*index]),
+                Chosen::OnCancel => job.on_cancel.as_ref(),
+                Chosen::Fault(..) => None,
+            };
+            let (step_file, status, code) = match (served, &chosen) {
+                (Some(step), _) => (
+                    step.file.to_string(),
+                    step.http_status.as_u16(),
+                    step.fault.as_ref().and_then(fault_code),
                 ),
-                Chosen::OnCancel => {
-                    let step = job
-                        .on_cancel
-                        .as_ref()
-                        .expect("chosen only when there is one");
-                    (step.file.to_string(), step.http_status.as_u16(), None)
-                }
-                Chosen::Fault(fault, _) => (
+                (None, Chosen::Fault(fault, _)) => (
                     format!("fault at poll {poll_number}"),
                     200,
                     fault_code(fault),
                 ),
+                (None, _) => unreachable!("only a fault serves no step"),
             };
             let entry = call.journal_entry(Some(&job.id), Some(&step_file), status, code);
             live.journal.push(entry);
