@@ -1,6 +1,7 @@
 //! The body of replay's answers: whole, or cut short on purpose (a scripted `truncate` fault);
 //! and the mark that asks the server to close the connection with no answer at all (`close`).
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -20,13 +21,20 @@ pub fn full(bytes: impl Into<Bytes>) -> Body {
 /// the server drops the connection mid-answer as a crashing upstream would.
 pub struct Truncated {
     sent: Option<Bytes>,
+    /// After the bytes are handed over, a pause so hyper writes them out before the failure
+    /// tears the connection down (it would otherwise drop its unsent buffer).
+    pause: Option<Pin<Box<tokio::time::Sleep>>>,
     full_len: u64,
 }
+
+/// How long a truncated answer waits between its last byte and the broken connection.
+const FLUSH_PAUSE: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Truncated {
     pub fn new(whole: &Bytes, keep: usize) -> Body {
         Either::Right(Truncated {
             sent: Some(whole.slice(..keep.min(whole.len()))),
+            pause: None,
             full_len: whole.len() as u64,
         })
     }
@@ -38,14 +46,20 @@ impl hyper::body::Body for Truncated {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        Poll::Ready(Some(match self.sent.take() {
-            Some(bytes) => Ok(Frame::data(bytes)),
-            None => Err(std::io::Error::other(
-                "answer truncated by the job's script",
-            )),
-        }))
+        if let Some(bytes) = self.sent.take() {
+            self.pause = Some(Box::pin(tokio::time::sleep(FLUSH_PAUSE)));
+            return Poll::Ready(Some(Ok(Frame::data(bytes))));
+        }
+        if let Some(pause) = self.pause.as_mut()
+            && pause.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
+        }
+        Poll::Ready(Some(Err(std::io::Error::other(
+            "answer truncated by the job's script",
+        ))))
     }
 
     fn is_end_stream(&self) -> bool {

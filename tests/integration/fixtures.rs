@@ -115,6 +115,30 @@ fn bad_script_values_name_their_field() {
             "\"Bad Header\"",
         ),
         (r#"{"advance": "sometimes"}"#, "unknown variant `sometimes`"),
+        (
+            r#"{"steps": {"001.json": {"headers": {"Content-Length": "5"}}}}"#,
+            "which the server sets itself",
+        ),
+        (
+            r#"{"steps": {"001.json": {"fault": {"close": true, "truncate": 3}}}}"#,
+            "gives 2 kinds of fault",
+        ),
+        (
+            r#"{"steps": {"001.json": {"fault": {}}}}"#,
+            "gives 0 kinds of fault",
+        ),
+        (
+            r#"{"steps": {"001.json": {"fault": {"http": {"status": 42}}}}}"#,
+            "fault.http.status is 42",
+        ),
+        (
+            r#"{"faults": [{"poll": 0, "fault": {"close": true}}]}"#,
+            "faults[0].poll is 0",
+        ),
+        (
+            r#"{"onCancel": "missing.json"}"#,
+            "onCancel names \"missing.json\"",
+        ),
     ] {
         let fixtures = FixtureDir::new();
         fixtures.job("j1", &["SUBMITTED"]);

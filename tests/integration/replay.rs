@@ -349,7 +349,8 @@ async fn the_jobs_listing_shows_steps_and_cursors_per_session() {
         .await;
 
     let all = get(server.url("/__jobmock/jobs")).send().await.json();
-    assert_eq!(all["jobs"].as_array().unwrap().len(), 5);
+    let shipped = jobmock::fixture::FixtureSet::load(&shipped_fixtures()).unwrap();
+    assert_eq!(all["jobs"].as_array().unwrap().len(), shipped.jobs().len());
     let job = get(server.url(&format!("/__jobmock/jobs/{HOLDING_JOB}")))
         .send()
         .await
@@ -363,7 +364,7 @@ async fn the_jobs_listing_shows_steps_and_cursors_per_session() {
 
     let health = get(server.url("/__jobmock/health")).send().await;
     assert_eq!(health.status, 200);
-    assert_eq!(health.json()["jobs"], 5);
+    assert_eq!(health.json()["jobs"], shipped.jobs().len());
 }
 
 /// The journal notes what was served, never a token, and keeps only its newest entries.
