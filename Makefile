@@ -28,5 +28,10 @@ unit:
 e2e:
 	bash scripts/e2e.sh
 
+## Throughput, latency, start-up, memory and diff speed, beside a bare hyper server; writes
+## BENCHMARKS.md. Loopback only, a few minutes.
+bench:
+	bash scripts/bench.sh
+
 clean:
 	$(CARGO) clean
