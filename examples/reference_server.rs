@@ -19,7 +19,9 @@ use hyper_util::rt::TokioIo;
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let body_file = args.next().expect("usage: reference_server BODY_FILE [HOST:PORT]");
+    let body_file = args
+        .next()
+        .expect("usage: reference_server BODY_FILE [HOST:PORT]");
     let listen = args.next().unwrap_or_else(|| "127.0.0.1:0".to_string());
     let body = Bytes::from(std::fs::read(&body_file)?);
 

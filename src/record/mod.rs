@@ -11,7 +11,7 @@ pub mod scrub;
 pub mod store;
 pub mod upstream;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,10 +74,6 @@ pub struct Recorder {
     store: Mutex<Store>,
     scrubber: Mutex<Scrubber>,
     feedback: Feedback,
-    /// One lock per job polled: a job's polls go upstream one at a time, so the order in which
-    /// their answers are recorded is the order in which the server gave them, however many
-    /// clients poll at once.
-    job_turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Recorder {
@@ -96,7 +92,6 @@ impl Recorder {
             listen_addr,
             store: Mutex::new(store),
             feedback: Feedback::new(options.live_status),
-            job_turns: Mutex::new(HashMap::new()),
         })
     }
 
@@ -124,12 +119,6 @@ impl Recorder {
             .uri
             .path_and_query()
             .map_or("/", |path_and_query| path_and_query.as_str());
-        let turn = job_id(parts.uri.path())
-            .map(|job| Arc::clone(lock(&self.job_turns).entry(job.to_string()).or_default()));
-        let _my_turn = match &turn {
-            Some(turn) => Some(turn.lock().await),
-            None => None,
-        };
         let answer = match self
             .upstream
             .send(&parts.method, path_and_query, &parts.headers, body)
@@ -169,6 +158,16 @@ impl Recorder {
     ) {
         let now = Instant::now();
         let path = parts.uri.path();
+        // A job polled again and answered exactly as last time: one more poll of the same step,
+        // without parsing, scrubbing and printing the body again (the common case: a job
+        // polled hundreds of times while PROCESSING).
+        if let Some(id) = job_id(path) {
+            let held = lock(&self.store).hold_if_same(id, decoded, answer.status.as_u16());
+            if let Some((stored, status)) = held {
+                self.feedback.job_poll(id, &status, &stored);
+                return;
+            }
+        }
         let json: Option<Value> = serde_json::from_slice(decoded).ok();
         let mut scrubber = lock(&self.scrubber);
         scrubber.learn_answer(&answer.headers, json.as_ref());
@@ -234,7 +233,7 @@ impl Recorder {
             status: answer.status.as_u16(),
             headers,
         };
-        let outcome = lock(&self.store).store(&target, stored, now);
+        let outcome = lock(&self.store).store(&target, stored, decoded, now);
         match (outcome, &target) {
             (Ok(stored), Target::Job(id)) => {
                 let status = job_status.as_deref().unwrap_or("?");
@@ -303,8 +302,18 @@ impl Recorder {
             })
     }
 
+    /// Writes the scripts whose hold counts changed since the last time.
+    pub fn flush(&self) {
+        let failures = lock(&self.store).flush();
+        for err in failures {
+            self.feedback
+                .warn(&format!("not recorded: {}", crate::error::report(&err)));
+        }
+    }
+
     /// Ends the live line and returns the summary of what was written.
     pub fn finish(&self) -> String {
+        self.flush();
         self.feedback.finish(lock(&self.store).root())
     }
 }
@@ -316,12 +325,32 @@ pub async fn serve(
     recorder: Arc<Recorder>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let handler = move |request: Request<Incoming>| {
+    // Hold counts change on every poll; their script.json is written a few times a second, not
+    // on every poll (a kill loses at most that much of a count, never a step).
+    let flusher = {
         let recorder = Arc::clone(&recorder);
-        async move { Ok::<_, Infallible>(recorder.handle(request).await) }
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(SCRIPT_FLUSH_INTERVAL);
+            loop {
+                ticks.tick().await;
+                recorder.flush();
+            }
+        })
+    };
+    let handler = {
+        let recorder = Arc::clone(&recorder);
+        move |request: Request<Incoming>| {
+            let recorder = Arc::clone(&recorder);
+            async move { Ok::<_, Infallible>(recorder.handle(request).await) }
+        }
     };
     crate::server::serve(listener, None, handler, shutdown).await;
+    flusher.abort();
+    recorder.flush();
 }
+
+/// How often scripts whose hold counts changed are written.
+const SCRIPT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The job a path polls, if it is `<context>/admin/system/jobs/<jobId>`.
 fn job_id(path: &str) -> Option<&str> {

@@ -5,10 +5,12 @@
 //! Consecutive answers that are equal (body, status, headers) collapse into one step that holds
 //! for that many polls. An existing folder is refused, replaced or appended to, as the user said.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+use bytes::Bytes;
 
 use crate::error::{Error, Result};
 use crate::fixture::exchange::{REQUEST_FILE, RequestFile};
@@ -64,6 +66,10 @@ pub struct Store {
     root: PathBuf,
     conflict: Conflict,
     tracks: HashMap<PathBuf, Track>,
+    /// The job folders by job ID, for [`Store::hold_if_same`].
+    jobs: HashMap<String, PathBuf>,
+    /// Folders whose script has hold counts not yet written.
+    dirty: HashSet<PathBuf>,
 }
 
 enum Track {
@@ -83,6 +89,10 @@ struct Recording {
     /// The step names, in order, and the last answer stored, for collapsing.
     steps: Vec<String>,
     last: Option<StoredAnswer>,
+    /// The last answer's body as it came (decoded), to spot a repeat without redoing the work.
+    last_raw: Option<Bytes>,
+    /// The last job status stored, for the feedback of a held poll.
+    last_status: String,
     started: Instant,
     /// Added to offsets when appending, so new steps come after the old ones in time too.
     base_offset_ms: u64,
@@ -104,6 +114,8 @@ impl Store {
             root: root.to_path_buf(),
             conflict,
             tracks: HashMap::new(),
+            jobs: HashMap::new(),
+            dirty: HashSet::new(),
         })
     }
 
@@ -111,8 +123,46 @@ impl Store {
         &self.root
     }
 
-    /// Stores one answer for `target`, `now` being when it arrived.
-    pub fn store(&mut self, target: &Target, answer: StoredAnswer, now: Instant) -> Result<Stored> {
+    /// When job `id`'s last stored answer came as exactly `raw` with `status` and no headers
+    /// kept, holds that step one more poll and returns what was done and the job's status.
+    pub fn hold_if_same(&mut self, id: &str, raw: &[u8], status: u16) -> Option<(Stored, String)> {
+        let dir = self.jobs.get(id)?;
+        let Some(Track::Recording(recording)) = self.tracks.get_mut(dir) else {
+            return None;
+        };
+        let last = recording.last.as_ref()?;
+        if last.status != status
+            || !last.headers.is_empty()
+            || recording.last_raw.as_deref() != Some(raw)
+        {
+            return None;
+        }
+        let stored = recording.hold();
+        self.dirty.insert(dir.clone());
+        Some((stored, recording.last_status.clone()))
+    }
+
+    /// Writes the scripts whose hold counts changed; returns the writes that failed.
+    pub fn flush(&mut self) -> Vec<Error> {
+        let mut failures = Vec::new();
+        for dir in std::mem::take(&mut self.dirty) {
+            if let Some(Track::Recording(recording)) = self.tracks.get(&dir)
+                && let Err(err) = recording.write_script()
+            {
+                failures.push(err);
+            }
+        }
+        failures
+    }
+
+    /// Stores one answer for `target`; `raw` is its body as it came, `now` when it arrived.
+    pub fn store(
+        &mut self,
+        target: &Target,
+        answer: StoredAnswer,
+        raw: &[u8],
+        now: Instant,
+    ) -> Result<Stored> {
         let (relative, request) = match target {
             Target::Job(id) => (format!("{JOBS_DIR}/{id}"), None),
             Target::Exchange(request) => (
@@ -132,6 +182,9 @@ impl Store {
                 });
             }
         }
+        if let Target::Job(id) = target {
+            self.jobs.entry(id.clone()).or_insert_with(|| dir.clone());
+        }
         match self
             .tracks
             .get_mut(&dir)
@@ -141,7 +194,17 @@ impl Store {
                 folder: relative,
                 first: false,
             }),
-            Track::Recording(recording) => recording.add(answer, now),
+            Track::Recording(recording) => {
+                let stored = recording.add(answer, now)?;
+                recording.last_raw = Some(Bytes::copy_from_slice(raw));
+                if let Some(status) = job_status(recording.last.as_ref()) {
+                    recording.last_status = status;
+                }
+                if matches!(stored, Stored::Held { .. }) {
+                    self.dirty.insert(dir);
+                }
+                Ok(stored)
+            }
         }
     }
 
@@ -160,6 +223,8 @@ impl Store {
             script: ScriptFile::default(),
             steps: Vec::new(),
             last: None,
+            last_raw: None,
+            last_status: String::new(),
             started: now,
             base_offset_ms: 0,
         };
@@ -182,18 +247,8 @@ impl Store {
 
 impl Recording {
     fn add(&mut self, answer: StoredAnswer, now: Instant) -> Result<Stored> {
-        if let (Some(last), Some(step)) = (&self.last, self.steps.last())
-            && *last == answer
-        {
-            let settings = self.script.steps.entry(step.clone()).or_default();
-            let polls = settings.polls.unwrap_or(1) + 1;
-            settings.polls = Some(polls);
-            let step = step.clone();
-            self.write_script()?;
-            return Ok(Stored::Held {
-                step: format!("{}/{step}", self.shown),
-                polls,
-            });
+        if self.last.as_ref() == Some(&answer) && !self.steps.is_empty() {
+            return Ok(self.hold());
         }
         if self.steps.len() >= MAX_STEPS {
             return Err(Error::fixture(
@@ -243,6 +298,22 @@ impl Recording {
         }
         self.last = Some(answer);
         Ok(Stored::NewStep(format!("{}/{name}", self.shown)))
+    }
+
+    /// One more poll of the last step; the script is written later ([`Store::flush`]).
+    fn hold(&mut self) -> Stored {
+        let step = self
+            .steps
+            .last()
+            .expect("a step was stored before it is held")
+            .clone();
+        let settings = self.script.steps.entry(step.clone()).or_default();
+        let polls = settings.polls.unwrap_or(1) + 1;
+        settings.polls = Some(polls);
+        Stored::Held {
+            step: format!("{}/{step}", self.shown),
+            polls,
+        }
     }
 
     fn write_script(&self) -> Result<()> {
@@ -309,6 +380,13 @@ impl Recording {
     }
 }
 
+/// The `status` of a stored JSON answer.
+fn job_status(answer: Option<&StoredAnswer>) -> Option<String> {
+    let answer = answer.filter(|answer| answer.extension == "json")?;
+    let value: serde_json::Value = serde_json::from_slice(&answer.content).ok()?;
+    value.get("status")?.as_str().map(str::to_string)
+}
+
 /// An exchange's folder name: readable from its method and path, unique by a hash of the whole
 /// request rule (`GET-arcgis-sharing-rest-info-5d41402a`).
 pub fn exchange_name(request: &RequestFile) -> String {
@@ -356,12 +434,12 @@ mod tests {
         let job = Target::Job("j1".into());
         let now = Instant::now();
         assert_eq!(
-            store.store(&job, answer("SUBMITTED"), now).unwrap(),
+            store.store(&job, answer("SUBMITTED"), b"", now).unwrap(),
             Stored::NewStep("jobs/j1/001.json".into())
         );
         for polls in 2..=4 {
             assert_eq!(
-                store.store(&job, answer("SUBMITTED"), now).unwrap(),
+                store.store(&job, answer("SUBMITTED"), b"", now).unwrap(),
                 Stored::Held {
                     step: "jobs/j1/001.json".into(),
                     polls
@@ -369,7 +447,7 @@ mod tests {
             );
         }
         assert_eq!(
-            store.store(&job, answer("COMPLETED"), now).unwrap(),
+            store.store(&job, answer("COMPLETED"), b"", now).unwrap(),
             Stored::NewStep("jobs/j1/002.json".into())
         );
         let script: ScriptFile =
@@ -386,11 +464,11 @@ mod tests {
         let now = Instant::now();
         Store::new(dir.path(), Conflict::Refuse)
             .unwrap()
-            .store(&job, answer("SUBMITTED"), now)
+            .store(&job, answer("SUBMITTED"), b"", now)
             .unwrap();
 
         let mut again = Store::new(dir.path(), Conflict::Refuse).unwrap();
-        let refused = again.store(&job, answer("COMPLETED"), now).unwrap();
+        let refused = again.store(&job, answer("COMPLETED"), b"", now).unwrap();
         assert_eq!(
             refused,
             Stored::Refused {
@@ -398,7 +476,7 @@ mod tests {
                 first: true
             }
         );
-        let again_refused = again.store(&job, answer("COMPLETED"), now).unwrap();
+        let again_refused = again.store(&job, answer("COMPLETED"), b"", now).unwrap();
         assert_eq!(
             again_refused,
             Stored::Refused {
@@ -410,19 +488,19 @@ mod tests {
 
         let mut append = Store::new(dir.path(), Conflict::Append).unwrap();
         assert_eq!(
-            append.store(&job, answer("SUBMITTED"), now).unwrap(),
+            append.store(&job, answer("SUBMITTED"), b"", now).unwrap(),
             Stored::Held {
                 step: "jobs/j1/001.json".into(),
                 polls: 2
             }
         );
         assert_eq!(
-            append.store(&job, answer("COMPLETED"), now).unwrap(),
+            append.store(&job, answer("COMPLETED"), b"", now).unwrap(),
             Stored::NewStep("jobs/j1/002.json".into())
         );
 
         let mut overwrite = Store::new(dir.path(), Conflict::Overwrite).unwrap();
-        overwrite.store(&job, answer("FAILED"), now).unwrap();
+        overwrite.store(&job, answer("FAILED"), b"", now).unwrap();
         assert!(!dir.path().join("jobs/j1/002.json").exists());
         assert!(
             fs::read_to_string(dir.path().join("jobs/j1/001.json"))
