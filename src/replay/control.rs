@@ -35,7 +35,7 @@ pub fn handle(replay: &Replay, call: &Call, rest: &str) -> Response<Body> {
             &format!(
                 "no control endpoint {}; see the README's control API: health, jobs, \
                  jobs/<jobId>/advance, exchanges, reset, requests",
-                call.path
+                call.path()
             ),
         ),
     }
@@ -268,7 +268,11 @@ fn unknown_job(replay: &Replay, job_id: &str) -> Response<Body> {
 fn wrong_method(call: &Call, allowed: &'static str) -> Response<Body> {
     let mut response = error(
         StatusCode::METHOD_NOT_ALLOWED,
-        &format!("{} does not take {}; use {allowed}", call.path, call.method),
+        &format!(
+            "{} does not take {}; use {allowed}",
+            call.path(),
+            call.method
+        ),
     );
     response
         .headers_mut()

@@ -5,32 +5,69 @@
 
 use std::collections::VecDeque;
 
+use std::sync::Arc;
+
+use hyper::{Method, Uri};
 use serde::Serialize;
 
-/// One answered request. Queries are stored with their secrets already redacted.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+use crate::redact::redact_query;
+
+/// One answered request. Cheap to make (the hot path makes one per request): the URI and the
+/// names are shared, not copied; a query is redacted when the entry is made if it may hold a
+/// secret, and shown as text only when the journal is read.
+#[derive(Debug, Clone)]
 pub struct Entry {
     /// When the request arrived, in epoch milliseconds like the job timestamps.
     pub time_ms: u64,
-    pub method: String,
-    pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub query: Option<String>,
-    pub session: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub job: Option<String>,
+    pub method: Method,
+    pub uri: Uri,
+    pub session: Arc<str>,
+    pub job: Option<Arc<str>>,
     /// The recorded exchange served, when one was.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange: Option<String>,
+    pub exchange: Option<Arc<str>>,
     /// The step file served, when a job or exchange step was served.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<String>,
+    pub step: Option<Arc<str>>,
     /// The HTTP status of the answer.
     pub status: u16,
     /// The `code` of an ArcGIS error answer (sent with HTTP 200, as the admin API does).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<u16>,
+}
+
+impl Serialize for Entry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Shown<'a> {
+            time_ms: u64,
+            method: &'a str,
+            path: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            query: Option<String>,
+            session: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            job: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            exchange: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            step: Option<&'a str>,
+            status: u16,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error_code: Option<u16>,
+        }
+        Shown {
+            time_ms: self.time_ms,
+            method: self.method.as_str(),
+            path: self.uri.path(),
+            query: self.uri.query().map(redact_query),
+            session: &self.session,
+            job: self.job.as_deref(),
+            exchange: self.exchange.as_deref(),
+            step: self.step.as_deref(),
+            status: self.status,
+            error_code: self.error_code,
+        }
+        .serialize(serializer)
+    }
 }
 
 #[derive(Debug)]
@@ -90,7 +127,7 @@ impl Journal {
             return;
         }
         self.entries.retain(|entry| {
-            let session_matches = session.is_none_or(|session| entry.session == session);
+            let session_matches = session.is_none_or(|session| &*entry.session == session);
             let job_matches = job.is_none_or(|job| entry.job.as_deref() == Some(job));
             !(session_matches && job_matches)
         });
@@ -104,9 +141,8 @@ mod tests {
     fn entry(session: &str, job: &str) -> Entry {
         Entry {
             time_ms: 0,
-            method: "GET".into(),
-            path: "/".into(),
-            query: None,
+            method: Method::GET,
+            uri: Uri::from_static("/"),
             session: session.into(),
             job: Some(job.into()),
             exchange: None,
@@ -123,7 +159,7 @@ mod tests {
             journal.push(entry("s", job));
         }
         let jobs: Vec<_> = journal.entries().map(|e| e.job.clone().unwrap()).collect();
-        assert_eq!(jobs, ["b", "c"]);
+        assert_eq!(jobs, [Arc::from("b"), Arc::from("c")]);
         assert_eq!(journal.dropped(), 1);
     }
 

@@ -50,7 +50,7 @@ pub struct Created {
 /// oldest forgotten first so that a client creating jobs forever cannot grow memory forever.
 pub struct CreatedJobs {
     slots: Vec<Option<Created>>,
-    by_id: HashMap<Box<str>, usize>,
+    by_id: HashMap<Arc<str>, usize>,
     order: VecDeque<usize>,
     free: Vec<usize>,
     capacity: usize,

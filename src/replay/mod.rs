@@ -181,7 +181,7 @@ impl Replay {
             Ok(call) => call,
             Err(refusal) => return arcgis_error(Format::Json, refusal.code, &refusal.message),
         };
-        if let Some(rest) = call.path.strip_prefix(CONTROL_PREFIX) {
+        if let Some(rest) = call.path().strip_prefix(CONTROL_PREFIX) {
             return control::handle(&self, &call, rest);
         }
         let response = match self.check_token(&call) {
@@ -192,7 +192,7 @@ impl Replay {
             eprintln!(
                 "{} {} -> {} ({})",
                 call.method,
-                call.path,
+                call.path(),
                 response.status().as_u16(),
                 call.session
             );
@@ -217,7 +217,7 @@ impl Replay {
         let entry = call.journal_entry(None, None, 200, Some(code));
         self.lock().journal.push(entry);
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
-        Some(if call.path.contains("/sharing/") {
+        Some(if call.path().contains("/sharing/") {
             portal_error(format, code, portal_message)
         } else {
             arcgis_error(format, code, admin_message)
@@ -226,7 +226,7 @@ impl Replay {
 
     async fn serve_api(&self, call: &Call) -> Response<Body> {
         // A job poll is <context>/admin/system/jobs/<jobId> exactly.
-        let job_route = job_route(&call.path);
+        let job_route = job_route(&call.path());
         if let Some((job_id, below)) = job_route {
             if let Some(problem) = job_id_problem(job_id) {
                 let message = format!("invalid job ID {job_id:?}: it {problem}");
@@ -243,7 +243,7 @@ impl Replay {
         // server said.
         if let Some(index) =
             self.fixtures
-                .find_exchange(call.method.as_str(), &call.path, &call.params)
+                .find_exchange(call.method.as_str(), &call.path(), &call.params)
         {
             return self.serve_exchange(call, index).await;
         }
@@ -251,14 +251,14 @@ impl Replay {
         if call.method != Method::GET && call.method != Method::POST {
             return self.refuse_method(call);
         }
-        if let Some((context, operation)) = call.path.split_once(NOTEBOOKS_PATH)
+        if let Some((context, operation)) = call.path().split_once(NOTEBOOKS_PATH)
             && let Some((_, job_type)) = lifecycle::OPERATIONS
                 .iter()
                 .find(|(name, _)| *name == operation)
         {
             return self.create_job(call, context, job_type);
         }
-        if call.path.ends_with("/admin/system/jobs") || call.path.ends_with(JOBS_PATH) {
+        if call.path().ends_with("/admin/system/jobs") || call.path().ends_with(JOBS_PATH) {
             return self.list_jobs(call);
         }
         match job_route {
@@ -286,7 +286,9 @@ impl Replay {
                 format!(
                     "no resource at {}: it is not a job (<context>/admin/system/jobs/<jobId>) and \
                      no recorded exchange answers {} {} with these parameters",
-                    call.path, call.method, call.path
+                    call.path(),
+                    call.method,
+                    call.path()
                 ),
             ),
         };
@@ -365,18 +367,19 @@ impl Replay {
             };
             let (step_file, status, code) = match (served, &chosen) {
                 (Some(step), _) => (
-                    step.file.to_string(),
+                    Arc::clone(&step.file),
                     step.http_status.as_u16(),
                     step.fault.as_ref().and_then(fault_code),
                 ),
                 (None, Chosen::Fault(fault, _)) => (
-                    format!("fault at poll {poll_number}"),
+                    Arc::from(format!("fault at poll {poll_number}")),
                     200,
                     fault_code(fault),
                 ),
                 (None, _) => unreachable!("only a fault serves no step"),
             };
-            let entry = call.journal_entry(Some(&job.id), Some(&step_file), status, code);
+            let entry =
+                call.journal_entry(Some(Arc::clone(&job.id)), Some(step_file), status, code);
             live.journal.push(entry);
             (chosen, patches)
         };
@@ -470,11 +473,11 @@ impl Replay {
             let step = &exchange.steps[step_index];
             let mut entry = call.journal_entry(
                 None,
-                Some(&step.file),
+                Some(Arc::clone(&step.file)),
                 step.http_status.as_u16(),
                 step.fault.as_ref().and_then(fault_code),
             );
-            entry.exchange = Some(exchange.name.to_string());
+            entry.exchange = Some(Arc::clone(&exchange.name));
             live.journal.push(entry);
             step_index
         };
@@ -525,14 +528,14 @@ impl Replay {
             let (slot, forgotten) = live.created.insert(Created {
                 job: Arc::new(job),
                 job_type: job_type.to_string(),
-                session: call.session.clone(),
+                session: call.session.to_string(),
             });
             let base = self.fixtures.jobs().len();
             // A reused slot starts afresh in every session.
             for stale in [Some(slot), forgotten].into_iter().flatten() {
                 live.cursors.reset(None, Some(base + stale));
             }
-            let entry = call.journal_entry(Some(&id), None, 200, None);
+            let entry = call.journal_entry(Some(Arc::from(id.as_str())), None, 200, None);
             live.journal.push(entry);
         }
         let job_url = format!("{}{context}{JOBS_PATH}{id}", self.origin(call));
@@ -645,7 +648,7 @@ impl Replay {
             return self.refuse(call, Some(job_id), 404, &message);
         };
         live.cursors.get_mut(&call.session, index).cancel();
-        let entry = call.journal_entry(Some(job_id), None, 200, None);
+        let entry = call.journal_entry(Some(Arc::from(job_id)), None, 200, None);
         live.journal.push(entry);
         drop(live);
         render_value(&json!({"status": "success"}), format, "Job cancelled")
@@ -665,7 +668,7 @@ impl Replay {
         for index in finished {
             if index < base {
                 live.deleted
-                    .entry(call.session.clone())
+                    .entry(call.session.to_string())
                     .or_default()
                     .insert(index);
             } else {
@@ -684,7 +687,7 @@ impl Replay {
         format!(
             "{}://{}",
             self.options.scheme,
-            call.host.as_deref().unwrap_or("localhost")
+            call.host().as_deref().unwrap_or("localhost")
         )
     }
 
@@ -697,7 +700,8 @@ impl Replay {
     fn refuse_method(&self, call: &Call) -> Response<Body> {
         let message = format!(
             "method {} is not supported for {}; use GET or POST",
-            call.method, call.path
+            call.method,
+            call.path()
         );
         let mut response = self.refuse(call, None, 405, &message);
         response
@@ -710,7 +714,12 @@ impl Replay {
     /// valid, else as JSON.
     fn refuse(&self, call: &Call, job: Option<&str>, code: u16, message: &str) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
-        let entry = call.journal_entry(job, None, StatusCode::OK.as_u16(), Some(code));
+        let entry = call.journal_entry(
+            job.map(Arc::from),
+            None,
+            StatusCode::OK.as_u16(),
+            Some(code),
+        );
         self.lock().journal.push(entry);
         arcgis_error(format, code, message)
     }

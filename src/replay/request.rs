@@ -3,30 +3,44 @@
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::{Method, Request};
+use std::sync::{Arc, OnceLock};
+
+use hyper::header::{HOST, HeaderValue};
+use hyper::{HeaderMap, Method, Request, Uri};
 
 use super::journal::Entry;
 use super::now_ms;
 use crate::job::DEFAULT_SESSION;
 use crate::params::{self, MAX_FORM_BODY};
-use crate::redact::redact_query;
+use crate::redact::{is_secret_param, redact_query};
+
+/// The session of requests without `X-Jobmock-Session`, shared rather than made per request.
+fn default_session() -> Arc<str> {
+    static DEFAULT: OnceLock<Arc<str>> = OnceLock::new();
+    Arc::clone(DEFAULT.get_or_init(|| Arc::from(DEFAULT_SESSION)))
+}
+
+/// Whether a query may name a secret parameter; a cheap first look before redacting.
+fn may_hold_secret(query: &str) -> bool {
+    query.split('&').any(|pair| {
+        is_secret_param(pair.split('=').next().unwrap_or_default()) || pair.contains('%')
+    })
+}
 
 /// The header that gives a request its own cursors.
 pub const SESSION_HEADER: &str = "x-jobmock-session";
 
 pub struct Call {
     pub method: Method,
-    pub path: String,
-    pub query: Option<String>,
+    pub uri: Uri,
     /// Query parameters, then form parameters, decoded, in the order sent.
     pub params: Vec<(String, String)>,
-    pub session: String,
+    pub session: Arc<str>,
     /// The token the request carries (`token` parameter, `X-Esri-Authorization` or
     /// `Authorization: Bearer`), for `--require-token`. Never logged or journaled.
     pub token: Option<String>,
-    /// The `Host` header, when it is a plain host name or address with an optional port; it
-    /// becomes part of URLs in answers, so anything else is left out.
-    pub host: Option<String>,
+    /// The `Host` header as sent; see [`Call::host`].
+    host_header: Option<HeaderValue>,
 }
 
 /// Why a request could not be read; answered as an ArcGIS error with this code.
@@ -39,10 +53,10 @@ impl Call {
     pub async fn read(request: Request<Incoming>) -> Result<Call, Refusal> {
         let (parts, body) = request.into_parts();
         let session = match parts.headers.get(SESSION_HEADER) {
-            None => DEFAULT_SESSION.to_string(),
+            None => default_session(),
             Some(value) => match value.to_str() {
-                Ok(name) if !name.trim().is_empty() => name.trim().to_string(),
-                Ok(_) => DEFAULT_SESSION.to_string(),
+                Ok(name) if !name.trim().is_empty() => Arc::from(name.trim()),
+                Ok(_) => default_session(),
                 Err(_) => {
                     return Err(Refusal {
                         code: 400,
@@ -52,8 +66,7 @@ impl Call {
                 }
             },
         };
-        let query = parts.uri.query().map(str::to_string);
-        let mut params = params::from_query(query.as_deref());
+        let mut params = params::from_query(parts.uri.query());
         if parts.method == Method::POST && params::is_form(&parts.headers) {
             let collected = Limited::new(body, MAX_FORM_BODY)
                 .collect()
@@ -67,7 +80,7 @@ impl Call {
             params.extend(params::from_form(&collected.to_bytes()));
         }
 
-        let host = params::plain_host(&parts.headers);
+        let host_header = parts.headers.get(HOST).cloned();
         let bearer = |name: &str| {
             parts
                 .headers
@@ -88,10 +101,9 @@ impl Call {
             .or_else(|| bearer("authorization"));
         Ok(Call {
             token,
-            host,
+            host_header,
             method: parts.method,
-            path: parts.uri.path().to_string(),
-            query,
+            uri: parts.uri,
             params,
             session,
         })
@@ -102,22 +114,41 @@ impl Call {
         params::last(&self.params, name)
     }
 
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The `Host` header, when it is a plain host name or address with an optional port: it
+    /// becomes part of URLs in answers, so anything else is left out.
+    pub fn host(&self) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(HOST, self.host_header.clone()?);
+        params::plain_host(&headers)
+    }
+
     pub fn journal_entry(
         &self,
-        job: Option<&str>,
-        step: Option<&str>,
+        job: Option<Arc<str>>,
+        step: Option<Arc<str>>,
         status: u16,
         error_code: Option<u16>,
     ) -> Entry {
+        // Most queries carry no secret: those are kept as the URI (shared, not copied).
+        let uri = match self.uri.query() {
+            Some(query) if may_hold_secret(query) => {
+                let redacted = format!("{}?{}", self.uri.path(), redact_query(query));
+                redacted.parse().unwrap_or_else(|_| Uri::from_static("/"))
+            }
+            _ => self.uri.clone(),
+        };
         Entry {
             time_ms: now_ms(),
-            method: self.method.to_string(),
-            path: self.path.clone(),
-            query: self.query.as_deref().map(redact_query),
-            session: self.session.clone(),
-            job: job.map(str::to_string),
+            method: self.method.clone(),
+            uri,
+            session: Arc::clone(&self.session),
+            job,
             exchange: None,
-            step: step.map(str::to_string),
+            step,
             status,
             error_code,
         }
