@@ -226,7 +226,7 @@ impl Replay {
 
     async fn serve_api(&self, call: &Call) -> Response<Body> {
         // A job poll is <context>/admin/system/jobs/<jobId> exactly.
-        let job_route = job_route(&call.path());
+        let job_route = job_route(call.path());
         if let Some((job_id, below)) = job_route {
             if let Some(problem) = job_id_problem(job_id) {
                 let message = format!("invalid job ID {job_id:?}: it {problem}");
@@ -243,7 +243,7 @@ impl Replay {
         // server said.
         if let Some(index) =
             self.fixtures
-                .find_exchange(call.method.as_str(), &call.path(), &call.params)
+                .find_exchange(call.method.as_str(), call.path(), &call.params)
         {
             return self.serve_exchange(call, index).await;
         }
