@@ -233,7 +233,13 @@ impl Replay {
                 return self.refuse(call, None, 400, &message);
             }
             if below.is_none() {
-                let found = self.find_job(&self.lock(), &call.session, job_id);
+                // A fixture job is found without the lock; only created jobs live behind it.
+                let found = match self.fixtures.job_index(job_id) {
+                    Some(index) => Some(Found::Fixture(index, self.fixtures.job(index))),
+                    None => self.lock().created.find(job_id).map(|(slot, created)| {
+                        Found::Created(self.fixtures.jobs().len() + slot, Arc::clone(&created.job))
+                    }),
+                };
                 if let Some(found) = found {
                     return self.serve_job(call, found).await;
                 }
@@ -332,6 +338,19 @@ impl Replay {
         let job = found.job();
         let (chosen, patches) = {
             let mut live = self.lock();
+            if let Found::Fixture(index, _) = found
+                && live
+                    .deleted
+                    .get(&*call.session)
+                    .is_some_and(|deleted| deleted.contains(&index))
+            {
+                drop(live);
+                let message = format!(
+                    "job {} not found: it was deleted (deleteAll) in this session",
+                    job.id
+                );
+                return self.refuse(call, Some(&job.id), 404, &message);
+            }
             let cursor = live.cursors.get_mut(&call.session, found.index());
             let now = Instant::now();
             let poll_number = cursor.polls() + 1;
