@@ -379,23 +379,22 @@ impl Replay {
                     })
                 }),
             };
-            let served = match &chosen {
-                Chosen::Step(index) => Some(&job.steps[*index]),
-                Chosen::OnCancel => job.on_cancel.as_ref(),
-                Chosen::Fault(..) => None,
+            let described = |step: &Step| {
+                let code = step.fault.as_ref().and_then(fault_code);
+                (Arc::clone(&step.file), step.http_status.as_u16(), code)
             };
-            let (step_file, status, code) = match (served, &chosen) {
-                (Some(step), _) => (
-                    Arc::clone(&step.file),
-                    step.http_status.as_u16(),
-                    step.fault.as_ref().and_then(fault_code),
+            let (step_file, status, code) = match &chosen {
+                Chosen::Step(index) => described(&job.steps[*index]),
+                Chosen::OnCancel => described(
+                    job.on_cancel
+                        .as_ref()
+                        .expect("chosen only when there is one"),
                 ),
-                (None, Chosen::Fault(fault, _)) => (
+                Chosen::Fault(fault, _) => (
                     Arc::from(format!("fault at poll {poll_number}")),
                     200,
                     fault_code(fault),
                 ),
-                (None, _) => unreachable!("only a fault serves no step"),
             };
             let entry =
                 call.journal_entry(Some(Arc::clone(&job.id)), Some(step_file), status, code);
