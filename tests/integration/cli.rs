@@ -8,13 +8,7 @@ use crate::util::*;
 #[tokio::test]
 async fn the_binary_prints_its_address_and_serves_the_shipped_fixtures() {
     let fixtures = shipped_fixtures();
-    let server = Binary::start(&[
-        "replay",
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let server = Binary::replay(&fixtures, &[]);
     assert!(
         server.base.starts_with("http://127.0.0.1:"),
         "{}",
@@ -155,13 +149,7 @@ async fn sigterm_finishes_requests_in_flight_and_exits_0() {
         "jobs/jslow/script.json",
         r#"{"steps": {"001.json": {"delayMs": 800}}}"#,
     );
-    let server = Binary::start(&[
-        "replay",
-        "--fixtures",
-        fixtures.path().to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
+    let server = Binary::replay(fixtures.path(), &[]);
     let url = server.url("/arcgis/admin/system/jobs/jslow?f=json");
     let in_flight = tokio::spawn(get(url).send());
     tokio::time::sleep(Duration::from_millis(300)).await;

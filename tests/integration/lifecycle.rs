@@ -411,16 +411,10 @@ async fn tls_serves_https_with_a_certificate_clients_can_trust() {
     let scratch = tempfile::tempdir().unwrap();
     let cert = scratch.path().join("cert.pem");
     let fixtures = shipped_fixtures();
-    let server = Binary::start(&[
-        "replay",
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--tls",
-        "--tls-cert-out",
-        cert.to_str().unwrap(),
-    ]);
+    let server = Binary::replay(
+        &fixtures,
+        &["--tls", "--tls-cert-out", cert.to_str().unwrap()],
+    );
     assert!(
         server.base.starts_with("https://127.0.0.1:"),
         "{}",

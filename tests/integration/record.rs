@@ -24,13 +24,7 @@ fn record(upstream: &str, fixtures: &std::path::Path, extra: &[&str]) -> Binary 
 }
 
 fn replay(fixtures: &std::path::Path) -> Binary {
-    Binary::start(&[
-        "replay",
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ])
+    Binary::replay(fixtures, &[])
 }
 
 fn stop(binary: Binary) -> String {
@@ -620,18 +614,7 @@ async fn a_recording_plays_at_its_recorded_pace_with_advance_time() {
     get(proxy.url(&job)).send().await;
     stop(proxy);
 
-    let fixtures = recorded.path().to_str().unwrap();
-    let paced = Binary::start(&[
-        "replay",
-        "--fixtures",
-        fixtures,
-        "--listen",
-        "127.0.0.1:0",
-        "--advance",
-        "time",
-        "--speed",
-        "2",
-    ]);
+    let paced = Binary::replay(recorded.path(), &["--advance", "time", "--speed", "2"]);
     assert_eq!(get(paced.url(&job)).status().await, "SUBMITTED");
     assert_eq!(
         get(paced.url(&job)).status().await,

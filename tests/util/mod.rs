@@ -157,6 +157,14 @@ impl Binary {
         }
     }
 
+    /// Starts `jobmock replay` of `fixtures` on a free port, with `extra` flags.
+    pub fn replay(fixtures: &Path, extra: &[&str]) -> Binary {
+        let fixtures = fixtures.to_str().expect("test paths are UTF-8");
+        let mut args = vec!["replay", "--fixtures", fixtures, "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        Binary::start(&args)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
