@@ -159,6 +159,8 @@ pub struct Cursor {
     cancelled: bool,
     /// `--rebase-time`: milliseconds added to the job's timestamps, fixed at the first poll.
     time_shift_ms: Option<i64>,
+    /// A created job's `endTime`: when this session first saw it end.
+    ended_ms: Option<i64>,
 }
 
 impl Cursor {
@@ -183,6 +185,21 @@ impl Cursor {
     /// The shift of the job's timestamps for this session, fixed by `first` the first time.
     pub fn time_shift_ms(&mut self, first: impl FnOnce() -> i64) -> i64 {
         *self.time_shift_ms.get_or_insert_with(first)
+    }
+
+    /// The shift fixed at the first poll, if there was one.
+    pub fn time_shift(&self) -> Option<i64> {
+        self.time_shift_ms
+    }
+
+    /// When the job ended for this session, fixed to `now` the first time it is asked.
+    pub fn ended_ms(&mut self, now: i64) -> i64 {
+        *self.ended_ms.get_or_insert(now)
+    }
+
+    /// When the job ended for this session, if it has.
+    pub fn ended(&self) -> Option<i64> {
+        self.ended_ms
     }
 
     fn position_ms(&self, now: Instant, speed: f64) -> f64 {

@@ -14,7 +14,7 @@ mod request;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -147,6 +147,8 @@ enum Chosen {
 struct Patches {
     cancelled: bool,
     time_shift_ms: Option<i64>,
+    /// A created job's `endTime`: when the session first saw it end, not the template's.
+    ended_ms: Option<i64>,
 }
 
 impl Replay {
@@ -336,7 +338,7 @@ impl Replay {
             return self.refuse_method(call);
         }
         let job = found.job();
-        let (chosen, patches) = {
+        let (chosen, patches, pause) = {
             let mut live = self.lock();
             if let Found::Fixture(index, _) = found
                 && live
@@ -358,6 +360,15 @@ impl Replay {
                 .poll_faults
                 .iter()
                 .find(|(poll, _)| *poll == poll_number);
+            // A delay aimed at this poll slows the usual answer; other faults replace it.
+            let mut pause = Duration::ZERO;
+            let aimed = match aimed {
+                Some((_, Fault::Delay(delay))) => {
+                    pause = *delay;
+                    None
+                }
+                other => other,
+            };
             let chosen = if let Some((_, fault)) = aimed {
                 cursor.count_poll();
                 Chosen::Fault(
@@ -371,6 +382,12 @@ impl Replay {
                 Chosen::Step(job.sequence.poll(cursor, now, self.options.speed))
             };
             let rebase = self.options.rebase_time && matches!(found, Found::Fixture(..));
+            let served_ends = match &chosen {
+                Chosen::Step(index) => job.steps[*index].has_end_time,
+                Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(|step| step.has_end_time),
+                Chosen::Fault(..) => false,
+            };
+            let created = matches!(found, Found::Created(..));
             let patches = Patches {
                 cancelled: cursor.is_cancelled(),
                 time_shift_ms: rebase.then(|| {
@@ -378,6 +395,7 @@ impl Replay {
                         now_ms() as i64 - first_start_time(job).unwrap_or(now_ms() as i64)
                     })
                 }),
+                ended_ms: (created && served_ends).then(|| cursor.ended_ms(now_ms() as i64)),
             };
             let described = |step: &Step| {
                 let code = step.fault.as_ref().and_then(fault_code);
@@ -399,7 +417,7 @@ impl Replay {
             let entry =
                 call.journal_entry(Some(Arc::clone(&job.id)), Some(step_file), status, code);
             live.journal.push(entry);
-            (chosen, patches)
+            (chosen, patches, pause)
         };
 
         let (step, step_index) = match &chosen {
@@ -422,8 +440,9 @@ impl Replay {
                 return fault_answer(fault, format, whole);
             }
         };
-        if !step.delay.is_zero() {
-            tokio::time::sleep(step.delay).await;
+        let delay = step.delay + pause;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
         let body = self.job_body(call, &found, step, step_index, format, patches);
         match &step.fault {
@@ -443,7 +462,10 @@ impl Replay {
         patches: Patches,
     ) -> Bytes {
         let job_id = &found.job().id;
-        let plain = !step.has_origin && !patches.cancelled && patches.time_shift_ms.is_none();
+        let plain = !step.has_origin
+            && !patches.cancelled
+            && patches.time_shift_ms.is_none()
+            && patches.ended_ms.is_none();
         if let (true, Found::Fixture(job_index, _), Some(step_index)) = (plain, found, step_index) {
             let rendered = &self.rendered[*job_index][step_index];
             return match format {
@@ -465,14 +487,15 @@ impl Replay {
         } else {
             step.body.clone()
         };
-        let body = if patches.cancelled || patches.time_shift_ms.is_some() {
-            let mut value: Value =
-                serde_json::from_slice(&body).expect("step bodies are valid JSON");
-            patch_job(&mut value, patches);
-            Bytes::from(serde_json::to_vec(&value).expect("a JSON value serialises"))
-        } else {
-            body
-        };
+        let body =
+            if patches.cancelled || patches.time_shift_ms.is_some() || patches.ended_ms.is_some() {
+                let mut value: Value =
+                    serde_json::from_slice(&body).expect("step bodies are valid JSON");
+                patch_job(&mut value, patches);
+                Bytes::from(serde_json::to_vec(&value).expect("a JSON value serialises"))
+            } else {
+                body
+            };
         match format {
             Format::Json => body,
             Format::Pjson => format::pretty(&body),
@@ -589,10 +612,17 @@ impl Replay {
                     let mut value: Value =
                         serde_json::from_slice(&step.body).unwrap_or(Value::Null);
                     let cursor = live.cursors.get(&call.session, found.index());
+                    let created = matches!(found, Found::Created(..));
                     let patches = Patches {
                         cancelled: cursor.is_some_and(|c| c.is_cancelled()),
-                        time_shift_ms: None,
+                        time_shift_ms: cursor.and_then(|c| c.time_shift()),
+                        ended_ms: (created && step.has_end_time)
+                            .then(|| cursor.and_then(|c| c.ended()).unwrap_or(now_ms() as i64)),
                     };
+                    if step.has_origin {
+                        let filled = self.fill_origin(call, &step.body);
+                        value = serde_json::from_slice(&filled).unwrap_or(Value::Null);
+                    }
                     patch_job(&mut value, patches);
                     if detail {
                         value
@@ -657,15 +687,25 @@ impl Replay {
     fn cancel(&self, call: &Call, job_id: &str) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let mut live = self.lock();
-        let Some(index) = self
-            .find_job(&live, &call.session, job_id)
-            .map(|found| found.index())
-        else {
+        let Some(found) = self.find_job(&live, &call.session, job_id) else {
             drop(live);
             let message = format!("job {job_id} not found: it cannot be cancelled");
             return self.refuse(call, Some(job_id), 404, &message);
         };
-        live.cursors.get_mut(&call.session, index).cancel();
+        let job = found.job();
+        let cursor = live.cursors.get_mut(&call.session, found.index());
+        // A job that has ended stays as it ended: nothing follows COMPLETED or FAILED.
+        let next = job
+            .sequence
+            .peek(cursor, Instant::now(), self.options.speed);
+        let ended = cursor.polls() > 0
+            && matches!(
+                job.steps[next].job_status.as_deref(),
+                Some("COMPLETED" | "FAILED")
+            );
+        if !ended {
+            cursor.cancel();
+        }
         let entry = call.journal_entry(Some(Arc::from(job_id)), None, 200, None);
         live.journal.push(entry);
         drop(live);
@@ -789,6 +829,15 @@ fn patch_job(value: &mut Value, patches: Patches) {
             }
         }
     }
+    if let Some(ended) = patches.ended_ms
+        && object.contains_key("endTime")
+    {
+        let start = object
+            .get("startTime")
+            .and_then(Value::as_i64)
+            .unwrap_or(ended);
+        object.insert("endTime".to_string(), Value::from(ended.max(start)));
+    }
 }
 
 /// The ArcGIS error code a fault answers with, for the journal.
@@ -816,6 +865,16 @@ fn fault_answer(fault: &Fault, format: Format, whole: Bytes) -> Response<Body> {
         Fault::Close => {
             let mut response = Response::new(full(Bytes::new()));
             response.extensions_mut().insert(CloseConnection);
+            response
+        }
+        // Only aimed at a poll, where it delays the usual answer instead (see `serve_job`); on
+        // a step, `delayMs` says the same.
+        Fault::Delay(_) => {
+            let mut response = Response::new(full(whole));
+            response.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
             response
         }
         Fault::Truncate(keep) => {

@@ -458,3 +458,92 @@ async fn tls_serves_https_with_a_certificate_clients_can_trust() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("/nonexistent.pem"), "{stderr}");
 }
+
+/// A job that has ended stays as it ended when cancelled: nothing follows COMPLETED.
+#[tokio::test]
+async fn cancelling_an_ended_job_changes_nothing() {
+    let server = TestServer::start(&shipped_fixtures()).await;
+    let created = submit(&server, EXECUTE, "f=json&itemId=i").await;
+    let url = created["jobUrl"].as_str().unwrap().to_string();
+    let mut last = String::new();
+    for _ in 0..5 {
+        last = get(format!("{url}?f=json")).status().await;
+    }
+    assert_eq!(last, "COMPLETED");
+    let cancel = post(format!("{url}/cancel"))
+        .form("f=json")
+        .send()
+        .await
+        .json();
+    assert_eq!(cancel["status"], "success");
+    let job = get(format!("{url}?f=json")).send().await.json();
+    assert_eq!(job["status"], "COMPLETED");
+    assert_eq!(job["customAttributes"]["isCancelled"], false);
+}
+
+/// A created job ends when it is seen to end, not in the template's future; and the jobs list
+/// shows what a poll shows (the mock's own URLs, rebased times).
+#[tokio::test]
+async fn created_jobs_end_now_and_the_list_matches_the_polls() {
+    let server = TestServer::start_with(
+        &shipped_fixtures(),
+        Options {
+            rebase_time: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let created = submit(&server, OPEN, "f=json&itemId=nb").await;
+    let url = format!("{}?f=json", created["jobUrl"].as_str().unwrap());
+    let mut done = Value::Null;
+    for _ in 0..4 {
+        done = get(&url).send().await.json();
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let end = done["endTime"].as_i64().unwrap();
+    assert!(
+        end <= now && end >= done["startTime"].as_i64().unwrap(),
+        "{done}"
+    );
+
+    get(server.job_url(OPEN_JOB, "?f=json")).send().await;
+    let list = get(server.url("/arcgis/admin/system/jobs?f=json&detail=true"))
+        .send()
+        .await
+        .json();
+    let jobs = list["asyncJobs"].as_array().unwrap();
+    let listed = jobs
+        .iter()
+        .find(|job| job["jobId"] == done["jobId"])
+        .unwrap();
+    assert_eq!(
+        listed["results"]["notebookUrl"],
+        done["results"]["notebookUrl"]
+    );
+    assert!(!listed.to_string().contains("{{origin}}"), "{listed}");
+    let fixture = jobs.iter().find(|job| job["jobId"] == OPEN_JOB).unwrap();
+    assert!(
+        fixture["startTime"].as_i64().unwrap() > 1_700_000_000_000,
+        "rebased: {fixture}"
+    );
+}
+
+/// A delay aimed at one poll slows that poll's usual answer.
+#[tokio::test]
+async fn a_delay_can_be_aimed_at_one_poll() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("jslow", &["SUBMITTED", "COMPLETED"]);
+    fixtures.file(
+        "jobs/jslow/script.json",
+        r#"{"faults": [{"poll": 2, "fault": {"delayMs": 300}}]}"#,
+    );
+    let server = TestServer::start(fixtures.path()).await;
+    let url = server.job_url("jslow", "?f=json");
+    assert_eq!(get(&url).status().await, "SUBMITTED");
+    let started = std::time::Instant::now();
+    assert_eq!(get(&url).status().await, "COMPLETED");
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+}
