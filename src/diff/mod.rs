@@ -94,10 +94,15 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_file() {
-            singles.push(path.clone());
+            // A step file named on its own still belongs to its job folder, if it has one.
+            match job_folder_of(path) {
+                Some(folder) => jobs.entry(folder).or_default().push(path.clone()),
+                None => singles.push(path.clone()),
+            }
             continue;
         }
         let walk = WalkDir::new(path)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| {
@@ -125,17 +130,9 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
                 continue;
             }
             let file = entry.into_path();
-            let folder = file.parent().map(Path::to_path_buf);
-            match folder {
-                Some(folder)
-                    if folder
-                        .parent()
-                        .and_then(Path::file_name)
-                        .is_some_and(|name| name == JOBS_DIR) =>
-                {
-                    jobs.entry(folder).or_default().push(file);
-                }
-                _ => singles.push(file),
+            match job_folder_of(&file) {
+                Some(folder) => jobs.entry(folder).or_default().push(file),
+                None => singles.push(file),
             }
         }
     }
@@ -151,6 +148,12 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
         files: vec![file],
     }));
     Ok(units)
+}
+
+/// The job folder of a step file: its folder, when that is in a `jobs/` folder.
+fn job_folder_of(file: &Path) -> Option<PathBuf> {
+    let folder = file.parent()?;
+    (folder.parent()?.file_name()? == JOBS_DIR).then(|| folder.to_path_buf())
 }
 
 /// One payload file and what was found in it.

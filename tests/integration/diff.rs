@@ -200,6 +200,10 @@ fn illegal_transitions_and_falling_progress_are_drift() {
     let (_, text, _) = diff(&[path]);
     assert!(text.contains("jobs/j1/004.json: 1 finding"), "{text}");
     assert!(
+        text.contains("percent-went-down at customAttributes.openNotebookProgress.percent: expected 60 or more"),
+        "{text}"
+    );
+    assert!(
         text.contains("illegal-transition at status: expected COMPLETED again"),
         "{text}"
     );
@@ -227,6 +231,22 @@ fn identity_folder_and_time_are_checked() {
     assert_finding(findings, "end-before-start", "endTime", "5");
     assert_finding(findings, "changed-identity", "type", "executeNotebook");
     assert_finding(findings, "changed-identity", "jobId", "j1");
+
+    let (_, text, _) = diff(&[fixtures.path().to_str().unwrap()]);
+    assert!(
+        text.contains("folder-mismatch at jobId: expected \"j1\", the name of its folder"),
+        "{text}"
+    );
+    assert!(
+        text.contains("end-before-start at endTime: expected not before startTime 10"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "changed-identity at type: expected \"openNotebook\" as in the job's first step"
+        ),
+        "{text}"
+    );
 }
 
 /// A payload of a type no shape knows is drift; an ArcGIS error answer is not a job at all.
@@ -379,4 +399,34 @@ fn two_recordings_are_compared_field_by_field() {
         serde_json::from_str::<Value>(&stdout).unwrap()["drift"],
         false
     );
+}
+
+/// Step files reached through symbolic links are checked like any other; a broken link is an
+/// error, not a file silently passed over.
+#[cfg(unix)]
+#[test]
+fn linked_step_files_are_checked_and_broken_links_are_errors() {
+    let fixtures = FixtureDir::new();
+    let mut payload = completed_open_notebook();
+    payload["status"] = json!("BOGUS");
+    fixtures.file("shared/001.json", &payload.to_string());
+    std::fs::create_dir_all(fixtures.path().join("jobs/j1")).unwrap();
+    std::os::unix::fs::symlink(
+        fixtures.path().join("shared/001.json"),
+        fixtures.path().join("jobs/j1/001.json"),
+    )
+    .unwrap();
+    let jobs = fixtures.path().join("jobs");
+    let (code, stdout, _) = diff(&[jobs.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("outside-enumeration at status"), "{stdout}");
+
+    std::os::unix::fs::symlink(
+        fixtures.path().join("missing.json"),
+        fixtures.path().join("jobs/j1/002.json"),
+    )
+    .unwrap();
+    let (code, _, stderr) = diff(&[jobs.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("002.json"), "{stderr}");
 }
