@@ -146,10 +146,12 @@ impl Learned {
         if let Some(items) = &self.items {
             return Node::Array(items.examples(&format!("{label} item")));
         }
-        if self.has_strings() {
-            return self.string_node(label);
+        match (self.has_strings(), self.kinds != Kinds::default()) {
+            // Strings and other values both seen: the union of the two.
+            (true, true) => Node::Either(vec![self.string_node(label), self.scalar_node(label)]),
+            (true, false) => self.string_node(label),
+            _ => self.scalar_node(label),
         }
-        self.scalar_node(label)
     }
 
     /// One example per kind of element seen.
@@ -178,9 +180,10 @@ impl Learned {
             };
         }
         if let [only] = self.strings.as_slice() {
-            // The one value seen, as an example (which reads back as any string).
+            // The one value seen: an upper-case word stays an enumeration of one (written with
+            // an `is one of` annotation); anything else is an example (any string).
             return Node::String {
-                one_of: None,
+                one_of: (!self.free_text).then(|| vec![only.clone()]),
                 text: only.clone(),
             };
         }
@@ -308,5 +311,38 @@ mod tests {
         for payload in &payloads {
             assert_eq!(reread.check(payload), [], "{text}");
         }
+    }
+}
+
+#[cfg(test)]
+mod union_tests {
+    use super::super::{parse::parse, write::shape_text};
+    use super::*;
+    use serde_json::json;
+
+    /// A field seen as a string and as a number accepts both; a status seen with one value only
+    /// is frozen to that value.
+    #[test]
+    fn mixed_kinds_make_a_union_and_one_value_stays_an_enumeration() {
+        let payloads = [
+            json!({"status": "PROCESSING", "startTime": 1}),
+            json!({"status": "PROCESSING", "startTime": "1"}),
+        ];
+        let refs: Vec<&Value> = payloads.iter().collect();
+        let text = shape_text(&infer(&refs));
+        assert!(
+            text.contains("\"startTime\": \"1\"|<startTime>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("// \"status\" is one of \"PROCESSING\""),
+            "{text}"
+        );
+        let shape = parse(&text).unwrap();
+        for payload in &payloads {
+            assert_eq!(shape.check(payload), [], "{text}");
+        }
+        let drifted = json!({"status": "EXECUTING", "startTime": 1});
+        assert_eq!(shape.check(&drifted).len(), 1, "{text}");
     }
 }

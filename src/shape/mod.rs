@@ -34,6 +34,8 @@ pub enum Node {
         one_of: Option<Vec<Value>>,
         text: String,
     },
+    /// Any of these (`"<startTime>"|<startTime>`: a string or a number).
+    Either(Vec<Node>),
 }
 
 /// The kinds of non-string scalar a [`Node::Scalar`] allows.
@@ -195,6 +197,11 @@ impl Node {
                 ..
             } => format!("one of {text}"),
             Node::Scalar { kinds, text, .. } => format!("{} ({text})", kinds.describe()),
+            Node::Either(alternatives) => alternatives
+                .iter()
+                .map(Node::describe)
+                .collect::<Vec<_>>()
+                .join(" or "),
         }
     }
 
@@ -204,6 +211,9 @@ impl Node {
             (Node::Object(_), Value::Object(_)) | (Node::Array(_), Value::Array(_)) => true,
             (Node::String { .. }, Value::String(_)) => true,
             (Node::Scalar { kinds, .. }, value) => kinds.allows(value),
+            (Node::Either(alternatives), value) => {
+                alternatives.iter().any(|a| a.accepts_kind(value))
+            }
             _ => false,
         }
     }
@@ -223,6 +233,28 @@ fn check_node(
     status: Option<&str>,
     findings: &mut Vec<Finding>,
 ) {
+    if let Node::Either(alternatives) = node {
+        if alternatives
+            .iter()
+            .any(|alternative| alternative.matches(value, status))
+        {
+            return;
+        }
+        // Report against the alternative of the same kind, if any.
+        match alternatives
+            .iter()
+            .find(|alternative| alternative.accepts_kind(value))
+        {
+            Some(alternative) => check_node(alternative, value, path, status, findings),
+            None => findings.push(Finding {
+                kind: FindingKind::WrongType,
+                path: path.to_string(),
+                expected: node.describe(),
+                found: kind_of(value).to_string(),
+            }),
+        }
+        return;
+    }
     if !node.accepts_kind(value) {
         findings.push(Finding {
             kind: FindingKind::WrongType,

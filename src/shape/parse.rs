@@ -71,6 +71,7 @@ struct Annotation {
 enum Rule {
     Available(Vec<String>),
     Required(Required),
+    OneOf(Vec<String>),
 }
 
 struct Parser {
@@ -164,7 +165,21 @@ impl Parser {
             Some('[') => self.array(),
             Some('"') => {
                 let text = self.string()?;
-                Ok(string_node(&text))
+                let node = string_node(&text);
+                if self.peek() != Some('|') {
+                    return Ok(node);
+                }
+                // A string or something else: `"<startTime>"|<startTime>`.
+                self.bump();
+                let mut alternatives = vec![node];
+                match self.peek() {
+                    Some('"') => match self.value()? {
+                        Node::Either(more) => alternatives.extend(more),
+                        other => alternatives.push(other),
+                    },
+                    _ => alternatives.push(self.scalar()?),
+                }
+                Ok(Node::Either(alternatives))
             }
             Some(_) => self.scalar(),
             None => self.fail("expected a value, found the end of the shape"),
@@ -200,6 +215,7 @@ impl Parser {
                 available_in: None,
                 required: Required::No,
             };
+            let mut one_of = None;
             for annotation in std::mem::take(&mut self.annotations) {
                 if annotation.field != name {
                     return self.fail_at(
@@ -214,12 +230,26 @@ impl Parser {
                 match annotation.rule {
                     Rule::Available(statuses) => field.available_in = Some(statuses),
                     Rule::Required(required) => field.required = required,
+                    Rule::OneOf(values) => one_of = Some(values),
                 }
             }
             self.skip_space();
             self.expect(':')?;
             self.skip_space();
+            let (line, column) = (self.line, self.column);
             field.node = self.value()?;
+            if let Some(values) = one_of {
+                match &mut field.node {
+                    Node::String { one_of, .. } => *one_of = Some(values),
+                    _ => {
+                        return self.fail_at(
+                            line,
+                            column,
+                            format!("\"{name}\" is one of strings, but its value is not a string"),
+                        );
+                    }
+                }
+            }
             fields.push(field);
             self.skip_space();
             match self.peek() {
@@ -430,6 +460,15 @@ fn read_annotation(comment: &str) -> Option<(String, Rule)> {
     };
     if let Some(condition) = rest.strip_prefix("is available") {
         return Some((field.to_string(), Rule::Available(statuses(condition)?)));
+    }
+    if let Some(values) = rest.strip_prefix("is one of") {
+        let values: Vec<String> = values
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        return (!values.is_empty()).then(|| (field.to_string(), Rule::OneOf(values)));
     }
     if let Some(condition) = rest.strip_prefix("is required") {
         let condition = condition.trim().trim_end_matches('.');

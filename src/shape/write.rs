@@ -56,6 +56,14 @@ fn node_text(node: &Node, depth: usize, out: &mut String) {
         }
         Node::String { text, .. } => out.push_str(&quote(text)),
         Node::Scalar { text, .. } => out.push_str(text),
+        Node::Either(alternatives) => {
+            for (index, alternative) in alternatives.iter().enumerate() {
+                if index > 0 {
+                    out.push('|');
+                }
+                node_text(alternative, depth, out);
+            }
+        }
     }
 }
 
@@ -76,6 +84,18 @@ fn annotations(field: &Field) -> Vec<String> {
             quote(&field.name),
             statuses(when)
         )),
+    }
+    if let Node::String {
+        one_of: Some(values),
+        ..
+    } = &field.node
+        && values.len() == 1
+    {
+        lines.push(format!(
+            "{} is one of {}",
+            quote(&field.name),
+            statuses(values)
+        ));
     }
     if let Some(available) = &field.available_in {
         lines.push(format!(
@@ -216,7 +236,7 @@ fn payload_node(
             out.push(']');
         }
         scalar => match node {
-            Some(node @ (Node::String { .. } | Node::Scalar { .. }))
+            Some(node @ (Node::String { .. } | Node::Scalar { .. } | Node::Either(_)))
                 if node.matches(scalar, status) =>
             {
                 node_text(node, depth, out)
@@ -278,6 +298,9 @@ mod tests {
             "flag": true|false,
             "list": ["<item>", {"a": 1}],
             "empty": [],
+            "either": "<either>"|<either>,
+            // "only" is one of "PROCESSING"
+            "only": "PROCESSING",
             }"#,
         )
         .unwrap();
