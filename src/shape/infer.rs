@@ -330,10 +330,7 @@ mod union_tests {
         ];
         let refs: Vec<&Value> = payloads.iter().collect();
         let text = shape_text(&infer(&refs));
-        assert!(
-            text.contains("\"startTime\": \"1\"|<startTime>"),
-            "{text}"
-        );
+        assert!(text.contains("\"startTime\": \"1\"|<startTime>"), "{text}");
         assert!(
             text.contains("// \"status\" is one of \"PROCESSING\""),
             "{text}"
