@@ -80,7 +80,12 @@ impl Recorder {
     pub fn new(options: Options, listen_addr: SocketAddr) -> Result<Recorder> {
         let upstream = Upstream::new(&options.upstream, &options.trust, options.timeout)?;
         let (host, port) = upstream.host_and_port();
-        let upstream_origins = origin_spellings(upstream.scheme(), &host, port);
+        // A URL the upstream gives names its origin and the path prefix the proxy adds: that
+        // whole beginning is what the proxy (and replay) stand for.
+        let upstream_origins: Vec<String> = origin_spellings(upstream.scheme(), &host, port)
+            .into_iter()
+            .map(|origin| format!("{origin}{}", upstream.prefix()))
+            .collect();
         let store = Store::new(&options.fixtures, options.conflict)?;
         Ok(Recorder {
             scrubber: Mutex::new(Scrubber::new(

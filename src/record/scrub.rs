@@ -136,12 +136,7 @@ impl Scrubber {
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.json(item)),
-            Value::String(text) => {
-                *text = match self.by_value.get(text.as_str()) {
-                    Some(pseudonym) => pseudonym.clone(),
-                    None => self.text(text),
-                }
-            }
+            Value::String(text) => *text = self.text(text),
             _ => {}
         }
     }
@@ -152,18 +147,20 @@ impl Scrubber {
         is_secret_param(param) || self.redacted_field(param).is_some()
     }
 
-    /// A request path scrubbed like text, and each segment that is a redacted value as a whole
-    /// (`/community/users/alice`) replaced by its pseudonym.
+    /// A request path scrubbed like text, and a redacted value that names a Portal user
+    /// (`/community/users/alice`, `/content/users/alice`) replaced by its pseudonym. Only there:
+    /// a username such as `admin` is also an ordinary path segment (`/arcgis/admin/…`).
     pub fn path(&self, path: &str) -> String {
-        self.text(path)
-            .split('/')
-            .map(|segment| {
-                self.by_value
-                    .get(segment)
-                    .map_or(segment.to_string(), Clone::clone)
-            })
-            .collect::<Vec<_>>()
-            .join("/")
+        let scrubbed = self.text(path);
+        let mut segments: Vec<&str> = scrubbed.split('/').collect();
+        for index in 1..segments.len() {
+            if segments[index - 1] == "users"
+                && let Some(pseudonym) = self.by_value.get(segments[index])
+            {
+                segments[index] = pseudonym;
+            }
+        }
+        segments.join("/")
     }
 
     fn redacted_field(&self, name: &str) -> Option<String> {
@@ -173,9 +170,11 @@ impl Scrubber {
             .cloned()
     }
 
-    /// `text` with every known secret replaced and the upstream origin made a placeholder.
+    /// `text` with every known secret replaced, the value of every secret parameter inside a
+    /// URL (`…?token=…`) replaced whether seen before or not, and the upstream origin made a
+    /// placeholder.
     pub fn text(&self, text: &str) -> String {
-        let mut scrubbed = text.to_string();
+        let mut scrubbed = redact_url_params(text);
         for secret in &self.secrets {
             if scrubbed.contains(secret.as_str()) {
                 scrubbed = scrubbed.replace(secret.as_str(), REDACTED);
@@ -204,6 +203,42 @@ impl Scrubber {
         self.pseudonyms.insert(key, pseudonym.clone());
         pseudonym
     }
+}
+
+/// `text` with the value of each secret parameter of a URL in it (`?token=…`, `&password=…`)
+/// replaced, up to the next `&`, `#`, quote or white space.
+fn redact_url_params(text: &str) -> String {
+    if !text.contains('=') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['?', '&']) {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let Some(equals) = rest.find('=') else {
+            continue;
+        };
+        let name = &rest[..equals];
+        let is_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !is_name || !is_secret_param(name) {
+            continue;
+        }
+        let value_end = rest[equals + 1..]
+            .find(|c: char| matches!(c, '&' | '#' | '"' | '\'') || c.is_whitespace())
+            .map_or(rest.len(), |end| equals + 1 + end);
+        if value_end > equals + 1 && &rest[equals + 1..value_end] != REDACTED {
+            out.push_str(name);
+            out.push('=');
+            out.push_str(REDACTED);
+            rest = &rest[value_end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The spellings of `origin` (`scheme://host[:port]`) a body may use: with and without the
@@ -301,6 +336,30 @@ mod tests {
         assert_eq!(body["username"], "REDACTED-username-1");
         assert_eq!(body["owner"]["username"], "REDACTED-username-1");
         assert_eq!(body["other"]["username"], "REDACTED-username-2");
+    }
+
+    #[test]
+    fn secret_url_parameters_are_redacted_by_name() {
+        let scrubber = Scrubber::new(Vec::new(), Vec::new());
+        assert_eq!(
+            scrubber.text("https://h/nb.ipynb?token=fresh1&f=json and /x?a=1&access_token=t2#top"),
+            "https://h/nb.ipynb?token=REDACTED&f=json and /x?a=1&access_token=REDACTED#top"
+        );
+        assert_eq!(scrubber.text("a=b & c"), "a=b & c");
+    }
+
+    #[test]
+    fn a_redacted_username_is_replaced_in_user_paths_only() {
+        let mut scrubber = Scrubber::new(Vec::new(), vec!["username".into()]);
+        scrubber.learn_request(&HeaderMap::new(), &[("username".into(), "admin".into())]);
+        assert_eq!(
+            scrubber.path("/portal/sharing/rest/community/users/admin"),
+            "/portal/sharing/rest/community/users/REDACTED-username-1"
+        );
+        assert_eq!(
+            scrubber.path("/arcgis/admin/notebooks/executeNotebook"),
+            "/arcgis/admin/notebooks/executeNotebook"
+        );
     }
 
     #[test]

@@ -102,6 +102,11 @@ impl Upstream {
         &self.scheme
     }
 
+    /// The path put before every forwarded path (`/arcgis`), or "".
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The host and port, for [`super::scrub::origin_spellings`].
     pub fn host_and_port(&self) -> (String, Option<u16>) {
         let authority: hyper::http::uri::Authority = self

@@ -447,7 +447,7 @@ impl Replay {
         let body = self.job_body(call, &found, step, step_index, format, patches);
         match &step.fault {
             Some(fault) => fault_answer(fault, format, body),
-            None => answer(step, body, format.content_type()),
+            None => self.answer(call, step, body, format.content_type()),
         }
     }
 
@@ -544,7 +544,7 @@ impl Replay {
                 Format::parse(call.param("f")).unwrap_or(Format::Json),
                 body,
             ),
-            None => answer(step, body, content_type),
+            None => self.answer(call, step, body, content_type),
         }
     }
 
@@ -740,6 +740,34 @@ impl Replay {
         render_value(&json!({"status": "success"}), format, "Jobs deleted")
     }
 
+    /// A step's answer: its status and headers over `body`, with `content_type` unless the
+    /// step's headers give their own; a recorded header that names the server (a redirect's
+    /// `Location`) names this one.
+    fn answer(
+        &self,
+        call: &Call,
+        step: &Step,
+        body: Bytes,
+        content_type: &'static str,
+    ) -> Response<Body> {
+        let mut response = Response::new(full(body));
+        *response.status_mut() = step.http_status;
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        for (name, value) in &step.headers {
+            let filled = value
+                .to_str()
+                .ok()
+                .filter(|text| text.contains(ORIGIN_PLACEHOLDER))
+                .and_then(|text| {
+                    HeaderValue::from_str(&text.replace(ORIGIN_PLACEHOLDER, &self.origin(call)))
+                        .ok()
+                });
+            headers.insert(name.clone(), filled.unwrap_or_else(|| value.clone()));
+        }
+        response
+    }
+
     /// The origin this client reached the mock at (`http://127.0.0.1:8080`).
     fn origin(&self, call: &Call) -> String {
         format!(
@@ -914,19 +942,6 @@ fn portal_error(format: Format, code: u16, message: &str) -> Response<Body> {
         format
     };
     render_value(&value, format, "Error")
-}
-
-/// A step's answer: its status and headers over `body`, with `content_type` unless the step's
-/// headers give their own.
-fn answer(step: &Step, body: Bytes, content_type: &'static str) -> Response<Body> {
-    let mut response = Response::new(full(body));
-    *response.status_mut() = step.http_status;
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    for (name, value) in &step.headers {
-        headers.insert(name.clone(), value.clone());
-    }
-    response
 }
 
 /// The admin API answers errors with HTTP 200 and the code in the body; clients read the body.

@@ -624,3 +624,124 @@ async fn a_recording_plays_at_its_recorded_pace_with_advance_time() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(get(paced.url(&job)).status().await, "PROCESSING");
 }
+
+/// An upstream URL with a path: the proxy adds it once; URLs the upstream gives (bodies and a
+/// redirect's Location) lead back to the proxy, are stored with {{origin}}, and replay fills in
+/// its own origin, headers included; tokens inside stored URLs are redacted by name.
+#[tokio::test]
+async fn upstream_paths_redirects_and_url_tokens_are_handled() {
+    let upstream = FakeUpstream::start(|seen, addr| {
+        let base = format!("http://{addr}/ctx");
+        if seen.path.ends_with("/login") {
+            return (
+                302,
+                vec![("location", format!("{base}/portal/home?token=FRESHCANARY1"))],
+                Vec::new(),
+            );
+        }
+        let body = json!({
+            "seenPath": seen.path,
+            "notebookUrl": format!("{base}/nb/x.ipynb?token=FRESHCANARY2&f=json"),
+        });
+        (
+            200,
+            vec![("content-type", "application/json".into())],
+            serde_json::to_vec(&body).unwrap(),
+        )
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&format!("{}/ctx", upstream.url()), recorded.path(), &[]);
+
+    let answer = get(proxy.url("/arcgis/admin/info?f=json"))
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        answer["seenPath"], "/ctx/arcgis/admin/info",
+        "the prefix is added once"
+    );
+    let notebook = answer["notebookUrl"].as_str().unwrap();
+    assert!(
+        notebook.starts_with(&proxy.url("/nb/x.ipynb")),
+        "{notebook}"
+    );
+    let redirect = get(proxy.url("/portal/login")).send().await;
+    assert_eq!(redirect.status, 302);
+    assert!(
+        redirect
+            .header("location")
+            .starts_with(&proxy.url("/portal/home")),
+        "{redirect:?}"
+    );
+    stop(proxy);
+
+    for (path, bytes) in all_files(recorded.path()) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("FRESHCANARY"),
+            "{} holds a token:\n{text}",
+            path.display()
+        );
+    }
+
+    let replayed = replay(recorded.path());
+    let again = get(replayed.url("/portal/login")).send().await;
+    assert_eq!(again.status, 302);
+    assert_eq!(
+        again.header("location"),
+        replayed.url("/portal/home?token=REDACTED")
+    );
+    let body = get(replayed.url("/arcgis/admin/info?f=json"))
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        body["notebookUrl"],
+        replayed.url("/nb/x.ipynb?token=REDACTED&f=json")
+    );
+}
+
+/// --redact-field username hides the name in Portal user paths, and leaves the admin API's own
+/// `/admin/` segment alone when the username is `admin`.
+#[tokio::test]
+async fn a_redacted_username_does_not_rename_the_admin_api() {
+    let upstream = FakeUpstream::start(|seen, _| {
+        let body = if seen.path.contains("/community/users/") {
+            json!({"username": "admin", "role": "org_admin"})
+        } else {
+            json!({"jobId": "j1", "jobUrl": "x", "status": "success"})
+        };
+        (
+            200,
+            vec![("content-type", "application/json".into())],
+            serde_json::to_vec(&body).unwrap(),
+        )
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(
+        &upstream.url(),
+        recorded.path(),
+        &["--redact-field", "username"],
+    );
+    get(proxy.url("/portal/sharing/rest/community/users/admin?f=json"))
+        .send()
+        .await;
+    post(proxy.url("/arcgis/admin/notebooks/executeNotebook"))
+        .form("f=json&itemId=i")
+        .send()
+        .await;
+    stop(proxy);
+
+    let set = FixtureSet::load(recorded.path()).unwrap();
+    let paths: Vec<&str> = set.exchanges().iter().map(|e| e.path.as_str()).collect();
+    assert!(
+        paths.contains(&"/arcgis/admin/notebooks/executeNotebook"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&"/portal/sharing/rest/community/users/REDACTED-username-1"),
+        "{paths:?}"
+    );
+}
