@@ -256,6 +256,12 @@ fn requests(replay: &Replay) -> Response<Body> {
 }
 
 fn unknown_job(replay: &Replay, job_id: &str) -> Response<Body> {
+    if let Some(problem) = crate::job::job_id_problem(job_id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("invalid job ID {job_id:?}: it {problem}"),
+        );
+    }
     error(
         StatusCode::NOT_FOUND,
         &format!(

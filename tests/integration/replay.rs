@@ -305,6 +305,8 @@ async fn reset_starts_jobs_again_for_all_one_job_or_one_session() {
 
     let unknown = post(server.url("/__jobmock/reset?job=jnope")).send().await;
     assert_eq!(unknown.status, 404);
+    let hostile = post(server.url("/__jobmock/reset?job=..%2Fx")).send().await;
+    assert_eq!(hostile.status, 400, "{}", hostile.body);
 }
 
 /// Advance moves a job one step without a poll, in the caller's session only.
