@@ -32,8 +32,7 @@ fn node_text(node: &Node, depth: usize, out: &mut String) {
                 for annotation in annotations(field) {
                     push_line(out, depth + 1, &format!("// {annotation}"));
                 }
-                indent(out, depth + 1);
-                out.push_str(&format!("{}: ", quote(&field.name)));
+                field_start(out, depth + 1, &field.name);
                 node_text(&field.node, depth + 1, out);
                 out.push_str(",\n");
             }
@@ -156,8 +155,7 @@ fn expected_node(
                 {
                     continue;
                 }
-                indent(out, depth + 1);
-                out.push_str(&format!("{}: ", quote(&field.name)));
+                field_start(out, depth + 1, &field.name);
                 expected_node(&field.node, present, status, depth + 1, out);
                 out.push_str(",\n");
             }
@@ -196,8 +194,7 @@ fn payload_node(
                 .filter(|(name, _)| !fields.iter().any(|field| &&field.name == name))
                 .map(|(name, v)| (name, None, v));
             for (name, field_node, field_value) in known.chain(unknown) {
-                indent(out, depth + 1);
-                out.push_str(&format!("{}: ", quote(name)));
+                field_start(out, depth + 1, name);
                 payload_node(field_node, field_value, status, depth + 1, out);
                 out.push_str(",\n");
             }
@@ -265,6 +262,13 @@ fn kind_text(value: &Value) -> &'static str {
 
 fn quote(text: &str) -> String {
     serde_json::to_string(text).expect("a string serialises")
+}
+
+/// The start of a field's line: its indent and `"name": `.
+fn field_start(out: &mut String, depth: usize, name: &str) {
+    indent(out, depth);
+    out.push_str(&quote(name));
+    out.push_str(": ");
 }
 
 fn indent(out: &mut String, depth: usize) {

@@ -18,10 +18,7 @@ async fn submit(server: &TestServer, operation: &str, form: &str) -> Value {
 #[tokio::test]
 async fn execute_notebook_creates_a_job_from_the_template() {
     let server = TestServer::start(&shipped_fixtures()).await;
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let before = now_ms();
     let answer = submit(
         &server,
         EXECUTE,
@@ -242,10 +239,7 @@ async fn rebased_times_start_now_and_keep_their_gaps() {
         },
     )
     .await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     let mut last = Value::Null;
     for _ in 0..3 {
         last = get(server.job_url(OPEN_JOB, "?f=json")).send().await.json();
@@ -499,10 +493,7 @@ async fn created_jobs_end_now_and_the_list_matches_the_polls() {
     for _ in 0..4 {
         done = get(&url).send().await.json();
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
+    let now = now_ms();
     let end = done["endTime"].as_i64().unwrap();
     assert!(
         end <= now && end >= done["startTime"].as_i64().unwrap(),

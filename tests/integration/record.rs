@@ -165,7 +165,7 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
         } else {
             json!({"jobId": "jnew1", "type": "executeNotebook", "status": "COMPLETED"})
         };
-        (200, vec![("content-type", "application/json".into())], serde_json::to_vec(&body).unwrap())
+        json_answer(&body)
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
@@ -245,11 +245,7 @@ async fn no_secret_reaches_the_fixture_set() {
             "jobUrl": format!("http://{addr}{}?{query}", seen.path),
             "messages": [format!("called with {query}")],
         });
-        (
-            200,
-            vec![("content-type", "application/json".into())],
-            serde_json::to_vec(&body).unwrap(),
-        )
+        json_answer(&body)
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
@@ -643,11 +639,7 @@ async fn upstream_paths_redirects_and_url_tokens_are_handled() {
             "seenPath": seen.path,
             "notebookUrl": format!("{base}/nb/x.ipynb?token=FRESHCANARY2&f=json"),
         });
-        (
-            200,
-            vec![("content-type", "application/json".into())],
-            serde_json::to_vec(&body).unwrap(),
-        )
+        json_answer(&body)
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
@@ -712,11 +704,7 @@ async fn a_redacted_username_does_not_rename_the_admin_api() {
         } else {
             json!({"jobId": "j1", "jobUrl": "x", "status": "success"})
         };
-        (
-            200,
-            vec![("content-type", "application/json".into())],
-            serde_json::to_vec(&body).unwrap(),
-        )
+        json_answer(&body)
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();

@@ -372,6 +372,23 @@ pub struct FakeUpstream {
 
 pub type FakeAnswer = (u16, Vec<(&'static str, String)>, Vec<u8>);
 
+/// A fake upstream's 200 answer with `body` as JSON.
+pub fn json_answer(body: &serde_json::Value) -> FakeAnswer {
+    (
+        200,
+        vec![("content-type", "application/json".into())],
+        serde_json::to_vec(body).unwrap(),
+    )
+}
+
+/// Now, in epoch milliseconds, like the job timestamps.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
 impl FakeUpstream {
     pub async fn start<F>(answer: F) -> FakeUpstream
     where
