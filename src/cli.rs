@@ -153,6 +153,65 @@ pub struct ReplayArgs {
     /// Example: --tls-key server-key.pem
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+
+    /// Re-read the fixture set when its files change (checked twice a second). Jobs whose
+    /// files did not change keep their cursors; a broken set is reported and the previous one
+    /// keeps serving. `POST /__jobmock/reload` does the same on demand.
+    ///
+    /// Example: --watch
+    #[arg(long)]
+    pub watch: bool,
+
+    /// The most sessions (X-Jobmock-Session names) with cursors at once; when a new one comes,
+    /// the least recently used is forgotten (counted in GET /__jobmock/health).
+    ///
+    /// Example: --max-sessions 100000
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_sessions: usize,
+
+    /// The largest request body read, in bytes; a larger POST is answered 413.
+    ///
+    /// Example: --max-body-bytes 10485760
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub limits: ServeLimits,
+}
+
+/// What one client may take of a serving mode; shared by replay and record.
+#[derive(Debug, Clone, Args)]
+pub struct ServeLimits {
+    /// Seconds a client may take to send a request's headers before it is cut off.
+    ///
+    /// Example: --header-timeout 5
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub header_timeout: u64,
+
+    /// The largest request head (request line and headers), in bytes; a larger one is answered
+    /// 431. At least 8192.
+    ///
+    /// Example: --max-header-bytes 16384
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024,
+          value_parser = clap::value_parser!(u64).range(8192..))]
+    pub max_header_bytes: u64,
+
+    /// The most connections served at once; further clients wait until one closes.
+    ///
+    /// Example: --max-connections 4096
+    #[arg(long, value_name = "N", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+}
+
+impl ServeLimits {
+    pub fn to_limits(&self) -> crate::server::Limits {
+        crate::server::Limits {
+            header_read_timeout: std::time::Duration::from_secs(self.header_timeout.max(1)),
+            max_header_bytes: self.max_header_bytes as usize,
+            max_connections: self.max_connections as usize,
+        }
+    }
 }
 
 /// The flags of `jobmock record`.
@@ -226,6 +285,24 @@ pub struct RecordArgs {
     /// Example: --redact-field username --redact-field itemId
     #[arg(long, value_name = "NAME")]
     pub redact_field: Vec<String>,
+
+    /// The largest answer stored, in bytes (decoded). A larger one is passed to the client as
+    /// it streams in, not buffered, and not recorded (the summary says so). At most 16 MiB,
+    /// the largest file replay loads.
+    ///
+    /// Example: --max-record-bytes 1048576
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..=16 * 1024 * 1024))]
+    pub max_record_bytes: u64,
+
+    /// The largest request body forwarded, in bytes; a larger one is answered 413.
+    ///
+    /// Example: --max-body-bytes 104857600
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub limits: ServeLimits,
 }
 
 /// What to do with a folder that exists already.

@@ -5,7 +5,8 @@
 //! one job, and [`Cursors`] holds them all. The replay service asks this module what to serve and
 //! renders the answer itself.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::time::Instant;
 
 /// How a job's steps advance.
@@ -28,7 +29,7 @@ impl Advance {
 }
 
 /// The timing of a job's steps, as the fixture's script gave it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Sequence {
     advance: Advance,
     /// Polls each step answers before the next one (poll mode); at least 1.
@@ -88,7 +89,9 @@ impl Sequence {
         cursor.polls += 1;
         match self.advance {
             Advance::Poll => {
-                let step = cursor.step;
+                // A cursor can outlive a reload that shortened its job: it stays on the last step.
+                let step = cursor.step.min(self.last());
+                cursor.step = step;
                 cursor.served_in_step += 1;
                 if cursor.served_in_step >= self.holds[step] && step < self.last() {
                     cursor.step += 1;
@@ -106,7 +109,7 @@ impl Sequence {
     /// The step the next poll would get, without moving the cursor.
     pub fn peek(&self, cursor: &Cursor, now: Instant, speed: f64) -> usize {
         match self.advance {
-            Advance::Poll => cursor.step,
+            Advance::Poll => cursor.step.min(self.last()),
             Advance::Time => self.step_at(cursor.position_ms(now, speed)),
         }
     }
@@ -116,6 +119,7 @@ impl Sequence {
     pub fn skip(&self, cursor: &mut Cursor, now: Instant, speed: f64) -> usize {
         match self.advance {
             Advance::Poll => {
+                cursor.step = cursor.step.min(self.last());
                 if cursor.step < self.last() {
                     cursor.step += 1;
                     cursor.served_in_step = 0;
@@ -213,64 +217,153 @@ impl Cursor {
 /// The name of the session a request without `X-Jobmock-Session` belongs to.
 pub const DEFAULT_SESSION: &str = "default";
 
-/// Every cursor, by session name and job index. Cursors are made on first use.
-#[derive(Debug, Default)]
-pub struct Cursors {
-    by_session: HashMap<Box<str>, HashMap<usize, Cursor>>,
+/// Every cursor, by session name and key (a job or an exchange, as the caller numbers them),
+/// and per session the keys it no longer sees (jobs it deleted). Cursors are made on first use.
+///
+/// The sessions are bounded: a client that names a new session on every request cannot grow
+/// memory without limit. When a new session would pass the limit, the least recently used
+/// sixteenth of the sessions is forgotten at once (so that a flood of new names costs one scan
+/// per many sessions, not one per request), and counted.
+#[derive(Debug)]
+pub struct Cursors<K> {
+    by_session: HashMap<Box<str>, Session<K>>,
+    max_sessions: usize,
+    /// Bumped on every use, to find the least recently used sessions.
+    clock: u64,
+    forgotten: u64,
 }
 
-impl Cursors {
-    /// The cursor of `session` in job `job`, made at the start if it is new.
-    pub fn get_mut(&mut self, session: &str, job: usize) -> &mut Cursor {
+#[derive(Debug)]
+struct Session<K> {
+    last_used: u64,
+    cursors: HashMap<K, Cursor>,
+    hidden: HashSet<K>,
+}
+
+impl<K> Default for Session<K> {
+    fn default() -> Session<K> {
+        Session {
+            last_used: 0,
+            cursors: HashMap::new(),
+            hidden: HashSet::new(),
+        }
+    }
+}
+
+impl<K: Copy + Eq + Hash> Default for Cursors<K> {
+    fn default() -> Cursors<K> {
+        Cursors::new(usize::MAX)
+    }
+}
+
+impl<K: Copy + Eq + Hash> Cursors<K> {
+    /// No cursors, for at most `max_sessions` sessions at once (at least one).
+    pub fn new(max_sessions: usize) -> Cursors<K> {
+        Cursors {
+            by_session: HashMap::new(),
+            max_sessions: max_sessions.max(1),
+            clock: 0,
+            forgotten: 0,
+        }
+    }
+
+    fn session_mut(&mut self, session: &str) -> &mut Session<K> {
         // Look up by &str first so the hot path allocates nothing for a known session.
         if !self.by_session.contains_key(session) {
-            self.by_session.insert(session.into(), HashMap::new());
+            if self.by_session.len() >= self.max_sessions {
+                self.forget_least_recent();
+            }
+            self.by_session.insert(session.into(), Session::default());
         }
-        self.by_session
+        self.clock += 1;
+        let entry = self
+            .by_session
             .get_mut(session)
-            .expect("the session was inserted above")
-            .entry(job)
-            .or_default()
+            .expect("the session was inserted above");
+        entry.last_used = self.clock;
+        entry
     }
 
-    /// The cursor of `session` in job `job`, if it has one.
-    pub fn get(&self, session: &str, job: usize) -> Option<&Cursor> {
-        self.by_session.get(session)?.get(&job)
+    fn forget_least_recent(&mut self) {
+        let count = (self.max_sessions / 16).max(1).min(self.by_session.len());
+        let mut ages: Vec<u64> = self.by_session.values().map(|s| s.last_used).collect();
+        let (_, &mut cutoff, _) = ages.select_nth_unstable(count - 1);
+        let before = self.by_session.len();
+        self.by_session.retain(|_, s| s.last_used > cutoff);
+        self.forgotten += (before - self.by_session.len()) as u64;
     }
 
-    /// Each session's cursor in job (or exchange) `job`, sessions in name order.
-    pub fn of(&self, job: usize) -> Vec<(&str, &Cursor)> {
+    /// The cursor of `session` at `key`, made at the start if it is new.
+    pub fn get_mut(&mut self, session: &str, key: K) -> &mut Cursor {
+        self.session_mut(session).cursors.entry(key).or_default()
+    }
+
+    /// The cursor of `session` at `key`, if it has one.
+    pub fn get(&self, session: &str, key: K) -> Option<&Cursor> {
+        self.by_session.get(session)?.cursors.get(&key)
+    }
+
+    /// Each session's cursor at `key`, sessions in name order.
+    pub fn of(&self, key: K) -> Vec<(&str, &Cursor)> {
         let mut found: Vec<(&str, &Cursor)> = self
             .by_session
             .iter()
-            .filter_map(|(session, jobs)| jobs.get(&job).map(|cursor| (&**session, cursor)))
+            .filter_map(|(session, s)| s.cursors.get(&key).map(|cursor| (&**session, cursor)))
             .collect();
         found.sort_by_key(|(session, _)| *session);
         found
+    }
+
+    /// Hides `key` from `session` (a job it deleted) until its cursors are reset.
+    pub fn hide(&mut self, session: &str, key: K) {
+        self.session_mut(session).hidden.insert(key);
+    }
+
+    pub fn is_hidden(&self, session: &str, key: K) -> bool {
+        self.by_session
+            .get(session)
+            .is_some_and(|s| s.hidden.contains(&key))
     }
 
     pub fn sessions(&self) -> usize {
         self.by_session.len()
     }
 
-    /// Forgets cursors: all of them, one job's in every session, one session's, or one job's in
-    /// one session. A forgotten cursor starts again at the first step.
-    pub fn reset(&mut self, session: Option<&str>, job: Option<usize>) {
-        match (session, job) {
+    /// How many sessions were forgotten to stay within the limit.
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
+    }
+
+    /// Forgets cursors: all of them, one key's in every session, one session's, or one key's in
+    /// one session. A forgotten cursor starts again at the first step; a forgotten session sees
+    /// again what it had hidden.
+    pub fn reset(&mut self, session: Option<&str>, key: Option<K>) {
+        match (session, key) {
             (None, None) => self.by_session.clear(),
             (Some(session), None) => {
                 self.by_session.remove(session);
             }
-            (None, Some(job)) => {
-                for jobs in self.by_session.values_mut() {
-                    jobs.remove(&job);
+            (None, Some(key)) => {
+                for s in self.by_session.values_mut() {
+                    s.cursors.remove(&key);
+                    s.hidden.remove(&key);
                 }
             }
-            (Some(session), Some(job)) => {
-                if let Some(jobs) = self.by_session.get_mut(session) {
-                    jobs.remove(&job);
+            (Some(session), Some(key)) => {
+                if let Some(s) = self.by_session.get_mut(session) {
+                    s.cursors.remove(&key);
+                    s.hidden.remove(&key);
                 }
             }
+        }
+    }
+
+    /// Forgets, in every session, the cursors and hidden marks of the keys `keep` refuses:
+    /// after a reload, those of jobs whose files changed.
+    pub fn retain(&mut self, keep: impl Fn(K) -> bool) {
+        for s in self.by_session.values_mut() {
+            s.cursors.retain(|key, _| keep(*key));
+            s.hidden.retain(|key| keep(*key));
         }
     }
 }
@@ -379,7 +472,7 @@ mod tests {
 
     #[test]
     fn cursors_are_kept_per_session_and_reset_selectively() {
-        let mut cursors = Cursors::default();
+        let mut cursors: Cursors<usize> = Cursors::default();
         let sequence = Sequence::new(Advance::Poll, vec![1, 1], vec![0, 0]);
         let now = Instant::now();
         sequence.poll(cursors.get_mut("a", 0), now, 1.0);
@@ -392,6 +485,36 @@ mod tests {
         assert_eq!(sequence.peek(cursors.get_mut("a", 1), now, 1.0), 1);
         cursors.reset(Some("a"), None);
         assert_eq!(sequence.peek(cursors.get_mut("a", 1), now, 1.0), 0);
+    }
+
+    #[test]
+    fn sessions_are_bounded_and_the_least_recently_used_go_first() {
+        let mut cursors: Cursors<usize> = Cursors::new(32);
+        cursors.get_mut("kept", 0).count_poll();
+        for n in 0..1000 {
+            cursors.get_mut(&format!("s{n}"), 0);
+            // "kept" is used all along, so it is never the least recently used.
+            cursors.get_mut("kept", 0);
+            assert!(cursors.sessions() <= 32);
+        }
+        assert_eq!(cursors.get("kept", 0).map(Cursor::polls), Some(1));
+        assert!(cursors.get("s0", 0).is_none());
+        assert!(cursors.get("s999", 0).is_some());
+        assert_eq!(cursors.forgotten(), 1000 + 1 - cursors.sessions() as u64);
+    }
+
+    #[test]
+    fn a_cursor_past_a_shortened_sequence_stays_on_its_last_step() {
+        let long = Sequence::new(Advance::Poll, vec![1, 1, 1, 1], vec![0; 4]);
+        let short = Sequence::new(Advance::Poll, vec![1, 1], vec![0; 2]);
+        let mut cursor = Cursor::default();
+        let now = Instant::now();
+        for _ in 0..4 {
+            long.poll(&mut cursor, now, 1.0);
+        }
+        assert_eq!(short.peek(&cursor, now, 1.0), 1);
+        assert_eq!(short.poll(&mut cursor, now, 1.0), 1);
+        assert_eq!(short.skip(&mut cursor, now, 1.0), 1);
     }
 
     #[test]

@@ -148,13 +148,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         })?),
         _ => None,
     };
-    let mut fixtures = FixtureSet::load(&args.fixtures)?;
-    if let Some(advance) = args.advance {
-        fixtures.set_advance(match advance {
-            cli::AdvanceArg::Poll => job::Advance::Poll,
-            cli::AdvanceArg::Time => job::Advance::Time,
-        });
-    }
+    let fixtures = FixtureSet::load(&args.fixtures)?;
     let options = replay::Options {
         speed: args.speed,
         journal_size: args.journal_size,
@@ -165,6 +159,14 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             required: args.require_token || !args.token.is_empty(),
             tokens: args.token.clone(),
         },
+        advance: args.advance.map(|advance| match advance {
+            cli::AdvanceArg::Poll => job::Advance::Poll,
+            cli::AdvanceArg::Time => job::Advance::Time,
+        }),
+        max_sessions: args.max_sessions,
+        max_body_bytes: args.max_body_bytes,
+        watch: args.watch,
+        limits: args.limits.to_limits(),
         ..replay::Options::default()
     };
     let jobs = fixtures.jobs().len();
@@ -176,7 +178,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         eprintln!(
             "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}; Ctrl-C stops",
             args.fixtures.display(),
-            exchanges = replay.fixtures().exchanges().len(),
+            exchanges = replay.served().fixtures().exchanges().len(),
         );
         replay::serve(listener, tls, replay, server::shutdown_signal()).await;
         Ok(ExitCode::SUCCESS)
@@ -200,6 +202,9 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         conflict,
         redact_fields: args.redact_field.clone(),
         live_status: std::io::stderr().is_terminal(),
+        max_record_bytes: args.max_record_bytes as usize,
+        max_body_bytes: args.max_body_bytes,
+        limits: args.limits.to_limits(),
     };
     runtime()?.block_on(async {
         let listener = bind(&args.listen, "http").await?;

@@ -5,10 +5,6 @@
 use hyper::HeaderMap;
 use hyper::header::{CONTENT_TYPE, HOST};
 
-/// The largest form body read for its parameters. ArcGIS requests carry a few short parameters;
-/// a larger body is a mistake or an attack, not a parameter list.
-pub const MAX_FORM_BODY: usize = 1024 * 1024;
-
 /// The parameters of a query string.
 pub fn from_query(query: Option<&str>) -> Vec<(String, String)> {
     query

@@ -5,6 +5,7 @@
 //! knows nothing of what is served.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -13,18 +14,54 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 /// How long requests in flight may take to finish after shutdown begins.
-const DRAIN_LIMIT: Duration = Duration::from_secs(10);
-
-/// How long a client may take to send a request's headers; a client that trickles them is cut
-/// off so it cannot hold a connection open forever.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 /// How long a client may take to finish a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What one client may take of the server: each has a default that suits a test server, and a
+/// flag (see [`crate::cli::ServeLimits`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// How long a client may take to send a request's headers; one that trickles them is cut
+    /// off, so it cannot hold a connection open forever.
+    pub header_read_timeout: Duration,
+    /// The most bytes a request's head (request line and headers) may take; a larger one gets
+    /// 431. At least [`MIN_HEADER_BYTES`] (HTTP/1's own floor in hyper).
+    pub max_header_bytes: usize,
+    /// The most connections served at once; further ones wait in the listen queue until one
+    /// closes.
+    pub max_connections: usize,
+}
+
+/// hyper's smallest read buffer: a head limit below it cannot be set.
+pub const MIN_HEADER_BYTES: usize = 8192;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_read_timeout: Duration::from_secs(30),
+            max_header_bytes: 64 * 1024,
+            max_connections: 1024,
+        }
+    }
+}
+
+impl Limits {
+    fn http(&self) -> http1::Builder {
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .max_buf_size(self.max_header_bytes.max(MIN_HEADER_BYTES))
+            .keep_alive(true);
+        http
+    }
+}
 
 /// Serves `handler` on every connection of `listener` until `shutdown` completes; over TLS when
 /// `tls` is given. A handler's error closes that connection without an answer (replay's scripted
@@ -32,6 +69,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn serve<H, F, B, E>(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
+    limits: Limits,
     handler: H,
     shutdown: impl Future<Output = ()>,
 ) where
@@ -43,24 +81,15 @@ pub async fn serve<H, F, B, E>(
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .keep_alive(true);
+    let http = limits.http();
+    // One permit per open connection: at the cap, the loop stops accepting, and new clients
+    // wait in the kernel's listen queue rather than being refused or crashing the server.
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     tokio::pin!(shutdown);
 
     loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(err) => {
-                    // Out of file descriptors and the like: the listener itself is fine, so
-                    // wait a moment for connections to close instead of spinning or exiting.
-                    eprintln!("jobmock: accept failed: {err}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
+        let (permit, stream) = tokio::select! {
+            accepted = accept(&listener, &slots) => accepted,
             () = &mut shutdown => break,
         };
         // Polls are small request/answer pairs: send each answer at once.
@@ -70,6 +99,7 @@ pub async fn serve<H, F, B, E>(
         let watcher = graceful.watcher();
         let tls = tls.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             // A client that goes away mid-request, or fails its handshake, is its own
             // business, not the server's: the connection's result is dropped.
             match tls {
@@ -97,6 +127,46 @@ pub async fn serve<H, F, B, E>(
             eprintln!("jobmock: requests still in flight after {DRAIN_LIMIT:?}; stopping anyway");
         }
     }
+}
+
+/// The next connection, once there is a free slot for it.
+async fn accept(
+    listener: &TcpListener,
+    slots: &Arc<Semaphore>,
+) -> (OwnedSemaphorePermit, TcpStream) {
+    let permit = Arc::clone(slots)
+        .acquire_owned()
+        .await
+        .expect("the semaphore is never closed");
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => return (permit, stream),
+            Err(err) => {
+                // Out of file descriptors and the like: the listener itself is fine, so wait a
+                // moment for connections to close instead of spinning or exiting.
+                eprintln!("jobmock: accept failed: {err}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Serves `handler` on one connection of any byte stream, with `limits`, to its end: what each
+/// accepted connection gets, for tests and fuzzing that feed requests without a socket.
+pub async fn serve_io<IO, H, F, B, E>(io: IO, limits: Limits, handler: H)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
+    F: Future<Output = Result<Response<B>, E>> + Send + 'static,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let _ = limits
+        .http()
+        .serve_connection(TokioIo::new(io), service_fn(handler))
+        .await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.

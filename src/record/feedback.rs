@@ -24,6 +24,7 @@ struct Stats {
     exchanges: u64,
     exchange_steps: u64,
     upstream_errors: u64,
+    passed_through: u64,
     jobs: BTreeMap<String, JobSeen>,
 }
 
@@ -94,6 +95,12 @@ impl Feedback {
         self.warn(message);
     }
 
+    /// An answer too large to record, passed to the client as it streamed in.
+    pub fn passed_through(&self, message: &str) {
+        self.lock().passed_through += 1;
+        self.warn(message);
+    }
+
     /// A line the user must see, above the live line if there is one.
     pub fn warn(&self, message: &str) {
         match &self.bar {
@@ -160,6 +167,12 @@ impl Feedback {
             summary.push_str(&format!(
                 "; {} request(s) failed upstream and were not recorded",
                 stats.upstream_errors
+            ));
+        }
+        if stats.passed_through > 0 {
+            summary.push_str(&format!(
+                "; {} answer(s) larger than --max-record-bytes were passed through, not recorded",
+                stats.passed_through
             ));
         }
         for (job, seen) in &stats.jobs {

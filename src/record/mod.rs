@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
@@ -63,6 +63,12 @@ pub struct Options {
     pub redact_fields: Vec<String>,
     /// Draw a live status line (stderr is a terminal) rather than log lines.
     pub live_status: bool,
+    /// The largest answer recorded; a larger one is passed through as it streams, not stored.
+    pub max_record_bytes: usize,
+    /// The largest request body forwarded; a larger one is answered 413.
+    pub max_body_bytes: usize,
+    /// What one client may take of the proxy.
+    pub limits: crate::server::Limits,
 }
 
 pub struct Recorder {
@@ -74,7 +80,13 @@ pub struct Recorder {
     store: Mutex<Store>,
     scrubber: Mutex<Scrubber>,
     feedback: Feedback,
+    max_record_bytes: usize,
+    max_body_bytes: usize,
+    limits: crate::server::Limits,
 }
+
+/// The body of an answer to the client: whole, or streaming from the upstream.
+pub type ClientBody = Either<Full<Bytes>, upstream::PassThrough>;
 
 impl Recorder {
     pub fn new(options: Options, listen_addr: SocketAddr) -> Result<Recorder> {
@@ -97,6 +109,9 @@ impl Recorder {
             listen_addr,
             store: Mutex::new(store),
             feedback: Feedback::new(options.live_status),
+            max_record_bytes: options.max_record_bytes,
+            max_body_bytes: options.max_body_bytes,
+            limits: options.limits,
         })
     }
 
@@ -105,12 +120,15 @@ impl Recorder {
     }
 
     /// Forwards one request, records the answer, and answers the client.
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<ClientBody> {
         let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, upstream::MAX_BODY).collect().await {
+        let body = match Limited::new(body, self.max_body_bytes).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(err) => {
-                let message = format!("the request body could not be read: {err}");
+                let message = format!(
+                    "the request body could not be read: {err}; the proxy forwards at most {} bytes (record --max-body-bytes)",
+                    self.max_body_bytes
+                );
                 return arcgis_error(StatusCode::PAYLOAD_TOO_LARGE, 413, &message);
             }
         };
@@ -124,12 +142,38 @@ impl Recorder {
             .uri
             .path_and_query()
             .map_or("/", |path_and_query| path_and_query.as_str());
-        let answer = match self
+        let sent = self
             .upstream
-            .send(&parts.method, path_and_query, &parts.headers, body)
-            .await
-        {
-            Ok(answer) => answer,
+            .send(
+                &parts.method,
+                path_and_query,
+                &parts.headers,
+                body,
+                self.max_record_bytes,
+            )
+            .await;
+        let answer = match sent {
+            Ok(upstream::Sent::Whole(answer)) => answer,
+            Ok(upstream::Sent::Large {
+                status,
+                headers,
+                body,
+            }) => {
+                self.feedback.passed_through(&format!(
+                    "not recorded: {} {}: the answer is larger than {} bytes (record --max-record-bytes); passed through",
+                    parts.method,
+                    parts.uri.path(),
+                    self.max_record_bytes
+                ));
+                let mut response = Response::new(Either::Right(body));
+                *response.status_mut() = status;
+                for (name, value) in &headers {
+                    if !is_hop_by_hop(name, &headers) {
+                        response.headers_mut().append(name.clone(), value.clone());
+                    }
+                }
+                return response;
+            }
             Err(cause) => {
                 let message = format!("upstream {}: {cause}", self.upstream.origin());
                 // The path only: its query may carry a token.
@@ -142,11 +186,11 @@ impl Recorder {
             }
         };
 
-        let decoded = decoded_body(&answer);
+        let decoded = decoded_body(&answer, self.max_record_bytes);
         match &decoded {
             Some(decoded) => self.record(&parts, &request_params, &answer, decoded),
             None => self.feedback.warn(&format!(
-                "not recorded: {} {}: the answer's encoding could not be decoded",
+                "not recorded: {} {}: the answer's encoding could not be decoded, or it decodes to more than --max-record-bytes",
                 parts.method,
                 parts.uri.path()
             )),
@@ -194,6 +238,14 @@ impl Recorder {
                 }
             },
         };
+        if content.len() as u64 > crate::fixture::MAX_FIXTURE_FILE {
+            drop(scrubber);
+            self.feedback.warn(&format!(
+                "not recorded: {} {}: stored, the answer would be larger than replay loads",
+                parts.method, path
+            ));
+            return;
+        }
         let headers: BTreeMap<String, String> = answer
             .headers
             .iter()
@@ -262,7 +314,7 @@ impl Recorder {
         parts: &hyper::http::request::Parts,
         answer: upstream::Answer,
         decoded: Option<Bytes>,
-    ) -> Response<Full<Bytes>> {
+    ) -> Response<ClientBody> {
         let proxy_origin = format!(
             "http://{}",
             params::plain_host(&parts.headers).unwrap_or_else(|| self.listen_addr.to_string())
@@ -275,9 +327,9 @@ impl Recorder {
                 .then(|| Bytes::from(self.to_proxy(text, &proxy_origin)))
         });
 
-        let mut response = Response::new(Full::new(
+        let mut response = Response::new(Either::Left(Full::new(
             rewritten.clone().unwrap_or_else(|| answer.body.clone()),
-        ));
+        )));
         *response.status_mut() = answer.status;
         let headers = response.headers_mut();
         for (name, value) in &answer.headers {
@@ -349,7 +401,8 @@ pub async fn serve(
             async move { Ok::<_, Infallible>(recorder.handle(request).await) }
         }
     };
-    crate::server::serve(listener, None, handler, shutdown).await;
+    let limits = recorder.limits;
+    crate::server::serve(listener, None, limits, handler, shutdown).await;
     flusher.abort();
     recorder.flush();
 }
@@ -366,8 +419,12 @@ fn job_id(path: &str) -> Option<&str> {
 
 /// An ArcGIS-style error from the proxy itself, with a real HTTP status: the client must see
 /// that the answer did not come from the server.
-fn arcgis_error(status: StatusCode, code: u16, message: &str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(error_body(Format::Json, code, message)));
+fn arcgis_error(status: StatusCode, code: u16, message: &str) -> Response<ClientBody> {
+    let mut response = Response::new(Either::Left(Full::new(error_body(
+        Format::Json,
+        code,
+        message,
+    ))));
     *response.status_mut() = status;
     response.headers_mut().insert(
         CONTENT_TYPE,

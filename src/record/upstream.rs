@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::header::{ACCEPT_ENCODING, CONNECTION, CONTENT_ENCODING, HOST, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
@@ -21,9 +21,6 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::error::{Error, Result};
-
-/// The largest answer body the proxy holds in memory to record it.
-pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// How the proxy trusts an HTTPS upstream.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +46,41 @@ pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
+}
+
+/// What [`Upstream::send`] got back.
+pub enum Sent {
+    /// The whole answer, within the size that is recorded.
+    Whole(Answer),
+    /// An answer larger than that: its head and a body that streams the rest from the upstream
+    /// as the client reads it, never held whole.
+    Large {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: PassThrough,
+    },
+}
+
+/// The body of a large answer: what was read before it turned out large, then the rest as it
+/// comes from the upstream.
+pub struct PassThrough {
+    read: std::collections::VecDeque<Bytes>,
+    rest: hyper::body::Incoming,
+}
+
+impl hyper::body::Body for PassThrough {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+        if let Some(chunk) = self.read.pop_front() {
+            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk))));
+        }
+        std::pin::Pin::new(&mut self.rest).poll_frame(cx)
+    }
 }
 
 impl Upstream {
@@ -116,14 +148,17 @@ impl Upstream {
         (authority.host().to_string(), authority.port_u16())
     }
 
-    /// Forwards one request. The error is a sentence for the client's 502 answer.
+    /// Forwards one request. An answer up to `max_record` bytes is read whole (within the
+    /// timeout); a larger one is handed back streaming. The error is a sentence for the
+    /// client's 502 answer.
     pub async fn send(
         &self,
         method: &Method,
         path_and_query: &str,
         headers: &HeaderMap,
         body: Bytes,
-    ) -> Result<Answer, String> {
+        max_record: usize,
+    ) -> Result<Sent, String> {
         let uri = format!(
             "{}://{}{}{}",
             self.scheme, self.authority, self.prefix, path_and_query
@@ -149,17 +184,34 @@ impl Upstream {
                 .request(request)
                 .await
                 .map_err(|err| cause(&err))?;
-            let (parts, body) = response.into_parts();
-            let body = Limited::new(body, MAX_BODY)
-                .collect()
-                .await
-                .map_err(|err| format!("the answer broke off: {err}"))?
-                .to_bytes();
-            Ok(Answer {
+            let (parts, mut body) = response.into_parts();
+            let mut read = std::collections::VecDeque::new();
+            let mut size = 0;
+            while let Some(frame) = body.frame().await {
+                let frame =
+                    frame.map_err(|err| format!("the answer broke off: {}", cause(&err)))?;
+                let Ok(chunk) = frame.into_data() else {
+                    continue; // trailers: not part of what is recorded
+                };
+                size += chunk.len();
+                read.push_back(chunk);
+                if size > max_record {
+                    return Ok(Sent::Large {
+                        status: parts.status,
+                        headers: parts.headers,
+                        body: PassThrough { read, rest: body },
+                    });
+                }
+            }
+            let mut whole = bytes::BytesMut::with_capacity(size);
+            for chunk in read {
+                whole.extend_from_slice(&chunk);
+            }
+            Ok(Sent::Whole(Answer {
                 status: parts.status,
                 headers: parts.headers,
-                body,
-            })
+                body: whole.freeze(),
+            }))
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(answer) => answer,
@@ -212,34 +264,39 @@ fn decodable_encodings(headers: &HeaderMap) -> Option<HeaderValue> {
 }
 
 /// The body of `answer` decoded from its Content-Encoding; `None` for an encoding the recorder
-/// does not know or a body that does not decode.
-pub fn decoded_body(answer: &Answer) -> Option<Bytes> {
+/// does not know, a body that does not decode, or one that decodes to more than `max` bytes
+/// (a compressed answer can grow a thousandfold).
+pub fn decoded_body(answer: &Answer, max: usize) -> Option<Bytes> {
     let encoding = answer
         .headers
         .get(CONTENT_ENCODING)
         .and_then(|value| value.to_str().ok())
         .map(|value| value.trim().to_ascii_lowercase());
     let mut decoded = Vec::new();
+    let limit = max as u64 + 1;
     let ok = match encoding.as_deref() {
         None | Some("") | Some("identity") => return Some(answer.body.clone()),
         Some("gzip") | Some("x-gzip") => flate2::read::MultiGzDecoder::new(&answer.body[..])
+            .take(limit)
             .read_to_end(&mut decoded)
             .is_ok(),
         // HTTP's "deflate" is zlib-wrapped, but some servers send raw deflate.
         Some("deflate") => {
             flate2::read::ZlibDecoder::new(&answer.body[..])
+                .take(limit)
                 .read_to_end(&mut decoded)
                 .is_ok()
                 || {
                     decoded.clear();
                     flate2::read::DeflateDecoder::new(&answer.body[..])
+                        .take(limit)
                         .read_to_end(&mut decoded)
                         .is_ok()
                 }
         }
         Some(_) => false,
     };
-    ok.then(|| Bytes::from(decoded))
+    (ok && decoded.len() <= max).then(|| Bytes::from(decoded))
 }
 
 /// The innermost cause of a client error, which is the one that says what happened
@@ -378,7 +435,7 @@ mod tests {
             body: Bytes::from(gzip.finish().unwrap()),
         };
         assert_eq!(
-            &decoded_body(&answer).unwrap()[..],
+            &decoded_body(&answer, 1 << 20).unwrap()[..],
             b"{\"status\":\"COMPLETED\"}"
         );
     }

@@ -12,42 +12,70 @@ use super::request::Call;
 use std::sync::Arc;
 
 use super::lifecycle::Created;
-use super::{Body, Found, Replay};
+use super::{Body, Found, Key, ReloadReport, Replay, Served};
 use crate::fixture::Step;
 use crate::job::Sequence;
 
-pub fn handle(replay: &Replay, call: &Call, rest: &str) -> Response<Body> {
+/// Answers a control request (all but `reload`, which [`reloaded`] answers).
+pub fn handle(replay: &Replay, served: &Served, call: &Call, rest: &str) -> Response<Body> {
     let segments: Vec<&str> = rest.split('/').collect();
     match (segments.as_slice(), &call.method) {
-        (["health"], &Method::GET) => health(replay),
-        (["jobs"], &Method::GET) => jobs(replay, None),
-        (["jobs", job_id], &Method::GET) => jobs(replay, Some(job_id)),
-        (["jobs", job_id, "advance"], &Method::POST) => advance(replay, call, job_id),
-        (["reset"], &Method::POST) => reset(replay, call),
+        (["health"], &Method::GET) => health(replay, served),
+        (["jobs"], &Method::GET) => jobs(replay, served, None),
+        (["jobs", job_id], &Method::GET) => jobs(replay, served, Some(job_id)),
+        (["jobs", job_id, "advance"], &Method::POST) => advance(replay, served, call, job_id),
+        (["reset"], &Method::POST) => reset(replay, served, call),
         (["requests"], &Method::GET) => requests(replay),
-        (["exchanges"], &Method::GET) => exchanges(replay),
+        (["exchanges"], &Method::GET) => exchanges(replay, served),
         (["health"] | ["jobs"] | ["jobs", _] | ["requests"] | ["exchanges"], _) => {
             wrong_method(call, "GET")
         }
-        (["reset"] | ["jobs", _, "advance"], _) => wrong_method(call, "POST"),
+        (["reset"] | ["jobs", _, "advance"] | ["reload"], _) => wrong_method(call, "POST"),
         _ => error(
             StatusCode::NOT_FOUND,
             &format!(
                 "no control endpoint {}; see the README's control API: health, jobs, \
-                 jobs/<jobId>/advance, exchanges, reset, requests",
+                 jobs/<jobId>/advance, exchanges, reset, requests, reload",
                 call.path()
             ),
         ),
     }
 }
 
-fn health(replay: &Replay) -> Response<Body> {
+/// The answer of `POST /__jobmock/reload`: what changed, or why the set did not load (and that
+/// the previous one is still served).
+pub fn reloaded(outcome: crate::error::Result<ReloadReport>) -> Response<Body> {
+    match outcome {
+        Ok(report) => ok(json!({"status": "success", "changes": report})),
+        Err(err) => respond(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({
+                "status": "error",
+                "code": 422,
+                "messages": [crate::error::report(&err)],
+                "serving": "the previous fixture set, unchanged",
+            }),
+        ),
+    }
+}
+
+fn health(replay: &Replay, served: &Served) -> Response<Body> {
     let live = replay.lock();
     ok(json!({
         "status": "ok",
-        "fixtures": replay.fixtures.root().display().to_string(),
-        "jobs": replay.fixtures.jobs().len(),
-        "sessions": live.cursors.sessions(),
+        "fixtures": served.fixtures.root().display().to_string(),
+        "jobs": served.fixtures.jobs().len(),
+        "exchanges": served.fixtures.exchanges().len(),
+        "sessions": {
+            "live": live.cursors.sessions(),
+            "capacity": replay.options.max_sessions,
+            "dropped": live.cursors.forgotten(),
+        },
+        "reloads": {
+            "done": live.reloads.done,
+            "failed": live.reloads.failed,
+            "lastError": live.reloads.last_error,
+        },
         "createdJobs": {
             "live": live.created.len(),
             "capacity": replay.options.max_created_jobs,
@@ -61,33 +89,33 @@ fn health(replay: &Replay) -> Response<Body> {
     }))
 }
 
-fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
+fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> {
     let now = Instant::now();
     let live = replay.lock();
     let found: Vec<(Found, Option<&Created>)> = match only {
-        Some(job_id) => match replay.lookup(&live, job_id) {
+        Some(job_id) => match replay.lookup(served, &live, job_id) {
             Some(found) => {
                 let created = live.created.find(job_id).map(|(_, created)| created);
                 vec![(found, created)]
             }
             None => {
                 drop(live);
-                return unknown_job(replay, job_id);
+                return unknown_job(served, job_id);
             }
         },
         None => {
-            let fixture_jobs = replay
+            let fixture_jobs = served
                 .fixtures
                 .jobs()
                 .iter()
                 .enumerate()
-                .map(|(index, job)| (Found::Fixture(index, job), None));
-            let base = replay.fixtures.jobs().len();
+                .map(|(index, job)| {
+                    let slot = served.job_slots[index];
+                    (Found::Fixture { index, slot, job }, None)
+                });
             let created_jobs = live.created.iter().map(|(slot, created)| {
-                (
-                    Found::Created(base + slot, Arc::clone(&created.job)),
-                    Some(created),
-                )
+                let job = Arc::clone(&created.job);
+                (Found::Created { slot, job }, Some(created))
             });
             fixture_jobs.chain(created_jobs).collect()
         }
@@ -98,7 +126,7 @@ fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
             let job = found.job();
             let sessions: serde_json::Map<String, Value> = live
                 .cursors
-                .of(found.index())
+                .of(found.key())
                 .into_iter()
                 .map(|(session, cursor)| {
                     let next = job.sequence.peek(cursor, now, replay.options.speed);
@@ -130,18 +158,18 @@ fn jobs(replay: &Replay, only: Option<&str>) -> Response<Body> {
     }
 }
 
-fn exchanges(replay: &Replay) -> Response<Body> {
+fn exchanges(replay: &Replay, served: &Served) -> Response<Body> {
     let now = Instant::now();
     let live = replay.lock();
-    let listed: Vec<Value> = replay
+    let listed: Vec<Value> = served
         .fixtures
         .exchanges()
         .iter()
         .enumerate()
         .map(|(index, exchange)| {
             let sessions: serde_json::Map<String, Value> = live
-                .exchange_cursors
-                .of(index)
+                .cursors
+                .of(Key::Exchange(served.exchange_slots[index]))
                 .into_iter()
                 .map(|(session, cursor)| {
                     let next = exchange.sequence.peek(cursor, now, replay.options.speed);
@@ -186,15 +214,15 @@ fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
         .collect()
 }
 
-fn advance(replay: &Replay, call: &Call, job_id: &str) -> Response<Body> {
+fn advance(replay: &Replay, served: &Served, call: &Call, job_id: &str) -> Response<Body> {
     let session = call.param("session").unwrap_or(&call.session).to_string();
     let mut live = replay.lock();
-    let Some(found) = replay.lookup(&live, job_id) else {
+    let Some(found) = replay.lookup(served, &live, job_id) else {
         drop(live);
-        return unknown_job(replay, job_id);
+        return unknown_job(served, job_id);
     };
     let job = found.job();
-    let cursor = live.cursors.get_mut(&session, found.index());
+    let cursor = live.cursors.get_mut(&session, found.key());
     let next = job
         .sequence
         .skip(cursor, Instant::now(), replay.options.speed);
@@ -207,25 +235,25 @@ fn advance(replay: &Replay, call: &Call, job_id: &str) -> Response<Body> {
     }))
 }
 
-fn reset(replay: &Replay, call: &Call) -> Response<Body> {
+fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
     let session = call.param("session");
     let job_id = call.param("job");
     let mut live = replay.lock();
-    let job_index = match job_id {
+    let job_key = match job_id {
         None => None,
-        Some(job_id) => match replay.lookup(&live, job_id) {
-            Some(found) => Some(found.index()),
+        Some(job_id) => match replay.lookup(served, &live, job_id) {
+            Some(found) => Some(found.key()),
             None => {
                 drop(live);
-                return unknown_job(replay, job_id);
+                return unknown_job(served, job_id);
             }
         },
     };
-    live.cursors.reset(session, job_index);
-    if job_index.is_none() {
-        // Back to how the server started, for everyone or for one session: its exchanges'
-        // cursors, the jobs it created, the jobs it deleted.
-        live.exchange_cursors.reset(session, None);
+    // A session's cursors go with the jobs it deleted and its exchanges' cursors.
+    live.cursors.reset(session, job_key);
+    if job_key.is_none() {
+        // Back to how the server started, for everyone or for one session: the jobs it
+        // created go too.
         let created: Vec<usize> = live
             .created
             .iter()
@@ -234,12 +262,6 @@ fn reset(replay: &Replay, call: &Call) -> Response<Body> {
             .collect();
         for slot in created {
             live.created.remove(slot);
-        }
-        match session {
-            None => live.deleted.clear(),
-            Some(session) => {
-                live.deleted.remove(session);
-            }
         }
     }
     live.journal.clear(session, job_id);
@@ -255,7 +277,7 @@ fn requests(replay: &Replay) -> Response<Body> {
     ok(json!({"requests": entries, "capacity": capacity, "dropped": dropped}))
 }
 
-fn unknown_job(replay: &Replay, job_id: &str) -> Response<Body> {
+fn unknown_job(served: &Served, job_id: &str) -> Response<Body> {
     if let Some(problem) = crate::job::job_id_problem(job_id) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -266,7 +288,7 @@ fn unknown_job(replay: &Replay, job_id: &str) -> Response<Body> {
         StatusCode::NOT_FOUND,
         &format!(
             "job {job_id:?} not found: no fixture at {}",
-            replay.fixtures.job_dir(job_id).display()
+            served.fixtures.job_dir(job_id).display()
         ),
     )
 }

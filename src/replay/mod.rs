@@ -11,9 +11,10 @@ pub mod format;
 pub mod journal;
 mod lifecycle;
 mod request;
+mod watch;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -25,7 +26,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::fixture::{BodyKind, Fault, FixtureSet, Job, ORIGIN_PLACEHOLDER, Step};
-use crate::job::{Cursors, job_id_problem};
+use crate::job::{Advance, Cursors, job_id_problem};
 pub use body::Body;
 use body::{CloseConnection, Closed, Truncated, full};
 use format::Format;
@@ -59,6 +60,16 @@ pub struct Options {
     pub auth: Auth,
     /// The most jobs created by clients kept at once; the oldest are forgotten first.
     pub max_created_jobs: usize,
+    /// The most sessions with cursors at once; the least recently used are forgotten first.
+    pub max_sessions: usize,
+    /// The largest request body read; a larger one is answered 413.
+    pub max_body_bytes: usize,
+    /// Make every job and exchange advance this way, whatever its script says.
+    pub advance: Option<Advance>,
+    /// Re-read the fixture set when its files change.
+    pub watch: bool,
+    /// What one client may take of the server.
+    pub limits: crate::server::Limits,
 }
 
 /// `--require-token` and `--token`.
@@ -80,20 +91,88 @@ impl Default for Options {
             rebase_time: false,
             auth: Auth::default(),
             max_created_jobs: 10_000,
+            max_sessions: 10_000,
+            max_body_bytes: 1024 * 1024,
+            advance: None,
+            watch: false,
+            limits: crate::server::Limits::default(),
         }
     }
 }
 
-/// A replay server's state: the fixtures (read-only) and the cursors, created jobs and journal
-/// (behind one lock, held only to pick a step and note the request, never across an await).
+/// A replay server's state: the fixture set it serves (swapped whole by a reload) and the
+/// cursors, created jobs and journal (behind one lock, held only to pick a step and note the
+/// request, never across an await).
 pub struct Replay {
+    served: RwLock<Arc<Served>>,
+    options: Options,
+    live: Mutex<Live>,
+    /// Held for the whole of a reload, so that two reloads do not interleave.
+    reloading: Mutex<()>,
+}
+
+/// One loaded fixture set, as a request sees it from start to end: a reload makes a new one
+/// and leaves requests in flight with the one they started with.
+pub struct Served {
     fixtures: FixtureSet,
     /// Per fixture job and step, the pretty and HTML renderings, made on first use: most steps
     /// are only ever asked for in one format, so rendering all of them at load would waste
     /// memory.
     rendered: Vec<Box<[Rendered]>>,
-    options: Options,
-    live: Mutex<Live>,
+    /// Per fixture job (by index in the set), the slot its cursors are kept under. A job keeps
+    /// its slot across reloads, so a job whose files did not change keeps its cursors.
+    job_slots: Vec<usize>,
+    /// The same for exchanges.
+    exchange_slots: Vec<usize>,
+    /// Every job ID and exchange name ever served, with its slot.
+    slots: HashMap<(bool, Arc<str>), usize>,
+}
+
+impl Served {
+    /// `fixtures`, with the slots of `previous` for the jobs and exchanges it had.
+    fn new(fixtures: FixtureSet, previous: Option<&Served>) -> Served {
+        let rendered = fixtures
+            .jobs()
+            .iter()
+            .map(|job| job.steps.iter().map(|_| Rendered::default()).collect())
+            .collect();
+        let mut slots = previous.map_or_else(HashMap::new, |previous| previous.slots.clone());
+        let mut slot_of = |is_job: bool, name: &Arc<str>| {
+            let next = slots.len();
+            *slots.entry((is_job, Arc::clone(name))).or_insert(next)
+        };
+        let job_slots = fixtures
+            .jobs()
+            .iter()
+            .map(|job| slot_of(true, &job.id))
+            .collect();
+        let exchange_slots = fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| slot_of(false, &exchange.name))
+            .collect();
+        Served {
+            fixtures,
+            rendered,
+            job_slots,
+            exchange_slots,
+            slots,
+        }
+    }
+
+    pub fn fixtures(&self) -> &FixtureSet {
+        &self.fixtures
+    }
+
+    /// The fixture job `id`.
+    fn fixture_job(&self, id: &str) -> Option<Found<'_>> {
+        let index = self.fixtures.job_index(id)?;
+        Some(Found::Fixture {
+            index,
+            slot: self.job_slots[index],
+            job: self.fixtures.job(index),
+        })
+    }
 }
 
 #[derive(Default)]
@@ -102,35 +181,73 @@ struct Rendered {
     html: OnceLock<Bytes>,
 }
 
+/// What a cursor belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    /// A fixture job, by slot ([`Served::job_slots`]).
+    Fixture(usize),
+    /// A created job, by its slot among the created jobs.
+    Created(usize),
+    /// A recorded exchange, by slot ([`Served::exchange_slots`]).
+    Exchange(usize),
+}
+
 struct Live {
-    /// Job cursors. Fixture job `i` has index `i`; created job in slot `s` has index
-    /// `fixture jobs + s`.
-    cursors: Cursors,
-    exchange_cursors: Cursors,
+    /// Every session's cursors, and the fixture jobs each deleted (`deleteAll`), bounded.
+    cursors: Cursors<Key>,
     journal: Journal,
     created: CreatedJobs,
-    /// Per session, the fixture jobs it deleted with `deleteAll`.
-    deleted: HashMap<String, HashSet<usize>>,
+    reloads: Reloads,
+}
+
+/// What reloads did, for `GET /__jobmock/health`.
+#[derive(Default)]
+struct Reloads {
+    done: u64,
+    failed: u64,
+    last_error: Option<String>,
+}
+
+/// What a reload changed: jobs and exchanges kept as they were (with their cursors), changed
+/// (cursors reset), added and removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReloadReport {
+    pub unchanged: usize,
+    pub changed: usize,
+    pub added: usize,
+    pub removed: usize,
 }
 
 /// A job found by ID for a session.
 enum Found<'a> {
-    Fixture(usize, &'a Job),
-    Created(usize, Arc<Job>),
+    Fixture {
+        index: usize,
+        slot: usize,
+        job: &'a Job,
+    },
+    Created {
+        slot: usize,
+        job: Arc<Job>,
+    },
 }
 
 impl Found<'_> {
     fn job(&self) -> &Job {
         match self {
-            Found::Fixture(_, job) => job,
-            Found::Created(_, job) => job,
+            Found::Fixture { job, .. } => job,
+            Found::Created { job, .. } => job,
         }
     }
 
-    fn index(&self) -> usize {
+    fn key(&self) -> Key {
         match self {
-            Found::Fixture(index, _) | Found::Created(index, _) => *index,
+            Found::Fixture { slot, .. } => Key::Fixture(*slot),
+            Found::Created { slot, .. } => Key::Created(*slot),
         }
+    }
+
+    fn is_created(&self) -> bool {
+        matches!(self, Found::Created { .. })
     }
 }
 
@@ -152,43 +269,154 @@ struct Patches {
 }
 
 impl Replay {
-    pub fn new(fixtures: FixtureSet, options: Options) -> Replay {
-        let rendered = fixtures
-            .jobs()
-            .iter()
-            .map(|job| job.steps.iter().map(|_| Rendered::default()).collect())
-            .collect();
+    pub fn new(mut fixtures: FixtureSet, options: Options) -> Replay {
+        if let Some(advance) = options.advance {
+            fixtures.set_advance(advance);
+        }
         let live = Mutex::new(Live {
-            cursors: Cursors::default(),
-            exchange_cursors: Cursors::default(),
+            cursors: Cursors::new(options.max_sessions),
             journal: Journal::new(options.journal_size),
             created: CreatedJobs::new(options.max_created_jobs),
-            deleted: HashMap::new(),
+            reloads: Reloads::default(),
         });
         Replay {
-            fixtures,
-            rendered,
+            served: RwLock::new(Arc::new(Served::new(fixtures, None))),
             options,
             live,
+            reloading: Mutex::new(()),
         }
     }
 
-    pub fn fixtures(&self) -> &FixtureSet {
-        &self.fixtures
+    /// The fixture set served now.
+    pub fn served(&self) -> Arc<Served> {
+        Arc::clone(
+            &self
+                .served
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    /// Reads the fixture set again from its folder and serves it from now on. Jobs and
+    /// exchanges whose files did not change keep their cursors in every session; the others
+    /// start again. When the set does not load, the error is returned and the set served so far
+    /// goes on being served: never a half-loaded one.
+    pub fn reload(&self) -> crate::error::Result<ReloadReport> {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let old = self.served();
+        let loaded = FixtureSet::load(old.fixtures.root()).map(|mut fixtures| {
+            if let Some(advance) = self.options.advance {
+                fixtures.set_advance(advance);
+            }
+            fixtures
+        });
+        let fixtures = match loaded {
+            Ok(fixtures) => fixtures,
+            Err(err) => {
+                let mut live = self.lock();
+                live.reloads.failed += 1;
+                live.reloads.last_error = Some(crate::error::report(&err));
+                return Err(err);
+            }
+        };
+        let new = Served::new(fixtures, Some(&old));
+
+        // Which slots keep their cursors: those whose job (or exchange) is the same as before.
+        let mut report = ReloadReport::default();
+        let mut kept = HashSet::new();
+        for (index, job) in new.fixtures.jobs().iter().enumerate() {
+            match old.fixtures.job_index(&job.id) {
+                Some(before) if *old.fixtures.job(before) == *job => {
+                    report.unchanged += 1;
+                    kept.insert(Key::Fixture(new.job_slots[index]));
+                }
+                Some(_) => report.changed += 1,
+                None => report.added += 1,
+            }
+        }
+        for (index, exchange) in new.fixtures.exchanges().iter().enumerate() {
+            let before = old
+                .fixtures
+                .exchanges()
+                .iter()
+                .find(|before| before.name == exchange.name);
+            match before {
+                Some(before) if before == exchange => {
+                    report.unchanged += 1;
+                    kept.insert(Key::Exchange(new.exchange_slots[index]));
+                }
+                Some(_) => report.changed += 1,
+                None => report.added += 1,
+            }
+        }
+        let still_there = |name: &str, is_job: bool| {
+            if is_job {
+                new.fixtures.job_index(name).is_some()
+            } else {
+                new.fixtures
+                    .exchanges()
+                    .iter()
+                    .any(|exchange| &*exchange.name == name)
+            }
+        };
+        report.removed = old
+            .fixtures
+            .jobs()
+            .iter()
+            .filter(|job| !still_there(&job.id, true))
+            .count()
+            + old
+                .fixtures
+                .exchanges()
+                .iter()
+                .filter(|exchange| !still_there(&exchange.name, false))
+                .count();
+
+        // Swapped under the lock of the cursors: no poll sees the new set with the old
+        // cursors of a job that changed.
+        let mut live = self.lock();
+        live.cursors.retain(|key| match key {
+            Key::Created(_) => true,
+            key => kept.contains(&key),
+        });
+        *self
+            .served
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(new);
+        live.reloads.done += 1;
+        live.reloads.last_error = None;
+        Ok(report)
     }
 
     /// Answers one request. Every failure becomes an answer; nothing here takes the server down.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
-        let call = match Call::read(request).await {
+        let call = match Call::read(request, self.options.max_body_bytes).await {
             Ok(call) => call,
-            Err(refusal) => return arcgis_error(Format::Json, refusal.code, &refusal.message),
+            Err(refusal) => {
+                let mut response = arcgis_error(Format::Json, refusal.code, &refusal.message);
+                *response.status_mut() = refusal.status;
+                return response;
+            }
         };
         if let Some(rest) = call.path().strip_prefix(CONTROL_PREFIX) {
-            return control::handle(&self, &call, rest);
+            if rest == "reload" && call.method == Method::POST {
+                let replay = Arc::clone(&self);
+                let reloaded = tokio::task::spawn_blocking(move || replay.reload()).await;
+                return control::reloaded(reloaded.unwrap_or_else(|_| {
+                    Err(crate::error::Error::Usage {
+                        message: "the reload stopped unexpectedly".to_string(),
+                    })
+                }));
+            }
+            return control::handle(&self, &self.served(), &call, rest);
         }
+        let served = self.served();
         let response = match self.check_token(&call) {
             Some(refusal) => refusal,
-            None => self.serve_api(&call).await,
+            None => self.serve_api(&served, &call).await,
         };
         if self.options.verbose {
             eprintln!(
@@ -226,7 +454,7 @@ impl Replay {
         })
     }
 
-    async fn serve_api(&self, call: &Call) -> Response<Body> {
+    async fn serve_api(&self, served: &Served, call: &Call) -> Response<Body> {
         // A job poll is <context>/admin/system/jobs/<jobId> exactly.
         let job_route = job_route(call.path());
         if let Some((job_id, below)) = job_route {
@@ -236,24 +464,31 @@ impl Replay {
             }
             if below.is_none() {
                 // A fixture job is found without the lock; only created jobs live behind it.
-                let found = match self.fixtures.job_index(job_id) {
-                    Some(index) => Some(Found::Fixture(index, self.fixtures.job(index))),
-                    None => self.lock().created.find(job_id).map(|(slot, created)| {
-                        Found::Created(self.fixtures.jobs().len() + slot, Arc::clone(&created.job))
-                    }),
+                let found = match served.fixture_job(job_id) {
+                    Some(found) => Some(found),
+                    None => {
+                        self.lock()
+                            .created
+                            .find(job_id)
+                            .map(|(slot, created)| Found::Created {
+                                slot,
+                                job: Arc::clone(&created.job),
+                            })
+                    }
                 };
                 if let Some(found) = found {
-                    return self.serve_job(call, found).await;
+                    return self.serve_job(served, call, found).await;
                 }
             }
         }
         // A recorded exchange answers before the built-in operations: it is what a real
         // server said.
         if let Some(index) =
-            self.fixtures
+            served
+                .fixtures
                 .find_exchange(call.method.as_str(), call.path(), &call.params)
         {
-            return self.serve_exchange(call, index).await;
+            return self.serve_exchange(served, call, index).await;
         }
 
         if call.method != Method::GET && call.method != Method::POST {
@@ -264,14 +499,14 @@ impl Replay {
                 .iter()
                 .find(|(name, _)| *name == operation)
         {
-            return self.create_job(call, context, job_type);
+            return self.create_job(served, call, context, job_type);
         }
         if call.path().ends_with("/admin/system/jobs") || call.path().ends_with(JOBS_PATH) {
-            return self.list_jobs(call);
+            return self.list_jobs(served, call);
         }
         match job_route {
-            Some(("deleteAll", None)) => return self.delete_all(call),
-            Some((job_id, Some("cancel"))) => return self.cancel(call, job_id),
+            Some(("deleteAll", None)) => return self.delete_all(served, call),
+            Some((job_id, Some("cancel"))) => return self.cancel(served, call, job_id),
             _ => {}
         }
 
@@ -280,7 +515,7 @@ impl Replay {
                 404,
                 format!(
                     "job {job_id} not found: no fixture at {} (GET /__jobmock/jobs lists the jobs served)",
-                    self.fixtures.job_dir(job_id).display()
+                    served.fixtures.job_dir(job_id).display()
                 ),
             ),
             Some((job_id, Some(below))) => (
@@ -306,30 +541,30 @@ impl Replay {
 
     /// The job `id` as `session` sees it: a fixture job it has not deleted, or a job it (or
     /// another session) created.
-    fn find_job<'a>(&'a self, live: &Live, session: &str, id: &str) -> Option<Found<'a>> {
-        if let Some(index) = self.fixtures.job_index(id) {
-            let deleted = live
-                .deleted
-                .get(session)
-                .is_some_and(|deleted| deleted.contains(&index));
-            return (!deleted).then(|| Found::Fixture(index, self.fixtures.job(index)));
+    fn find_job<'a>(
+        &self,
+        served: &'a Served,
+        live: &Live,
+        session: &str,
+        id: &str,
+    ) -> Option<Found<'a>> {
+        match served.fixture_job(id) {
+            Some(found) => (!live.cursors.is_hidden(session, found.key())).then_some(found),
+            None => self.lookup(served, live, id),
         }
-        live.created.find(id).map(|(slot, created)| {
-            Found::Created(self.fixtures.jobs().len() + slot, Arc::clone(&created.job))
-        })
     }
 
     /// The job `id`, whichever session sees it: for the control API.
-    fn lookup<'a>(&'a self, live: &Live, id: &str) -> Option<Found<'a>> {
-        match self.fixtures.job_index(id) {
-            Some(index) => Some(Found::Fixture(index, self.fixtures.job(index))),
-            None => live.created.find(id).map(|(slot, created)| {
-                Found::Created(self.fixtures.jobs().len() + slot, Arc::clone(&created.job))
-            }),
-        }
+    fn lookup<'a>(&self, served: &'a Served, live: &Live, id: &str) -> Option<Found<'a>> {
+        served.fixture_job(id).or_else(|| {
+            live.created.find(id).map(|(slot, created)| Found::Created {
+                slot,
+                job: Arc::clone(&created.job),
+            })
+        })
     }
 
-    async fn serve_job(&self, call: &Call, found: Found<'_>) -> Response<Body> {
+    async fn serve_job(&self, served: &Served, call: &Call, found: Found<'_>) -> Response<Body> {
         let format = match Format::parse(call.param("f")) {
             Ok(format) => format,
             Err(message) => return self.refuse(call, None, 400, &message),
@@ -340,12 +575,7 @@ impl Replay {
         let job = found.job();
         let (chosen, patches, pause) = {
             let mut live = self.lock();
-            if let Found::Fixture(index, _) = found
-                && live
-                    .deleted
-                    .get(&*call.session)
-                    .is_some_and(|deleted| deleted.contains(&index))
-            {
+            if live.cursors.is_hidden(&call.session, found.key()) {
                 drop(live);
                 let message = format!(
                     "job {} not found: it was deleted (deleteAll) in this session",
@@ -353,7 +583,7 @@ impl Replay {
                 );
                 return self.refuse(call, Some(&job.id), 404, &message);
             }
-            let cursor = live.cursors.get_mut(&call.session, found.index());
+            let cursor = live.cursors.get_mut(&call.session, found.key());
             let now = Instant::now();
             let poll_number = cursor.polls() + 1;
             let aimed = job
@@ -381,13 +611,13 @@ impl Replay {
             } else {
                 Chosen::Step(job.sequence.poll(cursor, now, self.options.speed))
             };
-            let rebase = self.options.rebase_time && matches!(found, Found::Fixture(..));
+            let rebase = self.options.rebase_time && !found.is_created();
             let served_ends = match &chosen {
                 Chosen::Step(index) => job.steps[*index].has_end_time,
                 Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(|step| step.has_end_time),
                 Chosen::Fault(..) => false,
             };
-            let created = matches!(found, Found::Created(..));
+            let created = found.is_created();
             let patches = Patches {
                 cancelled: cursor.is_cancelled(),
                 time_shift_ms: rebase.then(|| {
@@ -430,6 +660,7 @@ impl Replay {
             ),
             Chosen::Fault(fault, would_be) => {
                 let whole = self.job_body(
+                    served,
                     call,
                     &found,
                     &job.steps[*would_be],
@@ -444,7 +675,7 @@ impl Replay {
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
-        let body = self.job_body(call, &found, step, step_index, format, patches);
+        let body = self.job_body(served, call, &found, step, step_index, format, patches);
         match &step.fault {
             Some(fault) => fault_answer(fault, format, body),
             None => self.answer(call, step, body, format.content_type()),
@@ -452,8 +683,10 @@ impl Replay {
     }
 
     /// A job step's body in `format`, with what this session needs changed in it.
+    #[allow(clippy::too_many_arguments)]
     fn job_body(
         &self,
+        served: &Served,
         call: &Call,
         found: &Found<'_>,
         step: &Step,
@@ -466,8 +699,8 @@ impl Replay {
             && !patches.cancelled
             && patches.time_shift_ms.is_none()
             && patches.ended_ms.is_none();
-        if let (true, Found::Fixture(job_index, _), Some(step_index)) = (plain, found, step_index) {
-            let rendered = &self.rendered[*job_index][step_index];
+        if let (true, Found::Fixture { index, .. }, Some(step_index)) = (plain, found, step_index) {
+            let rendered = &served.rendered[*index][step_index];
             return match format {
                 Format::Json => step.body.clone(),
                 Format::Pjson => rendered
@@ -503,11 +736,12 @@ impl Replay {
         }
     }
 
-    async fn serve_exchange(&self, call: &Call, index: usize) -> Response<Body> {
-        let exchange = self.fixtures.exchange(index);
+    async fn serve_exchange(&self, served: &Served, call: &Call, index: usize) -> Response<Body> {
+        let exchange = served.fixtures.exchange(index);
         let step_index = {
             let mut live = self.lock();
-            let cursor = live.exchange_cursors.get_mut(&call.session, index);
+            let key = Key::Exchange(served.exchange_slots[index]);
+            let cursor = live.cursors.get_mut(&call.session, key);
             let step_index = exchange
                 .sequence
                 .poll(cursor, Instant::now(), self.options.speed);
@@ -550,15 +784,21 @@ impl Replay {
 
     /// `executeNotebook` or `openNotebook` with no recorded exchange: a new job from the
     /// template of its type, answered as the server does, with a `jobUrl` on this server.
-    fn create_job(&self, call: &Call, context: &str, job_type: &str) -> Response<Body> {
+    fn create_job(
+        &self,
+        served: &Served,
+        call: &Call,
+        context: &str,
+        job_type: &str,
+    ) -> Response<Body> {
         let format = match Format::parse(call.param("f")) {
             Ok(format) => format,
             Err(message) => return self.refuse(call, None, 400, &message),
         };
-        let Some(template) = self.fixtures.template(job_type) else {
+        let Some(template) = served.fixtures.template(job_type) else {
             let message = format!(
                 "no template for {job_type} jobs: add one at {} (the shipped fixtures have one), or record this call",
-                self.fixtures.template_dir(job_type).display()
+                served.fixtures.template_dir(job_type).display()
             );
             return self.refuse(call, None, 400, &message);
         };
@@ -571,10 +811,9 @@ impl Replay {
                 job_type: job_type.to_string(),
                 session: call.session.to_string(),
             });
-            let base = self.fixtures.jobs().len();
             // A reused slot starts afresh in every session.
             for stale in [Some(slot), forgotten].into_iter().flatten() {
-                live.cursors.reset(None, Some(base + stale));
+                live.cursors.reset(None, Some(Key::Created(stale)));
             }
             let entry = call.journal_entry(Some(Arc::from(id.as_str())), None, 200, None);
             live.journal.push(entry);
@@ -588,7 +827,7 @@ impl Replay {
     }
 
     /// `…/admin/system/jobs`: the jobs this session knows, as the admin API lists them.
-    fn list_jobs(&self, call: &Call) -> Response<Body> {
+    fn list_jobs(&self, served: &Served, call: &Call) -> Response<Body> {
         let format = match Format::parse(call.param("f")) {
             Ok(format) => format,
             Err(message) => return self.refuse(call, None, 400, &message),
@@ -605,14 +844,14 @@ impl Replay {
             .unwrap_or(100);
         let mut jobs: Vec<Value> = {
             let live = self.lock();
-            let entries = self.visible_jobs(&live, &call.session);
+            let entries = self.visible_jobs(served, &live, &call.session);
             entries
                 .iter()
                 .map(|(found, step)| {
                     let mut value: Value =
                         serde_json::from_slice(&step.body).unwrap_or(Value::Null);
-                    let cursor = live.cursors.get(&call.session, found.index());
-                    let created = matches!(found, Found::Created(..));
+                    let cursor = live.cursors.get(&call.session, found.key());
+                    let created = found.is_created();
                     let patches = Patches {
                         cancelled: cursor.is_some_and(|c| c.is_cancelled()),
                         time_shift_ms: cursor.and_then(|c| c.time_shift()),
@@ -651,9 +890,14 @@ impl Replay {
     }
 
     /// The jobs `session` sees, each with the step its next poll would get.
-    fn visible_jobs<'a>(&'a self, live: &Live, session: &str) -> Vec<(Found<'a>, Step)> {
+    fn visible_jobs<'a>(
+        &self,
+        served: &'a Served,
+        live: &Live,
+        session: &str,
+    ) -> Vec<(Found<'a>, Step)> {
         let now = Instant::now();
-        let fixture_jobs = self.fixtures.jobs().iter().map(|job| job.id.as_ref());
+        let fixture_jobs = served.fixtures.jobs().iter().map(|job| job.id.as_ref());
         let created_jobs = live
             .created
             .iter()
@@ -664,10 +908,10 @@ impl Replay {
             .map(str::to_string)
             .collect();
         ids.iter()
-            .filter_map(|id| self.find_job(live, session, id))
+            .filter_map(|id| self.find_job(served, live, session, id))
             .map(|found| {
                 let job = found.job();
-                let cursor = live.cursors.get(session, found.index());
+                let cursor = live.cursors.get(session, found.key());
                 let step = match cursor {
                     Some(cursor) if cursor.is_cancelled() && job.on_cancel.is_some() => {
                         job.on_cancel.clone().expect("checked above")
@@ -684,16 +928,16 @@ impl Replay {
 
     /// `…/system/jobs/<jobId>/cancel`: later answers of the job carry `isCancelled: true`, and
     /// it ends as its script says.
-    fn cancel(&self, call: &Call, job_id: &str) -> Response<Body> {
+    fn cancel(&self, served: &Served, call: &Call, job_id: &str) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let mut live = self.lock();
-        let Some(found) = self.find_job(&live, &call.session, job_id) else {
+        let Some(found) = self.find_job(served, &live, &call.session, job_id) else {
             drop(live);
             let message = format!("job {job_id} not found: it cannot be cancelled");
             return self.refuse(call, Some(job_id), 404, &message);
         };
         let job = found.job();
-        let cursor = live.cursors.get_mut(&call.session, found.index());
+        let cursor = live.cursors.get_mut(&call.session, found.key());
         // A job that has ended stays as it ended: nothing follows COMPLETED or FAILED.
         let next = job
             .sequence
@@ -713,25 +957,22 @@ impl Replay {
     }
 
     /// `…/system/jobs/deleteAll`: the session's COMPLETED and FAILED jobs go.
-    fn delete_all(&self, call: &Call) -> Response<Body> {
+    fn delete_all(&self, served: &Served, call: &Call) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let mut live = self.lock();
-        let finished: Vec<usize> = self
-            .visible_jobs(&live, &call.session)
+        let finished: Vec<Key> = self
+            .visible_jobs(served, &live, &call.session)
             .iter()
             .filter(|(_, step)| matches!(step.job_status.as_deref(), Some("COMPLETED" | "FAILED")))
-            .map(|(found, _)| found.index())
+            .map(|(found, _)| found.key())
             .collect();
-        let base = self.fixtures.jobs().len();
-        for index in finished {
-            if index < base {
-                live.deleted
-                    .entry(call.session.to_string())
-                    .or_default()
-                    .insert(index);
-            } else {
-                live.created.remove(index - base);
-                live.cursors.reset(None, Some(index));
+        for key in finished {
+            match key {
+                Key::Created(slot) => {
+                    live.created.remove(slot);
+                    live.cursors.reset(None, Some(key));
+                }
+                key => live.cursors.hide(&call.session, key),
             }
         }
         let entry = call.journal_entry(None, None, 200, None);
@@ -961,22 +1202,41 @@ fn now_ms() -> u64 {
 }
 
 /// Serves `replay` on `listener` (over TLS when `tls` is given) until `shutdown` completes,
-/// then lets requests in flight finish.
+/// then lets requests in flight finish. With `--watch`, the fixture set is reloaded when its
+/// files change.
 pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     replay: Arc<Replay>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    let handler = move |request: Request<Incoming>| {
-        let replay = Arc::clone(&replay);
-        async move {
-            let response = replay.handle(request).await;
-            if response.extensions().get::<CloseConnection>().is_some() {
-                return Err(Closed);
-            }
-            Ok(response)
-        }
-    };
-    crate::server::serve(listener, tls, handler, shutdown).await;
+    if replay.options.watch {
+        tokio::spawn(watch::watch(Arc::clone(&replay), watch::INTERVAL));
+    }
+    let limits = replay.options.limits;
+    let handler = move |request| answer_or_close(Arc::clone(&replay), request);
+    crate::server::serve(listener, tls, limits, handler, shutdown).await;
+}
+
+/// Serves `replay` on one connection of any byte stream: for fuzzing the request path without
+/// a socket.
+pub async fn serve_io<IO>(io: IO, replay: Arc<Replay>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let limits = replay.options.limits;
+    let handler = move |request| answer_or_close(Arc::clone(&replay), request);
+    crate::server::serve_io(io, limits, handler).await;
+}
+
+/// One request's answer, where a scripted `close` fault closes the connection instead.
+async fn answer_or_close(
+    replay: Arc<Replay>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, Closed> {
+    let response = replay.handle(request).await;
+    if response.extensions().get::<CloseConnection>().is_some() {
+        return Err(Closed);
+    }
+    Ok(response)
 }

@@ -11,7 +11,7 @@ use hyper::{HeaderMap, Method, Request, Uri};
 use super::journal::Entry;
 use super::now_ms;
 use crate::job::DEFAULT_SESSION;
-use crate::params::{self, MAX_FORM_BODY};
+use crate::params;
 use crate::redact::{is_secret_param, redact_query};
 
 /// The session of requests without `X-Jobmock-Session`, shared rather than made per request.
@@ -43,14 +43,18 @@ pub struct Call {
     host_header: Option<HeaderValue>,
 }
 
-/// Why a request could not be read; answered as an ArcGIS error with this code.
+/// Why a request could not be read; answered with this HTTP status and an ArcGIS error body
+/// with this code.
 pub struct Refusal {
+    pub status: hyper::StatusCode,
     pub code: u16,
     pub message: String,
 }
 
 impl Call {
-    pub async fn read(request: Request<Incoming>) -> Result<Call, Refusal> {
+    /// Reads a request's parts, and a form body of at most `max_body` bytes for its
+    /// parameters. A larger body, announced or sent, is refused with 413.
+    pub async fn read(request: Request<Incoming>, max_body: usize) -> Result<Call, Refusal> {
         let (parts, body) = request.into_parts();
         let session = match parts.headers.get(SESSION_HEADER) {
             None => default_session(),
@@ -59,6 +63,7 @@ impl Call {
                 Ok(_) => default_session(),
                 Err(_) => {
                     return Err(Refusal {
+                        status: hyper::StatusCode::BAD_REQUEST,
                         code: 400,
                         message: "the X-Jobmock-Session header must be visible ASCII text"
                             .to_string(),
@@ -66,17 +71,29 @@ impl Call {
                 }
             },
         };
+        let too_large = |what: String| Refusal {
+            status: hyper::StatusCode::PAYLOAD_TOO_LARGE,
+            code: 413,
+            message: format!(
+                "{what}; a request body may hold at most {max_body} bytes (replay --max-body-bytes)"
+            ),
+        };
+        let announced = parts
+            .headers
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok());
+        if let Some(length) = announced
+            && length > max_body as u64
+        {
+            return Err(too_large(format!("the body is {length} bytes")));
+        }
         let mut params = params::from_query(parts.uri.query());
         if parts.method == Method::POST && params::is_form(&parts.headers) {
-            let collected = Limited::new(body, MAX_FORM_BODY)
+            let collected = Limited::new(body, max_body)
                 .collect()
                 .await
-                .map_err(|err| Refusal {
-                    code: 413,
-                    message: format!(
-                        "the form body could not be read ({err}); it may hold at most {MAX_FORM_BODY} bytes"
-                    ),
-                })?;
+                .map_err(|err| too_large(format!("the form body could not be read ({err})")))?;
             params.extend(params::from_form(&collected.to_bytes()));
         }
 

@@ -418,9 +418,16 @@ impl FakeUpstream {
             }
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(jobmock::server::serve(listener, None, handler, async {
-            let _ = stopped.await;
-        }));
+        let limits = jobmock::server::Limits::default();
+        tokio::spawn(jobmock::server::serve(
+            listener,
+            None,
+            limits,
+            handler,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         FakeUpstream {
             addr,
             stop: Some(stop),

@@ -1,0 +1,86 @@
+//! `replay --watch`: notices when the files of the fixture set change and reloads it.
+//!
+//! It polls rather than asking the kernel for events: a poll of a few thousand files' metadata
+//! twice a second costs little, works the same on every system and file system (network shares
+//! and container mounts included), and needs no platform-specific crate. A change is acted on
+//! once the folder has stayed the same for one more interval, so a set being copied in is not
+//! loaded half-way.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use walkdir::WalkDir;
+
+use super::Replay;
+use crate::error::report;
+
+/// How often the folder is looked at.
+pub const INTERVAL: Duration = Duration::from_millis(500);
+
+/// Reloads `replay` whenever its fixture folder changes, forever (the task ends with the
+/// server's runtime).
+pub async fn watch(replay: Arc<Replay>, interval: Duration) {
+    let root = replay.served().fixtures().root().to_path_buf();
+    let mut loaded = fingerprint_blocking(&root).await;
+    let mut seen = loaded;
+    loop {
+        tokio::time::sleep(interval).await;
+        let now = fingerprint_blocking(&root).await;
+        // Act once the folder has settled: changed since the last load, same as a moment ago.
+        let settled = now == seen;
+        seen = now;
+        if !settled || now == loaded {
+            continue;
+        }
+        loaded = now;
+        let replay = Arc::clone(&replay);
+        let outcome = tokio::task::spawn_blocking(move || replay.reload()).await;
+        match outcome {
+            Ok(Ok(changes)) => eprintln!(
+                "jobmock: reloaded {}: {} unchanged, {} changed, {} added, {} removed",
+                root.display(),
+                changes.unchanged,
+                changes.changed,
+                changes.added,
+                changes.removed
+            ),
+            Ok(Err(err)) => eprintln!(
+                "jobmock: not reloaded, still serving the previous set: {}",
+                report(&err)
+            ),
+            Err(_) => eprintln!("jobmock: not reloaded: the reload stopped unexpectedly"),
+        }
+    }
+}
+
+async fn fingerprint_blocking(root: &Path) -> u64 {
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || fingerprint(&root))
+        .await
+        .unwrap_or(0)
+}
+
+/// A hash of every entry's path, size and modification time under `root`: it changes when a
+/// file is added, removed, renamed or written.
+pub fn fingerprint(root: &Path) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    for entry in WalkDir::new(root).follow_links(false).sort_by_file_name() {
+        let Ok(entry) = entry else {
+            // A folder removed while it is walked: the next look will see the change.
+            1u8.hash(&mut hasher);
+            continue;
+        };
+        entry.path().hash(&mut hasher);
+        if let Ok(meta) = entry.metadata() {
+            meta.len().hash(&mut hasher);
+            meta.modified()
+                .ok()
+                .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+                .hash(&mut hasher);
+        }
+    }
+    hasher.finish()
+}
