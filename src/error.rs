@@ -33,6 +33,14 @@ pub enum Error {
         /// How to fix it.
         hint: String,
     },
+    /// A fixture file's content breaks a rule at one place (too deep, not UTF-8).
+    FixtureAt {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+        hint: String,
+    },
     /// A fixture file could not be written.
     Write { path: PathBuf, source: io::Error },
     /// The listen address could not be bound.
@@ -94,6 +102,17 @@ impl fmt::Display for Error {
                 message,
                 hint,
             } => write!(f, "{}: {message} (fix: {hint})", path.display()),
+            Error::FixtureAt {
+                path,
+                line,
+                column,
+                message,
+                hint,
+            } => write!(
+                f,
+                "{}:{line}:{column}: {message} (fix: {hint})",
+                path.display()
+            ),
             Error::Write { path, .. } => write!(f, "cannot write {}", path.display()),
             Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
             Error::Runtime { .. } => write!(f, "cannot start the async runtime"),
@@ -113,6 +132,7 @@ impl std::error::Error for Error {
             Error::Json { .. }
             | Error::Shape { .. }
             | Error::Fixture { .. }
+            | Error::FixtureAt { .. }
             | Error::Usage { .. } => None,
         }
     }

@@ -10,6 +10,8 @@ mod cli;
 mod diff;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
+#[path = "integration/hostile.rs"]
+mod hostile;
 #[path = "integration/lifecycle.rs"]
 mod lifecycle;
 #[path = "integration/record.rs"]

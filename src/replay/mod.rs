@@ -1061,7 +1061,7 @@ impl Replay {
 }
 
 /// `<context>/admin/system/jobs/<jobId>[/<below>]` as (job ID, below).
-fn job_route(path: &str) -> Option<(&str, Option<&str>)> {
+pub fn job_route(path: &str) -> Option<(&str, Option<&str>)> {
     path.split_once(JOBS_PATH)
         .map(|(_, after)| match after.split_once('/') {
             Some((job_id, below)) => (job_id, Some(below)),

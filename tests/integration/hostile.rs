@@ -1,0 +1,251 @@
+//! Hostile fixture sets: a set may come from anyone. Each of these gets a clear error or a
+//! bounded behaviour, and none crashes the server or reads outside the set.
+
+use std::fs;
+use std::time::Duration;
+
+use jobmock::fixture::{FixtureSet, MAX_FIXTURE_FILE};
+
+use crate::util::*;
+
+fn load_error(fixtures: &FixtureDir) -> String {
+    match FixtureSet::load(fixtures.path()) {
+        Ok(_) => panic!("the fixture set at {} loaded", fixtures.path().display()),
+        Err(err) => jobmock::error::report(&err),
+    }
+}
+
+/// A file larger than the limit is refused by name, without reading it whole (a sparse file
+/// of 1 GiB here costs nothing to make and would cost a gigabyte to read).
+#[test]
+fn an_absurdly_large_step_file_is_refused() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    let path = fixtures.path().join("jobs/j1/002.json");
+    let file = fs::File::create(&path).unwrap();
+    file.set_len(1 << 30).unwrap();
+    let message = load_error(&fixtures);
+    assert!(message.contains("002.json"), "{message}");
+    assert!(
+        message.contains(&format!(
+            "larger than {} MiB",
+            MAX_FIXTURE_FILE / (1024 * 1024)
+        )),
+        "{message}"
+    );
+}
+
+/// So is a script.json and a request.json of that size.
+#[test]
+fn an_absurdly_large_script_is_refused() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    let path = fixtures.path().join("jobs/j1/script.json");
+    fs::File::create(&path)
+        .unwrap()
+        .set_len(MAX_FIXTURE_FILE + 1)
+        .unwrap();
+    let message = load_error(&fixtures);
+    assert!(message.contains("script.json"), "{message}");
+    assert!(message.contains("larger than"), "{message}");
+}
+
+/// JSON nested deeper than any answer is refused with its position, not a stack overflow.
+#[test]
+fn deep_json_nesting_is_refused_with_its_position() {
+    let fixtures = FixtureDir::new();
+    let deep = format!("{{\"status\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    fixtures.file("jobs/j1/001.json", &deep);
+    let message = load_error(&fixtures);
+    assert!(message.contains("001.json:1:"), "{message}");
+    assert!(message.contains("recursion limit"), "{message}");
+
+    // Nested in a field that is not read at load, and in an exchange's answer: the same.
+    let fixtures = FixtureDir::new();
+    let deep = format!("{{\"x\": {}1{}}}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    fixtures.file("jobs/j1/001.json", &deep);
+    let message = load_error(&fixtures);
+    assert!(message.contains("001.json:1:502"), "{message}");
+    assert!(message.contains("more than 100 deep"), "{message}");
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    fixtures.file(
+        "exchanges/x/request.json",
+        r#"{"method": "GET", "path": "/x"}"#,
+    );
+    fixtures.file(
+        "exchanges/x/001.json",
+        &format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    assert!(load_error(&fixtures).contains("more than 100 deep"));
+}
+
+/// A body nested as deep as allowed is served, and patched (a cancelled job's answer is read
+/// and written again) without failing.
+#[tokio::test]
+async fn a_body_nested_as_deep_as_allowed_is_served_and_patched() {
+    let fixtures = FixtureDir::new();
+    let nested = format!("{}1{}", "[".repeat(99), "]".repeat(99));
+    fixtures.file(
+        "jobs/j1/001.json",
+        &format!(r#"{{"jobId": "j1", "status": "PROCESSING", "x": {nested}}}"#),
+    );
+    let server = TestServer::start(fixtures.path()).await;
+    assert_eq!(get(server.job_url("j1", "?f=json")).status().await, "PROCESSING");
+    post(server.job_url("j1", "/cancel?f=json")).send().await;
+    let answer = get(server.job_url("j1", "?f=pjson")).send().await;
+    assert_eq!(answer.json()["customAttributes"]["isCancelled"], true);
+    assert!(answer.body.contains(&"[".repeat(99)) || answer.body.contains("["));
+}
+
+/// A step file that is not UTF-8 is refused with its position.
+#[test]
+fn invalid_utf8_is_refused_with_its_position() {
+    let fixtures = FixtureDir::new();
+    let path = fixtures.path().join("jobs/j1/001.json");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, b"{\n  \"status\": \"COMPL\xff\xfeETED\"\n}\n").unwrap();
+    let message = load_error(&fixtures);
+    assert!(message.contains("001.json:2:"), "{message}");
+
+    // A text answer of an exchange is served as it is, so it must be text too.
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    fixtures.file(
+        "exchanges/x/request.json",
+        r#"{"method": "GET", "path": "/x"}"#,
+    );
+    fs::write(fixtures.path().join("exchanges/x/001.txt"), b"ok \xff").unwrap();
+    let message = load_error(&fixtures);
+    assert!(message.contains("001.txt"), "{message}");
+    assert!(message.contains("UTF-8"), "{message}");
+}
+
+/// A named pipe (or a device) in a job folder is refused at once: opening it to read would
+/// block the load forever.
+#[test]
+fn a_named_pipe_is_refused_without_being_opened() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    let pipe = fixtures.path().join("jobs/j1/002.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let message = load_error(&fixtures);
+    assert!(message.contains("002.json"), "{message}");
+    assert!(message.contains("holds only step files"), "{message}");
+}
+
+/// A link to a device or to a file outside the set is refused before it is opened.
+#[cfg(unix)]
+#[test]
+fn links_to_devices_and_outside_files_are_refused() {
+    for target in ["/dev/zero", "/etc/passwd", "/proc/self/environ"] {
+        let fixtures = FixtureDir::new();
+        fixtures.job("j1", &["COMPLETED"]);
+        std::os::unix::fs::symlink(target, fixtures.path().join("jobs/j1/002.json")).unwrap();
+        let message = load_error(&fixtures);
+        assert!(message.contains("leads outside the fixture set"), "{message}");
+    }
+    // A link to a folder outside, as a job, and as the jobs folder itself.
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("001.json"), r#"{"status": "COMPLETED"}"#).unwrap();
+    let fixtures = FixtureDir::new();
+    std::os::unix::fs::symlink(outside.path(), fixtures.path().join("jobs/j1")).unwrap();
+    assert!(load_error(&fixtures).contains("leads outside the fixture set"));
+}
+
+/// A script that holds a step for a million polls (or the most a count can be) is served in
+/// constant memory: the count is a number, not a million answers.
+#[tokio::test]
+async fn a_step_held_for_a_million_polls_is_served() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["PROCESSING", "COMPLETED"]);
+    fixtures.file(
+        "jobs/j1/script.json",
+        r#"{"steps": {"001.json": {"polls": 4294967295}}}"#,
+    );
+    let server = TestServer::start(fixtures.path()).await;
+    for _ in 0..50 {
+        assert_eq!(get(server.job_url("j1", "?f=json")).status().await, "PROCESSING");
+    }
+    let advanced = post(server.url("/__jobmock/jobs/j1/advance")).send().await;
+    assert_eq!(advanced.json()["status"], "COMPLETED");
+
+    // One more than a count can hold is refused with its field.
+    fixtures.file(
+        "jobs/j1/script.json",
+        r#"{"steps": {"001.json": {"polls": 4294967296}}}"#,
+    );
+    let message = load_error(&fixtures);
+    assert!(message.contains("script.json:1:"), "{message}");
+}
+
+/// A script with half a million step entries (all naming missing files) is refused by name,
+/// and one with a million poll faults is bounded by the file size limit like any other.
+#[test]
+fn a_script_with_a_million_entries_is_refused_or_bounded() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    let steps: Vec<String> = (0..500_000)
+        .map(|n| format!("\"{n:07}.json\": {{}}"))
+        .collect();
+    fixtures.file(
+        "jobs/j1/script.json",
+        &format!("{{\"steps\": {{{}}}}}", steps.join(",")),
+    );
+    let message = load_error(&fixtures);
+    assert!(message.contains("which is not a step file"), "{message}");
+
+    let faults: Vec<String> = (1..=1_000_000)
+        .map(|n| format!("{{\"poll\": {n}, \"fault\": {{\"close\": true}}}}"))
+        .collect();
+    fixtures.file(
+        "jobs/j1/script.json",
+        &format!("{{\"faults\": [{}]}}", faults.join(",")),
+    );
+    let message = load_error(&fixtures);
+    assert!(message.contains("larger than"), "{message}");
+}
+
+/// Delays are bounded: a script cannot hold a connection for years.
+#[test]
+fn absurd_delays_are_refused() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    fixtures.file(
+        "jobs/j1/script.json",
+        r#"{"steps": {"001.json": {"delayMs": 18446744073709551615}}}"#,
+    );
+    let message = load_error(&fixtures);
+    assert!(message.contains("delayMs"), "{message}");
+    assert!(message.contains("at most"), "{message}");
+
+    fixtures.file(
+        "jobs/j1/script.json",
+        r#"{"faults": [{"poll": 1, "fault": {"delayMs": 86400000}}]}"#,
+    );
+    let message = load_error(&fixtures);
+    assert!(message.contains("faults[0].fault.delayMs"), "{message}");
+}
+
+/// A set with many jobs, some hostile names among its files, loads or fails as a whole; the
+/// server it makes keeps serving (the binary, with the set refused, exits 2 with the reason).
+#[test]
+fn the_binary_refuses_a_hostile_set_with_exit_code_2() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    fixtures.file("jobs/j1/002.json", &"[".repeat(10_000));
+    let (code, _, err) = run_binary(&[
+        "replay",
+        "--fixtures",
+        fixtures.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("002.json:1:"), "{err}");
+    let _ = Duration::ZERO;
+}
