@@ -14,7 +14,13 @@ mod fixtures;
 mod hostile;
 #[path = "integration/lifecycle.rs"]
 mod lifecycle;
+#[path = "integration/limits.rs"]
+mod limits;
 #[path = "integration/record.rs"]
 mod record;
+#[path = "integration/record_faults.rs"]
+mod record_faults;
+#[path = "integration/reload.rs"]
+mod reload;
 #[path = "integration/replay.rs"]
 mod replay;

@@ -3,6 +3,7 @@
 //! jobs) carries from one input to the next, as on a long-running server.
 #![no_main]
 
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -18,7 +19,8 @@ fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-        let fixtures = jobmock::fixture::FixtureSet::load(&root).expect("the shipped fixtures load");
+        let fixtures =
+            jobmock::fixture::FixtureSet::load(&root).expect("the shipped fixtures load");
         let options = jobmock::replay::Options {
             max_sessions: 64,
             journal_size: 64,
@@ -36,8 +38,6 @@ fn server() -> &'static Server {
         }
     })
 }
-
-use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let server = server();

@@ -10,7 +10,7 @@ use std::path::{Component, Path};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let params = jobmock::params::from_form(data);
+    let _ = jobmock::params::from_form(data);
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -21,7 +21,9 @@ fuzz_target!(|data: &[u8]| {
     {
         let dir = Path::new("fixtures").join("jobs").join(job_id);
         assert!(
-            dir.components().skip(2).all(|c| matches!(c, Component::Normal(_))),
+            dir.components()
+                .skip(2)
+                .all(|c| matches!(c, Component::Normal(_))),
             "job ID {job_id:?} leads out of the jobs folder"
         );
         assert_eq!(dir.parent(), Some(Path::new("fixtures/jobs")));
@@ -36,5 +38,4 @@ fuzz_target!(|data: &[u8]| {
             );
         }
     }
-    let _ = params;
 });

@@ -54,7 +54,11 @@ fn an_absurdly_large_script_is_refused() {
 #[test]
 fn deep_json_nesting_is_refused_with_its_position() {
     let fixtures = FixtureDir::new();
-    let deep = format!("{{\"status\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep = format!(
+        "{{\"status\": {}{}}}",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     fixtures.file("jobs/j1/001.json", &deep);
     let message = load_error(&fixtures);
     assert!(message.contains("001.json:1:"), "{message}");
@@ -62,7 +66,11 @@ fn deep_json_nesting_is_refused_with_its_position() {
 
     // Nested in a field that is not read at load, and in an exchange's answer: the same.
     let fixtures = FixtureDir::new();
-    let deep = format!("{{\"x\": {}1{}}}", "{\"a\":".repeat(50_000), "}".repeat(50_000));
+    let deep = format!(
+        "{{\"x\": {}1{}}}",
+        "{\"a\":".repeat(50_000),
+        "}".repeat(50_000)
+    );
     fixtures.file("jobs/j1/001.json", &deep);
     let message = load_error(&fixtures);
     assert!(message.contains("001.json:1:502"), "{message}");
@@ -91,7 +99,10 @@ async fn a_body_nested_as_deep_as_allowed_is_served_and_patched() {
         &format!(r#"{{"jobId": "j1", "status": "PROCESSING", "x": {nested}}}"#),
     );
     let server = TestServer::start(fixtures.path()).await;
-    assert_eq!(get(server.job_url("j1", "?f=json")).status().await, "PROCESSING");
+    assert_eq!(
+        get(server.job_url("j1", "?f=json")).status().await,
+        "PROCESSING"
+    );
     post(server.job_url("j1", "/cancel?f=json")).send().await;
     let answer = get(server.job_url("j1", "?f=pjson")).send().await;
     assert_eq!(answer.json()["customAttributes"]["isCancelled"], true);
@@ -147,11 +158,18 @@ fn links_to_devices_and_outside_files_are_refused() {
         fixtures.job("j1", &["COMPLETED"]);
         std::os::unix::fs::symlink(target, fixtures.path().join("jobs/j1/002.json")).unwrap();
         let message = load_error(&fixtures);
-        assert!(message.contains("leads outside the fixture set"), "{message}");
+        assert!(
+            message.contains("leads outside the fixture set"),
+            "{message}"
+        );
     }
     // A link to a folder outside, as a job, and as the jobs folder itself.
     let outside = tempfile::tempdir().unwrap();
-    fs::write(outside.path().join("001.json"), r#"{"status": "COMPLETED"}"#).unwrap();
+    fs::write(
+        outside.path().join("001.json"),
+        r#"{"status": "COMPLETED"}"#,
+    )
+    .unwrap();
     let fixtures = FixtureDir::new();
     std::os::unix::fs::symlink(outside.path(), fixtures.path().join("jobs/j1")).unwrap();
     assert!(load_error(&fixtures).contains("leads outside the fixture set"));
@@ -169,7 +187,10 @@ async fn a_step_held_for_a_million_polls_is_served() {
     );
     let server = TestServer::start(fixtures.path()).await;
     for _ in 0..50 {
-        assert_eq!(get(server.job_url("j1", "?f=json")).status().await, "PROCESSING");
+        assert_eq!(
+            get(server.job_url("j1", "?f=json")).status().await,
+            "PROCESSING"
+        );
     }
     let advanced = post(server.url("/__jobmock/jobs/j1/advance")).send().await;
     assert_eq!(advanced.json()["status"], "COMPLETED");

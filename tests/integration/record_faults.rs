@@ -1,0 +1,225 @@
+//! Record against an upstream that misbehaves: it closes mid-answer, answers garbage, stalls,
+//! sends more than is recorded, or a compressed bomb. The client gets a 502 that says what
+//! happened (or the answer, passed through), nothing half-written is left, and the set loads.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use jobmock::fixture::FixtureSet;
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::util::*;
+
+/// What a raw upstream does with a connection once it has read a request head.
+#[derive(Clone, Copy)]
+enum Misbehaviour {
+    /// Announces a body, sends part of it, closes.
+    CloseMidBody,
+    /// Answers with bytes that are not HTTP.
+    Garbage,
+    /// Sends a head and part of the body, then nothing.
+    StallMidBody,
+    /// A good answer: a job in PROCESSING.
+    Good,
+}
+
+/// A TCP upstream that answers every request with `misbehaviour`; runs until the test ends.
+async fn raw_upstream(misbehaviour: Misbehaviour) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let job = br#"{"jobId": "j1", "type": "executeNotebook", "status": "PROCESSING"}"#;
+                match misbehaviour {
+                    Misbehaviour::CloseMidBody => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+                            .await;
+                        let _ = stream.write_all(&job[..20]).await;
+                    }
+                    Misbehaviour::Garbage => {
+                        let _ = stream
+                            .write_all(b"SSH-2.0-OpenSSH_9.2\r\n\r\n\x00\xff")
+                            .await;
+                    }
+                    Misbehaviour::StallMidBody => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+                            .await;
+                        let _ = stream.write_all(&job[..20]).await;
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    Misbehaviour::Good => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                            job.len()
+                        );
+                        let _ = stream.write_all(head.as_bytes()).await;
+                        let _ = stream.write_all(job).await;
+                    }
+                }
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+fn record(upstream: &str, fixtures: &std::path::Path, extra: &[&str]) -> Binary {
+    let mut args = vec![
+        "record",
+        "--upstream",
+        upstream,
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    Binary::start(&args)
+}
+
+/// Every way the upstream fails gets a 502 whose message says what happened; nothing of those
+/// answers is written; a good answer afterwards is recorded; the set loads and holds no
+/// temporary files.
+#[tokio::test]
+async fn a_misbehaving_upstream_gets_502_and_leaves_a_loadable_set() {
+    let recorded = tempfile::tempdir().unwrap();
+    let cases = [
+        (Misbehaviour::CloseMidBody, "the answer broke off"),
+        (Misbehaviour::Garbage, "invalid"),
+        (Misbehaviour::StallMidBody, "no answer within 1 s"),
+    ];
+    for (misbehaviour, expected) in cases {
+        let upstream = raw_upstream(misbehaviour).await;
+        let proxy = record(
+            &upstream,
+            recorded.path(),
+            &["--upstream-timeout", "1", "--append"],
+        );
+        let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
+            .send()
+            .await;
+        assert_eq!(answer.status, 502, "{}", answer.body);
+        let body = answer.json();
+        assert_eq!(body["code"], 502);
+        let message = body["messages"][0].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("upstream {upstream}: ")),
+            "{message}"
+        );
+        assert!(message.contains(expected), "{message}");
+        proxy.terminate();
+        let (code, _, err) = proxy.wait(Duration::from_secs(10));
+        assert_eq!(code, Some(0), "{err}");
+        assert!(err.contains("failed upstream"), "{err}");
+        assert!(
+            all_files(recorded.path()).is_empty(),
+            "{:?}",
+            all_files(recorded.path())
+        );
+    }
+
+    let upstream = raw_upstream(Misbehaviour::Good).await;
+    let proxy = record(&upstream, recorded.path(), &["--append"]);
+    let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
+        .send()
+        .await;
+    assert_eq!(answer.json()["status"], "PROCESSING");
+    proxy.terminate();
+    proxy.wait(Duration::from_secs(10));
+    let files = all_files(recorded.path());
+    assert!(
+        files
+            .iter()
+            .all(|(path, _)| !path.file_name().unwrap().to_string_lossy().starts_with('.')),
+        "a temporary file was left: {files:?}"
+    );
+    let set = FixtureSet::load(recorded.path()).expect("the recorded set loads");
+    assert_eq!(set.jobs().len(), 1);
+}
+
+/// An answer larger than --max-record-bytes reaches the client whole, streamed, and is not
+/// recorded; the summary says so.
+#[tokio::test]
+async fn a_large_answer_is_passed_through_not_recorded() {
+    let large = json!({"jobId": "j1", "status": "COMPLETED", "results": "x".repeat(200_000)});
+    let expected = serde_json::to_vec(&large).unwrap();
+    let upstream = FakeUpstream::start(move |_, _| json_answer(&large)).await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(
+        &upstream.url(),
+        recorded.path(),
+        &["--max-record-bytes", "65536"],
+    );
+    let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
+        .send()
+        .await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.bytes.len(), expected.len());
+    assert!(answer.bytes == expected, "the answer changed on its way");
+    proxy.terminate();
+    let (code, _, err) = proxy.wait(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("larger than 65536 bytes"), "{err}");
+    assert!(
+        err.contains("1 answer(s) larger than --max-record-bytes"),
+        "{err}"
+    );
+    assert!(all_files(recorded.path()).is_empty());
+}
+
+/// A compressed answer that would decode to more than --max-record-bytes (a "zip bomb") is not
+/// decoded past the limit: the client gets it as sent, and it is not recorded.
+#[tokio::test]
+async fn a_compressed_bomb_is_not_decoded_past_the_limit() {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(b"{\"results\": \"").unwrap();
+    for _ in 0..64 {
+        encoder.write_all(&vec![b' '; 1 << 20]).unwrap();
+    }
+    encoder.write_all(b"\"}").unwrap();
+    let bomb = encoder.finish().unwrap();
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let sent = bomb.clone();
+    let upstream = FakeUpstream::start(move |_, _| {
+        (
+            200,
+            vec![
+                ("content-type", "application/json".into()),
+                ("content-encoding", "gzip".into()),
+            ],
+            sent.clone(),
+        )
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await;
+    assert_eq!(answer.status, 200);
+    assert!(answer.bytes == bomb, "the client gets the answer as sent");
+    proxy.terminate();
+    let (code, _, err) = proxy.wait(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("decodes to more than --max-record-bytes"),
+        "{err}"
+    );
+    assert!(all_files(recorded.path()).is_empty());
+}

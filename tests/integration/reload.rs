@@ -1,0 +1,199 @@
+//! Change while serving: `POST /__jobmock/reload` and `replay --watch`. Jobs whose files did not
+//! change keep their cursors; a broken set is reported and the previous one keeps serving.
+
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+
+fn set_with_three_jobs() -> FixtureDir {
+    let fixtures = FixtureDir::new();
+    fixtures.job("kept", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
+    fixtures.job("edited", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
+    fixtures.job("removed", &["COMPLETED"]);
+    fixtures
+}
+
+async fn poll(server: &Binary, job: &str) -> String {
+    get(server.url(&format!("/arcgis/admin/system/jobs/{job}?f=json")))
+        .status()
+        .await
+}
+
+#[tokio::test]
+async fn reload_keeps_the_cursors_of_unchanged_jobs_and_restarts_the_others() {
+    let fixtures = set_with_three_jobs();
+    let server = Binary::replay(fixtures.path(), &[]);
+    assert_eq!(poll(&server, "kept").await, "SUBMITTED");
+    assert_eq!(poll(&server, "edited").await, "SUBMITTED");
+    assert_eq!(poll(&server, "removed").await, "COMPLETED");
+
+    fixtures.job("edited", &["SUBMITTED", "FAILED"]);
+    std::fs::remove_dir_all(fixtures.path().join("jobs/removed")).unwrap();
+    fixtures.job("added", &["COMPLETED"]);
+    let reloaded = post(server.url("/__jobmock/reload")).send().await;
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+    assert_eq!(
+        reloaded.json()["changes"],
+        serde_json::json!({"unchanged": 1, "changed": 1, "added": 1, "removed": 1})
+    );
+
+    assert_eq!(poll(&server, "kept").await, "PROCESSING", "kept its cursor");
+    assert_eq!(poll(&server, "edited").await, "SUBMITTED", "started again");
+    assert_eq!(
+        poll(&server, "edited").await,
+        "FAILED",
+        "with its new steps"
+    );
+    assert_eq!(poll(&server, "added").await, "COMPLETED");
+    let gone = get(server.url("/arcgis/admin/system/jobs/removed?f=json"))
+        .send()
+        .await
+        .json();
+    assert_eq!(gone["code"], 404, "{gone}");
+    let health = get(server.url("/__jobmock/health")).send().await.json();
+    assert_eq!(health["reloads"]["done"], 1);
+    assert_eq!(health["jobs"], 3);
+}
+
+#[tokio::test]
+async fn a_broken_set_is_reported_and_the_previous_one_keeps_serving() {
+    let fixtures = set_with_three_jobs();
+    let server = Binary::replay(fixtures.path(), &[]);
+    assert_eq!(poll(&server, "kept").await, "SUBMITTED");
+
+    // One job fixed, another broken: nothing of the new set is served, not even the fix.
+    fixtures.job("edited", &["FAILED"]);
+    fixtures.file(
+        "jobs/kept/002.json",
+        "{\n  \"status\": \"PROCESSING\",\n}\n",
+    );
+    let refused = post(server.url("/__jobmock/reload")).send().await;
+    assert_eq!(refused.status, 422);
+    let message = refused.json()["messages"][0].as_str().unwrap().to_string();
+    assert!(message.contains("002.json:3:1"), "{message}");
+    assert!(
+        refused.body.contains("previous fixture set"),
+        "{}",
+        refused.body
+    );
+
+    assert_eq!(
+        poll(&server, "kept").await,
+        "PROCESSING",
+        "old set, cursor kept"
+    );
+    assert_eq!(poll(&server, "edited").await, "SUBMITTED", "old steps");
+    let health = get(server.url("/__jobmock/health")).send().await.json();
+    assert_eq!(health["reloads"]["failed"], 1);
+    assert!(
+        health["reloads"]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("002.json"),
+        "{health}"
+    );
+
+    // Fixed: the next reload takes it.
+    fixtures.job("kept", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
+    let reloaded = post(server.url("/__jobmock/reload")).send().await;
+    assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+    assert_eq!(poll(&server, "edited").await, "FAILED");
+    let health = get(server.url("/__jobmock/health")).send().await.json();
+    assert!(health["reloads"]["lastError"].is_null(), "{health}");
+}
+
+/// Reload only takes POST; under load it neither fails a request nor serves a half-loaded set.
+#[tokio::test]
+async fn reloads_under_load_answer_every_request_from_a_whole_set() {
+    let fixtures = FixtureDir::new();
+    for n in 0..50 {
+        fixtures.job(&format!("j{n}"), &["SUBMITTED", "COMPLETED"]);
+    }
+    let server = Binary::replay(fixtures.path(), &[]);
+    let wrong = get(server.url("/__jobmock/reload")).send().await;
+    assert_eq!(wrong.status, 405);
+
+    let load = (0..4).map(|worker| {
+        let base = server.base.clone();
+        tokio::spawn(async move {
+            for round in 0..100 {
+                let job = format!("j{}", (round * 7 + worker) % 50);
+                let answer = get(format!("{base}/arcgis/admin/system/jobs/{job}?f=json"))
+                    .session(&format!("w{worker}"))
+                    .send()
+                    .await
+                    .json();
+                let status = answer["status"].as_str().unwrap_or_default().to_string();
+                assert!(
+                    ["SUBMITTED", "COMPLETED", "FAILED"].contains(&status.as_str()),
+                    "{answer}"
+                );
+            }
+        })
+    });
+    let load: Vec<_> = load.collect();
+    for round in 0..10 {
+        // Every job switches between two whole versions; a poll sees one or the other.
+        let last = if round % 2 == 0 {
+            "FAILED"
+        } else {
+            "COMPLETED"
+        };
+        for n in 0..50 {
+            fixtures.job(&format!("j{n}"), &["SUBMITTED", last]);
+        }
+        let reloaded = post(server.url("/__jobmock/reload")).send().await;
+        assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+    }
+    for worker in load {
+        worker.await.unwrap();
+    }
+}
+
+/// With --watch, a change to the files is served without a call, and a broken change is
+/// reported on stderr while the previous set keeps serving.
+#[tokio::test]
+async fn watch_reloads_when_files_change() {
+    let fixtures = set_with_three_jobs();
+    let server = Binary::replay(fixtures.path(), &["--watch"]);
+    assert_eq!(poll(&server, "kept").await, "SUBMITTED");
+
+    fixtures.job("added", &["COMPLETED"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let answer = get(server.url("/arcgis/admin/system/jobs/added?f=json"))
+            .send()
+            .await
+            .json();
+        if answer["status"] == "COMPLETED" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not reloaded: {answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(poll(&server, "kept").await, "PROCESSING", "kept its cursor");
+
+    fixtures.file("jobs/kept/001.json", "not json");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let health = get(server.url("/__jobmock/health")).send().await.json();
+        if health["reloads"]["failed"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no failed reload: {health}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        poll(&server, "kept").await,
+        "COMPLETED",
+        "still the old set"
+    );
+    server.terminate();
+    let (code, _, err) = server.wait(Duration::from_secs(12));
+    assert_eq!(code, Some(0));
+    assert!(err.contains("jobmock: reloaded"), "{err}");
+    assert!(
+        err.contains("not reloaded, still serving the previous set") && err.contains("001.json"),
+        "{err}"
+    );
+}
