@@ -17,12 +17,15 @@
 //! - [`shape`]: the shape notation: parse, check a payload, infer from payloads, write.
 //! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
 //! - [`redact`]: which parameters and headers are secrets, and how to hide them.
-//! - [`server`]: the accept loop with graceful shutdown, shared by the serving modes.
+//! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
+//! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
 
 pub mod cli;
 pub mod diff;
 pub mod error;
 pub mod fixture;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod job;
 pub mod params;
 pub mod record;

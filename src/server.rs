@@ -58,6 +58,9 @@ impl Limits {
         http.timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout)
             .max_buf_size(self.max_header_bytes.max(MIN_HEADER_BYTES))
+            // A client may shut down its side once it has sent its request (some scripts do):
+            // it still gets its answer.
+            .half_close(true)
             .keep_alive(true);
         http
     }

@@ -10,12 +10,16 @@ mod cli;
 mod diff;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
+#[path = "integration/fuzz_regressions.rs"]
+mod fuzz_regressions;
 #[path = "integration/hostile.rs"]
 mod hostile;
 #[path = "integration/lifecycle.rs"]
 mod lifecycle;
 #[path = "integration/limits.rs"]
 mod limits;
+#[path = "integration/properties.rs"]
+mod properties;
 #[path = "integration/record.rs"]
 mod record;
 #[path = "integration/record_faults.rs"]

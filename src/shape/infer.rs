@@ -140,17 +140,12 @@ impl Learned {
 
     /// The node for what was learned; `label` names its placeholders.
     fn node(&self, label: &str) -> Node {
-        if let Some(object) = &self.object {
-            return object.node();
-        }
-        if let Some(items) = &self.items {
-            return Node::Array(items.examples(&format!("{label} item")));
-        }
-        match (self.has_strings(), self.kinds != Kinds::default()) {
-            // Strings and other values both seen: the union of the two.
-            (true, true) => Node::Either(vec![self.string_node(label), self.scalar_node(label)]),
-            (true, false) => self.string_node(label),
-            _ => self.scalar_node(label),
+        // Values of several kinds seen (a string or a number, an object or null): the union.
+        let mut alternatives = self.examples(label);
+        match alternatives.len() {
+            0 => self.scalar_node(label),
+            1 => alternatives.remove(0),
+            _ => Node::Either(alternatives),
         }
     }
 
@@ -181,7 +176,15 @@ impl Learned {
         }
         if let [only] = self.strings.as_slice() {
             // The one value seen: an upper-case word stays an enumeration of one (written with
-            // an `is one of` annotation); anything else is an example (any string).
+            // an `is one of` annotation); anything else is an example (any string), unless it
+            // would read as something else (`"A|b"` as alternatives, `"<x>"` as a placeholder).
+            let reads_as_itself = !only.contains('|') && !only.starts_with('<');
+            if self.free_text && !reads_as_itself {
+                return Node::String {
+                    one_of: None,
+                    text: format!("<{label}>"),
+                };
+            }
             return Node::String {
                 one_of: (!self.free_text).then(|| vec![only.clone()]),
                 text: only.clone(),
@@ -225,10 +228,19 @@ impl Learned {
                 text: "null".to_string(),
             };
         }
+        // A placeholder stands outside quotes: a field name that would end it early (`>`) or
+        // read as something else is not used for it.
+        let plain = label
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.'));
         Node::Scalar {
             kinds: Kinds::ANY_SCALAR,
             one_of: None,
-            text: format!("<{label}>"),
+            text: if plain {
+                format!("<{label}>")
+            } else {
+                "<value>".to_string()
+            },
         }
     }
 }

@@ -159,27 +159,32 @@ impl Parser {
         }
     }
 
+    /// A value, or alternatives of values joined by `|` (`"<startTime>"|<startTime>`,
+    /// `{…}|null`).
     fn value(&mut self) -> Result<Node, ParseError> {
+        let first = self.single_value()?;
+        if self.peek() != Some('|') {
+            return Ok(first);
+        }
+        let mut alternatives = vec![first];
+        while self.peek() == Some('|') {
+            self.bump();
+            match self.single_value()? {
+                Node::Either(more) => alternatives.extend(more),
+                other => alternatives.push(other),
+            }
+        }
+        Ok(Node::Either(alternatives))
+    }
+
+    /// One value: an object, an array, a string, or scalars (which take their own `|`).
+    fn single_value(&mut self) -> Result<Node, ParseError> {
         match self.peek() {
             Some('{') => self.object(),
             Some('[') => self.array(),
             Some('"') => {
                 let text = self.string()?;
-                let node = string_node(&text);
-                if self.peek() != Some('|') {
-                    return Ok(node);
-                }
-                // A string or something else: `"<startTime>"|<startTime>`.
-                self.bump();
-                let mut alternatives = vec![node];
-                match self.peek() {
-                    Some('"') => match self.value()? {
-                        Node::Either(more) => alternatives.extend(more),
-                        other => alternatives.push(other),
-                    },
-                    _ => alternatives.push(self.scalar()?),
-                }
-                Ok(Node::Either(alternatives))
+                Ok(string_node(&text))
             }
             Some(_) => self.scalar(),
             None => self.fail("expected a value, found the end of the shape"),
@@ -379,7 +384,10 @@ impl Parser {
             };
             text.push_str(&atom);
             alternatives.push(atom);
-            if self.peek() == Some('|') {
+            // `<n>|"<n>"` or `null|{…}`: what follows is another kind of value, for `value`.
+            let next_is_scalar =
+                !matches!(self.chars.get(self.at + 1), Some('"' | '{' | '[') | None);
+            if self.peek() == Some('|') && next_is_scalar {
                 self.bump();
                 text.push('|');
             } else {
@@ -440,9 +448,7 @@ fn string_node(text: &str) -> Node {
 /// `"field" is required when the job status is "A"` (`the status` works as well as `the job
 /// status`; statuses may be joined by `,`, `or` and `and`).
 fn read_annotation(comment: &str) -> Option<(String, Rule)> {
-    let comment = comment.trim();
-    let rest = comment.strip_prefix('"')?;
-    let (field, rest) = rest.split_once('"')?;
+    let (field, rest) = read_quoted(comment.trim())?;
     let rest = rest.trim_start();
     let statuses = |condition: &str| -> Option<Vec<String>> {
         let condition = condition.trim();
@@ -450,25 +456,15 @@ fn read_annotation(comment: &str) -> Option<(String, Rule)> {
             .strip_prefix("when the job status is")
             .or_else(|| condition.strip_prefix("when the status is"))
             .or_else(|| condition.strip_prefix("when status is"))?;
-        let statuses: Vec<String> = condition
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect();
+        let statuses = read_quoted_list(condition);
         (!statuses.is_empty()).then_some(statuses)
     };
     if let Some(condition) = rest.strip_prefix("is available") {
-        return Some((field.to_string(), Rule::Available(statuses(condition)?)));
+        return Some((field, Rule::Available(statuses(condition)?)));
     }
     if let Some(values) = rest.strip_prefix("is one of") {
-        let values: Vec<String> = values
-            .split('"')
-            .skip(1)
-            .step_by(2)
-            .map(str::to_string)
-            .collect();
-        return (!values.is_empty()).then(|| (field.to_string(), Rule::OneOf(values)));
+        let values = read_quoted_list(values);
+        return (!values.is_empty()).then_some((field, Rule::OneOf(values)));
     }
     if let Some(condition) = rest.strip_prefix("is required") {
         let condition = condition.trim().trim_end_matches('.');
@@ -477,9 +473,43 @@ fn read_annotation(comment: &str) -> Option<(String, Rule)> {
         } else {
             Required::When(statuses(condition)?)
         };
-        return Some((field.to_string(), Rule::Required(required)));
+        return Some((field, Rule::Required(required)));
     }
     None
+}
+
+/// The JSON string `text` starts with, unescaped, and the text after it.
+fn read_quoted(text: &str) -> Option<(String, &str)> {
+    let body = text.strip_prefix('"')?;
+    let mut escaped = false;
+    let end = body.char_indices().find_map(|(at, c)| {
+        match (escaped, c) {
+            (true, _) => escaped = false,
+            (false, '\\') => escaped = true,
+            (false, '"') => return Some(at),
+            _ => {}
+        }
+        None
+    })?;
+    let quoted = &text[..end + 2];
+    let value = serde_json::from_str(quoted).ok()?;
+    Some((value, &text[end + 2..]))
+}
+
+/// Every JSON string in `text` (`"A" or "B", "C"`), unescaped; what lies between them is not
+/// looked at.
+fn read_quoted_list(mut text: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    while let Some(start) = text.find('"') {
+        match read_quoted(&text[start..]) {
+            Some((value, rest)) => {
+                values.push(value);
+                text = rest;
+            }
+            None => break,
+        }
+    }
+    values
 }
 
 #[cfg(test)]

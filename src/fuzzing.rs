@@ -1,0 +1,132 @@
+//! The properties the fuzz targets (`fuzz/`, `make fuzz`) check, one function per target, kept
+//! in the library so that every crash a fuzzer finds can be replayed by an ordinary test
+//! (`tests/fuzz-regressions/<target>/`) through the same code. Each function panics when its
+//! property does not hold, and returns quietly for inputs that are merely invalid.
+
+use std::path::{Component, Path};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::fixture::{BodyKind, check_folder};
+use crate::replay::Replay;
+
+/// A job or exchange folder held in memory, checked as replay checks it at load: any input
+/// gives a folder or an error, and every body of a loaded folder reads again (replay re-reads a
+/// body to patch it, for a cancelled job or rebased times).
+///
+/// The input is split at NUL bytes: the first part is `script.json` (used when the first byte
+/// has bit 2 set), the others step files `001.json`, `002.json`, … (`.txt` when bit 1 is set
+/// too); bit 0 makes the folder an exchange's.
+pub fn fixture_folder(data: &[u8]) {
+    let Some((&flags, rest)) = data.split_first() else {
+        return;
+    };
+    let exchange = flags & 1 == 1;
+    let extension = if exchange && flags & 2 == 2 {
+        "txt"
+    } else {
+        "json"
+    };
+    let mut parts = rest.split(|&byte| byte == 0);
+    let script = parts.next().unwrap_or_default();
+    let names: Vec<String> = (1..=16).map(|n| format!("{n:03}.{extension}")).collect();
+    let mut files: Vec<(&str, &[u8])> = Vec::new();
+    if flags & 4 == 4 {
+        files.push(("script.json", script));
+    }
+    files.extend(names.iter().map(String::as_str).zip(parts));
+    let Ok(steps) = check_folder(&files, exchange) else {
+        return;
+    };
+    for step in steps {
+        match step.kind {
+            BodyKind::Json => {
+                if let Err(err) = serde_json::from_slice::<Value>(&step.body) {
+                    panic!(
+                        "{} loaded, but its body does not read again: {err}",
+                        step.file
+                    );
+                }
+            }
+            BodyKind::Text => assert!(
+                std::str::from_utf8(&step.body).is_ok(),
+                "{} loaded, but it is not text",
+                step.file
+            ),
+        }
+    }
+}
+
+/// The shape notation: any text parses to a shape or an error; a shape checks any payload; and
+/// a shape written out (as `shape infer` writes them) parses again. Text after a NUL is the
+/// payload, when it is JSON.
+pub fn shape_notation(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (notation, payload) = text.split_once('\0').unwrap_or((text, "{}"));
+    let Ok(shape) = crate::shape::parse::parse(notation) else {
+        return;
+    };
+    if let Ok(payload) = serde_json::from_str::<Value>(payload) {
+        let _ = shape.check(&payload);
+    }
+    let written = crate::shape::write::shape_text(&shape);
+    if let Err(err) = crate::shape::parse::parse(&written) {
+        panic!("a written shape does not parse again: {err:?}\n{written}");
+    }
+}
+
+/// What replay reads of a request before any lookup: a job ID that passes the check names a
+/// folder inside the jobs folder; query and form parameters parse; a redacted query keeps no
+/// value of a secret parameter.
+pub fn request_parts(data: &[u8]) {
+    let _ = crate::params::from_form(data);
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = crate::params::from_query(Some(text));
+    if let Some((job_id, _)) = crate::replay::job_route(text)
+        && crate::job::job_id_problem(job_id).is_none()
+    {
+        let dir = Path::new("fixtures/jobs").join(job_id);
+        assert!(
+            dir.components().all(|c| matches!(c, Component::Normal(_))),
+            "job ID {job_id:?} leads out of the jobs folder"
+        );
+        assert_eq!(dir.parent(), Some(Path::new("fixtures/jobs")), "{job_id:?}");
+    }
+    let redacted = crate::redact::redact_query(text);
+    for (name, value) in crate::params::from_query(Some(&redacted)) {
+        if crate::redact::is_secret_param(&name) {
+            assert!(
+                value == crate::redact::REDACTED || value.is_empty(),
+                "{name}={value:?} survived the redaction of {text:?}"
+            );
+        }
+    }
+}
+
+/// Raw bytes on one connection to `replay`: whatever a client sends, the server answers or
+/// closes, and nothing panics. Returns what the server sent.
+pub async fn http_request(replay: &Arc<Replay>, data: &[u8]) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client, connection) = tokio::io::duplex(1 << 16);
+    let serving = tokio::spawn(crate::replay::serve_io(connection, Arc::clone(replay)));
+    let mut answer = Vec::new();
+    let exchange = async {
+        let _ = client.write_all(data).await;
+        let _ = client.shutdown().await;
+        let _ = client.read_to_end(&mut answer).await;
+    };
+    // Bounded: a request may be scripted to wait (delayMs), and a paused clock skips it.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(900), exchange).await;
+    serving.abort();
+    if let Err(err) = serving.await
+        && err.is_panic()
+    {
+        std::panic::resume_unwind(err.into_panic());
+    }
+    answer
+}
