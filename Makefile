@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test fmt-check lint unit e2e bench clean
+.PHONY: run build test fmt-check lint unit e2e bench soak fuzz clean
 
 ## Build and serve the shipped fixtures on 127.0.0.1:8080.
 run:
@@ -32,6 +32,16 @@ e2e:
 ## BENCHMARKS.md. Loopback only, a few minutes.
 bench:
 	bash scripts/bench.sh
+
+## Replay under mixed load (sessions, formats, POSTs, resets, created jobs) for SOAK_SECONDS
+## (default 180): every answer as scripted, RSS flat, clean exit on SIGTERM. Loopback only.
+soak:
+	bash scripts/soak.sh
+
+## Every fuzz target (cargo fuzz, libFuzzer) for FUZZ_SECONDS each (default 600); installs
+## cargo-fuzz if missing. Crashes land in fuzz/artifacts/; keep them in tests/fuzz-regressions/.
+fuzz:
+	bash scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

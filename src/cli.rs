@@ -169,6 +169,13 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_sessions: usize,
 
+    /// The most jobs created by clients (executeNotebook, openNotebook) kept at once; the
+    /// oldest is forgotten first (counted in GET /__jobmock/health).
+    ///
+    /// Example: --max-created-jobs 100000
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_created_jobs: usize,
+
     /// The largest request body read, in bytes; a larger POST is answered 413.
     ///
     /// Example: --max-body-bytes 10485760

@@ -167,6 +167,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             cli::AdvanceArg::Time => job::Advance::Time,
         }),
         max_sessions: args.max_sessions,
+        max_created_jobs: args.max_created_jobs,
         max_body_bytes: args.max_body_bytes,
         watch: args.watch,
         limits: args.limits.to_limits(),
