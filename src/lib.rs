@@ -171,7 +171,6 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         max_body_bytes: args.max_body_bytes,
         watch: args.watch,
         limits: args.limits.to_limits(),
-        ..replay::Options::default()
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
