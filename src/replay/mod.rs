@@ -337,14 +337,15 @@ impl Replay {
                 None => report.added += 1,
             }
         }
+        let old_exchanges: HashMap<&str, &crate::fixture::Exchange> = old
+            .fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| (&*exchange.name, exchange))
+            .collect();
         for (index, exchange) in new.fixtures.exchanges().iter().enumerate() {
-            let before = old
-                .fixtures
-                .exchanges()
-                .iter()
-                .find(|before| before.name == exchange.name);
-            match before {
-                Some(before) if before == exchange => {
+            match old_exchanges.get(&*exchange.name) {
+                Some(before) if *before == exchange => {
                     report.unchanged += 1;
                     kept.insert(Key::Exchange(new.exchange_slots[index]));
                 }
@@ -352,27 +353,21 @@ impl Replay {
                 None => report.added += 1,
             }
         }
-        let still_there = |name: &str, is_job: bool| {
-            if is_job {
-                new.fixtures.job_index(name).is_some()
-            } else {
-                new.fixtures
-                    .exchanges()
-                    .iter()
-                    .any(|exchange| &*exchange.name == name)
-            }
-        };
+        let new_exchanges: HashSet<&str> = new
+            .fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| &*exchange.name)
+            .collect();
         report.removed = old
             .fixtures
             .jobs()
             .iter()
-            .filter(|job| !still_there(&job.id, true))
+            .filter(|job| new.fixtures.job_index(&job.id).is_none())
             .count()
-            + old
-                .fixtures
-                .exchanges()
-                .iter()
-                .filter(|exchange| !still_there(&exchange.name, false))
+            + old_exchanges
+                .keys()
+                .filter(|name| !new_exchanges.contains(*name))
                 .count();
 
         // Swapped under the lock of the cursors: no poll sees the new set with the old

@@ -241,3 +241,81 @@ proptest! {
         }
     }
 }
+
+/// Where a generated secret travels in a recorded exchange, and how the upstream echoes it.
+#[derive(Debug, Clone, Copy)]
+enum Carried {
+    QueryToken,
+    FormPassword,
+    BearerHeader,
+    CookieHeader,
+}
+
+proptest! {
+    // Each case starts a recorder: a few cases, many placements.
+    #![proptest_config(ProptestConfig::with_cases(12))]
+
+    /// Through the real recorder: a generated secret sent by the client, in any of the places a
+    /// client sends one, and echoed by the upstream in its body, a URL and a header, is found in
+    /// no file written and nowhere in what the recorder prints.
+    #[test]
+    fn no_generated_secret_reaches_a_written_fixture(
+        secret in "[A-Za-z0-9+/=._~-]{8,40}",
+        carried in prop_oneof![
+            Just(Carried::QueryToken),
+            Just(Carried::FormPassword),
+            Just(Carried::BearerHeader),
+            Just(Carried::CookieHeader),
+        ],
+        status in status(),
+    ) {
+        use crate::util::*;
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let echoed = secret.clone();
+            let upstream = FakeUpstream::start(move |seen, addr| {
+                let encoded: String = form_urlencoded::byte_serialize(echoed.as_bytes()).collect();
+                let body = json!({
+                    "jobId": "jsecret",
+                    "type": "executeNotebook",
+                    "status": status,
+                    "messages": [format!("signed in as {echoed}"), seen.query.clone()],
+                    "results": {"notebookUrl": format!("http://{addr}/nb?token={encoded}&x=1")},
+                });
+                let (code, mut headers, bytes) = json_answer(&body);
+                headers.push(("location", format!("http://{addr}/next?token={encoded}")));
+                headers.push(("retry-after", echoed.clone()));
+                (code, headers, bytes)
+            })
+            .await;
+            let recorded = tempfile::tempdir().unwrap();
+            let proxy = Binary::start(&[
+                "record", "--upstream", &upstream.url(), "--listen", "127.0.0.1:0",
+                "--fixtures", recorded.path().to_str().unwrap(),
+            ]);
+            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let url = proxy.url("/arcgis/admin/system/jobs/jsecret");
+            let call = match carried {
+                Carried::QueryToken => get(format!("{url}?f=json&token={encoded}")),
+                Carried::FormPassword => post(&url).form(&format!("f=json&password={encoded}")),
+                Carried::BearerHeader => get(format!("{url}?f=json"))
+                    .header("Authorization", &format!("Bearer {secret}")),
+                Carried::CookieHeader => get(format!("{url}?f=json"))
+                    .header("Cookie", &format!("AGS_ROLES={secret}")),
+            };
+            let answer = call.send().await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            proxy.terminate();
+            let (code, out, err) = proxy.wait(std::time::Duration::from_secs(10));
+            assert_eq!(code, Some(0), "{err}");
+            let files = all_files(recorded.path());
+            assert!(!files.is_empty(), "nothing was recorded: {err}");
+            for (path, bytes) in files {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(&secret), "{} holds the secret:\n{text}", path.display());
+                assert!(!text.contains(&encoded), "{} holds it encoded:\n{text}", path.display());
+            }
+            assert!(!out.contains(&secret) && !err.contains(&secret), "printed: {out}{err}");
+        });
+    }
+}

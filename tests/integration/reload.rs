@@ -10,6 +10,12 @@ fn set_with_three_jobs() -> FixtureDir {
     fixtures.job("kept", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
     fixtures.job("edited", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
     fixtures.job("removed", &["COMPLETED"]);
+    fixtures.file(
+        "exchanges/info/request.json",
+        r#"{"method": "GET", "path": "/arcgis/rest/info"}"#,
+    );
+    fixtures.file("exchanges/info/001.json", r#"{"answer": 1}"#);
+    fixtures.file("exchanges/info/002.json", r#"{"answer": 2}"#);
     fixtures
 }
 
@@ -26,6 +32,8 @@ async fn reload_keeps_the_cursors_of_unchanged_jobs_and_restarts_the_others() {
     assert_eq!(poll(&server, "kept").await, "SUBMITTED");
     assert_eq!(poll(&server, "edited").await, "SUBMITTED");
     assert_eq!(poll(&server, "removed").await, "COMPLETED");
+    let info = server.url("/arcgis/rest/info?f=json");
+    assert_eq!(get(&info).send().await.json()["answer"], 1);
 
     fixtures.job("edited", &["SUBMITTED", "FAILED"]);
     std::fs::remove_dir_all(fixtures.path().join("jobs/removed")).unwrap();
@@ -34,10 +42,15 @@ async fn reload_keeps_the_cursors_of_unchanged_jobs_and_restarts_the_others() {
     assert_eq!(reloaded.status, 200, "{}", reloaded.body);
     assert_eq!(
         reloaded.json()["changes"],
-        serde_json::json!({"unchanged": 1, "changed": 1, "added": 1, "removed": 1})
+        serde_json::json!({"unchanged": 2, "changed": 1, "added": 1, "removed": 1})
     );
 
     assert_eq!(poll(&server, "kept").await, "PROCESSING", "kept its cursor");
+    assert_eq!(
+        get(&info).send().await.json()["answer"],
+        2,
+        "the exchange too"
+    );
     assert_eq!(poll(&server, "edited").await, "SUBMITTED", "started again");
     assert_eq!(
         poll(&server, "edited").await,
