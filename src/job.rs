@@ -87,6 +87,12 @@ impl Sequence {
     /// Answers one poll: returns the step to serve and moves the cursor past it.
     pub fn poll(&self, cursor: &mut Cursor, now: Instant, speed: f64) -> usize {
         cursor.polls += 1;
+        let step = self.next_step(cursor, now, speed);
+        cursor.last_served = Some(step);
+        step
+    }
+
+    fn next_step(&self, cursor: &mut Cursor, now: Instant, speed: f64) -> usize {
         match self.advance {
             Advance::Poll => {
                 // A cursor can outlive a reload that shortened its job: it stays on the last step.
@@ -159,6 +165,8 @@ pub struct Cursor {
     started: Option<Instant>,
     /// Time mode: milliseconds added by `skip`, so a skipped step is not waited for.
     skipped_ms: f64,
+    /// The step the last poll was answered with.
+    last_served: Option<usize>,
     /// Whether the session cancelled the job.
     cancelled: bool,
     /// `--rebase-time`: milliseconds added to the job's timestamps, fixed at the first poll.
@@ -170,6 +178,11 @@ pub struct Cursor {
 impl Cursor {
     pub fn polls(&self) -> u64 {
         self.polls
+    }
+
+    /// The step the session's last poll was answered with, if it polled.
+    pub fn last_served(&self) -> Option<usize> {
+        self.last_served
     }
 
     /// Counts a poll answered without moving through the steps (a fault aimed at that poll, or

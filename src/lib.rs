@@ -151,6 +151,10 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         })?),
         _ => None,
     };
+    // Taken before the set is read, so that `--watch` sees a change made while it loads.
+    let fingerprint = args
+        .watch
+        .then(|| replay::watch::fingerprint(&args.fixtures));
     let fixtures = FixtureSet::load(&args.fixtures)?;
     let options = replay::Options {
         speed: args.speed,
@@ -174,6 +178,9 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
+    if let Some(fingerprint) = fingerprint {
+        replay.note_loaded_fingerprint(fingerprint);
+    }
 
     runtime()?.block_on(async {
         let scheme = if tls.is_some() { "https" } else { "http" };

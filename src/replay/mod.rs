@@ -11,7 +11,7 @@ pub mod format;
 pub mod journal;
 mod lifecycle;
 mod request;
-mod watch;
+pub mod watch;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
@@ -206,6 +206,9 @@ struct Reloads {
     done: u64,
     failed: u64,
     last_error: Option<String>,
+    /// With `--watch`: the folder's fingerprint taken just before the set served (or the last
+    /// one refused) was read, so the watcher knows what it has seen loaded.
+    fingerprint: Option<u64>,
 }
 
 /// What a reload changed: jobs and exchanges kept as they were (with their cursors), changed
@@ -307,6 +310,11 @@ impl Replay {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let old = self.served();
+        // Taken before the folder is read: a change made while it loads is seen as a change.
+        let fingerprint = self
+            .options
+            .watch
+            .then(|| watch::fingerprint(old.fixtures.root()));
         let loaded = FixtureSet::load(old.fixtures.root()).map(|mut fixtures| {
             if let Some(advance) = self.options.advance {
                 fixtures.set_advance(advance);
@@ -319,6 +327,7 @@ impl Replay {
                 let mut live = self.lock();
                 live.reloads.failed += 1;
                 live.reloads.last_error = Some(crate::error::report(&err));
+                live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
                 return Err(err);
             }
         };
@@ -383,7 +392,18 @@ impl Replay {
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(new);
         live.reloads.done += 1;
         live.reloads.last_error = None;
+        live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
         Ok(report)
+    }
+
+    /// Notes the fingerprint of the fixture folder ([`watch::fingerprint`]) taken just before
+    /// the set this server started with was read, for `--watch`.
+    pub fn note_loaded_fingerprint(&self, fingerprint: u64) {
+        self.lock().reloads.fingerprint = Some(fingerprint);
+    }
+
+    fn loaded_fingerprint(&self) -> Option<u64> {
+        self.lock().reloads.fingerprint
     }
 
     /// Answers one request. Every failure becomes an answer; nothing here takes the server down.
@@ -933,15 +953,17 @@ impl Replay {
         };
         let job = found.job();
         let cursor = live.cursors.get_mut(&call.session, found.key());
-        // A job that has ended stays as it ended: nothing follows COMPLETED or FAILED.
-        let next = job
-            .sequence
-            .peek(cursor, Instant::now(), self.options.speed);
-        let ended = cursor.polls() > 0
-            && matches!(
-                job.steps[next].job_status.as_deref(),
+        // A job the session has seen end stays as it ended: nothing follows COMPLETED or
+        // FAILED. One that has not answered its end yet is cancelled, even if its next answer
+        // would be the end.
+        let ended = cursor.last_served().is_some_and(|step| {
+            matches!(
+                job.steps[step.min(job.steps.len() - 1)]
+                    .job_status
+                    .as_deref(),
                 Some("COMPLETED" | "FAILED")
-            );
+            )
+        });
         if !ended {
             cursor.cancel();
         }

@@ -24,18 +24,17 @@ pub const INTERVAL: Duration = Duration::from_millis(500);
 /// server's runtime).
 pub async fn watch(replay: Arc<Replay>, interval: Duration) {
     let root = replay.served().fixtures().root().to_path_buf();
-    let mut loaded = fingerprint_blocking(&root).await;
-    let mut seen = loaded;
+    let mut seen = fingerprint_blocking(&root).await;
     loop {
         tokio::time::sleep(interval).await;
         let now = fingerprint_blocking(&root).await;
-        // Act once the folder has settled: changed since the last load, same as a moment ago.
+        // Act once the folder has settled: the same as a moment ago, and not what was loaded
+        // last (each load notes the fingerprint taken just before it read the folder).
         let settled = now == seen;
         seen = now;
-        if !settled || now == loaded {
+        if !settled || Some(now) == replay.loaded_fingerprint() {
             continue;
         }
-        loaded = now;
         let replay = Arc::clone(&replay);
         let outcome = tokio::task::spawn_blocking(move || replay.reload()).await;
         match outcome {

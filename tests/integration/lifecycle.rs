@@ -475,6 +475,23 @@ async fn cancelling_an_ended_job_changes_nothing() {
     assert_eq!(job["customAttributes"]["isCancelled"], false);
 }
 
+/// A job whose next answer would be its end, but which has not answered it yet, is cancelled:
+/// the ArcGIS client cancels right after its third poll, when the template's next step is
+/// COMPLETED (found by the end-to-end test).
+#[tokio::test]
+async fn cancelling_just_before_the_end_cancels() {
+    let server = TestServer::start(&shipped_fixtures()).await;
+    let created = submit(&server, EXECUTE, "f=json&itemId=i").await;
+    let url = created["jobUrl"].as_str().unwrap().to_string();
+    for expected in ["SUBMITTED", "PROCESSING", "PROCESSING"] {
+        assert_eq!(get(format!("{url}?f=json")).status().await, expected);
+    }
+    post(format!("{url}/cancel")).form("f=json").send().await;
+    let job = get(format!("{url}?f=json")).send().await.json();
+    assert_eq!(job["status"], "FAILED", "{job}");
+    assert_eq!(job["customAttributes"]["isCancelled"], true, "{job}");
+}
+
 /// A created job ends when it is seen to end, not in the template's future; and the jobs list
 /// shows what a poll shows (the mock's own URLs, rebased times).
 #[tokio::test]
