@@ -1,7 +1,5 @@
 //! The real binary: start-up, help, exit codes, graceful stop.
 
-use std::time::Duration;
-
 use crate::util::*;
 
 /// `jobmock replay` on port 0 prints its real address first and serves the shipped fixtures.
@@ -138,26 +136,4 @@ fn help_explains_every_flag_with_an_example() {
         assert!(stdout.contains(flag), "{flag} missing from:\n{stdout}");
     }
     assert!(stdout.matches("Example: ").count() >= 10, "{stdout}");
-}
-
-/// SIGTERM lets the request in flight finish, then the process exits 0.
-#[tokio::test]
-async fn sigterm_finishes_requests_in_flight_and_exits_0() {
-    let fixtures = FixtureDir::new();
-    fixtures.job("jslow", &["COMPLETED"]);
-    fixtures.file(
-        "jobs/jslow/script.json",
-        r#"{"steps": {"001.json": {"delayMs": 800}}}"#,
-    );
-    let server = Binary::replay(fixtures.path(), &[]);
-    let url = server.url("/arcgis/admin/system/jobs/jslow?f=json");
-    let in_flight = tokio::spawn(get(url).send());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    server.terminate();
-
-    let answer = in_flight.await.unwrap();
-    assert_eq!(answer.status, 200);
-    assert_eq!(answer.job_status(), "COMPLETED");
-    let (code, _, stderr) = server.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "stderr: {stderr}");
 }

@@ -4,13 +4,6 @@ use jobmock::fixture::FixtureSet;
 
 use crate::util::*;
 
-fn load_error(fixtures: &FixtureDir) -> String {
-    match FixtureSet::load(fixtures.path()) {
-        Ok(_) => panic!("the fixture set at {} loaded", fixtures.path().display()),
-        Err(err) => jobmock::error::report(&err),
-    }
-}
-
 /// The shipped fixture set loads, with the five jobs the README tours.
 #[test]
 fn the_shipped_fixture_set_loads() {

@@ -10,17 +10,7 @@ use serde_json::{Value, json};
 use crate::util::*;
 
 fn record(upstream: &str, fixtures: &std::path::Path, extra: &[&str]) -> Binary {
-    let mut args = vec![
-        "record",
-        "--upstream",
-        upstream,
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    Binary::start(&args)
+    Binary::record(upstream, fixtures, extra)
 }
 
 fn replay(fixtures: &std::path::Path) -> Binary {

@@ -79,17 +79,7 @@ async fn raw_upstream(misbehaviour: Misbehaviour) -> String {
 }
 
 fn record(upstream: &str, fixtures: &std::path::Path, extra: &[&str]) -> Binary {
-    let mut args = vec![
-        "record",
-        "--upstream",
-        upstream,
-        "--fixtures",
-        fixtures.to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ];
-    args.extend_from_slice(extra);
-    Binary::start(&args)
+    Binary::record(upstream, fixtures, extra)
 }
 
 /// Every way the upstream fails gets a 502 whose message says what happened; nothing of those

@@ -74,6 +74,15 @@ impl FixtureDir {
     }
 }
 
+/// Why the fixture set at `fixtures` does not load, as the one line jobmock prints; fails the
+/// test if it loads.
+pub fn load_error(fixtures: &FixtureDir) -> String {
+    match FixtureSet::load(fixtures.path()) {
+        Ok(_) => panic!("the fixture set at {} loaded", fixtures.path().display()),
+        Err(err) => jobmock::error::report(&err),
+    }
+}
+
 /// A replay server running in this process on a free port; stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -161,6 +170,22 @@ impl Binary {
     pub fn replay(fixtures: &Path, extra: &[&str]) -> Binary {
         let fixtures = fixtures.to_str().expect("test paths are UTF-8");
         let mut args = vec!["replay", "--fixtures", fixtures, "--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        Binary::start(&args)
+    }
+
+    /// Starts `jobmock record` of `upstream` into `fixtures` on a free port, with `extra` flags.
+    pub fn record(upstream: &str, fixtures: &Path, extra: &[&str]) -> Binary {
+        let fixtures = fixtures.to_str().expect("test paths are UTF-8");
+        let mut args = vec![
+            "record",
+            "--upstream",
+            upstream,
+            "--fixtures",
+            fixtures,
+            "--listen",
+            "127.0.0.1:0",
+        ];
         args.extend_from_slice(extra);
         Binary::start(&args)
     }
