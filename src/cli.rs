@@ -189,7 +189,8 @@ pub struct ReplayArgs {
 /// What one client may take of a serving mode; shared by replay and record.
 #[derive(Debug, Clone, Args)]
 pub struct ServeLimits {
-    /// Seconds a client may take to send a request's headers before it is cut off.
+    /// Seconds a client may take to send a request's headers (or its body, or the next request
+    /// on a kept-alive connection) before it is cut off.
     ///
     /// Example: --header-timeout 5
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]

@@ -13,7 +13,8 @@ use crate::replay::Replay;
 
 /// A job or exchange folder held in memory, checked as replay checks it at load: any input
 /// gives a folder or an error, and every body of a loaded folder reads again (replay re-reads a
-/// body to patch it, for a cancelled job or rebased times).
+/// body to patch it, for a cancelled job or rebased times), as does every body of a job made
+/// from the folder as a template.
 ///
 /// The input is split at NUL bytes: the first part is `script.json` (used when the first byte
 /// has bit 2 set), the others step files `001.json`, `002.json`, … (`.txt` when bit 1 is set
@@ -39,22 +40,53 @@ pub fn fixture_folder(data: &[u8]) {
     let Ok(steps) = check_folder(&files, exchange) else {
         return;
     };
-    for step in steps {
-        match step.kind {
-            BodyKind::Json => {
-                if let Err(err) = serde_json::from_slice::<Value>(&step.body) {
-                    panic!(
-                        "{} loaded, but its body does not read again: {err}",
-                        step.file
-                    );
-                }
-            }
-            BodyKind::Text => assert!(
-                std::str::from_utf8(&step.body).is_ok(),
-                "{} loaded, but it is not text",
-                step.file
+    for step in &steps {
+        assert_reads_again(step);
+    }
+    // A job's folder may also be a template: the jobs made from it read again too.
+    if !exchange {
+        let count = steps.len();
+        let template = crate::fixture::Job {
+            id: "executeNotebook".into(),
+            steps,
+            sequence: crate::job::Sequence::new(
+                crate::job::Advance::Poll,
+                vec![1; count],
+                vec![0; count],
             ),
+            poll_faults: Vec::new(),
+            on_cancel: None,
+        };
+        let params = [("itemId".to_string(), "i".to_string())];
+        let made = crate::replay::lifecycle::make_job(
+            &template,
+            "executeNotebook",
+            "j00000000-0000-4000-8000-000000000000",
+            &params,
+            0,
+        );
+        for step in &made.steps {
+            assert_reads_again(step);
         }
+    }
+}
+
+/// A loaded step's body reads again: as JSON, or as text.
+fn assert_reads_again(step: &crate::fixture::Step) {
+    match step.kind {
+        BodyKind::Json => {
+            if let Err(err) = serde_json::from_slice::<Value>(&step.body) {
+                panic!(
+                    "{} loaded, but its body does not read again: {err}",
+                    step.file
+                );
+            }
+        }
+        BodyKind::Text => assert!(
+            std::str::from_utf8(&step.body).is_ok(),
+            "{} loaded, but it is not text",
+            step.file
+        ),
     }
 }
 

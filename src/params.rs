@@ -49,7 +49,10 @@ pub fn plain_host(headers: &HeaderMap) -> Option<String> {
         .get(HOST)
         .and_then(|value| value.to_str().ok())
         .filter(|host| {
+            // A host name is at most 253 characters, and a port six more: a longer `Host` is
+            // not one, and it would be copied into every URL of an answer.
             !host.is_empty()
+                && host.len() <= 260
                 && host
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))

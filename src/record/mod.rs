@@ -122,9 +122,18 @@ impl Recorder {
     /// Forwards one request, records the answer, and answers the client.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<ClientBody> {
         let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, self.max_body_bytes).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(err) => {
+        let reading = Limited::new(body, self.max_body_bytes).collect();
+        let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
+        let body = match read {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Err(_) => {
+                let message = format!(
+                    "the request body was not sent within {} s (record --header-timeout)",
+                    self.limits.header_read_timeout.as_secs()
+                );
+                return arcgis_error(StatusCode::REQUEST_TIMEOUT, 408, &message);
+            }
+            Ok(Err(err)) => {
                 let message = format!(
                     "the request body could not be read: {err}; the proxy forwards at most {} bytes (record --max-body-bytes)",
                     self.max_body_bytes
@@ -238,10 +247,17 @@ impl Recorder {
                 }
             },
         };
-        if content.len() as u64 > crate::fixture::MAX_FIXTURE_FILE {
+        // What is written must load: the answer is checked as replay checks a step file (size,
+        // depth, numbers, placeholders); one replay would refuse is not recorded.
+        // (Checked as an exchange's step, which may be any JSON or text: a job's is an object.)
+        let file = format!("001.{extension}");
+        if let Err(err) = crate::fixture::check_folder(&[(file.as_str(), content.as_slice())], true)
+        {
             drop(scrubber);
+            let why = crate::error::report(&err);
+            let why = why.strip_prefix("<memory>/").unwrap_or(&why);
             self.feedback.warn(&format!(
-                "not recorded: {} {}: stored, the answer would be larger than replay loads",
+                "not recorded: {} {}: replay would not load it: {why}",
                 parts.method, path
             ));
             return;

@@ -62,24 +62,44 @@ pub enum Sent {
 }
 
 /// The body of a large answer: what was read before it turned out large, then the rest as it
-/// comes from the upstream.
+/// comes from the upstream. An upstream that sends nothing for the timeout ends it with an error
+/// (the client sees the answer cut short, as from the upstream itself).
 pub struct PassThrough {
     read: std::collections::VecDeque<Bytes>,
     rest: hyper::body::Incoming,
+    idle: Duration,
+    deadline: std::pin::Pin<Box<tokio::time::Sleep>>,
 }
 
 impl hyper::body::Body for PassThrough {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        use std::task::Poll;
         if let Some(chunk) = self.read.pop_front() {
-            return std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk))));
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(chunk))));
         }
-        std::pin::Pin::new(&mut self.rest).poll_frame(cx)
+        match std::pin::Pin::new(&mut self.rest).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let idle = self.idle;
+                self.deadline
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + idle);
+                Poll::Ready(frame.map(|frame| frame.map_err(Into::into)))
+            }
+            Poll::Pending => match self.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err(format!(
+                    "the upstream sent nothing for {} s",
+                    self.idle.as_secs()
+                )
+                .into()))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
     }
 }
 
@@ -149,8 +169,8 @@ impl Upstream {
     }
 
     /// Forwards one request. An answer up to `max_record` bytes is read whole (within the
-    /// timeout); a larger one is handed back streaming. The error is a sentence for the
-    /// client's 502 answer.
+    /// timeout); a larger one is handed back streaming, each part within the timeout of the one
+    /// before. The error is a sentence for the client's 502 answer.
     pub async fn send(
         &self,
         method: &Method,
@@ -196,10 +216,16 @@ impl Upstream {
                 size += chunk.len();
                 read.push_back(chunk);
                 if size > max_record {
+                    let idle = self.timeout;
                     return Ok(Sent::Large {
                         status: parts.status,
                         headers: parts.headers,
-                        body: PassThrough { read, rest: body },
+                        body: PassThrough {
+                            read,
+                            rest: body,
+                            idle,
+                            deadline: Box::pin(tokio::time::sleep(idle)),
+                        },
                     });
                 }
             }

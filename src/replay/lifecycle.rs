@@ -177,12 +177,17 @@ pub fn make_job(
                 .and_then(Value::as_str)
                 .map(str::to_string)
         });
+    // The template's ID is replaced inside its strings (messages name the job's folders), never
+    // in the JSON text itself: an ID such as "e" or "1" must not break the document.
+    let template_id = template_id.filter(|template_id| template_id.len() >= 4);
     let make_step = |step: &Step| -> Step {
-        let mut text = String::from_utf8_lossy(&step.body).into_owned();
+        let Ok(mut value) = serde_json::from_slice::<Value>(&step.body) else {
+            // Loaded steps read again (the loader checks it); should one not, serve it as is.
+            return step.clone();
+        };
         if let Some(template_id) = &template_id {
-            text = text.replace(template_id.as_str(), id);
+            replace_in_strings(&mut value, template_id, id);
         }
-        let mut value: Value = serde_json::from_str(&text).expect("template steps are JSON");
         if let Some(object) = value.as_object_mut() {
             object.insert("jobId".to_string(), Value::from(id));
             if let Some(Value::Object(inputs)) = object.get_mut("inputs") {
@@ -209,6 +214,20 @@ pub fn make_job(
         sequence: template.sequence.clone(),
         poll_faults: template.poll_faults.clone(),
         on_cancel: template.on_cancel.as_ref().map(make_step),
+    }
+}
+
+/// Replaces `from` by `to` inside every string of `value`.
+fn replace_in_strings(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::String(text) if text.contains(from) => *text = text.replace(from, to),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| replace_in_strings(item, from, to)),
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|field| replace_in_strings(field, from, to)),
+        _ => {}
     }
 }
 

@@ -9,7 +9,7 @@ mod body;
 mod control;
 pub mod format;
 pub mod journal;
-mod lifecycle;
+pub(crate) mod lifecycle;
 mod request;
 pub mod watch;
 
@@ -126,6 +126,8 @@ pub struct Served {
     exchange_slots: Vec<usize>,
     /// Every job ID and exchange name ever served, with its slot.
     slots: HashMap<(bool, Arc<str>), usize>,
+    /// Counts the sets served: 0 at start, one more per reload.
+    generation: u64,
 }
 
 impl Served {
@@ -157,6 +159,7 @@ impl Served {
             job_slots,
             exchange_slots,
             slots,
+            generation: previous.map_or(0, |previous| previous.generation + 1),
         }
     }
 
@@ -198,6 +201,21 @@ struct Live {
     journal: Journal,
     created: CreatedJobs,
     reloads: Reloads,
+    /// The generation of the set served now: a request that started with an older one and
+    /// would move a cursor starts again with this one (see [`Stale`]).
+    generation: u64,
+}
+
+/// Marks the answer of a request that found, once it held the lock, that a reload had
+/// replaced the set it started with: [`Replay::handle`] serves it again with the new set, so
+/// that no cursor is moved by a job's old steps.
+#[derive(Clone, Copy)]
+struct Stale;
+
+fn stale() -> Response<Body> {
+    let mut response = Response::new(full(Bytes::new()));
+    response.extensions_mut().insert(Stale);
+    response
 }
 
 /// What reloads did, for `GET /__jobmock/health`.
@@ -281,6 +299,7 @@ impl Replay {
             journal: Journal::new(options.journal_size),
             created: CreatedJobs::new(options.max_created_jobs),
             reloads: Reloads::default(),
+            generation: 0,
         });
         Replay {
             served: RwLock::new(Arc::new(Served::new(fixtures, None))),
@@ -381,6 +400,7 @@ impl Replay {
 
         // Swapped under the lock of the cursors: no poll sees the new set with the old
         // cursors of a job that changed.
+        let new_generation = new.generation;
         let mut live = self.lock();
         live.cursors.retain(|key| match key {
             Key::Created(_) => true,
@@ -390,6 +410,7 @@ impl Replay {
             .served
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(new);
+        live.generation = new_generation;
         live.reloads.done += 1;
         live.reloads.last_error = None;
         live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
@@ -408,7 +429,13 @@ impl Replay {
 
     /// Answers one request. Every failure becomes an answer; nothing here takes the server down.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
-        let call = match Call::read(request, self.options.max_body_bytes).await {
+        let call = match Call::read(
+            request,
+            self.options.max_body_bytes,
+            self.options.limits.header_read_timeout,
+        )
+        .await
+        {
             Ok(call) => call,
             Err(refusal) => {
                 let mut response = arcgis_error(Format::Json, refusal.code, &refusal.message);
@@ -428,10 +455,17 @@ impl Replay {
             }
             return control::handle(&self, &self.served(), &call, rest);
         }
-        let served = self.served();
         let response = match self.check_token(&call) {
             Some(refusal) => refusal,
-            None => self.serve_api(&served, &call).await,
+            None => loop {
+                // Again with the new set if a reload replaced it meanwhile (rare: once at most
+                // per reload).
+                let served = self.served();
+                let response = self.serve_api(&served, &call).await;
+                if response.extensions().get::<Stale>().is_none() {
+                    break response;
+                }
+            },
         };
         if self.options.verbose {
             eprintln!(
@@ -590,6 +624,9 @@ impl Replay {
         let job = found.job();
         let (chosen, patches, pause) = {
             let mut live = self.lock();
+            if live.generation != served.generation {
+                return stale();
+            }
             if live.cursors.is_hidden(&call.session, found.key()) {
                 drop(live);
                 let message = format!(
@@ -601,10 +638,14 @@ impl Replay {
             let cursor = live.cursors.get_mut(&call.session, found.key());
             let now = Instant::now();
             let poll_number = cursor.polls() + 1;
+            // Sorted by poll at load: a script may aim many faults, each looked up in log time.
+            let first = job
+                .poll_faults
+                .partition_point(|(poll, _)| *poll < poll_number);
             let aimed = job
                 .poll_faults
-                .iter()
-                .find(|(poll, _)| *poll == poll_number);
+                .get(first)
+                .filter(|(poll, _)| *poll == poll_number);
             // A delay aimed at this poll slows the usual answer; other faults replace it.
             let mut pause = Duration::ZERO;
             let aimed = match aimed {
@@ -755,6 +796,9 @@ impl Replay {
         let exchange = served.fixtures.exchange(index);
         let step_index = {
             let mut live = self.lock();
+            if live.generation != served.generation {
+                return stale();
+            }
             let key = Key::Exchange(served.exchange_slots[index]);
             let cursor = live.cursors.get_mut(&call.session, key);
             let step_index = exchange
@@ -946,6 +990,9 @@ impl Replay {
     fn cancel(&self, served: &Served, call: &Call, job_id: &str) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let mut live = self.lock();
+        if live.generation != served.generation {
+            return stale();
+        }
         let Some(found) = self.find_job(served, &live, &call.session, job_id) else {
             drop(live);
             let message = format!("job {job_id} not found: it cannot be cancelled");
@@ -977,6 +1024,9 @@ impl Replay {
     fn delete_all(&self, served: &Served, call: &Call) -> Response<Body> {
         let format = Format::parse(call.param("f")).unwrap_or(Format::Json);
         let mut live = self.lock();
+        if live.generation != served.generation {
+            return stale();
+        }
         let finished: Vec<Key> = self
             .visible_jobs(served, &live, &call.session)
             .iter()

@@ -30,6 +30,10 @@ fn may_hold_secret(query: &str) -> bool {
 /// The header that gives a request its own cursors.
 pub const SESSION_HEADER: &str = "x-jobmock-session";
 
+/// The longest session name: names are kept per session, so their length is bounded as their
+/// number is.
+pub const MAX_SESSION_NAME: usize = 256;
+
 pub struct Call {
     pub method: Method,
     pub uri: Uri,
@@ -52,13 +56,27 @@ pub struct Refusal {
 }
 
 impl Call {
-    /// Reads a request's parts, and a form body of at most `max_body` bytes for its
-    /// parameters. A larger body, announced or sent, is refused with 413.
-    pub async fn read(request: Request<Incoming>, max_body: usize) -> Result<Call, Refusal> {
+    /// Reads a request's parts, and a form body of at most `max_body` bytes, sent within
+    /// `body_timeout`, for its parameters. A larger body, announced or sent, is refused with 413;
+    /// a slower one with 408.
+    pub async fn read(
+        request: Request<Incoming>,
+        max_body: usize,
+        body_timeout: std::time::Duration,
+    ) -> Result<Call, Refusal> {
         let (parts, body) = request.into_parts();
         let session = match parts.headers.get(SESSION_HEADER) {
             None => default_session(),
             Some(value) => match value.to_str() {
+                Ok(name) if name.trim().len() > MAX_SESSION_NAME => {
+                    return Err(Refusal {
+                        status: hyper::StatusCode::BAD_REQUEST,
+                        code: 400,
+                        message: format!(
+                            "the X-Jobmock-Session header may hold at most {MAX_SESSION_NAME} characters"
+                        ),
+                    });
+                }
                 Ok(name) if !name.trim().is_empty() => Arc::from(name.trim()),
                 Ok(_) => default_session(),
                 Err(_) => {
@@ -90,9 +108,17 @@ impl Call {
         }
         let mut params = params::from_query(parts.uri.query());
         if parts.method == Method::POST && params::is_form(&parts.headers) {
-            let collected = Limited::new(body, max_body)
-                .collect()
+            let reading = Limited::new(body, max_body).collect();
+            let collected = tokio::time::timeout(body_timeout, reading)
                 .await
+                .map_err(|_| Refusal {
+                    status: hyper::StatusCode::REQUEST_TIMEOUT,
+                    code: 408,
+                    message: format!(
+                        "the form body was not sent within {} s (replay --header-timeout)",
+                        body_timeout.as_secs()
+                    ),
+                })?
                 .map_err(|err| too_large(format!("the form body could not be read ({err})")))?;
             params.extend(params::from_form(&collected.to_bytes()));
         }

@@ -355,3 +355,51 @@ mod union_tests {
         assert_eq!(shape.check(&drifted).len(), 1, "{text}");
     }
 }
+
+/// The cases the property test (tests/integration/properties.rs) found, kept: what `shape
+/// infer` writes must parse again and accept the payloads it was learned from.
+#[cfg(test)]
+mod found_by_property_tests {
+    use super::super::{parse::parse, write::shape_text};
+    use super::*;
+    use serde_json::json;
+
+    fn round_trip(payloads: &[Value]) {
+        let learned = infer(&payloads.iter().collect::<Vec<_>>());
+        let text = shape_text(&learned);
+        let parsed = parse(&text).unwrap_or_else(|err| panic!("{err:?} in\n{text}"));
+        for payload in payloads {
+            assert!(
+                parsed.check(payload).is_empty(),
+                "{payload} against\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_field_seen_as_null_and_as_an_array_or_object() {
+        round_trip(&[
+            json!({"status": "SUBMITTED", "q": null}),
+            json!({"status": "SUBMITTED", "q": []}),
+            json!({"status": "SUBMITTED", "q": {"a": 1}}),
+        ]);
+    }
+
+    #[test]
+    fn a_field_name_that_would_end_a_placeholder() {
+        round_trip(&[json!({"status": "SUBMITTED", "a": {">": 0, "x|y": 1, "<z>": true}})]);
+    }
+
+    #[test]
+    fn a_string_seen_once_that_reads_as_alternatives_or_a_placeholder() {
+        round_trip(&[json!({"status": "SUBMITTED", "a": "0|x", "b": "<b>", "c": "A|B"})]);
+    }
+
+    #[test]
+    fn field_names_with_escapes_in_annotations() {
+        round_trip(&[
+            json!({"status": "FAILED", "a\"b\\c\u{b}": 1}),
+            json!({"status": "COMPLETED"}),
+        ]);
+    }
+}

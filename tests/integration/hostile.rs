@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use jobmock::fixture::MAX_FIXTURE_FILE;
+use jobmock::fixture::{FixtureSet, MAX_FIXTURE_FILE};
 
 use crate::util::*;
 
@@ -96,9 +96,9 @@ async fn a_body_nested_as_deep_as_allowed_is_served_and_patched() {
         "PROCESSING"
     );
     post(server.job_url("j1", "/cancel?f=json")).send().await;
-    let answer = get(server.job_url("j1", "?f=pjson")).send().await;
+    let answer = get(server.job_url("j1", "?f=json")).send().await;
     assert_eq!(answer.json()["customAttributes"]["isCancelled"], true);
-    assert!(answer.body.contains(&"[".repeat(99)) || answer.body.contains("["));
+    assert!(answer.body.contains(&nested), "{}", answer.body);
 }
 
 /// A step file that is not UTF-8 is refused with its position.
@@ -212,6 +212,22 @@ fn a_script_with_a_million_entries_is_refused_or_bounded() {
     let message = load_error(&fixtures);
     assert!(message.contains("which is not a step file"), "{message}");
 
+    // 300,000 faults fit in a file: they load, and each poll finds its own in log time.
+    let faults: Vec<String> = (1..=300_000)
+        .rev()
+        .map(|n| format!("{{\"poll\": {n}, \"fault\": {{\"close\": true}}}}"))
+        .collect();
+    let script = format!("{{\"faults\": [{}]}}", faults.join(","));
+    assert!(script.len() < MAX_FIXTURE_FILE as usize, "{}", script.len());
+    fixtures.file("jobs/j1/script.json", &script);
+    let set = FixtureSet::load(fixtures.path()).expect("300,000 faults load");
+    let loaded = &set.jobs()[0].poll_faults;
+    assert_eq!(loaded.len(), 300_000);
+    assert!(
+        loaded.windows(2).all(|pair| pair[0].0 < pair[1].0),
+        "sorted by poll"
+    );
+
     let faults: Vec<String> = (1..=1_000_000)
         .map(|n| format!("{{\"poll\": {n}, \"fault\": {{\"close\": true}}}}"))
         .collect();
@@ -260,4 +276,84 @@ fn the_binary_refuses_a_hostile_set_with_exit_code_2() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("002.json:1:"), "{err}");
+}
+
+/// A step may name the server a bounded number of times: a request's `Host` fills each, so
+/// an unbounded count would let one request make an answer far larger than its file.
+#[test]
+fn a_step_naming_the_server_too_often_is_refused() {
+    let fixtures = FixtureDir::new();
+    let many = vec!["{{origin}}"; 1001].join(" ");
+    fixtures.file(
+        "jobs/j1/001.json",
+        &format!(r#"{{"status": "COMPLETED", "messages": ["{many}"]}}"#),
+    );
+    let message = load_error(&fixtures);
+    assert!(message.contains("{{origin}} 1001 times"), "{message}");
+}
+
+/// A template whose `jobId` is short or odd ("e", "1", a quote) still makes jobs: the ID is
+/// replaced inside strings, never in the JSON text.
+#[tokio::test]
+async fn a_template_with_an_odd_job_id_still_makes_jobs() {
+    for template_id in ["e", "1", "\"", "status"] {
+        let fixtures = FixtureDir::new();
+        fixtures.job("j1", &["COMPLETED"]);
+        let step = |status: &str| {
+            serde_json::json!({
+                "jobId": template_id,
+                "type": "executeNotebook",
+                "status": status,
+                "messages": [format!("job {template_id} e 1")],
+            })
+            .to_string()
+        };
+        fixtures.file("templates/executeNotebook/001.json", &step("SUBMITTED"));
+        fixtures.file("templates/executeNotebook/002.json", &step("COMPLETED"));
+        let server = TestServer::start(fixtures.path()).await;
+        let created = post(server.url("/arcgis/admin/notebooks/executeNotebook"))
+            .form("f=json&itemId=x")
+            .send()
+            .await
+            .json();
+        let url = created["jobUrl"].as_str().expect("a job URL").to_string();
+        let first = get(format!("{url}?f=json")).send().await.json();
+        assert_eq!(first["status"], "SUBMITTED", "{first}");
+        assert_eq!(first["jobId"], created["jobId"], "{first}");
+        assert_eq!(get(format!("{url}?f=json")).status().await, "COMPLETED");
+    }
+}
+
+/// A `Host` header too long to be a host name is not copied into answers, and a session name
+/// longer than the limit is refused: a client cannot make the server hold or send much more
+/// than the fixtures say.
+#[tokio::test]
+async fn long_host_and_session_names_are_not_kept_or_copied() {
+    let fixtures = FixtureDir::new();
+    fixtures.file(
+        "jobs/j1/001.json",
+        r#"{"status": "COMPLETED", "jobUrl": "{{origin}}/arcgis/admin/system/jobs/j1"}"#,
+    );
+    let server = TestServer::start(fixtures.path()).await;
+    let long_host = format!("{}.example.com", "a".repeat(2000));
+    let answer = get(server.job_url("j1", "?f=json"))
+        .header("Host", &long_host)
+        .send()
+        .await;
+    assert_eq!(
+        answer.json()["jobUrl"],
+        "http://localhost/arcgis/admin/system/jobs/j1"
+    );
+
+    let refused = get(server.job_url("j1", "?f=json"))
+        .session(&"s".repeat(257))
+        .send()
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("at most 256"), "{}", refused.body);
+    let accepted = get(server.job_url("j1", "?f=json"))
+        .session(&"s".repeat(256))
+        .send()
+        .await;
+    assert_eq!(accepted.job_status(), "COMPLETED");
 }

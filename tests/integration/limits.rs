@@ -221,5 +221,61 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_0() {
         "{:?}",
         signalled.elapsed()
     );
-    // New connections are no longer accepted once the signal came.
+}
+
+/// After SIGTERM, new connections are no longer accepted while requests in flight finish.
+#[tokio::test]
+async fn sigterm_stops_accepting_at_once() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("slow", &["COMPLETED"]);
+    fixtures.file(
+        "jobs/slow/script.json",
+        r#"{"steps": {"001.json": {"delayMs": 2000}}}"#,
+    );
+    let server = Binary::replay(fixtures.path(), &[]);
+    let in_flight = tokio::spawn(get(server.url("/arcgis/admin/system/jobs/slow?f=json")).send());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let refused = TcpStream::connect(addr(&server)).await;
+    assert!(refused.is_err(), "a connection was accepted after SIGTERM");
+    assert_eq!(in_flight.await.unwrap().job_status(), "COMPLETED");
+    let (code, _, err) = server.wait(Duration::from_secs(12));
+    assert_eq!(code, Some(0), "{err}");
+}
+
+/// A form body sent slower than --header-timeout gets 408: a slow body cannot hold a
+/// connection (and a slot of --max-connections) forever.
+#[tokio::test]
+async fn a_body_sent_too_slowly_gets_408() {
+    let server = Binary::replay(&shipped_fixtures(), &["--header-timeout", "1"]);
+    let mut stream = TcpStream::connect(addr(&server)).await.unwrap();
+    let head = format!(
+        "POST /arcgis/admin/system/jobs/{EXECUTE_JOB} HTTP/1.1\r\nHost: a\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nf=json"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // Trickle a byte now and then; the server answers 408 after about a second.
+    while started.elapsed() < Duration::from_secs(6) {
+        let _ = stream.write_all(b"&").await;
+        match tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(read)) => answer.extend_from_slice(&buffer[..read]),
+            Err(_) => {}
+        }
+        if answer.ends_with(b"}") {
+            break;
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":408"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -29,6 +29,40 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// Bytes that are often nearly JSON: tokens of JSON and of the script format in any order,
+/// numbers out of range and deep brackets among them; or any bytes at all.
+fn json_soup() -> impl Strategy<Value = Vec<u8>> {
+    let token = prop_oneof![
+        Just("{".to_string()),
+        Just("}".to_string()),
+        Just("[".to_string()),
+        Just("]".to_string()),
+        Just(",".to_string()),
+        Just(":".to_string()),
+        Just("\"status\"".to_string()),
+        Just("\"steps\"".to_string()),
+        Just("\"001.json\"".to_string()),
+        Just("\"polls\"".to_string()),
+        Just("\"delayMs\"".to_string()),
+        Just("\"faults\"".to_string()),
+        Just("\"poll\"".to_string()),
+        Just("\"fault\"".to_string()),
+        Just("\"close\"".to_string()),
+        Just("\"{{origin}}\"".to_string()),
+        Just("true".to_string()),
+        Just("null".to_string()),
+        Just("1e999".to_string()),
+        Just("-0".to_string()),
+        Just("[".repeat(120)),
+        any::<u32>().prop_map(|n| n.to_string()),
+        "\"[^\"\\\\]{0,8}\"",
+    ];
+    prop_oneof![
+        prop::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat().into_bytes()),
+        prop::collection::vec(any::<u8>(), 0..200),
+    ]
+}
+
 /// A job status as servers send them, or anything else.
 fn status() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -69,12 +103,12 @@ proptest! {
         prop_assert_eq!(served, value);
     }
 
-    /// Any bytes as a step file or a script: loaded or refused, never a panic; and whatever
-    /// loads serves bodies that read again.
+    /// Any bytes, or JSON tokens in any order, as step files and a script: loaded or refused,
+    /// never a panic; and whatever loads serves bodies that read again.
     #[test]
     fn any_bytes_in_a_folder_are_loaded_or_refused(
-        script in prop::option::of(prop::collection::vec(any::<u8>(), 0..200)),
-        steps in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 1..4),
+        script in prop::option::of(json_soup()),
+        steps in prop::collection::vec(json_soup(), 1..4),
         exchange in any::<bool>(),
     ) {
         let names: Vec<String> = (1..=steps.len()).map(|n| format!("{n:03}.json")).collect();

@@ -22,6 +22,8 @@ enum Misbehaviour {
     StallMidBody,
     /// A good answer: a job in PROCESSING.
     Good,
+    /// Announces a megabyte, sends 200 KB of it, then nothing.
+    StallLarge,
 }
 
 /// A TCP upstream that answers every request with `misbehaviour`; runs until the test ends.
@@ -60,6 +62,13 @@ async fn raw_upstream(misbehaviour: Misbehaviour) -> String {
                             .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
                             .await;
                         let _ = stream.write_all(&job[..20]).await;
+                        tokio::time::sleep(Duration::from_secs(3600)).await;
+                    }
+                    Misbehaviour::StallLarge => {
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000000\r\n\r\n")
+                            .await;
+                        let _ = stream.write_all(&vec![b'x'; 200_000]).await;
                         tokio::time::sleep(Duration::from_secs(3600)).await;
                     }
                     Misbehaviour::Good => {
@@ -212,4 +221,85 @@ async fn a_compressed_bomb_is_not_decoded_past_the_limit() {
         "{err}"
     );
     assert!(all_files(recorded.path()).is_empty());
+}
+
+/// A large answer whose upstream stalls part-way is streamed to the client up to the stall (so
+/// it is not held whole), then cut off after --upstream-timeout; the proxy goes on.
+#[tokio::test]
+async fn a_large_answer_that_stalls_is_cut_off_after_the_timeout() {
+    let upstream = raw_upstream(Misbehaviour::StallLarge).await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(
+        &upstream,
+        recorded.path(),
+        &["--max-record-bytes", "65536", "--upstream-timeout", "1"],
+    );
+    let addr: std::net::SocketAddr = proxy.base.trim_start_matches("http://").parse().unwrap();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut received));
+    let _ = read.await.expect("the proxy ends the answer");
+    assert!(
+        received.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        &received[..20.min(received.len())]
+    );
+    assert!(
+        received.len() > 200_000,
+        "streamed up to the stall: {}",
+        received.len()
+    );
+    assert!(received.len() < 1_000_000, "the answer was cut short");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    proxy.terminate();
+    let (code, _, err) = proxy.wait(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(all_files(recorded.path()).is_empty());
+}
+
+/// An answer replay would refuse (JSON nested deeper than a step may be) reaches the client
+/// but is not recorded, so the recorded set always loads.
+#[tokio::test]
+async fn an_answer_replay_would_refuse_is_not_recorded() {
+    let deep: serde_json::Value = serde_json::from_str(&format!(
+        "{{\"jobId\": \"jdeep\", \"status\": \"PROCESSING\", \"x\": {}1{}}}",
+        "[".repeat(110),
+        "]".repeat(110)
+    ))
+    .unwrap();
+    let fine = json!({"jobId": "jfine", "status": "PROCESSING"});
+    let upstream = FakeUpstream::start(move |seen, _| {
+        if seen.path.ends_with("jdeep") {
+            json_answer(&deep)
+        } else {
+            json_answer(&fine)
+        }
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let answer = get(proxy.url("/arcgis/admin/system/jobs/jdeep?f=json"))
+        .send()
+        .await;
+    assert_eq!(answer.json()["status"], "PROCESSING");
+    get(proxy.url("/arcgis/admin/system/jobs/jfine?f=json"))
+        .send()
+        .await;
+    proxy.terminate();
+    let (code, _, err) = proxy.wait(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("replay would not load it"), "{err}");
+    assert!(err.contains("more than 100 deep"), "{err}");
+    let set = FixtureSet::load(recorded.path()).expect("the recorded set loads");
+    let ids: Vec<&str> = set.jobs().iter().map(|job| &*job.id).collect();
+    assert_eq!(ids, ["jfine"]);
 }

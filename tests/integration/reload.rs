@@ -115,52 +115,84 @@ async fn a_broken_set_is_reported_and_the_previous_one_keeps_serving() {
     assert!(health["reloads"]["lastError"].is_null(), "{health}");
 }
 
-/// Reload only takes POST; under load it neither fails a request nor serves a half-loaded set.
+/// Writes version `version` of 50 jobs: every step of every job says its version.
+fn write_version(fixtures: &FixtureDir, version: u64) {
+    for n in 0..50 {
+        for (index, status) in ["SUBMITTED", "COMPLETED"].iter().enumerate() {
+            let body = serde_json::json!({
+                "jobId": format!("j{n}"),
+                "type": "executeNotebook",
+                "status": status,
+                "version": version,
+            });
+            fixtures.file(
+                &format!("jobs/j{n}/{:03}.json", index + 1),
+                &body.to_string(),
+            );
+        }
+    }
+}
+
+/// Reload only takes POST; under load, reloads neither fail a request nor serve a half-loaded
+/// set: every listing (all 50 jobs in one answer) shows one version, never a mix.
 #[tokio::test]
 async fn reloads_under_load_answer_every_request_from_a_whole_set() {
     let fixtures = FixtureDir::new();
-    for n in 0..50 {
-        fixtures.job(&format!("j{n}"), &["SUBMITTED", "COMPLETED"]);
-    }
+    write_version(&fixtures, 0);
     let server = Binary::replay(fixtures.path(), &[]);
     let wrong = get(server.url("/__jobmock/reload")).send().await;
     assert_eq!(wrong.status, 405);
 
-    let load = (0..4).map(|worker| {
-        let base = server.base.clone();
-        tokio::spawn(async move {
-            for round in 0..100 {
-                let job = format!("j{}", (round * 7 + worker) % 50);
-                let answer = get(format!("{base}/arcgis/admin/system/jobs/{job}?f=json"))
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = (0..4)
+        .map(|worker| {
+            let base = server.base.clone();
+            let stop = std::sync::Arc::clone(&stop);
+            tokio::spawn(async move {
+                let mut versions_seen = std::collections::BTreeSet::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let listing = get(format!(
+                        "{base}/arcgis/admin/system/jobs?f=json&detail=true"
+                    ))
                     .session(&format!("w{worker}"))
                     .send()
                     .await
                     .json();
-                let status = answer["status"].as_str().unwrap_or_default().to_string();
-                assert!(
-                    ["SUBMITTED", "COMPLETED", "FAILED"].contains(&status.as_str()),
-                    "{answer}"
-                );
-            }
+                    let jobs = listing["asyncJobs"].as_array().unwrap();
+                    assert_eq!(jobs.len(), 50, "{listing}");
+                    let versions: std::collections::BTreeSet<u64> = jobs
+                        .iter()
+                        .map(|job| job["version"].as_u64().unwrap())
+                        .collect();
+                    assert_eq!(versions.len(), 1, "a listing mixes sets: {versions:?}");
+                    versions_seen.extend(versions);
+                    let job = format!("j{}", worker * 7 % 50);
+                    let polled = get(format!("{base}/arcgis/admin/system/jobs/{job}?f=json"))
+                        .session(&format!("w{worker}"))
+                        .send()
+                        .await
+                        .json();
+                    assert!(polled["version"].is_u64(), "{polled}");
+                }
+                versions_seen
+            })
         })
-    });
-    let load: Vec<_> = load.collect();
-    for round in 0..10 {
-        // Every job switches between two whole versions; a poll sees one or the other.
-        let last = if round % 2 == 0 {
-            "FAILED"
-        } else {
-            "COMPLETED"
-        };
-        for n in 0..50 {
-            fixtures.job(&format!("j{n}"), &["SUBMITTED", last]);
-        }
+        .collect();
+    for version in 1..=10 {
+        write_version(&fixtures, version);
         let reloaded = post(server.url("/__jobmock/reload")).send().await;
         assert_eq!(reloaded.status, 200, "{}", reloaded.body);
+        tokio::time::sleep(Duration::from_millis(30)).await;
     }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::BTreeSet::new();
     for worker in load {
-        worker.await.unwrap();
+        seen.extend(worker.await.unwrap());
     }
+    assert!(
+        seen.len() > 2,
+        "the load did not overlap the reloads: {seen:?}"
+    );
 }
 
 /// With --watch, a change to the files is served without a call, and a broken change is
