@@ -90,14 +90,25 @@ fn assert_reads_again(step: &crate::fixture::Step) {
     }
 }
 
-/// The shape notation: any text parses to a shape or an error; a shape checks any payload; and
-/// a shape written out (as `shape infer` writes them) parses again. Text after a NUL is the
-/// payload, when it is JSON.
+/// The shape notation: any text parses to a shape or an error; a shape checks any payload; a
+/// shape written out parses again; and the shape `shape infer` learns from a payload parses
+/// again and accepts that payload. Text after a NUL is the payload, when it is JSON.
 pub fn shape_notation(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
     let (notation, payload) = text.split_once('\0').unwrap_or((text, "{}"));
+    if let Ok(payload) = serde_json::from_str::<Value>(payload) {
+        let learned = crate::shape::infer::infer(&[&payload]);
+        let written = crate::shape::write::shape_text(&learned);
+        match crate::shape::parse::parse(&written) {
+            Ok(shape) => assert!(
+                shape.check(&payload).is_empty(),
+                "a learned shape refuses its payload {payload}:\n{written}"
+            ),
+            Err(err) => panic!("a learned shape does not parse again: {err:?}\n{written}"),
+        }
+    }
     let Ok(shape) = crate::shape::parse::parse(notation) else {
         return;
     };
