@@ -141,13 +141,21 @@ async fn accept(
         .acquire_owned()
         .await
         .expect("the semaphore is never closed");
+    let mut told = None::<std::time::Instant>;
     loop {
         match listener.accept().await {
             Ok((stream, _)) => return (permit, stream),
             Err(err) => {
-                // Out of file descriptors and the like: the listener itself is fine, so wait a
-                // moment for connections to close instead of spinning or exiting.
-                eprintln!("jobmock: accept failed: {err}");
+                // Out of file descriptors and the like (the process's limit may be below
+                // --max-connections): the listener itself is fine, so wait a moment for
+                // connections to close instead of spinning or exiting; say so once a second.
+                if told.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                    eprintln!(
+                        "jobmock: accept failed: {err} (if it says too many open files, raise \
+                         `ulimit -n` or lower --max-connections)"
+                    );
+                    told = Some(std::time::Instant::now());
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
