@@ -31,7 +31,8 @@ pub enum Command {
     ///
     /// Each poll of <context>/admin/system/jobs/<jobId> answers the job's next step; the last
     /// step repeats. Requests with an `X-Jobmock-Session: NAME` header get their own cursors. The
-    /// control API is under /__jobmock/ (health, jobs, jobs/<jobId>/advance, reset, requests).
+    /// control API is under /__jobmock/ (health, jobs, jobs/<jobId>/advance, exchanges, reset,
+    /// requests, reload).
     Replay(ReplayArgs),
 
     /// Proxy a real Notebook Server and write its answers into a fixture set.
@@ -162,8 +163,9 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub watch: bool,
 
-    /// The most sessions (X-Jobmock-Session names) with cursors at once; when a new one comes,
-    /// the least recently used is forgotten (counted in GET /__jobmock/health).
+    /// The most sessions (X-Jobmock-Session names) with cursors at once; when a new one would
+    /// pass it, the least recently used sixteenth are forgotten (counted in GET
+    /// /__jobmock/health).
     ///
     /// Example: --max-sessions 100000
     #[arg(long, value_name = "N", default_value_t = 10_000)]
