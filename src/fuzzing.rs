@@ -98,7 +98,8 @@ pub fn shape_notation(data: &[u8]) {
         return;
     };
     let (notation, payload) = text.split_once('\0').unwrap_or((text, "{}"));
-    if let Ok(payload) = serde_json::from_str::<Value>(payload) {
+    // Job payloads are objects; `shape infer` learns from nothing else.
+    if let Ok(payload @ Value::Object(_)) = serde_json::from_str::<Value>(payload) {
         let learned = crate::shape::infer::infer(&[&payload]);
         let written = crate::shape::write::shape_text(&learned);
         match crate::shape::parse::parse(&written) {
