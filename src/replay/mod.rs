@@ -125,7 +125,7 @@ pub struct Served {
     /// The same for exchanges.
     exchange_slots: Vec<usize>,
     /// Every job ID and exchange name ever served, with its slot.
-    slots: HashMap<(bool, Arc<str>), usize>,
+    slots: HashMap<Named, usize>,
     /// Counts the sets served: 0 at start, one more per reload.
     generation: u64,
 }
@@ -139,19 +139,19 @@ impl Served {
             .map(|job| job.steps.iter().map(|_| Rendered::default()).collect())
             .collect();
         let mut slots = previous.map_or_else(HashMap::new, |previous| previous.slots.clone());
-        let mut slot_of = |is_job: bool, name: &Arc<str>| {
+        let mut slot_of = |named: Named| {
             let next = slots.len();
-            *slots.entry((is_job, Arc::clone(name))).or_insert(next)
+            *slots.entry(named).or_insert(next)
         };
         let job_slots = fixtures
             .jobs()
             .iter()
-            .map(|job| slot_of(true, &job.id))
+            .map(|job| slot_of(Named::Job(Arc::clone(&job.id))))
             .collect();
         let exchange_slots = fixtures
             .exchanges()
             .iter()
-            .map(|exchange| slot_of(false, &exchange.name))
+            .map(|exchange| slot_of(Named::Exchange(Arc::clone(&exchange.name))))
             .collect();
         Served {
             fixtures,
@@ -167,6 +167,56 @@ impl Served {
         &self.fixtures
     }
 
+    /// What changed from `old` to this set, and the keys whose cursors stay: those of the jobs
+    /// and exchanges that are the same as before.
+    fn compare(&self, old: &Served) -> (ReloadReport, HashSet<Key>) {
+        let mut report = ReloadReport::default();
+        let mut kept = HashSet::new();
+        for (index, job) in self.fixtures.jobs().iter().enumerate() {
+            match old.fixtures.job_index(&job.id) {
+                Some(before) if *old.fixtures.job(before) == *job => {
+                    report.unchanged += 1;
+                    kept.insert(Key::Fixture(self.job_slots[index]));
+                }
+                Some(_) => report.changed += 1,
+                None => report.added += 1,
+            }
+        }
+        let old_exchanges: HashMap<&str, &crate::fixture::Exchange> = old
+            .fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| (&*exchange.name, exchange))
+            .collect();
+        for (index, exchange) in self.fixtures.exchanges().iter().enumerate() {
+            match old_exchanges.get(&*exchange.name) {
+                Some(before) if *before == exchange => {
+                    report.unchanged += 1;
+                    kept.insert(Key::Exchange(self.exchange_slots[index]));
+                }
+                Some(_) => report.changed += 1,
+                None => report.added += 1,
+            }
+        }
+        let new_exchanges: HashSet<&str> = self
+            .fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| &*exchange.name)
+            .collect();
+        report.removed = old
+            .fixtures
+            .jobs()
+            .iter()
+            .filter(|job| self.fixtures.job_index(&job.id).is_none())
+            .count()
+            + old_exchanges
+                .keys()
+                .filter(|name| !new_exchanges.contains(*name))
+                .count();
+        (report, kept)
+    }
+
     /// The fixture job `id`.
     fn fixture_job(&self, id: &str) -> Option<Found<'_>> {
         let index = self.fixtures.job_index(id)?;
@@ -176,6 +226,13 @@ impl Served {
             job: self.fixtures.job(index),
         })
     }
+}
+
+/// What a slot is kept for: a job by ID, or an exchange by name.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Named {
+    Job(Arc<str>),
+    Exchange(Arc<str>),
 }
 
 #[derive(Default)]
@@ -352,51 +409,7 @@ impl Replay {
         };
         let new = Served::new(fixtures, Some(&old));
 
-        // Which slots keep their cursors: those whose job (or exchange) is the same as before.
-        let mut report = ReloadReport::default();
-        let mut kept = HashSet::new();
-        for (index, job) in new.fixtures.jobs().iter().enumerate() {
-            match old.fixtures.job_index(&job.id) {
-                Some(before) if *old.fixtures.job(before) == *job => {
-                    report.unchanged += 1;
-                    kept.insert(Key::Fixture(new.job_slots[index]));
-                }
-                Some(_) => report.changed += 1,
-                None => report.added += 1,
-            }
-        }
-        let old_exchanges: HashMap<&str, &crate::fixture::Exchange> = old
-            .fixtures
-            .exchanges()
-            .iter()
-            .map(|exchange| (&*exchange.name, exchange))
-            .collect();
-        for (index, exchange) in new.fixtures.exchanges().iter().enumerate() {
-            match old_exchanges.get(&*exchange.name) {
-                Some(before) if *before == exchange => {
-                    report.unchanged += 1;
-                    kept.insert(Key::Exchange(new.exchange_slots[index]));
-                }
-                Some(_) => report.changed += 1,
-                None => report.added += 1,
-            }
-        }
-        let new_exchanges: HashSet<&str> = new
-            .fixtures
-            .exchanges()
-            .iter()
-            .map(|exchange| &*exchange.name)
-            .collect();
-        report.removed = old
-            .fixtures
-            .jobs()
-            .iter()
-            .filter(|job| new.fixtures.job_index(&job.id).is_none())
-            .count()
-            + old_exchanges
-                .keys()
-                .filter(|name| !new_exchanges.contains(*name))
-                .count();
+        let (report, kept) = new.compare(&old);
 
         // Swapped under the lock of the cursors: no poll sees the new set with the old
         // cursors of a job that changed.
