@@ -357,3 +357,28 @@ async fn long_host_and_session_names_are_not_kept_or_copied() {
         .await;
     assert_eq!(accepted.job_status(), "COMPLETED");
 }
+
+/// A set of many files, each within its own limit, is bounded as a whole (1 GiB by default):
+/// the file that takes it past the limit is named.
+#[test]
+fn a_set_larger_than_its_budget_is_refused() {
+    let fixtures = FixtureDir::new();
+    for n in 0..20 {
+        fixtures.job(&format!("j{n:02}"), &["SUBMITTED", "COMPLETED"]);
+    }
+    let whole: u64 = all_files(fixtures.path())
+        .iter()
+        .map(|(_, bytes)| bytes.len() as u64)
+        .sum();
+    assert!(FixtureSet::load_within(fixtures.path(), whole).is_ok());
+    let message = match FixtureSet::load_within(fixtures.path(), whole / 2) {
+        Ok(_) => panic!("a set of {whole} bytes loaded within {}", whole / 2),
+        Err(err) => jobmock::error::report(&err),
+    };
+    assert!(
+        message.contains(&format!("past {} bytes of files", whole / 2)),
+        "{message}"
+    );
+    assert!(message.contains(".json"), "{message}");
+    assert_eq!(jobmock::fixture::MAX_SET_BYTES, 1 << 30);
+}
