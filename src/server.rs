@@ -19,7 +19,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
 /// How long requests in flight may take to finish after shutdown begins.
-pub const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
 
 /// How long a client may take to finish a TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,7 +40,7 @@ pub struct Limits {
 }
 
 /// hyper's smallest read buffer: a head limit below it cannot be set.
-pub const MIN_HEADER_BYTES: usize = 8192;
+const MIN_HEADER_BYTES: usize = 8192;
 
 impl Default for Limits {
     fn default() -> Limits {
