@@ -155,7 +155,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
-    /// Re-read the fixture set when its files change (checked twice a second). Jobs whose
+    /// Re-read the fixture set when its files change (checked twice a second, less often for
+    /// a large set). Jobs whose
     /// files did not change keep their cursors; a broken set is reported and the previous one
     /// keeps serving. `POST /__jobmock/reload` does the same on demand.
     ///

@@ -17,17 +17,22 @@ use walkdir::WalkDir;
 use super::Replay;
 use crate::error::report;
 
-/// How often the folder is looked at.
+/// How often the folder is looked at, at the most.
 pub const INTERVAL: Duration = Duration::from_millis(500);
+
+/// A look takes at most this share of the time between looks: a set of tens of thousands of
+/// files takes a while to look over, and is then looked at less often.
+const BUSY_SHARE: u32 = 10;
 
 /// Reloads `replay` whenever its fixture folder changes, forever (the task ends with the
 /// server's runtime).
 pub async fn watch(replay: Arc<Replay>, interval: Duration) {
     let root = replay.served().fixtures().root().to_path_buf();
-    let mut seen = fingerprint_blocking(&root).await;
+    let (mut seen, mut took) = fingerprint_blocking(&root).await;
     loop {
-        tokio::time::sleep(interval).await;
-        let now = fingerprint_blocking(&root).await;
+        tokio::time::sleep(interval.max(took * BUSY_SHARE)).await;
+        let now;
+        (now, took) = fingerprint_blocking(&root).await;
         // Act once the folder has settled: the same as a moment ago, and not what was loaded
         // last (each load notes the fingerprint taken just before it read the folder).
         let settled = now == seen;
@@ -55,11 +60,14 @@ pub async fn watch(replay: Arc<Replay>, interval: Duration) {
     }
 }
 
-async fn fingerprint_blocking(root: &Path) -> u64 {
+/// The folder's fingerprint, and how long it took to make.
+async fn fingerprint_blocking(root: &Path) -> (u64, Duration) {
     let root = root.to_path_buf();
-    tokio::task::spawn_blocking(move || fingerprint(&root))
+    let started = std::time::Instant::now();
+    let fingerprint = tokio::task::spawn_blocking(move || fingerprint(&root))
         .await
-        .unwrap_or(0)
+        .unwrap_or(0);
+    (fingerprint, started.elapsed())
 }
 
 /// A hash of every entry's path, size and modification time under `root`: it changes when a
