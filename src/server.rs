@@ -53,7 +53,8 @@ impl Default for Limits {
 }
 
 impl Limits {
-    fn http(&self) -> http1::Builder {
+    /// The HTTP/1 settings every connection is served with.
+    pub(crate) fn http(&self) -> http1::Builder {
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout)
@@ -160,24 +161,6 @@ async fn accept(
             }
         }
     }
-}
-
-/// Serves `handler` on one connection of any byte stream, with `limits`, to its end: what each
-/// accepted connection gets, for tests and fuzzing that feed requests without a socket.
-pub async fn serve_io<IO, H, F, B, E>(io: IO, limits: Limits, handler: H)
-where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    H: Fn(Request<Incoming>) -> F + Clone + Send + 'static,
-    F: Future<Output = Result<Response<B>, E>> + Send + 'static,
-    E: Into<Box<dyn std::error::Error + Send + Sync>>,
-    B: hyper::body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    let _ = limits
-        .http()
-        .serve_connection(TokioIo::new(io), service_fn(handler))
-        .await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.

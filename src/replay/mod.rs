@@ -1304,9 +1304,15 @@ pub async fn serve_io<IO>(io: IO, replay: Arc<Replay>)
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let limits = replay.options.limits;
+    // As each accepted connection is served (`server::serve`), without the socket.
+    let http = replay.options.limits.http();
     let handler = move |request| answer_or_close(Arc::clone(&replay), request);
-    crate::server::serve_io(io, limits, handler).await;
+    let _ = http
+        .serve_connection(
+            hyper_util::rt::TokioIo::new(io),
+            hyper::service::service_fn(handler),
+        )
+        .await;
 }
 
 /// One request's answer, where a scripted `close` fault closes the connection instead.
