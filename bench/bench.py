@@ -1,12 +1,13 @@
 """`make bench`: jobmock side by side with a bare hyper server, on 127.0.0.1 only.
 
-Usage: bench.py [--quick] [--out BENCHMARKS.md]
+Usage: bench.py [--quick] [--only record|replay] [--out BENCHMARKS.md]
 
 Runs wrk against the reference server (examples/reference_server.rs) and against jobmock in
 each mode, alternating reference and jobmock runs, and prints a table of requests per second,
 latency, errors, peak RSS and the ratio to the reference measured in the same run; then start-up,
 memory and `jobmock diff` figures on a generated set of 10,000 jobs of 5 steps. Every figure
-comes from this run. `--quick` shortens each load run (for a smoke test of the bench itself).
+comes from this run. `--quick` shortens each load run (for a smoke test of the bench itself);
+`--only MODE` runs that mode's load rows alone and prints them, writing nothing (for tuning).
 """
 
 import argparse
@@ -67,7 +68,7 @@ def write_fixtures():
             for step, status in enumerate(statuses, start=1):
                 job = dict(template, jobId=job_id, status=status)
                 if status != "PROCESSING":
-                    job["customAttributes"] = {"openNotebook": template["customAttributes"]["openNotebook"], "isCancelled": False}
+                    job["customAttributes"] = {"isCancelled": False}
                     job.pop("results", None)
                     if status == "COMPLETED":
                         job["endTime"] = job["startTime"] + 2762
@@ -181,6 +182,7 @@ def first_200(command, url, runs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="2 s runs, 1 round: check the bench itself")
+    parser.add_argument("--only", choices=["record", "replay"], help="that mode's load rows alone, printed, not written")
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     args = parser.parse_args()
     seconds, rounds, soak = (2, 1, 5) if args.quick else (10, 2, 30)
@@ -200,17 +202,25 @@ def main():
     rows = []
     try:
         baseline = [wrk(reference.base + job_path + "?f=json", c, seconds) for c in (64, 1)]
-        for connections in (64, 1):
-            rows.append(load_runs("replay, f=json", replay(), job_path + "?f=json", (), connections, seconds, rounds, reference))
-        for connections in (64, 1):
-            rows.append(load_runs("replay, f=json, X-Jobmock-Session", replay(), job_path + "?f=json",
-                                  ("X-Jobmock-Session: bench",), connections, seconds, rounds, reference))
-        for connections in (64, 1):
-            rows.append(load_runs("replay, f=pjson", replay(), job_path + "?f=pjson", (), connections, seconds, rounds, reference))
-        for connections in (64, 1):
-            rows.append(load_runs("record (proxy + recording)", record, job_path + "?f=json", (), connections, seconds, rounds, reference))
+        if args.only in (None, "replay"):
+            for connections in (64, 1):
+                rows.append(load_runs("replay, f=json", replay(), job_path + "?f=json", (), connections, seconds, rounds, reference))
+            for connections in (64, 1):
+                rows.append(load_runs("replay, f=json, X-Jobmock-Session", replay(), job_path + "?f=json",
+                                      ("X-Jobmock-Session: bench",), connections, seconds, rounds, reference))
+            for connections in (64, 1):
+                rows.append(load_runs("replay, f=pjson", replay(), job_path + "?f=pjson", (), connections, seconds, rounds, reference))
+        if args.only in (None, "record"):
+            for connections in (64, 1):
+                rows.append(load_runs("record (proxy + recording)", record, job_path + "?f=json", (), connections, seconds, rounds, reference))
     finally:
         reference.stop()
+    if args.only:
+        print(f"reference: {baseline[0]['rps']:,.0f} req/s at 64 connections, {baseline[1]['rps']:,.0f} at 1")
+        for row in rows:
+            print(f"{row['name']}, {row['connections']} conns: {row['rps']:,.0f} req/s, p99 {row['p99']:.3f} ms, "
+                  f"{row['ratio']:.2f} x reference, errors {row['errors']}")
+        return 0
 
     shipped = first_200([JOBMOCK, "replay", "--fixtures", os.path.join(ROOT, "fixtures"), "--listen", "127.0.0.1:0"],
                         "/arcgis/admin/system/jobs/j6185135c-92a8-4402-b8de-90a66dc61fcc?f=json", 5)

@@ -17,8 +17,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
         jobmock replay                                  serve ./fixtures on 127.0.0.1:8080\n  \
         jobmock replay --fixtures tests/fixtures --listen 127.0.0.1:0\n  \
         jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n  \
-        jobmock diff recorded                           check recorded payloads for drift\n\n\
-        Exit codes: 0 success, 1 drift found (diff), 2 error (bad fixtures, bad flags, address in use)."
+        jobmock diff recorded                           check recorded payloads for drift\n  \
+        jobmock scan recorded                           look for credentials and personal data\n\n\
+        Exit codes: 0 success, 1 drift found (diff) or something found (scan, record's closing\n\
+        scan), 2 error (bad fixtures, bad flags, address in use)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -37,11 +39,12 @@ pub enum Command {
 
     /// Proxy a real Notebook Server and write its answers into a fixture set.
     ///
-    /// Point the client's base URL at the proxy. Every request is forwarded to --upstream and its
-    /// answer goes back unchanged (but for hop-by-hop headers, and URLs naming the upstream,
-    /// which are made to name the proxy so the client keeps talking through it). Job polls become
-    /// steps of jobs/<jobId>/, every other exchange a folder of exchanges/, ready for `jobmock
-    /// replay`. Tokens, passwords, cookies and credential headers are never written.
+    /// Point the client's base URL at the proxy (with --tls for the ArcGIS API for Python). Every
+    /// request is forwarded to --upstream and its answer goes back unchanged (but for hop-by-hop
+    /// headers, and URLs naming the upstream, which are made to name the proxy so the client
+    /// keeps talking through it). Job polls become steps of jobs/<jobId>/, every other exchange
+    /// a folder of exchanges/, ready for `jobmock replay`. Credentials are never written, in any
+    /// encoding; personal data gets pseudonyms; what was written is scanned at the end.
     Record(RecordArgs),
 
     /// Check recorded payloads against the expected shapes of their job types, and show the drift.
@@ -55,6 +58,16 @@ pub enum Command {
 
     /// Work with shapes: `jobmock shape infer` learns one from recorded payloads.
     Shape(ShapeArgs),
+
+    /// Look through a fixture set for credentials and personal data before you send it to
+    /// anyone.
+    ///
+    /// Reports, with file:line:column and the value masked, every value after a credential
+    /// name (token, password, apiKey, …), Bearer and Basic credentials, JSON Web Tokens,
+    /// passwords in URLs, e-mail addresses (but at example.com) and personal fields (username,
+    /// email, fullName, …) that are not the recorder's pseudonyms. Exit code 0: nothing found;
+    /// 1: something found; 2: an error.
+    Scan(ScanArgs),
 }
 
 /// The flags of `jobmock replay`.
@@ -125,35 +138,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "VALUE")]
     pub token: Vec<String>,
 
-    /// Serve HTTPS with a self-signed certificate made at start for localhost and 127.0.0.1
-    /// (or the one of --tls-cert and --tls-key). The listening line then says https://.
-    ///
-    /// Example: --tls --tls-cert-out jobmock-cert.pem
-    #[arg(long)]
-    pub tls: bool,
-
-    /// Where to write the self-signed certificate (PEM) of --tls, so a client can trust it.
-    ///
-    /// Example: --tls-cert-out jobmock-cert.pem
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "tls",
-        conflicts_with = "tls_cert"
-    )]
-    pub tls_cert_out: Option<PathBuf>,
-
-    /// Serve HTTPS with this certificate chain (PEM) instead of a self-signed one.
-    ///
-    /// Example: --tls-cert server.pem --tls-key server-key.pem
-    #[arg(long, value_name = "FILE", requires = "tls_key")]
-    pub tls_cert: Option<PathBuf>,
-
-    /// The private key (PEM) of --tls-cert.
-    ///
-    /// Example: --tls-key server-key.pem
-    #[arg(long, value_name = "FILE", requires = "tls_cert")]
-    pub tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub tls: TlsArgs,
 
     /// Re-read the fixture set when its files change (checked twice a second, less often for
     /// a large set). Jobs whose
@@ -187,6 +173,40 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub limits: ServeLimits,
+}
+
+/// HTTPS for a serving mode; shared by replay and record.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS with a self-signed certificate made at start for localhost and 127.0.0.1
+    /// (or the one of --tls-cert and --tls-key). The listening line then says https://.
+    ///
+    /// Example: --tls --tls-cert-out jobmock-cert.pem
+    #[arg(long)]
+    pub tls: bool,
+
+    /// Where to write the self-signed certificate (PEM) of --tls, so a client can trust it.
+    ///
+    /// Example: --tls-cert-out jobmock-cert.pem
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls",
+        conflicts_with = "tls_cert"
+    )]
+    pub tls_cert_out: Option<PathBuf>,
+
+    /// Serve HTTPS with this certificate chain (PEM) instead of a self-signed one.
+    ///
+    /// Example: --tls-cert server.pem --tls-key server-key.pem
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    ///
+    /// Example: --tls-key server-key.pem
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// What one client may take of a serving mode; shared by replay and record.
@@ -229,9 +249,11 @@ impl ServeLimits {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n  \
-    jobmock record --upstream https://10.0.0.5:11443 --insecure --redact-field username\n  \
-    then point the client at http://127.0.0.1:8080/arcgis/admin/ … and replay with\n  \
-    jobmock replay --fixtures recorded")]
+    jobmock record --upstream https://10.0.0.5:11443 --insecure --tls --tls-cert-out proxy.pem\n  \
+    then point the client at https://127.0.0.1:8080/arcgis/admin/ … and replay with\n  \
+    jobmock replay --fixtures recorded\n\n\
+    Exit codes: 0 recorded and the closing scan found nothing, 1 the scan found something,\n\
+    2 an error.")]
 pub struct RecordArgs {
     /// The real server to forward to: scheme, host and port, and optionally a path put before
     /// every request's path.
@@ -290,12 +312,35 @@ pub struct RecordArgs {
     #[arg(long, conflicts_with = "existing")]
     pub append: bool,
 
-    /// Replace the value of this JSON field wherever it occurs with a pseudonym, the same value
-    /// always getting the same one (REDACTED-username-1). Repeatable.
+    /// Keep this kind of personal data as it is instead of giving it pseudonyms: username (also
+    /// user, owner), email, fullName, firstName or lastName. Repeatable. Credentials are never
+    /// kept.
     ///
-    /// Example: --redact-field username --redact-field itemId
+    /// Example: --keep-field username
+    #[arg(long, value_name = "NAME")]
+    pub keep_field: Vec<String>,
+
+    /// Also replace the value of this field (JSON field or parameter) with a pseudonym wherever
+    /// it occurs, the same value always getting the same one (REDACTED-itemId-1). Repeatable.
+    ///
+    /// Example: --redact-field itemId
     #[arg(long, value_name = "NAME")]
     pub redact_field: Vec<String>,
+
+    /// A regular expression for secrets only you know (a licence key, an internal host name):
+    /// every match, in any encoding, becomes REDACTED. Repeatable.
+    ///
+    /// Example: --redact-value 'ACME-[0-9]{6}'
+    #[arg(long, value_name = "REGEX")]
+    pub redact_value: Vec<String>,
+
+    /// How step times (offsetMs) are written: rounded (two significant figures, at least
+    /// 100 ms, so recording a scenario again changes few files), exact (milliseconds), or none
+    /// (steps advance per poll only).
+    ///
+    /// Example: --offsets exact
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
+    pub offsets: OffsetsArg,
 
     /// The largest answer stored, in bytes (decoded). A larger one is passed to the client as
     /// it streams in, not buffered, and not recorded (the summary says so). At most 16 MiB,
@@ -313,7 +358,38 @@ pub struct RecordArgs {
     pub max_body_bytes: usize,
 
     #[command(flatten)]
+    pub tls: TlsArgs,
+
+    #[command(flatten)]
     pub limits: ServeLimits,
+}
+
+/// How `record` writes step times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OffsetsArg {
+    Rounded,
+    Exact,
+    None,
+}
+
+/// The flags of `jobmock scan`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    jobmock scan recorded                          before sending a recording to anyone\n  \
+    jobmock scan recorded --keep-field username    usernames kept on purpose are fine\n\n\
+    Exit codes: 0 nothing found, 1 something found, 2 an error.")]
+pub struct ScanArgs {
+    /// Fixture sets, folders or files to scan.
+    ///
+    /// Example: jobmock scan recorded
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// A kind of personal data kept on purpose (record --keep-field): not reported.
+    ///
+    /// Example: --keep-field username
+    #[arg(long, value_name = "NAME")]
+    pub keep_field: Vec<String>,
 }
 
 /// What to do with a folder that exists already.

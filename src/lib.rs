@@ -16,7 +16,9 @@
 //! - [`params`]: request parameters from the query string and form bodies.
 //! - [`shape`]: the shape notation: parse, check a payload, infer from payloads, write.
 //! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
-//! - [`redact`]: which parameters and headers are secrets, and how to hide them.
+//! - [`redact`]: what must never be written (credentials, in any encoding) and what becomes a
+//!   pseudonym (personal data): learned from each exchange, hunted through every text.
+//! - [`scan`]: `jobmock scan`, a fixture set checked for credentials and personal data.
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
 //! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
 
@@ -31,6 +33,7 @@ pub mod params;
 pub mod record;
 pub mod redact;
 pub mod replay;
+pub mod scan;
 pub mod server;
 pub mod shape;
 pub mod tls;
@@ -41,7 +44,7 @@ use std::sync::Arc;
 
 use std::io::IsTerminal;
 
-use cli::{Cli, Command, DiffArgs, Existing, InferArgs, RecordArgs, ReplayArgs};
+use cli::{Cli, Command, DiffArgs, Existing, InferArgs, RecordArgs, ReplayArgs, ScanArgs};
 use error::{Error, Result};
 use fixture::FixtureSet;
 
@@ -54,7 +57,69 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Shape(args) => match args.command {
             cli::ShapeCommand::Infer(args) => run_infer(args),
         },
+        Command::Scan(args) => run_scan(args),
     }
+}
+
+fn run_scan(args: ScanArgs) -> Result<ExitCode> {
+    let keep = personal_kinds(&args.keep_field)?;
+    let report = scan::scan(&args.paths, &keep)?;
+    for finding in &report.findings {
+        println!("{finding}");
+    }
+    if report.findings.is_empty() {
+        eprintln!(
+            "jobmock: scan: no credential or personal data found in {} file(s)",
+            report.files
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "jobmock: scan: {} finding(s) in {} file(s); replace them (or record again) before \
+             sending the set",
+            report.findings.len(),
+            report.files
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// The kinds of personal data `--keep-field` names.
+fn personal_kinds(names: &[String]) -> Result<Vec<redact::Personal>> {
+    names
+        .iter()
+        .map(|name| {
+            redact::names::personal_field(name).ok_or_else(|| {
+                let known: Vec<&str> = redact::Personal::FIELDS
+                    .iter()
+                    .map(|(field, _)| *field)
+                    .collect();
+                let why = if redact::is_secret_param(name) {
+                    format!("--keep-field {name:?}: {name} is a credential, and credentials are never kept")
+                } else {
+                    format!(
+                        "--keep-field {name:?} is not a kind of personal data; use one of {}",
+                        known.join(", ")
+                    )
+                };
+                Error::Usage { message: why }
+            })
+        })
+        .collect()
+}
+
+/// The TLS acceptor the flags ask for, if any.
+fn tls_acceptor(args: &cli::TlsArgs) -> Result<Option<tokio_rustls::TlsAcceptor>> {
+    Ok(match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(&tls::Certificate::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        })?),
+        _ if args.tls => Some(tls::acceptor(&tls::Certificate::SelfSigned {
+            write_to: args.tls_cert_out.clone(),
+        })?),
+        _ => None,
+    })
 }
 
 fn run_diff(args: DiffArgs) -> Result<ExitCode> {
@@ -141,16 +206,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             ),
         });
     }
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::acceptor(&tls::Certificate::Files {
-            cert: cert.clone(),
-            key: key.clone(),
-        })?),
-        _ if args.tls => Some(tls::acceptor(&tls::Certificate::SelfSigned {
-            write_to: args.tls_cert_out.clone(),
-        })?),
-        _ => None,
-    };
+    let tls = tls_acceptor(&args.tls)?;
     // Taken before the set is read, so that `--watch` sees a change made while it loads.
     let fingerprint = args
         .watch
@@ -201,6 +257,16 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         (_, true, _) | (_, _, Existing::Append) => record::store::Conflict::Append,
         _ => record::store::Conflict::Refuse,
     };
+    let patterns = args
+        .redact_value
+        .iter()
+        .map(|pattern| {
+            regex::bytes::Regex::new(pattern).map_err(|err| Error::Usage {
+                message: format!("--redact-value {pattern:?} is not a regular expression: {err}"),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tls = tls_acceptor(&args.tls)?;
     let options = record::Options {
         upstream: args.upstream.clone(),
         trust: record::upstream::Trust {
@@ -210,14 +276,25 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         timeout: std::time::Duration::from_secs(args.upstream_timeout.max(1)),
         fixtures: args.fixtures.clone(),
         conflict,
-        redact_fields: args.redact_field.clone(),
+        redaction: redact::Options {
+            keep: personal_kinds(&args.keep_field)?,
+            extra_fields: args.redact_field.clone(),
+            patterns,
+        },
+        offsets: match args.offsets {
+            cli::OffsetsArg::Rounded => record::store::Offsets::Rounded,
+            cli::OffsetsArg::Exact => record::store::Offsets::Exact,
+            cli::OffsetsArg::None => record::store::Offsets::None,
+        },
         live_status: std::io::stderr().is_terminal(),
         max_record_bytes: args.max_record_bytes as usize,
         max_body_bytes: args.max_body_bytes,
         limits: args.limits.to_limits(),
+        tls: tls.is_some(),
     };
     runtime()?.block_on(async {
-        let listener = bind(&args.listen, "http").await?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let listener = bind(&args.listen, scheme).await?;
         let addr = listener.local_addr().map_err(|source| Error::Bind {
             addr: args.listen.clone(),
             source,
@@ -235,9 +312,20 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
             recorder.upstream_origin(),
             args.fixtures.display()
         );
-        record::serve(listener, Arc::clone(&recorder), server::shutdown_signal()).await;
-        eprintln!("jobmock: {}", recorder.finish());
-        Ok(ExitCode::SUCCESS)
+        record::serve(
+            listener,
+            tls,
+            Arc::clone(&recorder),
+            server::shutdown_signal(),
+        )
+        .await;
+        let (summary, found) = recorder.finish().await;
+        eprintln!("jobmock: {summary}");
+        Ok(if found {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     })
 }
 

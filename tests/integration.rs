@@ -24,6 +24,8 @@ mod properties;
 mod record;
 #[path = "integration/record_faults.rs"]
 mod record_faults;
+#[path = "integration/redaction.rs"]
+mod redaction;
 #[path = "integration/reload.rs"]
 mod reload;
 #[path = "integration/replay.rs"]

@@ -1,21 +1,24 @@
 //! The record proxy: forwards every request to the real Notebook Server, answers the client with
 //! what the server said, and writes each answer into a fixture set that `replay` serves.
 //!
-//! This module owns the flow of one exchange; the upstream connection is [`upstream`]'s, what
-//! must not be kept is [`scrub`]'s, the files are [`store`]'s, and what the user sees while it
-//! runs is [`feedback`]'s. Recording never changes the client's answer: a failure to write is
-//! reported on stderr and the client still gets what the server said.
+//! This module owns the flow of one request on the runtime: read it, forward it, answer the
+//! client, and hand the exchange to the recording thread ([`writer`]), which alone learns,
+//! scrubs ([`crate::redact`]) and writes ([`store`]). The upstream connection is
+//! [`upstream`]'s, the origin placeholder [`origin`]'s, and what the user sees while it runs
+//! [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
+//! disk: a failure to write is reported on stderr and the client still gets what the server
+//! said.
 
 pub mod feedback;
-pub mod scrub;
+pub mod origin;
 pub mod store;
 pub mod upstream;
+pub mod writer;
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -23,31 +26,31 @@ use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
-use serde_json::Value;
 use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_rustls::TlsAcceptor;
 
-use crate::error::Result;
-use crate::fixture::exchange::RequestFile;
-use crate::fixture::write::pretty_json;
+use crate::error::{Error, Result};
 use crate::job::job_id_problem;
 use crate::params;
+use crate::redact::Redactor;
 use crate::replay::format::{Format, error_body};
 use feedback::Feedback;
-use scrub::{Scrubber, origin_spellings, replace_origin};
-use store::{Conflict, Store, StoredAnswer, Target};
+use origin::{origin_spellings, replace_origin};
+use store::{Conflict, Offsets, Store};
 use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
+use writer::{Event, Exchange, Outcome, Writer};
 
 /// Where a job poll goes, after any context path.
 const JOBS_PATH: &str = "/admin/system/jobs/";
 
-/// The answer headers worth keeping in a fixture: they change how a client behaves. Others
-/// (dates, server names, cookies) are left out.
-const KEPT_HEADERS: &[&str] = &[
-    "content-type",
-    "location",
-    "retry-after",
-    "www-authenticate",
-];
+/// Where jobmock's own control API lives; never forwarded, never recorded.
+const CONTROL_PREFIX: &str = "/__jobmock/";
+
+/// How many exchanges may wait for the recording thread, and how many bytes they may hold: a
+/// disk slower than the upstream makes clients wait, not memory grow.
+const QUEUED_EXCHANGES: usize = 1024;
+const QUEUED_BYTES: usize = 256 * 1024 * 1024;
 
 /// How a recording proxy behaves.
 #[derive(Debug, Clone)]
@@ -59,8 +62,10 @@ pub struct Options {
     pub timeout: Duration,
     pub fixtures: PathBuf,
     pub conflict: Conflict,
-    /// JSON fields whose values are replaced by consistent pseudonyms.
-    pub redact_fields: Vec<String>,
+    /// What redaction keeps, adds and looks for besides its defaults.
+    pub redaction: crate::redact::Options,
+    /// How step times are written.
+    pub offsets: Offsets,
     /// Draw a live status line (stderr is a terminal) rather than log lines.
     pub live_status: bool,
     /// The largest answer recorded; a larger one is passed through as it streams, not stored.
@@ -69,6 +74,8 @@ pub struct Options {
     pub max_body_bytes: usize,
     /// What one client may take of the proxy.
     pub limits: crate::server::Limits,
+    /// Serve HTTPS: the ArcGIS API for Python talks nothing else.
+    pub tls: bool,
 }
 
 pub struct Recorder {
@@ -77,9 +84,14 @@ pub struct Recorder {
     upstream_origins: Vec<String>,
     /// Where the proxy listens, for a client that sent no usable Host header.
     listen_addr: SocketAddr,
-    store: Mutex<Store>,
-    scrubber: Mutex<Scrubber>,
-    feedback: Feedback,
+    /// `https` when the proxy serves TLS: URLs in answers name the proxy with it.
+    scheme: &'static str,
+    events: mpsc::Sender<Event>,
+    /// Bytes of exchanges waiting for the recording thread.
+    queued_bytes: Arc<Semaphore>,
+    writer: Mutex<Option<std::thread::JoinHandle<writer::Finished>>>,
+    feedback: Arc<Feedback>,
+    keep: Vec<crate::redact::Personal>,
     max_record_bytes: usize,
     max_body_bytes: usize,
     limits: crate::server::Limits,
@@ -98,17 +110,30 @@ impl Recorder {
             .into_iter()
             .map(|origin| format!("{origin}{}", upstream.prefix()))
             .collect();
-        let store = Store::new(&options.fixtures, options.conflict)?;
+        let store = Store::new(&options.fixtures, options.conflict, options.offsets)?;
+        let feedback = Arc::new(Feedback::new(options.live_status));
+        let keep = options.redaction.keep.clone();
+        let writer = Writer::new(
+            store,
+            Redactor::new(options.redaction),
+            Arc::clone(&feedback),
+            upstream_origins.clone(),
+        );
+        let (events, receiver) = mpsc::channel(QUEUED_EXCHANGES);
+        let thread = std::thread::Builder::new()
+            .name("jobmock-record".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(|source| Error::Runtime { source })?;
         Ok(Recorder {
-            scrubber: Mutex::new(Scrubber::new(
-                upstream_origins.clone(),
-                options.redact_fields,
-            )),
             upstream,
             upstream_origins,
             listen_addr,
-            store: Mutex::new(store),
-            feedback: Feedback::new(options.live_status),
+            scheme: if options.tls { "https" } else { "http" },
+            events,
+            queued_bytes: Arc::new(Semaphore::new(QUEUED_BYTES)),
+            writer: Mutex::new(Some(thread)),
+            feedback,
+            keep,
             max_record_bytes: options.max_record_bytes,
             max_body_bytes: options.max_body_bytes,
             limits: options.limits,
@@ -119,8 +144,12 @@ impl Recorder {
         self.upstream.origin()
     }
 
-    /// Forwards one request, records the answer, and answers the client.
+    /// Forwards one request, answers the client, and hands the exchange to the recording
+    /// thread.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<ClientBody> {
+        if request.uri().path().starts_with(CONTROL_PREFIX) {
+            return control_refused(request.uri().path());
+        }
         let (parts, body) = request.into_parts();
         let reading = Limited::new(body, self.max_body_bytes).collect();
         let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
@@ -141,26 +170,30 @@ impl Recorder {
                 return arcgis_error(StatusCode::PAYLOAD_TOO_LARGE, 413, &message);
             }
         };
-        let mut request_params = params::from_query(parts.uri.query());
-        if params::is_form(&parts.headers) {
-            request_params.extend(params::from_form(&body));
-        }
-        lock(&self.scrubber).learn_request(&parts.headers, &request_params);
-
-        let path_and_query = parts
+        let target = parts
             .uri
             .path_and_query()
-            .map_or("/", |path_and_query| path_and_query.as_str());
+            .map_or("/", |path_and_query| path_and_query.as_str())
+            .to_string();
         let sent = self
             .upstream
             .send(
                 &parts.method,
-                path_and_query,
+                &target,
                 &parts.headers,
-                body,
+                body.clone(),
                 self.max_record_bytes,
             )
             .await;
+        let exchange = |outcome| Exchange {
+            method: parts.method.clone(),
+            target: target.clone(),
+            headers: parts.headers.clone(),
+            body: body.clone(),
+            outcome,
+            at: Instant::now(),
+            permit: None,
+        };
         let answer = match sent {
             Ok(upstream::Sent::Whole(answer)) => answer,
             Ok(upstream::Sent::Large {
@@ -168,12 +201,8 @@ impl Recorder {
                 headers,
                 body,
             }) => {
-                self.feedback.passed_through(&format!(
-                    "not recorded: {} {}: the answer is larger than {} bytes (record --max-record-bytes); passed through",
-                    parts.method,
-                    parts.uri.path(),
-                    self.max_record_bytes
-                ));
+                let limit = self.max_record_bytes;
+                self.record(exchange(Outcome::TooLarge { limit })).await;
                 let mut response = Response::new(Either::Right(body));
                 *response.status_mut() = status;
                 for (name, value) in &headers {
@@ -185,140 +214,46 @@ impl Recorder {
             }
             Err(cause) => {
                 let message = format!("upstream {}: {cause}", self.upstream.origin());
-                // The path only: its query may carry a token.
-                self.feedback.upstream_error(&format!(
-                    "{} {}: {message}",
-                    parts.method,
-                    parts.uri.path()
-                ));
+                self.record(exchange(Outcome::Failed(message.clone())))
+                    .await;
                 return arcgis_error(StatusCode::BAD_GATEWAY, 502, &message);
             }
         };
 
         let decoded = decoded_body(&answer, self.max_record_bytes);
-        match &decoded {
-            Some(decoded) => self.record(&parts, &request_params, &answer, decoded),
-            None => self.feedback.warn(&format!(
-                "not recorded: {} {}: the answer's encoding could not be decoded, or it decodes to more than --max-record-bytes",
-                parts.method,
-                parts.uri.path()
-            )),
-        }
+        let outcome = match &decoded {
+            Some(decoded) => Outcome::Answered {
+                status: answer.status,
+                headers: answer.headers.clone(),
+                body: decoded.clone(),
+            },
+            None => Outcome::NotDecoded,
+        };
+        self.record(exchange(outcome)).await;
         self.answer_client(&parts, answer, decoded)
     }
 
-    fn record(
-        &self,
-        parts: &hyper::http::request::Parts,
-        request_params: &[(String, String)],
-        answer: &upstream::Answer,
-        decoded: &Bytes,
-    ) {
-        let now = Instant::now();
-        let path = parts.uri.path();
-        // A job polled again and answered exactly as last time: one more poll of the same step,
-        // without parsing, scrubbing and printing the body again (the common case: a job
-        // polled hundreds of times while PROCESSING).
-        if let Some(id) = job_id(path) {
-            let held = lock(&self.store).hold_if_same(id, decoded, answer.status.as_u16());
-            if let Some((stored, status)) = held {
-                self.feedback.job_poll(id, &status, &stored);
-                return;
-            }
-        }
-        let json: Option<Value> = serde_json::from_slice(decoded).ok();
-        let mut scrubber = lock(&self.scrubber);
-        scrubber.learn_answer(&answer.headers, json.as_ref());
-
-        let (content, extension) = match json {
-            Some(mut value) => {
-                scrubber.json(&mut value);
-                (pretty_json(&value), "json")
-            }
-            None => match std::str::from_utf8(decoded) {
-                Ok(text) => (scrubber.text(text).into_bytes(), "txt"),
-                Err(_) => {
-                    drop(scrubber);
-                    self.feedback.warn(&format!(
-                        "not recorded: {} {}: the answer is binary",
-                        parts.method, path
-                    ));
-                    return;
-                }
-            },
-        };
-        // What is written must load: the answer is checked as replay checks a step file (size,
-        // depth, numbers, placeholders); one replay would refuse is not recorded.
-        // (Checked as an exchange's step, which may be any JSON or text: a job's is an object.)
-        let file = format!("001.{extension}");
-        if let Err(err) = crate::fixture::check_folder(&[(file.as_str(), content.as_slice())], true)
+    /// Queues an exchange for the recording thread. Waits only when the queue is full (the
+    /// disk is behind): the client's answer is then held back rather than memory growing.
+    async fn record(&self, mut exchange: Exchange) {
+        let size = exchange.body.len()
+            + match &exchange.outcome {
+                Outcome::Answered { body, .. } => body.len(),
+                _ => 0,
+            };
+        let permits = size.min(QUEUED_BYTES) as u32;
+        exchange.permit = Arc::clone(&self.queued_bytes)
+            .acquire_many_owned(permits)
+            .await
+            .ok();
+        if self
+            .events
+            .send(Event::Exchange(Box::new(exchange)))
+            .await
+            .is_err()
         {
-            drop(scrubber);
-            let why = crate::error::report(&err);
-            let why = why.strip_prefix("<memory>/").unwrap_or(&why);
-            self.feedback.warn(&format!(
-                "not recorded: {} {}: replay would not load it: {why}",
-                parts.method, path
-            ));
-            return;
-        }
-        let headers: BTreeMap<String, String> = answer
-            .headers
-            .iter()
-            .filter(|(name, _)| KEPT_HEADERS.contains(&name.as_str()))
-            .filter(|(name, value)| {
-                // A JSON answer's content type is the format's business at replay.
-                !(extension == "json"
-                    && *name == CONTENT_TYPE
-                    && value
-                        .to_str()
-                        .is_ok_and(|v| v.starts_with("application/json")))
-            })
-            .filter_map(|(name, value)| {
-                let value = value.to_str().ok()?;
-                Some((canonical_header_name(name.as_str()), scrubber.text(value)))
-            })
-            .collect();
-
-        let job_id = job_id(path);
-        let job_status = (extension == "json")
-            .then(|| serde_json::from_slice::<Value>(&content).ok())
-            .flatten()
-            .filter(Value::is_object)
-            .map(|job| job["status"].as_str().unwrap_or("?").to_string());
-        let target = match (job_id, &job_status) {
-            (Some(id), Some(_)) => Target::Job(id.to_string()),
-            _ => Target::Exchange(RequestFile {
-                method: parts.method.to_string(),
-                path: scrubber.path(path),
-                params: request_params
-                    .iter()
-                    .filter(|(name, _)| !scrubber.is_left_out(name))
-                    .map(|(name, value)| (name.clone(), scrubber.text(value)))
-                    .collect(),
-            }),
-        };
-        drop(scrubber);
-
-        let stored = StoredAnswer {
-            content,
-            extension,
-            status: answer.status.as_u16(),
-            headers,
-        };
-        let outcome = lock(&self.store).store(&target, stored, decoded, now);
-        match (outcome, &target) {
-            (Ok(stored), Target::Job(id)) => {
-                let status = job_status.as_deref().unwrap_or("?");
-                self.feedback.job_poll(id, status, &stored);
-            }
-            (Ok(stored), Target::Exchange(request)) => {
-                self.feedback
-                    .exchange(&request.method, &request.path, &stored);
-            }
-            (Err(err), _) => self
-                .feedback
-                .warn(&format!("not recorded: {}", crate::error::report(&err))),
+            self.feedback
+                .warn("not recorded: the recording thread has stopped");
         }
     }
 
@@ -332,7 +267,8 @@ impl Recorder {
         decoded: Option<Bytes>,
     ) -> Response<ClientBody> {
         let proxy_origin = format!(
-            "http://{}",
+            "{}://{}",
+            self.scheme,
             params::plain_host(&parts.headers).unwrap_or_else(|| self.listen_addr.to_string())
         );
         let rewritten = decoded.and_then(|decoded| {
@@ -375,38 +311,60 @@ impl Recorder {
             })
     }
 
-    /// Writes the scripts whose hold counts changed since the last time.
-    pub fn flush(&self) {
-        let failures = lock(&self.store).flush();
-        for err in failures {
-            self.feedback
-                .warn(&format!("not recorded: {}", crate::error::report(&err)));
-        }
-    }
-
-    /// Ends the live line and returns the summary of what was written.
-    pub fn finish(&self) -> String {
-        self.flush();
-        self.feedback.finish(lock(&self.store).root())
+    /// Ends the recording: waits for the recording thread to write everything queued, scans
+    /// what it wrote, and returns the summary and whether the scan found anything.
+    pub async fn finish(&self) -> (String, bool) {
+        let _ = self.events.send(Event::Finish).await;
+        let thread = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        let Some(thread) = thread else {
+            return ("the recording was already finished".into(), false);
+        };
+        let finished = tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .ok()
+            .and_then(|joined| joined.ok());
+        let Some(mut finished) = finished else {
+            return (
+                "the recording thread failed; what was written before stays".into(),
+                true,
+            );
+        };
+        finished.keep = self.keep.clone();
+        let mut summary = self.feedback.finish(&finished.root);
+        let counts = finished.counts;
+        summary.push_str(&format!(
+            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced",
+            counts.secrets, counts.people, counts.replaced
+        ));
+        let (verdict, found) = crate::scan::verdict_for(&finished);
+        summary.push_str(&format!("\n{verdict}"));
+        (summary, found)
     }
 }
 
-/// Serves `recorder` on `listener` until `shutdown` completes, then lets requests in flight
-/// finish (and be recorded).
+/// Serves `recorder` on `listener` (over TLS when `tls` is given) until `shutdown` completes,
+/// then lets requests in flight finish and be recorded.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     recorder: Arc<Recorder>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     // Hold counts change on every poll; their script.json is written a few times a second, not
     // on every poll (a kill loses at most that much of a count, never a step).
-    let flusher = {
-        let recorder = Arc::clone(&recorder);
+    let ticker = {
+        let events = recorder.events.clone();
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(SCRIPT_FLUSH_INTERVAL);
             loop {
                 ticks.tick().await;
-                recorder.flush();
+                if events.send(Event::Tick).await.is_err() {
+                    return;
+                }
             }
         })
     };
@@ -418,9 +376,8 @@ pub async fn serve(
         }
     };
     let limits = recorder.limits;
-    crate::server::serve(listener, None, limits, handler, shutdown).await;
-    flusher.abort();
-    recorder.flush();
+    crate::server::serve(listener, tls, limits, handler, shutdown).await;
+    ticker.abort();
 }
 
 /// How often scripts whose hold counts changed are written.
@@ -431,6 +388,19 @@ fn job_id(path: &str) -> Option<&str> {
     path.split_once(JOBS_PATH)
         .map(|(_, after)| after)
         .filter(|id| job_id_problem(id).is_none())
+}
+
+/// The answer to a request for jobmock's own control API sent to the proxy: it is replay's,
+/// so nothing is forwarded (the real server has no such path) and nothing is recorded.
+fn control_refused(path: &str) -> Response<ClientBody> {
+    let shown: String = path.chars().take(100).collect();
+    arcgis_error(
+        StatusCode::NOT_FOUND,
+        404,
+        &format!(
+            "{shown} is jobmock replay's control API; `jobmock record` has none, and neither forwards nor records it (send it to a replay server)"
+        ),
+    )
 }
 
 /// An ArcGIS-style error from the proxy itself, with a real HTTP status: the client must see
@@ -447,25 +417,4 @@ fn arcgis_error(status: StatusCode, code: u16, message: &str) -> Response<Client
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response
-}
-
-/// `content-type` as `Content-Type`: fixtures are read by people.
-fn canonical_header_name(name: &str) -> String {
-    name.split('-')
-        .map(|word| {
-            let mut chars = word.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first.to_ascii_uppercase().to_string() + chars.as_str()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic under the lock leaves nothing half-written on disk (files are written whole), so
-    // keep recording rather than failing every later request.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

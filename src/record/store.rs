@@ -4,6 +4,8 @@
 //!
 //! Consecutive answers that are equal (body, status, headers) collapse into one step that holds
 //! for that many polls. An existing folder is refused, replaced or appended to, as the user said.
+//! Everything here arrives scrubbed; [`Store::rescrub`] writes again whatever holds a value
+//! learned after it was written.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
@@ -27,6 +29,36 @@ pub enum Conflict {
     Overwrite,
     /// Add the new steps after the old ones.
     Append,
+}
+
+/// How step times (`offsetMs`) are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Offsets {
+    /// To the millisecond.
+    Exact,
+    /// To two significant figures and never finer than 100 ms, so a scenario recorded again
+    /// keeps its offsets unless its pace really changed (the default).
+    #[default]
+    Rounded,
+    /// Not at all: the steps advance per poll only.
+    None,
+}
+
+impl Offsets {
+    fn apply(self, ms: u64) -> Option<u64> {
+        match self {
+            Offsets::Exact => Some(ms),
+            Offsets::Rounded => Some(round_offset(ms)),
+            Offsets::None => None,
+        }
+    }
+}
+
+/// `ms` to two significant figures, in steps of at least 100 ms (1234 → 1200, 15678 → 16000).
+fn round_offset(ms: u64) -> u64 {
+    let digits = ms.checked_ilog10().map_or(1, |log| log + 1);
+    let step = 10u64.pow(digits.saturating_sub(2)).max(100);
+    (ms + step / 2) / step * step
 }
 
 /// Which folder an answer belongs to.
@@ -65,6 +97,7 @@ const MAX_STEPS: usize = 999;
 pub struct Store {
     root: PathBuf,
     conflict: Conflict,
+    offsets: Offsets,
     tracks: HashMap<PathBuf, Track>,
     /// The job folders by job ID, for [`Store::hold_if_same`].
     jobs: HashMap<String, PathBuf>,
@@ -96,6 +129,7 @@ struct Recording {
     started: Instant,
     /// Added to offsets when appending, so new steps come after the old ones in time too.
     base_offset_ms: u64,
+    offsets: Offsets,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -106,13 +140,14 @@ enum OnDisk {
 }
 
 impl Store {
-    pub fn new(root: &Path, conflict: Conflict) -> Result<Store> {
+    pub fn new(root: &Path, conflict: Conflict, offsets: Offsets) -> Result<Store> {
         for dir in [root.join(JOBS_DIR), root.join(EXCHANGES_DIR)] {
             fs::create_dir_all(&dir).map_err(|source| Error::Write { path: dir, source })?;
         }
         Ok(Store {
             root: root.to_path_buf(),
             conflict,
+            offsets,
             tracks: HashMap::new(),
             jobs: HashMap::new(),
             dirty: HashSet::new(),
@@ -121,6 +156,56 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The folders this recording wrote (or appended to), for the closing scan.
+    pub fn written_folders(&self) -> Vec<PathBuf> {
+        let mut folders: Vec<PathBuf> = self
+            .tracks
+            .iter()
+            .filter(|(_, track)| {
+                matches!(track, Track::Recording(recording) if recording.on_disk == OnDisk::Yes)
+            })
+            .map(|(dir, _)| dir.clone())
+            .collect();
+        folders.sort();
+        folders
+    }
+
+    /// Passes every file this recording wrote through `scrub` and writes again those it
+    /// changes (whole, as always): a value learned now may be in a file written before. An
+    /// exchange whose `request.json` changed is renamed after its new rule. Returns the writes
+    /// that failed.
+    pub fn rescrub(&mut self, scrub: &mut dyn FnMut(&str) -> String) -> Vec<Error> {
+        let mut failures = Vec::new();
+        let mut renamed = Vec::new();
+        for (dir, track) in &mut self.tracks {
+            let Track::Recording(recording) = track else {
+                continue;
+            };
+            if recording.on_disk != OnDisk::Yes {
+                continue;
+            }
+            match recording.rescrub(scrub) {
+                Ok(Some(new_dir)) => renamed.push((dir.clone(), new_dir)),
+                Ok(None) => {}
+                Err(err) => failures.push(err),
+            }
+        }
+        for (old, new) in renamed {
+            if let Some(track) = self.tracks.remove(&old) {
+                self.tracks.insert(new.clone(), track);
+            }
+            if self.dirty.remove(&old) {
+                self.dirty.insert(new.clone());
+            }
+            for dir in self.jobs.values_mut() {
+                if *dir == old {
+                    *dir = new.clone();
+                }
+            }
+        }
+        failures
     }
 
     /// When job `id`'s last stored answer came as exactly `raw` with `status` and no headers
@@ -227,6 +312,7 @@ impl Store {
             last_status: String::new(),
             started: now,
             base_offset_ms: 0,
+            offsets: self.offsets,
         };
         if !dir.exists() {
             return Ok(Track::Recording(Box::new(recording)));
@@ -265,7 +351,7 @@ impl Recording {
             name.clone(),
             StepScript {
                 polls: Some(1),
-                offset_ms: Some(offset_ms),
+                offset_ms: self.offsets.apply(offset_ms),
                 status: (answer.status != 200).then_some(answer.status),
                 headers,
                 delay_ms: None,
@@ -314,6 +400,66 @@ impl Recording {
             step: format!("{}/{step}", self.shown),
             polls,
         }
+    }
+
+    /// Scrubs this folder's files again (see [`Store::rescrub`]); returns the folder's new
+    /// place when its rule changed its name.
+    fn rescrub(&mut self, scrub: &mut dyn FnMut(&str) -> String) -> Result<Option<PathBuf>> {
+        let entries = fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        let mut names: Vec<String> = entries
+            .filter_map(|entry| entry.ok())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        names.sort();
+        let mut new_request = None;
+        for name in names {
+            let path = self.dir.join(&name);
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            let scrubbed = scrub(&text);
+            if scrubbed == text {
+                continue;
+            }
+            if name == SCRIPT_FILE {
+                self.script = serde_json::from_str(&scrubbed).map_err(|source| Error::Json {
+                    path: path.clone(),
+                    source,
+                })?;
+                self.write_script()?;
+                continue;
+            }
+            write::file(&path, scrubbed.as_bytes())?;
+            if name == REQUEST_FILE {
+                self.request = Some(scrubbed.clone().into_bytes());
+                new_request = serde_json::from_str::<RequestFile>(&scrubbed).ok();
+            } else if self.steps.last() == Some(&name)
+                && let Some(last) = &mut self.last
+            {
+                last.content = scrubbed.into_bytes();
+            }
+        }
+        let Some(request) = new_request else {
+            return Ok(None);
+        };
+        // The folder's name came from the old rule (its path may have held the value).
+        let parent = self.dir.parent().unwrap_or(&self.dir).to_path_buf();
+        let base = exchange_name(&request);
+        let mut name = base.clone();
+        let mut counter = 1;
+        while parent.join(&name).exists() {
+            counter += 1;
+            name = format!("{base}-{counter}");
+        }
+        let new_dir = parent.join(&name);
+        fs::rename(&self.dir, &new_dir).map_err(|source| Error::Write {
+            path: new_dir.clone(),
+            source,
+        })?;
+        self.dir = new_dir.clone();
+        self.shown = format!("{EXCHANGES_DIR}/{name}");
+        Ok(Some(new_dir))
     }
 
     fn write_script(&self) -> Result<()> {
@@ -430,7 +576,7 @@ mod tests {
     #[test]
     fn equal_answers_collapse_into_one_step_that_holds() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::new(dir.path(), Conflict::Refuse).unwrap();
+        let mut store = Store::new(dir.path(), Conflict::Refuse, Offsets::Exact).unwrap();
         let job = Target::Job("j1".into());
         let now = Instant::now();
         assert_eq!(
@@ -462,12 +608,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let job = Target::Job("j1".into());
         let now = Instant::now();
-        Store::new(dir.path(), Conflict::Refuse)
+        Store::new(dir.path(), Conflict::Refuse, Offsets::Exact)
             .unwrap()
             .store(&job, answer("SUBMITTED"), b"", now)
             .unwrap();
 
-        let mut again = Store::new(dir.path(), Conflict::Refuse).unwrap();
+        let mut again = Store::new(dir.path(), Conflict::Refuse, Offsets::Exact).unwrap();
         let refused = again.store(&job, answer("COMPLETED"), b"", now).unwrap();
         assert_eq!(
             refused,
@@ -486,7 +632,7 @@ mod tests {
         );
         assert!(!dir.path().join("jobs/j1/002.json").exists());
 
-        let mut append = Store::new(dir.path(), Conflict::Append).unwrap();
+        let mut append = Store::new(dir.path(), Conflict::Append, Offsets::Exact).unwrap();
         assert_eq!(
             append.store(&job, answer("SUBMITTED"), b"", now).unwrap(),
             Stored::Held {
@@ -499,7 +645,7 @@ mod tests {
             Stored::NewStep("jobs/j1/002.json".into())
         );
 
-        let mut overwrite = Store::new(dir.path(), Conflict::Overwrite).unwrap();
+        let mut overwrite = Store::new(dir.path(), Conflict::Overwrite, Offsets::Exact).unwrap();
         overwrite.store(&job, answer("FAILED"), b"", now).unwrap();
         assert!(!dir.path().join("jobs/j1/002.json").exists());
         assert!(
@@ -507,6 +653,15 @@ mod tests {
                 .unwrap()
                 .contains("FAILED")
         );
+    }
+
+    #[test]
+    fn offsets_are_rounded_to_two_figures_and_never_finer_than_100_ms() {
+        let rounded: Vec<u64> = [0, 49, 51, 349, 1234, 9_960, 15_678, 123_456]
+            .into_iter()
+            .map(round_offset)
+            .collect();
+        assert_eq!(rounded, [0, 0, 100, 300, 1200, 10_000, 16_000, 120_000]);
     }
 
     #[test]

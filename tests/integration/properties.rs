@@ -1,12 +1,11 @@
 //! Property tests (proptest): the fixture and script parsers, the shape notation, the job-ID
-//! router, query and form parsing, and redaction, each over generated input.
+//! router, and query and form parsing, each over generated input (redaction's are in
+//! `redaction.rs`).
 
-use hyper::HeaderMap;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use jobmock::fixture::{BodyKind, check_folder};
-use jobmock::record::scrub::Scrubber;
 
 /// Any JSON value, nested a few levels, with keys and strings of any characters.
 fn json_value() -> impl Strategy<Value = Value> {
@@ -230,126 +229,5 @@ proptest! {
         let from_form = jobmock::params::from_form(encoded.as_bytes());
         prop_assert_eq!(&from_query, &params);
         prop_assert_eq!(&from_form, &params);
-    }
-
-    /// No secret survives the recorder's scrubbing: a token, password or cookie seen in a
-    /// request or an answer is gone from every body, URL, header value and path written, however
-    /// it is embedded, plain or percent-encoded.
-    #[test]
-    fn no_generated_secret_survives_scrubbing(
-        secret in "[A-Za-z0-9+/=._~-]{4,40}",
-        how in 0usize..5,
-        prefix in "[a-z ]{0,10}",
-        suffix in "[a-z ]{0,10}",
-        json_key in "[a-z]{1,8}",
-    ) {
-        let mut scrubber = Scrubber::new(vec!["https://upstream.example.com".into()], Vec::new());
-        let mut headers = HeaderMap::new();
-        let mut params = Vec::new();
-        match how {
-            0 => params.push(("token".to_string(), secret.clone())),
-            1 => params.push(("password".to_string(), secret.clone())),
-            2 => { headers.insert("authorization", format!("Bearer {secret}").parse().unwrap()); }
-            3 => { headers.insert("cookie", format!("session={secret}; other=1").parse().unwrap()); }
-            _ => { headers.insert("x-esri-authorization", format!("Bearer {secret}").parse().unwrap()); }
-        }
-        scrubber.learn_request(&headers, &params);
-        let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        let mut answer = json!({
-            "jobId": "j1",
-            json_key.clone(): format!("{prefix}{secret}{suffix}"),
-            "url": format!("https://upstream.example.com/x?a=1&token={encoded}&b=2"),
-            "nested": [{"message": format!("token {encoded} expired")}],
-            "token": secret.clone(),
-        });
-        scrubber.json(&mut answer);
-        let written = serde_json::to_string(&answer).unwrap();
-        prop_assert!(!written.contains(&secret), "{}", written);
-        prop_assert!(!written.contains(&encoded), "{}", written);
-        for text in [
-            scrubber.text(&format!("{prefix}{secret}{suffix}")),
-            scrubber.path(&format!("/sharing/rest/{secret}/x")),
-            jobmock::redact::redact_query(&format!("f=json&token={encoded}")),
-        ] {
-            prop_assert!(!text.contains(&secret), "{}", text);
-        }
-    }
-}
-
-/// Where a generated secret travels in a recorded exchange, and how the upstream echoes it.
-#[derive(Debug, Clone, Copy)]
-enum Carried {
-    QueryToken,
-    FormPassword,
-    BearerHeader,
-    CookieHeader,
-}
-
-proptest! {
-    // Each case starts a recorder: a few cases, many placements.
-    #![proptest_config(ProptestConfig::with_cases(12))]
-
-    /// Through the real recorder: a generated secret sent by the client, in any of the places a
-    /// client sends one, and echoed by the upstream in its body, a URL and a header, is found in
-    /// no file written and nowhere in what the recorder prints.
-    #[test]
-    fn no_generated_secret_reaches_a_written_fixture(
-        secret in "[A-Za-z0-9+/=._~-]{8,40}",
-        carried in prop_oneof![
-            Just(Carried::QueryToken),
-            Just(Carried::FormPassword),
-            Just(Carried::BearerHeader),
-            Just(Carried::CookieHeader),
-        ],
-        status in status(),
-    ) {
-        use crate::util::*;
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let echoed = secret.clone();
-            let upstream = FakeUpstream::start(move |seen, addr| {
-                let encoded: String = form_urlencoded::byte_serialize(echoed.as_bytes()).collect();
-                let body = json!({
-                    "jobId": "jsecret",
-                    "type": "executeNotebook",
-                    "status": status,
-                    "messages": [format!("signed in as {echoed}"), seen.query.clone()],
-                    "results": {"notebookUrl": format!("http://{addr}/nb?token={encoded}&x=1")},
-                });
-                let (code, mut headers, bytes) = json_answer(&body);
-                headers.push(("location", format!("http://{addr}/next?token={encoded}")));
-                headers.push(("retry-after", echoed.clone()));
-                (code, headers, bytes)
-            })
-            .await;
-            let recorded = tempfile::tempdir().unwrap();
-            let proxy = Binary::start(&[
-                "record", "--upstream", &upstream.url(), "--listen", "127.0.0.1:0",
-                "--fixtures", recorded.path().to_str().unwrap(),
-            ]);
-            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            let url = proxy.url("/arcgis/admin/system/jobs/jsecret");
-            let call = match carried {
-                Carried::QueryToken => get(format!("{url}?f=json&token={encoded}")),
-                Carried::FormPassword => post(&url).form(&format!("f=json&password={encoded}")),
-                Carried::BearerHeader => get(format!("{url}?f=json"))
-                    .header("Authorization", &format!("Bearer {secret}")),
-                Carried::CookieHeader => get(format!("{url}?f=json"))
-                    .header("Cookie", &format!("AGS_ROLES={secret}")),
-            };
-            let answer = call.send().await;
-            assert_eq!(answer.status, 200, "{}", answer.body);
-            proxy.terminate();
-            let (code, out, err) = proxy.wait(std::time::Duration::from_secs(10));
-            assert_eq!(code, Some(0), "{err}");
-            let files = all_files(recorded.path());
-            assert!(!files.is_empty(), "nothing was recorded: {err}");
-            for (path, bytes) in files {
-                let text = String::from_utf8_lossy(&bytes);
-                assert!(!text.contains(&secret), "{} holds the secret:\n{text}", path.display());
-                assert!(!text.contains(&encoded), "{} holds it encoded:\n{text}", path.display());
-            }
-            assert!(!out.contains(&secret) && !err.contains(&secret), "printed: {out}{err}");
-        });
     }
 }

@@ -32,7 +32,12 @@ const SHIPPED_JOBS: [&str; 5] = [OPEN_JOB, EXECUTE_JOB, FAILED_JOB, HOLDING_JOB,
 async fn a_recording_replays_the_same_answers_in_the_same_order() {
     let upstream = replay(&shipped_fixtures());
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, recorded.path(), &[]);
+    // The shipped jobs name their users: kept, so the bodies compare byte for byte.
+    let proxy = record(
+        &upstream.base,
+        recorded.path(),
+        &["--keep-field", "username"],
+    );
 
     let mut original = Vec::new();
     for job in SHIPPED_JOBS {
@@ -239,11 +244,7 @@ async fn no_secret_reaches_the_fixture_set() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(
-        &upstream.url(),
-        recorded.path(),
-        &["--redact-field", "username"],
-    );
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
 
     post(proxy.url("/portal/sharing/rest/generateToken"))
         .form(&format!("username=alice&password={CANARY}-password&f=json"))
@@ -286,7 +287,7 @@ async fn no_secret_reaches_the_fixture_set() {
     );
     let job = std::fs::read_to_string(recorded.path().join("jobs/jcanary/001.json")).unwrap();
     assert!(job.contains("token=REDACTED"), "{job}");
-    assert!(job.contains("REDACTED-username-1"), "{job}");
+    assert!(job.contains("\"username\": \"user-1\""), "{job}");
 }
 
 /// Identical polls collapse into one step that holds, and each step keeps its time.
@@ -294,7 +295,7 @@ async fn no_secret_reaches_the_fixture_set() {
 async fn identical_polls_collapse_into_held_steps_with_offsets() {
     let upstream = replay(&shipped_fixtures());
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, recorded.path(), &[]);
+    let proxy = record(&upstream.base, recorded.path(), &["--offsets", "exact"]);
     let url = proxy.url(&format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json"));
     for _ in 0..40 {
         get(&url).send().await;
@@ -335,7 +336,11 @@ async fn identical_polls_collapse_into_held_steps_with_offsets() {
 async fn concurrent_polls_of_one_job_make_one_consistent_sequence() {
     let upstream = replay(&shipped_fixtures());
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, recorded.path(), &[]);
+    let proxy = record(
+        &upstream.base,
+        recorded.path(),
+        &["--keep-field", "username"],
+    );
     let url = proxy.url(&format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json"));
     let clients: Vec<_> = (0..2)
         .map(|_| {
@@ -684,10 +689,10 @@ async fn upstream_paths_redirects_and_url_tokens_are_handled() {
     );
 }
 
-/// --redact-field username hides the name in Portal user paths, and leaves the admin API's own
-/// `/admin/` segment alone when the username is `admin`.
+/// A username gets its pseudonym in Portal user paths, and the admin API's own `/admin/`
+/// segment is left alone when the username is `admin`.
 #[tokio::test]
-async fn a_redacted_username_does_not_rename_the_admin_api() {
+async fn a_username_that_is_an_api_word_does_not_rename_the_admin_api() {
     let upstream = FakeUpstream::start(|seen, _| {
         let body = if seen.path.contains("/community/users/") {
             json!({"username": "admin", "role": "org_admin"})
@@ -698,11 +703,7 @@ async fn a_redacted_username_does_not_rename_the_admin_api() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(
-        &upstream.url(),
-        recorded.path(),
-        &["--redact-field", "username"],
-    );
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
     get(proxy.url("/portal/sharing/rest/community/users/admin?f=json"))
         .send()
         .await;
@@ -719,7 +720,343 @@ async fn a_redacted_username_does_not_rename_the_admin_api() {
         "{paths:?}"
     );
     assert!(
-        paths.contains(&"/portal/sharing/rest/community/users/REDACTED-username-1"),
+        paths.contains(&"/portal/sharing/rest/community/users/user-1"),
         "{paths:?}"
+    );
+}
+
+/// `record --tls` serves HTTPS with a certificate the client can trust (--tls-cert-out), says
+/// so in its first line, and URLs in answers name the proxy with https.
+#[tokio::test]
+async fn record_serves_https_and_urls_name_the_proxy_with_https() {
+    let upstream = FakeUpstream::start(|_, addr| {
+        json_answer(&json!({"jobId": "jtls1", "jobUrl": format!("http://{addr}/arcgis/admin/system/jobs/jtls1"), "status": "success"}))
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let certificate = recorded.path().join("proxy.pem");
+    let fixtures = recorded.path().join("set");
+    let proxy = record(
+        &upstream.url(),
+        &fixtures,
+        &["--tls", "--tls-cert-out", certificate.to_str().unwrap()],
+    );
+    assert!(
+        proxy.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        proxy.base
+    );
+    let answer = post(proxy.url("/arcgis/admin/notebooks/executeNotebook"))
+        .form("itemId=abc&f=json")
+        .trusting(&certificate)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        answer["jobUrl"],
+        proxy.url("/arcgis/admin/system/jobs/jtls1"),
+        "the jobUrl leads back to the proxy, over https"
+    );
+    stop(proxy);
+    let set = FixtureSet::load(&fixtures).unwrap();
+    assert_eq!(set.exchanges().len(), 1);
+}
+
+/// Requests for jobmock's control API sent to the proxy are answered 404 by the proxy itself:
+/// the upstream never sees them and nothing is recorded.
+#[tokio::test]
+async fn control_api_requests_are_neither_forwarded_nor_recorded() {
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&seen);
+    let upstream = FakeUpstream::start(move |_, _| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        json_answer(&json!({"ok": true}))
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    for path in [
+        "/__jobmock/health",
+        "/__jobmock/requests?session=a",
+        "/__jobmock/reset",
+    ] {
+        let answer = get(proxy.url(path)).send().await;
+        assert_eq!(answer.status, 404, "{path}");
+        assert!(
+            answer.json()["messages"][0]
+                .as_str()
+                .unwrap()
+                .contains("neither forwards nor records"),
+            "{}",
+            answer.body
+        );
+    }
+    assert_eq!(
+        get(proxy.url("/arcgis/admin/info")).send().await.status,
+        200
+    );
+    stop(proxy);
+    assert_eq!(
+        seen.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "only the real request was forwarded"
+    );
+    let set = FixtureSet::load(recorded.path()).unwrap();
+    let paths: Vec<&str> = set.exchanges().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["/arcgis/admin/info"]);
+}
+
+/// Regression: cookies that are not credentials (`ui=admin`, `other=plain`) were replaced
+/// everywhere, turning `/arcgis/admin/info` into `/arcgis/REDACTED/info`, a `jobUrl` into
+/// `…/REDACTED/system/jobs/…` and `text/plain` into `text/REDACTED`. The credential cookie is
+/// still gone.
+#[tokio::test]
+async fn cookies_that_are_not_credentials_corrupt_nothing() {
+    const AGSTOKEN: &str = "Qx7-agstoken-8812fe";
+    let upstream = FakeUpstream::start(|seen, addr| {
+        if seen.path.ends_with("/text") {
+            return (
+                200,
+                vec![("content-type", "text/plain".into())],
+                b"plain words, admin words".to_vec(),
+            );
+        }
+        let cookie = seen.headers["cookie"].to_str().unwrap().to_string();
+        json_answer(&json!({
+            "jobUrl": format!("http://{addr}/arcgis/admin/system/jobs/j1"),
+            "messages": [format!("cookies: {cookie}")],
+        }))
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let cookie = format!("agstoken={AGSTOKEN}; ui=admin; other=plain");
+    get(proxy.url("/arcgis/admin/info?f=json"))
+        .header("Cookie", &cookie)
+        .send()
+        .await;
+    get(proxy.url("/arcgis/admin/text"))
+        .header("Cookie", &cookie)
+        .send()
+        .await;
+    stop(proxy);
+
+    let set = FixtureSet::load(recorded.path()).unwrap();
+    let mut paths: Vec<&str> = set.exchanges().iter().map(|e| e.path.as_str()).collect();
+    paths.sort();
+    assert_eq!(paths, ["/arcgis/admin/info", "/arcgis/admin/text"]);
+    let files = all_files(recorded.path());
+    let all: String = files
+        .iter()
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    assert!(
+        all.contains("{{origin}}/arcgis/admin/system/jobs/j1"),
+        "{all}"
+    );
+    assert!(all.contains("\"Content-Type\": \"text/plain\""), "{all}");
+    assert!(all.contains("plain words, admin words"), "{all}");
+    assert!(!all.contains(AGSTOKEN), "{all}");
+}
+
+/// Regression: a token known from one request and then percent-encoded inside a path
+/// (`C%5F…`) was written into request.json, the folder's name and stderr.
+#[tokio::test]
+async fn a_known_token_percent_encoded_in_a_path_is_written_nowhere() {
+    const TOKEN: &str = "C_9fK2mQ7xLw3vR8tZ";
+    let upstream = FakeUpstream::start(|seen, _| json_answer(&json!({"path": seen.path}))).await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    get(proxy.url("/portal/sharing/rest/community/self?f=json"))
+        .header("X-Esri-Authorization", &format!("Bearer {TOKEN}"))
+        .send()
+        .await;
+    let encoded = TOKEN.replacen('_', "%5F", 1);
+    get(proxy.url(&format!(
+        "/portal/sharing/rest/content/items/{encoded}/data?f=json"
+    )))
+    .send()
+    .await;
+    let printed = stop(proxy);
+
+    let bare = TOKEN.trim_start_matches("C_");
+    for (path, bytes) in all_files(recorded.path()) {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(bare),
+            "{} holds the token:\n{text}",
+            path.display()
+        );
+        assert!(
+            !path.to_string_lossy().contains(bare),
+            "{} is named after the token",
+            path.display()
+        );
+    }
+    assert!(!printed.contains(bare), "printed:\n{printed}");
+    let set = FixtureSet::load(recorded.path()).unwrap();
+    assert!(
+        set.exchanges()
+            .iter()
+            .any(|e| e.path == "/portal/sharing/rest/content/items/REDACTED/data"),
+        "{:?}",
+        set.exchanges().iter().map(|e| &e.path).collect::<Vec<_>>()
+    );
+}
+
+/// Offsets are rounded by default (multiples of 100 ms), and a scenario recorded twice with
+/// `--offsets none` gives the same files byte for byte.
+#[tokio::test]
+async fn offsets_are_rounded_and_a_scenario_recorded_twice_gives_the_same_files() {
+    let upstream = replay(&shipped_fixtures());
+    let job = format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json");
+
+    let rounded = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.base, rounded.path(), &[]);
+    for _ in 0..12 {
+        get(proxy.url(&job)).session("rounded").send().await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    stop(proxy);
+    let script: Value = serde_json::from_slice(
+        &std::fs::read(
+            rounded
+                .path()
+                .join("jobs")
+                .join(HOLDING_JOB)
+                .join("script.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let offsets: Vec<u64> = script["steps"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|step| step["offsetMs"].as_u64().unwrap())
+        .collect();
+    assert!(offsets.iter().any(|&ms| ms > 0), "{script}");
+    assert!(offsets.iter().all(|ms| ms % 100 == 0), "{script}");
+
+    let mut recordings = Vec::new();
+    for round in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let proxy = record(&upstream.base, dir.path(), &["--offsets", "none"]);
+        for _ in 0..12 {
+            get(proxy.url(&job))
+                .session(&format!("round-{round}"))
+                .send()
+                .await;
+        }
+        stop(proxy);
+        let files: Vec<(String, Vec<u8>)> = all_files(dir.path())
+            .into_iter()
+            .map(|(path, bytes)| {
+                let relative = path.strip_prefix(dir.path()).unwrap().display().to_string();
+                (relative, bytes)
+            })
+            .collect();
+        recordings.push((dir, files));
+    }
+    let (mut first, mut second) = (recordings[0].1.clone(), recordings[1].1.clone());
+    first.sort();
+    second.sort();
+    assert_eq!(first.len(), 6, "five steps and a script");
+    assert_eq!(first, second);
+    assert!(
+        !String::from_utf8_lossy(&first.last().unwrap().1).contains("offsetMs"),
+        "--offsets none writes no offsets"
+    );
+}
+
+/// `jobmock scan` reports what looks like a credential or personal data with file:line:column,
+/// never the whole value, and exits 1; a clean set exits 0; kept fields are not reported.
+#[test]
+fn scan_reports_credentials_and_personal_data_with_their_place() {
+    let set = FixtureDir::new();
+    set.file(
+        "exchanges/x/001.json",
+        "{\n  \"token\": \"Zk81mfQ2xx99abcd\",\n  \"note\": \"Authorization: Bearer abc.def.ghi123\",\n  \"email\": \"jane@customer.com\",\n  \"username\": \"user-3\",\n  \"owner\": \"admin@example.com\",\n  \"code\": 498\n}\n",
+    );
+    set.file(
+        "exchanges/x/request.json",
+        "{\"method\": \"GET\", \"path\": \"/x\"}",
+    );
+    let path = set.path().to_str().unwrap();
+    let (code, out, err) = run_binary(&["scan", path]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].ends_with(
+            "001.json:2:13: a value for the credential name \"token\" (Zk8…, 16 characters)"
+        ),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("001.json:3:34: a Bearer credential"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("001.json:4:13: personal data (an e-mail address)"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Zk81mfQ2xx99abcd") && !out.contains("abc.def.ghi123"),
+        "{out}"
+    );
+    assert!(err.contains("3 finding(s)"), "{err}");
+
+    let (code, out, _) = run_binary(&["scan", path, "--keep-field", "email"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out.lines().count(), 2, "{out}");
+
+    let clean = FixtureDir::new();
+    clean.job("j1", &["SUBMITTED", "COMPLETED"]);
+    let (code, _, err) = run_binary(&["scan", clean.path().to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("no credential or personal data found in 2 file(s)"),
+        "{err}"
+    );
+}
+
+/// The recorder scans what it wrote when it stops: a folder appended to that held a credential
+/// before makes it say so and exit 1.
+#[tokio::test]
+async fn record_says_the_verdict_of_its_closing_scan() {
+    let upstream = replay(&shipped_fixtures());
+    let recorded = tempfile::tempdir().unwrap();
+    let job_dir = recorded.path().join("jobs").join(EXECUTE_JOB);
+    std::fs::create_dir_all(&job_dir).unwrap();
+    std::fs::write(
+        job_dir.join("001.json"),
+        format!("{{\"jobId\": \"{EXECUTE_JOB}\", \"type\": \"executeNotebook\", \"status\": \"SUBMITTED\", \"token\": \"old-secret-Xy81kq\"}}"),
+    )
+    .unwrap();
+    let proxy = record(
+        &upstream.base,
+        recorded.path(),
+        &["--append", "--keep-field", "username"],
+    );
+    get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
+        .send()
+        .await;
+    proxy.terminate();
+    let (code, _, err) = proxy.wait(Duration::from_secs(10));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("scan: 1 finding(s)"), "{err}");
+    assert!(err.contains("001.json:1:"), "{err}");
+    assert!(!err.contains("old-secret-Xy81kq"), "{err}");
+
+    let clean = tempfile::tempdir().unwrap();
+    let proxy = record(&upstream.base, clean.path(), &[]);
+    get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
+        .send()
+        .await;
+    let printed = stop(proxy);
+    assert!(
+        printed.contains("scan: no credential or personal data found in the 2 file(s) written"),
+        "{printed}"
     );
 }

@@ -19,6 +19,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use jobmock::fixture::FixtureSet;
 use jobmock::replay::{self, Options, Replay};
+use rustls::pki_types::pem::PemObject;
 use tokio::sync::oneshot;
 
 /// The fixture set shipped in the repository.
@@ -282,7 +283,9 @@ pub struct Call {
     method: Method,
     url: String,
     headers: Vec<(String, String)>,
-    body: Option<(String, String)>,
+    body: Option<(String, Vec<u8>)>,
+    /// For `https://` URLs: the PEM of the certificate to trust.
+    trust: Option<PathBuf>,
 }
 
 pub fn get(url: impl Into<String>) -> Call {
@@ -300,6 +303,7 @@ impl Call {
             url: url.into(),
             headers: Vec::new(),
             body: None,
+            trust: None,
         }
     }
 
@@ -312,17 +316,25 @@ impl Call {
         self.header("X-Jobmock-Session", name)
     }
 
-    pub fn form(mut self, body: &str) -> Call {
-        self.body = Some((
-            "application/x-www-form-urlencoded".to_string(),
-            body.to_string(),
-        ));
+    pub fn form(self, body: &str) -> Call {
+        self.body("application/x-www-form-urlencoded", body.as_bytes())
+    }
+
+    /// A body of any type.
+    pub fn body(mut self, content_type: &str, body: &[u8]) -> Call {
+        self.body = Some((content_type.to_string(), body.to_vec()));
+        self
+    }
+
+    /// Trusts the certificate in the PEM file `certificate` for an `https://` URL.
+    pub fn trusting(mut self, certificate: &Path) -> Call {
+        self.trust = Some(certificate.to_path_buf());
         self
     }
 
     pub async fn send(self) -> Answer {
-        let client: Client<HttpConnector, Full<Bytes>> =
-            Client::builder(TokioExecutor::new()).build_http();
+        let client: Client<_, Full<Bytes>> =
+            Client::builder(TokioExecutor::new()).build(https_connector(self.trust.as_deref()));
         let mut request = Request::builder().method(self.method).uri(&self.url);
         for (name, value) in &self.headers {
             request = request.header(name, value);
@@ -353,6 +365,28 @@ impl Call {
     pub async fn status(self) -> String {
         self.send().await.job_status()
     }
+}
+
+/// A connector for `http://`, and for `https://` trusting the PEM certificate given (or none).
+fn https_connector(trust: Option<&Path>) -> hyper_rustls::HttpsConnector<HttpConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(path) = trust {
+        let pem = fs::read(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+            roots.add(certificate.unwrap()).unwrap();
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(config)
+        .https_or_http()
+        .enable_http1()
+        .build()
 }
 
 /// Sends `request` as raw bytes (for request lines no well-behaved client would send) and

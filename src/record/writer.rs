@@ -1,0 +1,348 @@
+//! The recording thread. The proxy hands every exchange it answered to this one thread, in the
+//! order the answers arrived, and goes on serving; here each exchange is learned from, scrubbed
+//! and stored, and only here are files written. No request waits on a lock or a disk.
+//!
+//! Order matters for redaction: all of an exchange (request and answer) is learned before any of
+//! it is scrubbed, and when a value is learned that files written earlier may hold, those files
+//! are scrubbed again and written again (whole) before the thread goes idle.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use bytes::Bytes;
+use hyper::header::CONTENT_TYPE;
+use hyper::{HeaderMap, Method, StatusCode};
+use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::sync::mpsc::Receiver;
+
+use super::feedback::Feedback;
+use super::job_id as job_id_in_path;
+use super::origin::{placeholder_in_json, placeholder_in_text};
+use super::store::{Store, StoredAnswer, Target};
+use crate::fixture::exchange::RequestFile;
+use crate::fixture::write::pretty_json;
+use crate::redact::{self, Context, Redactor};
+
+/// The answer headers worth keeping in a fixture: they change how a client behaves. Others
+/// (dates, server names, cookies) are left out.
+const KEPT_HEADERS: &[&str] = &[
+    "content-type",
+    "location",
+    "retry-after",
+    "www-authenticate",
+];
+
+/// What the proxy tells the recording thread.
+pub enum Event {
+    /// One request and what became of it.
+    Exchange(Box<Exchange>),
+    /// Time to write the hold counts that changed (a few times a second).
+    Tick,
+    /// The proxy has stopped: finish what is queued, then end.
+    Finish,
+}
+
+/// One request the proxy forwarded, as the client sent it.
+pub struct Exchange {
+    pub method: Method,
+    /// The path and query, as sent.
+    pub target: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub outcome: Outcome,
+    /// When the answer reached the proxy.
+    pub at: Instant,
+    /// Held while the exchange waits here, so what waits is bounded in bytes.
+    pub permit: Option<OwnedSemaphorePermit>,
+}
+
+/// What became of a forwarded request.
+pub enum Outcome {
+    /// The upstream answered; the body is decoded (gzip and deflate undone).
+    Answered {
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+    },
+    /// The upstream could not be reached or did not answer: the sentence the client got.
+    Failed(String),
+    /// The answer was larger than `--max-record-bytes` and passed through unrecorded.
+    TooLarge { limit: usize },
+    /// The answer's encoding could not be undone, or undoing it passed the limit.
+    NotDecoded,
+}
+
+/// The recording thread's state.
+pub struct Writer {
+    pub store: Store,
+    pub redactor: Redactor,
+    pub feedback: std::sync::Arc<Feedback>,
+    /// The upstream's origin in each spelling, with the upstream's path: stored as
+    /// `{{origin}}`.
+    pub origins: Vec<String>,
+    /// The redactor's generation when the files were last scrubbed again.
+    scrubbed_at: u64,
+}
+
+impl Writer {
+    pub fn new(
+        store: Store,
+        redactor: Redactor,
+        feedback: std::sync::Arc<Feedback>,
+        origins: Vec<String>,
+    ) -> Writer {
+        Writer {
+            store,
+            redactor,
+            feedback,
+            origins,
+            scrubbed_at: 0,
+        }
+    }
+
+    /// Takes events until [`Event::Finish`] (or until the proxy is gone), then writes what is
+    /// pending; returns the folders written, for the closing scan.
+    pub fn run(mut self, mut events: Receiver<Event>) -> Finished {
+        while let Some(event) = events.blocking_recv() {
+            match event {
+                Event::Exchange(exchange) => {
+                    self.exchange(*exchange);
+                    // Under load, scrub earlier files once per burst rather than per exchange.
+                    if events.is_empty() {
+                        self.rescrub_if_learned();
+                    }
+                }
+                Event::Tick => {
+                    self.rescrub_if_learned();
+                    self.flush();
+                }
+                Event::Finish => break,
+            }
+        }
+        self.rescrub_if_learned();
+        self.flush();
+        Finished {
+            root: self.store.root().to_path_buf(),
+            folders: self.store.written_folders(),
+            counts: self.redactor.counts(),
+            keep: Vec::new(),
+        }
+    }
+
+    fn flush(&mut self) {
+        for err in self.store.flush() {
+            self.feedback
+                .warn(&format!("not recorded: {}", crate::error::report(&err)));
+        }
+    }
+
+    /// Writes again every file that may hold a value learned since the files were last
+    /// scrubbed.
+    fn rescrub_if_learned(&mut self) {
+        if self.redactor.generation() == self.scrubbed_at {
+            return;
+        }
+        self.scrubbed_at = self.redactor.generation();
+        let redactor = &mut self.redactor;
+        for err in self.store.rescrub(&mut |text| redactor.rescrub_text(text)) {
+            self.feedback.warn(&format!(
+                "could not scrub again: {}",
+                crate::error::report(&err)
+            ));
+        }
+    }
+
+    fn exchange(&mut self, exchange: Exchange) {
+        let Exchange {
+            method,
+            target,
+            headers,
+            body,
+            outcome,
+            at,
+            permit: _permit,
+        } = exchange;
+        let form = if crate::params::is_form(&headers) {
+            crate::params::from_form(&body)
+        } else {
+            Vec::new()
+        };
+        let context = self.redactor.learn_request(&target, &headers, &body, &form);
+        let path = target.split('?').next().unwrap_or("/");
+        let (status, answer_headers, answer) = match outcome {
+            Outcome::Answered {
+                status,
+                headers,
+                body,
+            } => (status, headers, body),
+            Outcome::Failed(message) => {
+                let shown = self.redactor.scrub_path(path, context);
+                self.feedback
+                    .upstream_error(&format!("{method} {shown}: {message}"));
+                return;
+            }
+            Outcome::TooLarge { limit } => {
+                let shown = self.redactor.scrub_path(path, context);
+                self.feedback.passed_through(&format!(
+                    "not recorded: {method} {shown}: the answer is larger than {limit} bytes (record --max-record-bytes); passed through"
+                ));
+                return;
+            }
+            Outcome::NotDecoded => {
+                let shown = self.redactor.scrub_path(path, context);
+                self.feedback.warn(&format!(
+                    "not recorded: {method} {shown}: the answer's encoding could not be decoded, or it decodes to more than --max-record-bytes"
+                ));
+                return;
+            }
+        };
+
+        // A job polled again and answered exactly as last time: one more poll of the same step,
+        // without parsing and scrubbing the body again (the common case: a job polled hundreds
+        // of times while PROCESSING).
+        if let Some(id) = job_id_in_path(path)
+            && let Some((stored, status)) = self.store.hold_if_same(id, &answer, status.as_u16())
+        {
+            self.feedback.job_poll(id, &status, &stored);
+            return;
+        }
+        self.redactor
+            .learn_answer(context, &answer_headers, &answer);
+        let shown_path = self.redactor.scrub_path(path, context);
+
+        let (content, extension) = match redact::as_json(&answer) {
+            Some((mut value, redact::Wrapping::Plain | redact::Wrapping::ByteOrderMark)) => {
+                placeholder_in_json(&mut value, &self.origins);
+                self.redactor.scrub_json(&mut value, context);
+                (pretty_json(&value), "json")
+            }
+            _ => match std::str::from_utf8(&answer) {
+                Ok(text) => {
+                    let text = placeholder_in_text(text, &self.origins);
+                    (self.redactor.scrub_text(&text, context).into_bytes(), "txt")
+                }
+                Err(_) => {
+                    self.feedback.warn(&format!(
+                        "not recorded: {method} {shown_path}: the answer is binary"
+                    ));
+                    return;
+                }
+            },
+        };
+        // What is written must load: the answer is checked as replay checks a step file (size,
+        // depth, numbers, placeholders); one replay would refuse is not recorded.
+        // (Checked as an exchange's step, which may be any JSON or text: a job's is an object.)
+        let file = format!("001.{extension}");
+        if let Err(err) = crate::fixture::check_folder(&[(file.as_str(), content.as_slice())], true)
+        {
+            let why = crate::error::report(&err);
+            let why = why.strip_prefix("<memory>/").unwrap_or(&why);
+            self.feedback.warn(&format!(
+                "not recorded: {method} {shown_path}: replay would not load it: {why}"
+            ));
+            return;
+        }
+        let kept_headers = self.kept_headers(&answer_headers, extension, context);
+
+        let job_status = (extension == "json")
+            .then(|| serde_json::from_slice::<Value>(&content).ok())
+            .flatten()
+            .filter(Value::is_object)
+            .map(|job| job["status"].as_str().unwrap_or("?").to_string());
+        let target = match (job_id_in_path(path), &job_status) {
+            (Some(id), Some(_)) => Target::Job(id.to_string()),
+            _ => {
+                let query = target.split_once('?').map(|(_, query)| query);
+                let mut params = BTreeMap::new();
+                for (name, value) in crate::params::from_query(query).into_iter().chain(form) {
+                    if !self.redactor.is_left_out(&name, context) {
+                        let value = placeholder_in_text(&value, &self.origins);
+                        params.insert(name, self.redactor.scrub_text(&value, context));
+                    }
+                }
+                Target::Exchange(RequestFile {
+                    method: method.to_string(),
+                    path: shown_path.clone(),
+                    params,
+                })
+            }
+        };
+
+        let stored = StoredAnswer {
+            content,
+            extension,
+            status: status.as_u16(),
+            headers: kept_headers,
+        };
+        match (self.store.store(&target, stored, &answer, at), &target) {
+            (Ok(stored), Target::Job(id)) => {
+                let status = job_status.as_deref().unwrap_or("?");
+                self.feedback.job_poll(id, status, &stored);
+            }
+            (Ok(stored), Target::Exchange(request)) => {
+                self.feedback
+                    .exchange(&request.method, &request.path, &stored);
+            }
+            (Err(err), _) => self
+                .feedback
+                .warn(&format!("not recorded: {}", crate::error::report(&err))),
+        }
+    }
+
+    /// The answer headers a fixture keeps, scrubbed; a JSON answer's content type is the
+    /// format's business at replay.
+    fn kept_headers(
+        &mut self,
+        headers: &HeaderMap,
+        extension: &str,
+        context: Context,
+    ) -> BTreeMap<String, String> {
+        let mut kept = BTreeMap::new();
+        for (name, value) in headers {
+            if !KEPT_HEADERS.contains(&name.as_str()) {
+                continue;
+            }
+            let Ok(value) = value.to_str() else { continue };
+            if extension == "json" && *name == CONTENT_TYPE && value.starts_with("application/json")
+            {
+                continue;
+            }
+            // A redirect may carry OAuth's `code`.
+            let context = if *name == hyper::header::LOCATION {
+                Context { oauth: true }
+            } else {
+                context
+            };
+            let value = placeholder_in_text(value, &self.origins);
+            kept.insert(
+                canonical_header_name(name.as_str()),
+                self.redactor.scrub_text(&value, context),
+            );
+        }
+        kept
+    }
+}
+
+/// What the recording thread leaves when it ends.
+pub struct Finished {
+    pub root: PathBuf,
+    /// The folders it wrote, for the closing scan.
+    pub folders: Vec<PathBuf>,
+    pub counts: redact::Counts,
+    pub keep: Vec<redact::Personal>,
+}
+
+/// `content-type` as `Content-Type`: fixtures are read by people.
+fn canonical_header_name(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}

@@ -1,0 +1,317 @@
+//! Which names carry what: the parameters, JSON fields, headers and cookies whose values are
+//! credentials, the fields that hold personal data, and the words of the ArcGIS REST API that a
+//! value may never be hunted as.
+//!
+//! Names are compared case-insensitively with `_`, `-` and `.` ignored, so `access_token`,
+//! `accessToken`, `Access-Token` and `ACCESS.TOKEN` are one name.
+
+/// A name folded for comparison: lower case, without `_`, `-` and `.`.
+pub fn fold(name: &str) -> String {
+    name.chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Folded names that end a secret's name: `token` covers `token`, `access_token`, `agstoken`,
+/// `X-Auth-Token`; `password` covers `newPassword`.
+const SECRET_SUFFIXES: &[&str] = &[
+    "token",
+    "password",
+    "passwd",
+    "pwd",
+    "passcode",
+    "passphrase",
+    "secret",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "signingkey",
+    "authorization",
+    "credential",
+    "credentials",
+    "signature",
+    "sessionid",
+];
+
+/// Folded names that are secrets only as a whole (as a suffix they would catch ordinary names).
+const SECRET_NAMES: &[&str] = &["otp", "sig", "auth", "session", "sid", "jsessionid"];
+
+/// Whether a query or form parameter, or a JSON field, named `name` carries a secret.
+///
+/// `code` is a secret only in an OAuth exchange; see [`is_oauth_code`].
+pub fn is_secret_param(name: &str) -> bool {
+    is_secret_folded(&fold(name))
+}
+
+fn is_secret_folded(folded: &str) -> bool {
+    SECRET_NAMES.contains(&folded) || SECRET_SUFFIXES.iter().any(|end| folded.ends_with(end))
+}
+
+/// Whether `name` is OAuth's authorization `code`: a secret in an OAuth exchange (an
+/// `/oauth2/` path, a redirect's `Location`, parameters that come with `state`, `client_id`,
+/// `redirect_uri` or `grant_type`), and an ordinary field elsewhere (ArcGIS errors carry a
+/// numeric `code`).
+pub fn is_oauth_code(name: &str) -> bool {
+    fold(name) == "code"
+}
+
+/// Whether parameter names that come together make an OAuth exchange, in which `code` is a
+/// secret.
+pub fn names_say_oauth<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
+    names.any(|name| {
+        matches!(
+            fold(name).as_str(),
+            "state" | "clientid" | "redirecturi" | "granttype" | "responsetype"
+        )
+    })
+}
+
+/// Whether a request or answer header named `name` carries a credential: `Authorization`,
+/// `X-Esri-Authorization`, `Cookie`, `X-Auth-Token`, `X-API-Key`, and any name with token,
+/// secret, password, session, credential or auth in it (but `WWW-Authenticate`, a challenge).
+pub fn is_secret_header(name: &str) -> bool {
+    let folded = fold(name);
+    if folded.contains("authenticate") {
+        return false;
+    }
+    is_secret_folded(&folded)
+        || [
+            "token",
+            "secret",
+            "password",
+            "apikey",
+            "session",
+            "credential",
+            "cookie",
+            "auth",
+        ]
+        .iter()
+        .any(|part| folded.contains(part))
+}
+
+/// Whether a cookie named `name` is a credential by its name. A cookie whose name says nothing
+/// is still one when its value looks random ([`looks_random`]); any other cookie (`ui=admin`,
+/// `lang=en`) is left out of what is stored and never hunted elsewhere.
+pub fn is_credential_cookie(name: &str) -> bool {
+    let folded = fold(name);
+    is_secret_folded(&folded)
+        || [
+            "token", "session", "sess", "auth", "sid", "jwt", "ags", "esri", "csrf", "xsrf",
+            "login", "remember", "saml", "oidc", "oauth",
+        ]
+        .iter()
+        .any(|part| folded.contains(part))
+}
+
+/// The kinds of personal data a recording pseudonymises by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Personal {
+    Username,
+    Email,
+    FullName,
+    FirstName,
+    LastName,
+}
+
+impl Personal {
+    /// The field names (folded) of each kind, as README lists them.
+    pub const FIELDS: &'static [(&'static str, Personal)] = &[
+        ("username", Personal::Username),
+        ("user", Personal::Username),
+        ("owner", Personal::Username),
+        ("email", Personal::Email),
+        ("emailaddress", Personal::Email),
+        ("mail", Personal::Email),
+        ("fullname", Personal::FullName),
+        ("displayname", Personal::FullName),
+        ("firstname", Personal::FirstName),
+        ("givenname", Personal::FirstName),
+        ("lastname", Personal::LastName),
+        ("surname", Personal::LastName),
+        ("familyname", Personal::LastName),
+    ];
+}
+
+/// The kind of personal data a field named `name` holds, if any.
+pub fn personal_field(name: &str) -> Option<Personal> {
+    let folded = fold(name);
+    Personal::FIELDS
+        .iter()
+        .find(|(field, _)| *field == folded)
+        .map(|(_, kind)| *kind)
+}
+
+/// Words of the ArcGIS REST API (path segments, formats, literals). A learned value equal to
+/// one of them (a password `portal`, a username `admin`) is replaced where it is named, but
+/// never hunted through the recording: it would rename `/arcgis/admin/…` and break the replay.
+const API_WORDS: &[&str] = &[
+    "admin",
+    "administrator",
+    "arcgis",
+    "portal",
+    "sharing",
+    "rest",
+    "home",
+    "notebooks",
+    "notebook",
+    "notebookserver",
+    "system",
+    "jobs",
+    "job",
+    "server",
+    "services",
+    "service",
+    "info",
+    "self",
+    "users",
+    "user",
+    "community",
+    "content",
+    "items",
+    "item",
+    "data",
+    "portals",
+    "generatetoken",
+    "oauth2",
+    "authorize",
+    "login",
+    "logout",
+    "signin",
+    "security",
+    "machines",
+    "site",
+    "json",
+    "pjson",
+    "html",
+    "true",
+    "false",
+    "null",
+    "success",
+    "error",
+    "redacted",
+    "origin",
+    "executenotebook",
+    "opennotebook",
+    "submitted",
+    "processing",
+    "completed",
+    "failed",
+    "cancel",
+];
+
+/// Whether `value` is a word of the API that must never be hunted (see [`API_WORDS`]).
+pub fn is_api_word(value: &str) -> bool {
+    API_WORDS
+        .iter()
+        .any(|word| value.eq_ignore_ascii_case(word))
+}
+
+/// Whether `value` looks like a generated credential rather than a word: at least 16
+/// characters, no white space, and at least two of lower case, upper case, digits and symbols.
+pub fn looks_random(value: &str) -> bool {
+    value.len() >= 16 && !value.contains(char::is_whitespace) && character_classes(value) >= 2
+}
+
+/// Whether a value found by name in free text (a message, an HTML page) looks like a credential
+/// worth hunting elsewhere: at least 8 characters, no white space, and a digit or a symbol, or
+/// at least 20 characters. Words found after `token:` in a sentence (`expired`) are not.
+pub fn looks_like_credential(value: &str) -> bool {
+    if value.len() < 8 || value.contains(char::is_whitespace) {
+        return false;
+    }
+    value.len() >= 20
+        || value
+            .chars()
+            .any(|c| c.is_ascii_digit() || (c.is_ascii_punctuation()))
+}
+
+fn character_classes(value: &str) -> usize {
+    let lower = value.chars().any(|c| c.is_ascii_lowercase());
+    let upper = value.chars().any(|c| c.is_ascii_uppercase());
+    let digit = value.chars().any(|c| c.is_ascii_digit());
+    let symbol = value.chars().any(|c| !c.is_ascii_alphanumeric());
+    [lower, upper, digit, symbol].iter().filter(|&&b| b).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_names_match_whatever_their_case_and_separators() {
+        for name in [
+            "token",
+            "TOKEN",
+            "access_token",
+            "accessToken",
+            "refresh_token",
+            "agstoken",
+            "password",
+            "newPassword",
+            "passwd",
+            "pwd",
+            "otp",
+            "apiKey",
+            "api_key",
+            "client_secret",
+            "X-Auth-Token",
+            "x-esri-authorization",
+        ] {
+            assert!(is_secret_param(name), "{name} is a secret");
+        }
+        for name in [
+            "tokenServicesUrl",
+            "tokenExpiration",
+            "isTokenBasedSecurity",
+            "token_type",
+            "expires",
+            "code",
+            "itemId",
+            "authInfo",
+            "passwordPolicy",
+            "f",
+        ] {
+            assert!(!is_secret_param(name), "{name} is not a secret");
+        }
+    }
+
+    #[test]
+    fn credential_headers_and_cookies_are_told_from_others() {
+        for name in [
+            "Authorization",
+            "Cookie",
+            "X-Auth-Token",
+            "X-API-Key",
+            "X-Esri-Authorization",
+        ] {
+            assert!(is_secret_header(name), "{name}");
+        }
+        for name in ["WWW-Authenticate", "Content-Type", "Referer", "User-Agent"] {
+            assert!(!is_secret_header(name), "{name}");
+        }
+        for name in [
+            "agstoken",
+            "AGS_ROLES",
+            "esri_auth",
+            "JSESSIONID",
+            "session",
+        ] {
+            assert!(is_credential_cookie(name), "{name}");
+        }
+        for name in ["ui", "other", "lang", "theme"] {
+            assert!(!is_credential_cookie(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn values_that_look_generated_are_told_from_words() {
+        assert!(looks_random("Zx81kQ-3mRt9aPLs0"));
+        assert!(!looks_random("admin"));
+        assert!(!looks_random("text/plain"));
+        assert!(looks_like_credential("s3cret-value"));
+        assert!(!looks_like_credential("expired"));
+        assert!(!looks_like_credential("Required"));
+    }
+}

@@ -1,0 +1,748 @@
+//! Text seen through the encodings a value may hide in, and what is found in it by name and by
+//! shape.
+//!
+//! [`Decoded`] reads a text once, undoing percent-encoding (twice: `%255F` is `_`), JSON string
+//! escapes (`\u005f`, `\/`) and HTML character references (`&#95;`, `&amp;`), and remembers for
+//! each decoded byte where it came from. Everything that looks for a value (a secret's name, a
+//! JWT, a learned token) looks at the decoded bytes, and whatever it finds is replaced in the
+//! original text at the place it came from. So one search covers a value written plainly,
+//! percent-encoded, JSON-escaped, entity-encoded or any mix of these, and never needs a list of
+//! spellings per value.
+
+use std::ops::Range;
+
+use super::names::{self, Personal};
+
+/// A text, decoded, with the place in the original of each decoded byte.
+pub struct Decoded<'a> {
+    original: &'a str,
+    bytes: Vec<u8>,
+    /// For each decoded byte, the range of the original that decoded to it (several bytes of
+    /// one character share a range).
+    spans: Vec<(u32, u32)>,
+}
+
+impl<'a> Decoded<'a> {
+    pub fn new(original: &'a str) -> Decoded<'a> {
+        let text = original.as_bytes();
+        let mut bytes = Vec::with_capacity(text.len());
+        let mut spans = Vec::with_capacity(text.len());
+        let mut at = 0;
+        while at < text.len() {
+            let (decoded, used) = decode_unit(text, at);
+            let span = (at as u32, (at + used) as u32);
+            match decoded {
+                Unit::Byte(byte) => {
+                    bytes.push(byte);
+                    spans.push(span);
+                }
+                Unit::Char(c) => {
+                    let mut buffer = [0; 4];
+                    for byte in c.encode_utf8(&mut buffer).bytes() {
+                        bytes.push(byte);
+                        spans.push(span);
+                    }
+                }
+            }
+            at += used;
+        }
+        Decoded {
+            original,
+            bytes,
+            spans,
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn original(&self) -> &'a str {
+        self.original
+    }
+
+    /// The range of the original that decoded bytes `range` came from, when the range starts and
+    /// ends on whole units (not inside one escape).
+    pub fn original_range(&self, range: Range<usize>) -> Option<Range<usize>> {
+        if range.is_empty() || range.end > self.bytes.len() {
+            return None;
+        }
+        let first = self.spans[range.start];
+        let last = self.spans[range.end - 1];
+        let starts_unit = range.start == 0 || self.spans[range.start - 1] != first;
+        let ends_unit = range.end == self.spans.len() || self.spans[range.end] != last;
+        (starts_unit && ends_unit).then_some(first.0 as usize..last.1 as usize)
+    }
+
+    /// The decoded bytes `range` as text (lossy).
+    pub fn text(&self, range: Range<usize>) -> String {
+        String::from_utf8_lossy(&self.bytes[range]).into_owned()
+    }
+
+    /// Whether the decoded byte before `at` (or the start) lets a whole token begin at `at`.
+    pub fn boundary_before(&self, at: usize) -> bool {
+        at == 0 || !is_token_byte(self.bytes[at - 1])
+    }
+
+    /// Whether the decoded byte at `at` (or the end) lets a whole token end there.
+    pub fn boundary_after(&self, at: usize) -> bool {
+        at >= self.bytes.len() || !is_token_byte(self.bytes[at])
+    }
+}
+
+/// The decoded form of `value`, as [`Decoded`] would read it inside a text: what a learned value
+/// is searched for.
+pub fn decoded_form(value: &str) -> Vec<u8> {
+    Decoded::new(value).bytes
+}
+
+/// Bytes that continue a token: a value is replaced only where it is not glued to one of these
+/// (`admin` is not replaced inside `administrator`, `tok1` not inside `tok12`).
+pub fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+}
+
+enum Unit {
+    Byte(u8),
+    Char(char),
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).map(|digit| digit as u8)
+}
+
+fn hex_pair(text: &[u8], at: usize) -> Option<u8> {
+    Some(hex(*text.get(at)?)? * 16 + hex(*text.get(at + 1)?)?)
+}
+
+fn hex4(text: &[u8], at: usize) -> Option<u32> {
+    let digits = text.get(at..at + 4)?;
+    let mut value = 0;
+    for &digit in digits {
+        value = value * 16 + u32::from(hex(digit)?);
+    }
+    Some(value)
+}
+
+/// One unit of text at `at`: what it decodes to and how many bytes it takes.
+fn decode_unit(text: &[u8], at: usize) -> (Unit, usize) {
+    let byte = text[at];
+    match byte {
+        b'%' => {
+            // `%25HH` is a percent-encoded percent before two hex digits: encoded twice.
+            if text.get(at + 1..at + 3) == Some(b"25")
+                && let Some(value) = hex_pair(text, at + 3)
+            {
+                return (Unit::Byte(value), 5);
+            }
+            if let Some(value) = hex_pair(text, at + 1) {
+                return (Unit::Byte(value), 3);
+            }
+        }
+        b'\\' => match text.get(at + 1) {
+            Some(b'u') => {
+                if let Some(code) = hex4(text, at + 2) {
+                    if (0xD800..0xDC00).contains(&code)
+                        && text.get(at + 6..at + 8) == Some(b"\\u")
+                        && let Some(low) = hex4(text, at + 8)
+                        && (0xDC00..0xE000).contains(&low)
+                    {
+                        let combined = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+                        if let Some(c) = char::from_u32(combined) {
+                            return (Unit::Char(c), 12);
+                        }
+                    }
+                    if let Some(c) = char::from_u32(code) {
+                        return (Unit::Char(c), 6);
+                    }
+                }
+            }
+            Some(&escaped @ (b'/' | b'"' | b'\\' | b'\'')) => return (Unit::Byte(escaped), 2),
+            Some(b'n') => return (Unit::Byte(b'\n'), 2),
+            Some(b't') => return (Unit::Byte(b'\t'), 2),
+            Some(b'r') => return (Unit::Byte(b'\r'), 2),
+            _ => {}
+        },
+        b'&' => {
+            if let Some((c, used)) = html_reference(text, at) {
+                return (Unit::Char(c), used);
+            }
+        }
+        _ => {}
+    }
+    (Unit::Byte(byte), 1)
+}
+
+/// An HTML character reference at `at` (`&#95;`, `&#x5F;`, `&amp;` and the other four XML
+/// names), and its length.
+fn html_reference(text: &[u8], at: usize) -> Option<(char, usize)> {
+    let rest = &text[at + 1..text.len().min(at + 12)];
+    let end = rest.iter().position(|&b| b == b';')?;
+    let name = &rest[..end];
+    let c = match name {
+        b"amp" => '&',
+        b"lt" => '<',
+        b"gt" => '>',
+        b"quot" => '"',
+        b"apos" => '\'',
+        _ if name.first() == Some(&b'#') => {
+            let digits = std::str::from_utf8(&name[1..]).ok()?;
+            let code = match digits.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => digits.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+        _ => return None,
+    };
+    Some((c, end + 2))
+}
+
+/// What was found in a text, and where (a range of the original).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub range: Range<usize>,
+    pub kind: Kind,
+    /// The value found, decoded.
+    pub value: String,
+}
+
+/// What a finding is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// The value of a secret's name (`token=…`, `"password": "…"`, `<td>Token</td><td>…`).
+    /// `structured`: after `=` or `:` right behind the name, as in a URL or JSON, rather than
+    /// found through markup.
+    NamedSecret { name: String, structured: bool },
+    /// The value of a personal field (`"email": "…"`, `username=…`).
+    NamedPersonal(Personal),
+    /// `Bearer <credential>`.
+    Bearer,
+    /// `Basic <base64 of user:password>`; the value is the decoded `user:password`.
+    Basic,
+    /// A JSON Web Token (`eyJ….eyJ….…`).
+    Jwt,
+    /// The password of a URL's user information (`https://user:password@host`); the user name
+    /// is a separate finding.
+    UrlPassword,
+    /// The user name of a URL's user information.
+    UrlUser,
+    /// An e-mail address.
+    Email,
+}
+
+/// Decoded bytes that end a value found after a name.
+fn ends_value(byte: u8) -> bool {
+    byte.is_ascii_whitespace()
+        || matches!(
+            byte,
+            b'"' | b'\''
+                | b'&'
+                | b'<'
+                | b'>'
+                | b','
+                | b';'
+                | b'#'
+                | b')'
+                | b']'
+                | b'}'
+                | b'\\'
+                | b'|'
+        )
+}
+
+fn is_name_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.')
+}
+
+/// Where the value after a name starts: its first byte, whether it came right after `=` or `:`
+/// (structured) rather than through markup, and the quote it opens with, if any.
+struct ValueStart {
+    at: usize,
+    structured: bool,
+    quote: Option<u8>,
+}
+
+/// Where the value after a name begins; `None` when no separator follows the name.
+fn value_start(bytes: &[u8], mut at: usize, bearer_like: bool) -> Option<ValueStart> {
+    let len = bytes.len();
+    let opening_quote =
+        |at: usize| (at < len && matches!(bytes[at], b'"' | b'\'')).then(|| bytes[at]);
+    // The closing quote of a quoted name.
+    let quoted_name = opening_quote(at).is_some();
+    if quoted_name {
+        at += 1;
+    }
+    let after_name = at;
+    while at < len && matches!(bytes[at], b' ' | b'\t') {
+        at += 1;
+    }
+    // `name: value` as in JSON, headers and prose; but `portal:user:createItem` is one
+    // identifier, so a colon separates only after a quoted name or before white space.
+    let colon = at < len
+        && bytes[at] == b':'
+        && (quoted_name || bytes.get(at + 1).is_some_and(|b| matches!(b, b' ' | b'\t')));
+    if at < len && (bytes[at] == b'=' || colon) {
+        at += 1;
+        while at < len && matches!(bytes[at], b' ' | b'\t') {
+            at += 1;
+        }
+        let quote = opening_quote(at);
+        // `<td>Token:</td><td>VALUE`: the value is behind markup after all.
+        if !(quote.is_none() && at < len && bytes[at] == b'<') {
+            return Some(ValueStart {
+                at: at + usize::from(quote.is_some()),
+                structured: true,
+                quote,
+            });
+        }
+    }
+    if bearer_like {
+        return (at > after_name).then_some(ValueStart {
+            at,
+            structured: true,
+            quote: None,
+        });
+    }
+    // Markup between the name and its value: `<td>Token</td><td>VALUE`, `name="token"
+    // value="VALUE"`. At most a few tags and attributes, within a few hundred bytes.
+    let limit = (at + 300).min(len);
+    let mut crossed = false;
+    let mut quote = None;
+    for _ in 0..8 {
+        while at < limit && (bytes[at].is_ascii_whitespace() || bytes[at] == b':') {
+            at += 1;
+        }
+        if at < limit && bytes[at] == b'<' {
+            let close = bytes[at..limit].iter().position(|&b| b == b'>')?;
+            at += close + 1;
+            crossed = true;
+            continue;
+        }
+        if at < limit && matches!(bytes[at], b'"' | b'\'') && !crossed {
+            at += 1;
+            continue;
+        }
+        for attribute in [&b"value="[..], b"content="] {
+            if bytes[at..limit]
+                .get(..attribute.len())
+                .is_some_and(|word| word.eq_ignore_ascii_case(attribute))
+            {
+                at += attribute.len();
+                crossed = true;
+                quote = opening_quote(at);
+                at += usize::from(quote.is_some());
+            }
+        }
+        break;
+    }
+    (crossed && at < len).then_some(ValueStart {
+        at,
+        structured: false,
+        quote,
+    })
+}
+
+/// The end of a value starting at `start`: the closing quote of a quoted value (a password may
+/// hold spaces), else the first byte that ends a value.
+fn value_end(bytes: &[u8], start: usize, quote: Option<u8>) -> usize {
+    let end = match quote {
+        Some(quote) => bytes[start..]
+            .iter()
+            .take(4096)
+            .position(|&b| b == quote || b == b'\n'),
+        None => bytes[start..].iter().position(|&b| ends_value(b)),
+    };
+    end.map_or(bytes.len(), |end| start + end)
+}
+
+/// Literal JSON values and placeholders are never secrets.
+fn is_placeholder(value: &str) -> bool {
+    matches!(value, "null" | "true" | "false" | "undefined" | "")
+        || value.starts_with(super::REDACTED)
+        || value.starts_with("{{")
+}
+
+/// Everything found by name and by shape in `text`. `oauth`: `code` is a secret here.
+pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
+    let bytes = decoded.bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_name_byte(bytes[at]) || (at > 0 && is_name_byte(bytes[at - 1])) {
+            at += 1;
+            continue;
+        }
+        let name_end = bytes[at..]
+            .iter()
+            .position(|&b| !is_name_byte(b))
+            .map_or(bytes.len(), |end| at + end);
+        let name = std::str::from_utf8(&bytes[at..name_end]).unwrap_or_default();
+        if let Some(finding) = named_value(decoded, name, name_end, oauth) {
+            let next = finding.1;
+            found.extend(finding.0);
+            at = next.max(name_end);
+            continue;
+        }
+        if name.starts_with("eyJ")
+            && let Some(end) = jwt_end(bytes, at)
+            && let Some(range) = decoded.original_range(at..end)
+        {
+            found.push(Finding {
+                range,
+                kind: Kind::Jwt,
+                value: decoded.text(at..end),
+            });
+            at = end;
+            continue;
+        }
+        at = name_end;
+    }
+    let in_urls = url_credentials(decoded);
+    // `https://user:password@host`: the password and host are not an e-mail address.
+    let overlaps_url = |email: &Finding| {
+        in_urls
+            .iter()
+            .any(|url| url.range.start < email.range.end && email.range.start < url.range.end)
+    };
+    let emails: Vec<Finding> = emails(decoded)
+        .into_iter()
+        .filter(|email| !overlaps_url(email))
+        .collect();
+    found.extend(in_urls);
+    found.extend(emails);
+    found
+}
+
+/// The finding after the name `bytes[..name_end]` ends, if it names a secret or personal data;
+/// and where to go on looking.
+fn named_value(
+    decoded: &Decoded<'_>,
+    name: &str,
+    name_end: usize,
+    oauth: bool,
+) -> Option<(Vec<Finding>, usize)> {
+    let bytes = decoded.bytes();
+    let folded = names::fold(name);
+    let bearer = folded == "bearer";
+    let basic = folded == "basic";
+    let secret = names::is_secret_param(name) || (oauth && names::is_oauth_code(name));
+    let personal = names::personal_field(name);
+    if !(secret || personal.is_some() || bearer || basic) {
+        return None;
+    }
+    let ValueStart {
+        at: start,
+        structured,
+        quote,
+    } = value_start(bytes, name_end, bearer || basic)?;
+    let end = value_end(bytes, start, if bearer || basic { None } else { quote });
+    if end == start {
+        return None;
+    }
+    let value = decoded.text(start..end);
+    if is_placeholder(&value) {
+        return Some((Vec::new(), end));
+    }
+    // `Authorization: Bearer …`: the credential is the next word, found after its own name.
+    if !(bearer || basic)
+        && (value.eq_ignore_ascii_case("bearer") || value.eq_ignore_ascii_case("basic"))
+    {
+        return None;
+    }
+    let range = decoded.original_range(start..end)?;
+    let kind = if bearer {
+        if value.len() < 8 {
+            return None;
+        }
+        Kind::Bearer
+    } else if basic {
+        Kind::Basic
+    } else if secret {
+        Kind::NamedSecret {
+            name: name.to_string(),
+            structured,
+        }
+    } else if structured {
+        Kind::NamedPersonal(personal.expect("checked above"))
+    } else {
+        // Personal data after markup is too loose a match to act on ("Owner</th><td>Status").
+        return None;
+    };
+    let value = if kind == Kind::Basic {
+        basic_credentials(&value)?
+    } else {
+        value
+    };
+    Some((vec![Finding { range, kind, value }], end))
+}
+
+/// `user:password` from the base64 of a Basic credential, if it is one.
+pub fn basic_credentials(encoded: &str) -> Option<String> {
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim_end_matches('.'))
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    (text.contains(':') && !text.contains(char::is_control)).then_some(text)
+}
+
+/// The end of a JWT starting at `at` (`eyJ…` header, `.`, payload, `.`, signature).
+fn jwt_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let is_b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    let mut end = at;
+    let mut dots = 0;
+    let mut part = 0;
+    while end < bytes.len() {
+        let byte = bytes[end];
+        if is_b64url(byte) {
+            part += 1;
+        } else if byte == b'.' && dots < 2 && part >= 4 {
+            dots += 1;
+            part = 0;
+        } else {
+            break;
+        }
+        end += 1;
+    }
+    (dots == 2 && end - at >= 20).then_some(end)
+}
+
+/// The user name and password of URLs with user information (`scheme://user:password@host`).
+fn url_credentials(decoded: &Decoded<'_>) -> Vec<Finding> {
+    let bytes = decoded.bytes();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = find_bytes(&bytes[from..], b"://") {
+        let start = from + offset + 3;
+        from = start;
+        let authority_end = bytes[start..]
+            .iter()
+            .position(|&b| matches!(b, b'/' | b'?' | b'#') || ends_value(b))
+            .map_or(bytes.len(), |end| start + end);
+        let Some(at) = bytes[start..authority_end].iter().rposition(|&b| b == b'@') else {
+            continue;
+        };
+        let userinfo = start..start + at;
+        let (user, password) = match bytes[userinfo.clone()].iter().position(|&b| b == b':') {
+            Some(colon) => (
+                userinfo.start..userinfo.start + colon,
+                Some(userinfo.start + colon + 1..userinfo.end),
+            ),
+            None => (userinfo.clone(), None),
+        };
+        if let Some(password) = password.filter(|range| !range.is_empty())
+            && let Some(range) = decoded.original_range(password.clone())
+        {
+            let value = decoded.text(password);
+            if !is_placeholder(&value) {
+                found.push(Finding {
+                    range,
+                    kind: Kind::UrlPassword,
+                    value,
+                });
+            }
+        }
+        if !user.is_empty()
+            && let Some(range) = decoded.original_range(user.clone())
+        {
+            let value = decoded.text(user);
+            if !is_placeholder(&value) {
+                found.push(Finding {
+                    range,
+                    kind: Kind::UrlUser,
+                    value,
+                });
+            }
+        }
+        from = authority_end;
+    }
+    found
+}
+
+/// E-mail addresses (not the user information of a URL, which [`url_credentials`] finds).
+fn emails(decoded: &Decoded<'_>) -> Vec<Finding> {
+    let bytes = decoded.bytes();
+    let is_local =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let is_domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'@') {
+        let at = from + offset;
+        from = at + 1;
+        let mut start = at;
+        while start > 0 && is_local(bytes[start - 1]) {
+            start -= 1;
+        }
+        while start < at && bytes[start] == b'.' {
+            start += 1;
+        }
+        let mut end = at + 1;
+        while end < bytes.len() && is_domain(bytes[end]) {
+            end += 1;
+        }
+        while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-') {
+            end -= 1;
+        }
+        let domain = &bytes[at + 1..end];
+        let has_tld = domain
+            .iter()
+            .rposition(|&b| b == b'.')
+            .is_some_and(|dot| dot > 0 && domain.len() - dot > 2);
+        let in_url = start >= 2 && &bytes[start - 2..start] == b"//";
+        if start == at || !has_tld || in_url {
+            continue;
+        }
+        if let Some(range) = decoded.original_range(start..end) {
+            found.push(Finding {
+                range,
+                kind: Kind::Email,
+                value: decoded.text(start..end),
+            });
+        }
+        from = end;
+    }
+    found
+}
+
+/// Where `needle` first occurs in `haystack`.
+pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+/// `text` with each range replaced by its text. Ranges must not overlap and are taken in
+/// order of their start; an overlapping one is skipped.
+pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> String {
+    if replacements.is_empty() {
+        return text.to_string();
+    }
+    replacements.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for (range, with) in replacements {
+        if range.start < done {
+            continue;
+        }
+        out.push_str(&text[done..range.start]);
+        out.push_str(&with);
+        done = range.end;
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(String, Kind)> {
+        let decoded = Decoded::new(text);
+        find(&decoded, false)
+            .into_iter()
+            .map(|finding| (text[finding.range].to_string(), finding.kind))
+            .collect()
+    }
+
+    fn secret(name: &str, structured: bool) -> Kind {
+        Kind::NamedSecret {
+            name: name.to_string(),
+            structured,
+        }
+    }
+
+    #[test]
+    fn every_encoding_decodes_to_the_same_bytes_with_their_places() {
+        let text = r"a%5Fb %255F \u005f \/ &#95; &#x5f; &amp; \ud83d\ude00 %zz";
+        let decoded = Decoded::new(text);
+        assert_eq!(
+            String::from_utf8(decoded.bytes().to_vec()).unwrap(),
+            "a_b _ _ / _ _ & 😀 %zz"
+        );
+        assert_eq!(decoded.original_range(1..2), Some(1..4));
+        // Half of a four-byte character is not a place of its own.
+        let emoji = decoded.bytes().len() - 8;
+        assert_eq!(decoded.original_range(emoji..emoji + 2), None);
+    }
+
+    #[test]
+    fn secrets_are_found_after_their_names_in_urls_json_and_markup() {
+        assert_eq!(
+            found("https://h/x?f=json&token=abc.123&a=1"),
+            [("abc.123".to_string(), secret("token", true))]
+        );
+        assert_eq!(
+            found(r#"{"access_token" : "tok-1", "token_type": "bearer"}"#),
+            [("tok-1".to_string(), secret("access_token", true))]
+        );
+        assert_eq!(
+            found("<tr><td>Token</td><td>Tk9.zz</td></tr>"),
+            [("Tk9.zz".to_string(), secret("Token", false))]
+        );
+        assert_eq!(
+            found(r#"<input type="hidden" name="token" value="Q1w2">"#),
+            [("Q1w2".to_string(), secret("token", false))]
+        );
+        assert_eq!(
+            found("/x#access_token=a%2Eb&expires_in=7200"),
+            [("a%2Eb".to_string(), secret("access_token", true))]
+        );
+        assert!(
+            found(r#"{"token": null, "messages": ["Token Required"], "code": 499}"#).is_empty()
+        );
+    }
+
+    #[test]
+    fn credentials_are_found_by_their_shape() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        assert_eq!(found(&format!("x {jwt} y")), [(jwt.to_string(), Kind::Jwt)]);
+        assert_eq!(
+            found("Authorization: Bearer abc.def.ghi1"),
+            [("abc.def.ghi1".to_string(), Kind::Bearer)]
+        );
+        let basic = found("Basic YWxpY2U6czNjcjN0");
+        assert_eq!(basic, [("YWxpY2U6czNjcjN0".to_string(), Kind::Basic)]);
+        assert!(found("a Basic licence").is_empty());
+        assert_eq!(
+            found("see https://alice:pw1@host.example.com/x"),
+            [
+                ("pw1".to_string(), Kind::UrlPassword),
+                ("alice".to_string(), Kind::UrlUser)
+            ]
+        );
+        assert_eq!(
+            found("contact jane.doe@customer.com."),
+            [("jane.doe@customer.com".to_string(), Kind::Email)]
+        );
+    }
+
+    #[test]
+    fn colons_inside_identifiers_separate_nothing() {
+        assert!(found("\"portal:user:createItem\", user:x").is_empty());
+        assert_eq!(
+            found("user: jane"),
+            [("jane".to_string(), Kind::NamedPersonal(Personal::Username))]
+        );
+    }
+
+    #[test]
+    fn oauth_codes_are_secrets_only_in_oauth_exchanges() {
+        let text = "https://app/cb?code=xyz123&state=1";
+        assert!(found(text).is_empty());
+        let decoded = Decoded::new(text);
+        assert_eq!(find(&decoded, true).len(), 1);
+    }
+
+    #[test]
+    fn splice_replaces_ranges_in_order_and_skips_overlaps() {
+        assert_eq!(
+            splice(
+                "abcdef",
+                vec![(4..5, "E".into()), (0..2, "AB".into()), (1..3, "x".into())]
+            ),
+            "ABcdEf"
+        );
+    }
+}

@@ -1,0 +1,835 @@
+//! What a recording must never hold: credentials in any form a client sends or a server issues
+//! them, and personal data. The canary suite sends each case through the real recorder to an
+//! upstream that issues and echoes secrets, then searches every byte written and printed for
+//! every canary in every encoding; the properties do the same for generated secrets.
+//!
+//! To add a case: add a [`Case`] to [`cases`] with its requests and its upstream's answer.
+//! Canaries are the case's numbered secrets ([`Case::secrets`]) and its literal `personal`
+//! values; each answer must carry `case-<name>`, so the suite knows the case was recorded.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use proptest::prelude::*;
+use serde_json::json;
+
+use crate::util::*;
+
+/// A request of a case.
+struct Req {
+    method: &'static str,
+    target: String,
+    headers: Vec<(&'static str, String)>,
+    body: Option<(&'static str, Vec<u8>)>,
+}
+
+fn get(target: impl Into<String>) -> Req {
+    Req {
+        method: "GET",
+        target: target.into(),
+        headers: Vec::new(),
+        body: None,
+    }
+}
+
+fn post(target: impl Into<String>, content_type: &'static str, body: impl Into<Vec<u8>>) -> Req {
+    Req {
+        method: "POST",
+        target: target.into(),
+        headers: Vec::new(),
+        body: Some((content_type, body.into())),
+    }
+}
+
+impl Req {
+    fn header(mut self, name: &'static str, value: impl Into<String>) -> Req {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// One way secrets reach the recorder.
+struct Case {
+    name: &'static str,
+    /// How many numbered secrets the case uses: `secrets[i]`, distinct per case.
+    secrets: usize,
+    /// Values that are personal data rather than secrets, also never to be written.
+    personal: &'static [&'static str],
+    /// The client's requests, given the case's secrets.
+    requests: fn(&[String]) -> Vec<Req>,
+    /// The upstream's answer to one of them.
+    answer: fn(&Seen, &[String]) -> FakeAnswer,
+}
+
+fn json_with(case: &str, mut body: serde_json::Value) -> FakeAnswer {
+    body["case"] = json!(format!("case-{case}"));
+    json_answer(&body)
+}
+
+fn text(content_type: &str, body: String) -> FakeAnswer {
+    (
+        200,
+        vec![("content-type", content_type.to_string())],
+        body.into_bytes(),
+    )
+}
+
+fn seen_query(seen: &Seen) -> String {
+    seen.query.clone().unwrap_or_default()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "query-parameters",
+            secrets: 5,
+            personal: &[],
+            requests: |s| {
+                vec![get(format!(
+                    "/arcgis/admin/info?f=json&pwd={}&otp={}&accessToken={}&apiKey={}&passwd={}",
+                    s[0], s[1], s[2], s[3], s[4]
+                ))]
+            },
+            answer: |seen, _| {
+                json_with("query-parameters", json!({"messages": [seen_query(seen)]}))
+            },
+        },
+        Case {
+            name: "x-auth-token",
+            secrets: 1,
+            personal: &[],
+            requests: |s| vec![get("/arcgis/admin/machines?f=json").header("X-Auth-Token", &s[0])],
+            answer: |seen, _| {
+                let echoed = seen.headers["x-auth-token"].to_str().unwrap().to_string();
+                json_with(
+                    "x-auth-token",
+                    json!({"messages": [format!("authenticated with {echoed}")]}),
+                )
+            },
+        },
+        Case {
+            name: "json-request-body",
+            secrets: 3,
+            personal: &[],
+            requests: |s| {
+                let body =
+                    json!({"password": s[0], "token": s[1], "client_secret": s[2], "f": "json"});
+                vec![post(
+                    "/arcgis/admin/login",
+                    "application/json",
+                    body.to_string(),
+                )]
+            },
+            answer: |seen, _| {
+                let echo = String::from_utf8_lossy(&seen.body).into_owned();
+                json_with("json-request-body", json!({"received": echo}))
+            },
+        },
+        Case {
+            name: "multipart-request-body",
+            secrets: 2,
+            personal: &[],
+            requests: |s| {
+                let body = format!(
+                    "--B0und\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\n{}\r\n\
+                     --B0und\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\n{}\r\n\
+                     --B0und\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\njson\r\n--B0und--\r\n",
+                    s[0], s[1]
+                );
+                vec![post(
+                    "/portal/sharing/rest/content/users/x/addItem",
+                    "multipart/form-data; boundary=B0und",
+                    body,
+                )]
+            },
+            answer: |seen, _| {
+                let echo = String::from_utf8_lossy(&seen.body).into_owned();
+                text("text/plain", format!("case-multipart-request-body\n{echo}"))
+            },
+        },
+        Case {
+            name: "basic-auth-echoed-decoded",
+            secrets: 1,
+            personal: &["basicuser7"],
+            requests: |s| {
+                let credentials = b64(format!("basicuser7:{}", s[0]).as_bytes());
+                vec![
+                    get("/arcgis/admin/?f=json")
+                        .header("Authorization", format!("Basic {credentials}")),
+                ]
+            },
+            answer: |seen, _| {
+                let header = seen.headers["authorization"].to_str().unwrap().to_string();
+                let encoded = header.trim_start_matches("Basic ");
+                let decoded = String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(encoded)
+                        .unwrap(),
+                )
+                .unwrap();
+                json_with(
+                    "basic-auth-echoed-decoded",
+                    json!({"messages": [format!("you sent {decoded}"), format!("as {header}")]}),
+                )
+            },
+        },
+        Case {
+            name: "generate-token-jsonp",
+            secrets: 2,
+            personal: &[],
+            requests: |s| {
+                vec![post(
+                    "/portal/sharing/rest/generateToken",
+                    "application/x-www-form-urlencoded",
+                    format!("username=svc&password={}&callback=dojo_cb3&f=json", s[0]),
+                )]
+            },
+            answer: |_, s| {
+                text(
+                    "application/javascript",
+                    format!(
+                        "/**/dojo_cb3({{\"token\":\"{}\",\"expires\":1,\"ssl\":true,\"case\":\"case-generate-token-jsonp\"}});",
+                        s[1]
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "generate-token-html",
+            secrets: 1,
+            personal: &[],
+            requests: |_| vec![get("/arcgis/tokens/generateToken?f=html")],
+            answer: |_, s| {
+                text(
+                    "text/html",
+                    format!(
+                        "<html><body><p>case-generate-token-html</p><table><tr><td>Token:</td><td>{}</td></tr>\
+                         <tr><td>Expires:</td><td>1700000000000</td></tr></table></body></html>",
+                        s[0]
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "json-behind-a-byte-order-mark",
+            secrets: 1,
+            personal: &[],
+            requests: |_| vec![get("/portal/sharing/rest/generateToken?f=json")],
+            answer: |_, s| {
+                let mut body = b"\xef\xbb\xbf".to_vec();
+                body.extend(
+                    json!({"token": s[0], "expires": 1, "case": "case-json-behind-a-byte-order-mark"})
+                        .to_string()
+                        .into_bytes(),
+                );
+                (200, vec![("content-type", "application/json".into())], body)
+            },
+        },
+        Case {
+            name: "form-encoded-token-answer",
+            secrets: 2,
+            personal: &[],
+            requests: |_| vec![get("/portal/sharing/rest/oauth2/platformSelf?f=text")],
+            answer: |_, s| {
+                text(
+                    "text/plain",
+                    format!(
+                        "access_token={}&token_type=bearer&refresh_token={}&note=case-form-encoded-token-answer",
+                        s[0], s[1]
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "oauth-implicit-redirect",
+            secrets: 1,
+            personal: &[],
+            requests: |_| {
+                vec![get(
+                    "/portal/sharing/rest/oauth2/authorize?client_id=app1&response_type=token&redirect_uri=https://app.example.com/cb",
+                )]
+            },
+            answer: |_, s| {
+                (
+                    302,
+                    vec![(
+                        "location",
+                        format!(
+                            "https://app.example.com/cb#access_token={}&expires_in=7200",
+                            s[0]
+                        ),
+                    )],
+                    b"case-oauth-implicit-redirect".to_vec(),
+                )
+            },
+        },
+        Case {
+            name: "oauth-code-flow",
+            secrets: 4,
+            personal: &[],
+            requests: |s| {
+                vec![
+                    get(
+                        "/portal/sharing/rest/oauth2/authorize?client_id=app1&response_type=code&redirect_uri=https://app.example.com/cb",
+                    ),
+                    post(
+                        "/portal/sharing/rest/oauth2/token",
+                        "application/x-www-form-urlencoded",
+                        format!(
+                            "client_id=app1&client_secret={}&grant_type=authorization_code&code={}&redirect_uri=https://app.example.com/cb",
+                            s[1], s[0]
+                        ),
+                    ),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.ends_with("/authorize") {
+                    (
+                        302,
+                        vec![(
+                            "location",
+                            format!("https://app.example.com/cb?code={}&state=xyz", s[0]),
+                        )],
+                        b"case-oauth-code-flow".to_vec(),
+                    )
+                } else {
+                    json_with(
+                        "oauth-code-flow",
+                        json!({"access_token": s[2], "refresh_token": s[3], "expires_in": 1800}),
+                    )
+                }
+            },
+        },
+        Case {
+            name: "cookies-issued-and-sent",
+            secrets: 2,
+            personal: &[],
+            requests: |s| {
+                let esri_auth: String = form_urlencoded::byte_serialize(
+                    json!({"token": s[1], "expires": 1}).to_string().as_bytes(),
+                )
+                .collect();
+                vec![
+                    get("/portal/sharing/rest/info?f=json"),
+                    get("/portal/sharing/rest/portals/self?f=json")
+                        .header("Cookie", format!("esri_auth={esri_auth}; ui=admin")),
+                ]
+            },
+            answer: |seen, s| {
+                let cookie = seen
+                    .headers
+                    .get("cookie")
+                    .map(|v| v.to_str().unwrap().to_string());
+                let mut answer = json_with(
+                    "cookies-issued-and-sent",
+                    json!({"messages": [format!("session {} started", s[0]), cookie]}),
+                );
+                answer.1.push((
+                    "set-cookie",
+                    format!("AGS_ROLES={}; Path=/; HttpOnly", s[0]),
+                ));
+                answer
+            },
+        },
+        Case {
+            name: "token-percent-encoded-in-a-path",
+            secrets: 1,
+            personal: &[],
+            requests: |s| {
+                let encoded = s[0].replacen('_', "%5F", 1);
+                vec![
+                    get("/portal/sharing/rest/community/self?f=json")
+                        .header("X-Esri-Authorization", format!("Bearer {}", s[0])),
+                    get(format!(
+                        "/portal/sharing/rest/content/items/{encoded}/data?f=json"
+                    )),
+                ]
+            },
+            answer: |seen, _| {
+                json_with(
+                    "token-percent-encoded-in-a-path",
+                    json!({"path": seen.path}),
+                )
+            },
+        },
+        Case {
+            name: "secret-learned-after-it-was-written",
+            secrets: 1,
+            personal: &[],
+            requests: |s| {
+                vec![
+                    get("/arcgis/admin/notes?f=json"),
+                    get(format!("/arcgis/admin/other?f=json&token={}", s[0])),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.ends_with("/notes") {
+                    json_with(
+                        "secret-learned-after-it-was-written",
+                        json!({"messages": [format!("the key of the day is {}", s[0])]}),
+                    )
+                } else {
+                    json_with("secret-learned-after-it-was-written", json!({"ok": true}))
+                }
+            },
+        },
+        Case {
+            name: "url-user-information",
+            secrets: 1,
+            personal: &[],
+            requests: |_| vec![get("/arcgis/admin/services?f=json")],
+            answer: |_, s| {
+                json_with(
+                    "url-user-information",
+                    json!({"serviceUrl": format!("https://svc:{}@gis.example.com/arcgis", s[0])}),
+                )
+            },
+        },
+        Case {
+            name: "jwt-in-free-text",
+            secrets: 1,
+            personal: &[],
+            requests: |_| vec![get("/arcgis/admin/jwt?f=json")],
+            answer: |_, s| {
+                let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+                let jwt = format!(
+                    "eyJhbGciOiJIUzI1NiJ9.{}.{}",
+                    url_safe.encode(json!({"sub": s[0]}).to_string()),
+                    url_safe.encode(b"not-a-real-signature")
+                );
+                json_with(
+                    "jwt-in-free-text",
+                    json!({"messages": [format!("issued {jwt} for you")]}),
+                )
+            },
+        },
+        Case {
+            name: "escaped-echoes",
+            secrets: 1,
+            personal: &[],
+            requests: |s| vec![get(format!("/arcgis/admin/echo?f=json&token={}", s[0]))],
+            answer: |_, s| {
+                let escaped: String = s[0]
+                    .chars()
+                    .map(|c| format!("\\u{:04x}", c as u32))
+                    .collect();
+                let twice: String = s[0].bytes().map(|b| format!("%25{b:02X}")).collect();
+                let entities: String = s[0].chars().map(|c| format!("&#{};", c as u32)).collect();
+                let body = format!(
+                    "{{\"case\":\"case-escaped-echoes\",\"note\":\"a{escaped}b\",\"url\":\"/x?y={twice}\",\"html\":\"<b>{entities}</b>\",\"raw\":\"{{\\\"k\\\": \\\"{escaped}\\\"}}\"}}"
+                );
+                text("text/plain", body)
+            },
+        },
+        Case {
+            name: "base64-echo",
+            secrets: 1,
+            personal: &[],
+            requests: |s| vec![get(format!("/arcgis/admin/state?f=json&token={}", s[0]))],
+            answer: |_, s| {
+                let state = b64(json!({"t": s[0], "n": 1}).to_string().as_bytes());
+                json_with(
+                    "base64-echo",
+                    json!({"state": state, "also": format!("x{state}y")}),
+                )
+            },
+        },
+        Case {
+            name: "redact-value-pattern",
+            secrets: 0,
+            personal: &["ACME-31415926"],
+            requests: |_| vec![get("/arcgis/admin/licence?f=json")],
+            answer: |_, _| {
+                json_with(
+                    "redact-value-pattern",
+                    json!({"messages": ["licensed as ACME-31415926"]}),
+                )
+            },
+        },
+        Case {
+            name: "job-polls-with-a-query-token",
+            secrets: 1,
+            personal: &[],
+            requests: |s| {
+                (0..3)
+                    .map(|_| {
+                        get(format!(
+                            "/arcgis/admin/system/jobs/jcanary1?f=json&token={}",
+                            s[0]
+                        ))
+                    })
+                    .collect()
+            },
+            answer: |seen, s| {
+                json_with(
+                    "job-polls-with-a-query-token",
+                    json!({
+                        "jobId": "jcanary1",
+                        "type": "executeNotebook",
+                        "status": "PROCESSING",
+                        "jobUrl": format!("https://nb.example.com/arcgis/admin/system/jobs/jcanary1?token={}", s[0]),
+                        "messages": [seen_query(seen)],
+                    }),
+                )
+            },
+        },
+        Case {
+            name: "personal-data",
+            secrets: 0,
+            personal: &[
+                "jane.doe",
+                "jane.doe@customer.com",
+                "Jane Doe",
+                "Jane",
+                "Doe",
+            ],
+            requests: |_| {
+                vec![
+                    get("/portal/sharing/rest/community/self?f=json"),
+                    get("/portal/sharing/rest/content/users/jane.doe/items?f=json"),
+                    get("/arcgis/admin/system/jobs/jpersonal1?f=json"),
+                ]
+            },
+            answer: |seen, _| {
+                if seen.path.ends_with("/community/self") {
+                    json_with(
+                        "personal-data",
+                        json!({"username": "jane.doe", "email": "jane.doe@customer.com",
+                               "fullName": "Jane Doe", "firstName": "Jane", "lastName": "Doe"}),
+                    )
+                } else if seen.path.contains("/jobs/") {
+                    json_with(
+                        "personal-data",
+                        json!({"jobId": "jpersonal1", "type": "executeNotebook", "status": "FAILED",
+                               "username": "jane.doe",
+                               "messages": ["contact jane.doe@customer.com about /data/jane.doe/nb.ipynb, Jane"]}),
+                    )
+                } else {
+                    json_with(
+                        "personal-data",
+                        json!({"items": [{"owner": "jane.doe", "url": "https://h.example.com/data/jane.doe/nb.ipynb"}]}),
+                    )
+                }
+            },
+        },
+    ]
+}
+
+/// The secrets of case number `index`: distinct from every other case's, and shaped like
+/// generated credentials. The path case's start with `C_`, like ArcGIS tokens that a client
+/// percent-encodes as `C%5F`.
+fn secrets_of(index: usize, case: &Case) -> Vec<String> {
+    (0..case.secrets)
+        .map(|n| {
+            let prefix = if case.name == "token-percent-encoded-in-a-path" {
+                "C_"
+            } else {
+                "Cz"
+            };
+            format!("{prefix}{index:02}q{n}Xk7Lw9PmN2vR")
+        })
+        .collect()
+}
+
+/// Every spelling of `value` a recording might hold it in: as is, percent-encoded (as forms do,
+/// every byte, either case of hex), JSON-escaped, as HTML references, and in base64 (standard
+/// and URL-safe, at each of the three places it may start within an encoded document).
+fn spellings(value: &str) -> Vec<String> {
+    let mut all = vec![
+        value.to_string(),
+        form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        value.bytes().map(|b| format!("%{b:02X}")).collect(),
+        value.bytes().map(|b| format!("%{b:02x}")).collect(),
+        value
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect(),
+        value.chars().map(|c| format!("&#{};", c as u32)).collect(),
+    ];
+    for offset in 0..3usize {
+        let mut input = vec![b' '; offset];
+        input.extend_from_slice(value.as_bytes());
+        let encoded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&input);
+        let core = &encoded[(8 * offset).div_ceil(6)..8 * input.len() / 6];
+        if core.len() >= 8 {
+            all.push(core.to_string());
+            all.push(core.replace('+', "-").replace('/', "_"));
+        }
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// Fails if any spelling of any canary is in any file under `dir` or in `printed`.
+fn assert_nowhere(dir: &std::path::Path, printed: &str, canaries: &[(String, String)]) {
+    let files = all_files(dir);
+    for (case, canary) in canaries {
+        for spelling in spellings(canary) {
+            for (path, bytes) in &files {
+                let text = String::from_utf8_lossy(bytes);
+                assert!(
+                    !text.contains(&spelling),
+                    "case {case}: {} holds {spelling:?} (a spelling of {canary:?}):\n{text}",
+                    path.display()
+                );
+            }
+            assert!(
+                !printed.contains(&spelling),
+                "case {case}: the recorder printed {spelling:?} (a spelling of {canary:?}):\n{printed}"
+            );
+        }
+    }
+}
+
+/// The canary suite: every case through one recorder, then every canary searched in every
+/// encoding in everything the recorder wrote and printed: none is found, each case's answers
+/// were recorded, and `jobmock scan` passes on the set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_canary_reaches_a_file_or_the_terminal_in_any_encoding() {
+    let cases = cases();
+    let all_secrets: Vec<Vec<String>> = cases
+        .iter()
+        .enumerate()
+        .map(|(index, case)| secrets_of(index, case))
+        .collect();
+    let upstream = {
+        let all_secrets = all_secrets.clone();
+        FakeUpstream::start(move |seen, _| {
+            let name = seen.headers["x-case"].to_str().unwrap();
+            let all = self::cases();
+            let index = all.iter().position(|case| case.name == name).unwrap();
+            (all[index].answer)(seen, &all_secrets[index])
+        })
+        .await
+    };
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(
+        &upstream.url(),
+        recorded.path(),
+        &["--redact-value", "ACME-[0-9]{8}"],
+    );
+    for (case, secrets) in cases.iter().zip(&all_secrets) {
+        for request in (case.requests)(secrets) {
+            let mut call = Call::new(request.method.parse().unwrap(), proxy.url(&request.target))
+                .header("X-Case", case.name);
+            for (name, value) in &request.headers {
+                call = call.header(name, value);
+            }
+            if let Some((content_type, body)) = &request.body {
+                call = call.body(content_type, body);
+            }
+            let answer = call.send().await;
+            assert!(
+                answer.status.is_success() || answer.status.is_redirection(),
+                "case {}: {} {} got {}",
+                case.name,
+                request.method,
+                request.target,
+                answer.status
+            );
+        }
+    }
+    proxy.terminate();
+    let (code, out, err) = proxy.wait(Duration::from_secs(20));
+    let printed = format!("{out}{err}");
+    assert_eq!(
+        code,
+        Some(0),
+        "the closing scan found something:\n{printed}"
+    );
+
+    let canaries: Vec<(String, String)> = cases
+        .iter()
+        .zip(&all_secrets)
+        .flat_map(|(case, secrets)| {
+            secrets
+                .iter()
+                .cloned()
+                .chain(case.personal.iter().map(|value| value.to_string()))
+                .map(move |canary| (case.name.to_string(), canary))
+        })
+        .collect();
+    assert_nowhere(recorded.path(), &printed, &canaries);
+
+    // The suite proves nothing about a case whose answers were not recorded.
+    let files = all_files(recorded.path());
+    for case in &cases {
+        let marker = format!("case-{}", case.name);
+        assert!(
+            files
+                .iter()
+                .any(|(_, bytes)| String::from_utf8_lossy(bytes).contains(&marker)),
+            "nothing of case {} was recorded:\n{printed}",
+            case.name
+        );
+    }
+    let (code, out, err) = run_binary(&["scan", recorded.path().to_str().unwrap()]);
+    assert_eq!(code, Some(0), "scan: {out}{err}");
+    jobmock::fixture::FixtureSet::load(recorded.path()).unwrap();
+}
+
+/// The search of the suite finds what it looks for: a file holding a canary in any one of
+/// its spellings is caught (so the suite's silence means something).
+#[test]
+fn the_canary_search_finds_every_spelling() {
+    let canary = "Cz99q0Xk7Lw9PmN2vR";
+    for spelling in spellings(canary) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("001.json"), format!("x {spelling} y")).unwrap();
+        let caught = std::panic::catch_unwind(|| {
+            assert_nowhere(dir.path(), "", &[("t".into(), canary.into())])
+        });
+        assert!(caught.is_err(), "{spelling:?} was not caught");
+    }
+}
+
+/// Where a generated secret travels from the client.
+#[derive(Debug, Clone, Copy)]
+enum Sent {
+    QueryToken,
+    FormPassword,
+    BearerHeader,
+    CredentialCookie,
+    JsonBody,
+    XAuthToken,
+    BasicPassword,
+}
+
+/// How the upstream hands a generated secret back.
+#[derive(Debug, Clone, Copy)]
+enum Echoed {
+    JsonMessage,
+    Jsonp,
+    Html,
+    FormText,
+    LocationFragment,
+    SetCookie,
+    PercentEncodedInAUrl,
+}
+
+proptest! {
+    // Each case starts a recorder: a few cases, many placements.
+    #![proptest_config(ProptestConfig::with_cases(16))]
+
+    /// Through the real recorder: a generated secret sent by the client in any of the places a
+    /// client sends one, and handed back by the upstream in any of the ways a server does
+    /// (and issued by it under a second, unseen name), is found in no file written, in no
+    /// encoding, and nowhere in what the recorder prints.
+    #[test]
+    fn no_generated_secret_reaches_a_written_fixture(
+        secret in "[A-Za-z0-9][A-Za-z0-9+/=._~-]{7,39}",
+        issued in "[A-Za-z0-9]{20,40}",
+        sent in prop_oneof![
+            Just(Sent::QueryToken), Just(Sent::FormPassword), Just(Sent::BearerHeader),
+            Just(Sent::CredentialCookie), Just(Sent::JsonBody), Just(Sent::XAuthToken),
+            Just(Sent::BasicPassword),
+        ],
+        echoed in prop_oneof![
+            Just(Echoed::JsonMessage), Just(Echoed::Jsonp), Just(Echoed::Html),
+            Just(Echoed::FormText), Just(Echoed::LocationFragment), Just(Echoed::SetCookie),
+            Just(Echoed::PercentEncodedInAUrl),
+        ],
+    ) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let (echo, fresh) = (secret.clone(), issued.clone());
+            let upstream = FakeUpstream::start(move |_, addr| {
+                let encoded: String = form_urlencoded::byte_serialize(echo.as_bytes()).collect();
+                let message = format!("signed in with {echo}; new token {fresh}");
+                match echoed {
+                    Echoed::JsonMessage => json_answer(&json!({"messages": [message], "token": fresh})),
+                    Echoed::Jsonp => text("application/javascript", format!("cb({});", json!({"token": fresh, "m": message}))),
+                    Echoed::Html => text("text/html", format!("<p>{message}</p><td>Token</td><td>{fresh}</td>")),
+                    Echoed::FormText => text("text/plain", format!("access_token={fresh}&m={encoded}")),
+                    Echoed::LocationFragment => (302, vec![("location", format!("http://{addr}/cb#access_token={fresh}&x={encoded}"))], message.into_bytes()),
+                    Echoed::SetCookie => {
+                        let mut answer = json_answer(&json!({"messages": [message]}));
+                        answer.1.push(("set-cookie", format!("agstoken={fresh}; Path=/")));
+                        answer
+                    }
+                    Echoed::PercentEncodedInAUrl => json_answer(&json!({
+                        "url": format!("http://{addr}/x?token={encoded}&next=/c/{}", fresh),
+                        "token": fresh,
+                        "m": message,
+                    })),
+                }
+            })
+            .await;
+            let recorded = tempfile::tempdir().unwrap();
+            let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
+            let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let url = proxy.url("/arcgis/admin/system/jobs/jsecret");
+            let call = match sent {
+                Sent::QueryToken => crate::util::get(format!("{url}?f=json&token={encoded}")),
+                Sent::FormPassword => crate::util::post(&url).form(&format!("f=json&password={encoded}")),
+                Sent::BearerHeader => crate::util::get(format!("{url}?f=json"))
+                    .header("Authorization", &format!("Bearer {secret}")),
+                Sent::CredentialCookie => crate::util::get(format!("{url}?f=json"))
+                    .header("Cookie", &format!("AGS_ROLES={secret}; ui=admin")),
+                Sent::JsonBody => crate::util::post(&url)
+                    .body("application/json", json!({"f": "json", "password": secret}).to_string().as_bytes()),
+                Sent::XAuthToken => crate::util::get(format!("{url}?f=json")).header("X-Auth-Token", &secret),
+                Sent::BasicPassword => crate::util::get(format!("{url}?f=json"))
+                    .header("Authorization", &format!("Basic {}", b64(format!("svc:{secret}").as_bytes()))),
+            };
+            // A second request, later, uses the issued token: files written before must lose it.
+            call.send().await;
+            crate::util::get(format!("{url}?f=json&token={issued}")).send().await;
+            proxy.terminate();
+            let (code, out, err) = proxy.wait(Duration::from_secs(10));
+            assert!(code == Some(0), "exit {code:?}: {err}");
+            assert!(!all_files(recorded.path()).is_empty(), "nothing was recorded: {err}");
+            let canaries = [("generated".to_string(), secret.clone()), ("issued".to_string(), issued.clone())];
+            assert_nowhere(recorded.path(), &format!("{out}{err}"), &canaries);
+        });
+    }
+
+    /// The redactor alone, on many more cases: a secret learned from any carrier is gone from
+    /// any text that holds it as a whole token, in any encoding.
+    #[test]
+    fn no_learned_secret_survives_scrubbing_in_any_encoding(
+        secret in "[A-Za-z0-9][A-Za-z0-9+/=._~-]{5,39}",
+        carrier in 0usize..6,
+        before in "([a-z]{0,8} )?",
+        after in "( [a-z]{0,8})?",
+        encoding in 0usize..6,
+    ) {
+        use jobmock::redact::{Context, Options, Redactor};
+        let mut redactor = Redactor::new(Options::default());
+        let mut headers = hyper::HeaderMap::new();
+        let mut params = Vec::new();
+        let mut body = Vec::new();
+        match carrier {
+            0 => params.push(("token".to_string(), secret.clone())),
+            1 => params.push(("client_secret".to_string(), secret.clone())),
+            2 => { headers.insert("authorization", format!("Bearer {secret}").parse().unwrap()); }
+            3 => { headers.insert("cookie", format!("esri_auth=x; JSESSIONID={secret}").parse().unwrap()); }
+            4 => {
+                headers.insert("content-type", "application/json".parse().unwrap());
+                body = json!({"user": {"pwd": secret}}).to_string().into_bytes();
+            }
+            _ => { headers.insert("x-auth-token", secret.parse().unwrap()); }
+        }
+        redactor.learn_request("/x", &headers, &body, &params);
+        let spelled = match encoding {
+            0 => secret.clone(),
+            1 => form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+            2 => secret.bytes().map(|b| format!("%{b:02X}")).collect(),
+            3 => secret.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
+            4 => secret.chars().map(|c| format!("&#{};", c as u32)).collect(),
+            _ => secret.bytes().map(|b| format!("%25{b:02x}")).collect(),
+        };
+        let scrubbed = redactor.scrub_text(&format!("{before}{spelled}{after}"), Context::default());
+        prop_assert!(!scrubbed.contains(&spelled), "{} in {}", spelled, scrubbed);
+        prop_assert!(!scrubbed.contains(&secret), "{} in {}", secret, scrubbed);
+        let mut document = json!({"a": format!("{before}{spelled}{after}"), "b": [secret.clone()]});
+        redactor.scrub_json(&mut document, Context::default());
+        let written = document.to_string();
+        prop_assert!(!written.contains(&secret), "{}", written);
+    }
+}
