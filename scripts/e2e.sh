@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The end-to-end test with the real client: the ArcGIS API for Python (PyPI `arcgis`) against
-# `jobmock replay --tls`. Installs the client into a throwaway virtual environment under target/
-# (kept between runs; pip's own cache makes a rebuild fast), then runs tests/e2e/arcgis_client.py.
+# The end-to-end tests with the real client, the ArcGIS API for Python (PyPI `arcgis`): against
+# `jobmock replay --tls` (tests/e2e/arcgis_client.py), and recorded through `jobmock record --tls`
+# then replayed (tests/e2e/record_client.py). Installs the client into a throwaway virtual
+# environment under target/ (kept between runs; pip's own cache makes a rebuild fast).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,4 @@ fi
 
 cargo build --quiet --bin jobmock
 "$VENV/bin/python" tests/e2e/arcgis_client.py target/debug/jobmock fixtures
+"$VENV/bin/python" tests/e2e/record_client.py target/debug/jobmock fixtures

@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${FUZZ_SECONDS:-600}"
-targets="${FUZZ_TARGETS:-fixture_folder shape_notation request_parts http_request}"
+targets="${FUZZ_TARGETS:-fixture_folder shape_notation request_parts http_request redaction}"
 export RUSTC_BOOTSTRAP=1
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -174,3 +174,44 @@ pub async fn http_request(replay: &Arc<Replay>, data: &[u8]) -> Vec<u8> {
     }
     answer
 }
+
+/// Redaction over any text: reading it through every encoding never panics, and a secret
+/// learned from a request is gone from any text that holds it as a whole token.
+///
+/// The input is split at the first NUL: the secret (sent as a `token` parameter), then the
+/// text (also the request's body and the answer's, so whatever it names is learned too).
+pub fn redaction(data: &[u8]) {
+    use crate::redact::{Context, MIN_HUNTED_SECRET, Options, Redactor, names, text};
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
+    let (secret, body) = input.split_once('\0').unwrap_or(("", input));
+    let mut redactor = Redactor::new(Options::default());
+    let headers = hyper::HeaderMap::new();
+    let params = [("token".to_string(), secret.to_string())];
+    redactor.learn_request("/x", &headers, body.as_bytes(), &params);
+    redactor.learn_answer(Context::default(), &headers, body.as_bytes());
+    let scrubbed = redactor.scrub_text(body, Context { oauth: true });
+    let _ = redactor.rescrub_text(&scrubbed);
+    let mut json = serde_json::json!({"a": body, "token": secret});
+    redactor.scrub_json(&mut json, Context::default());
+
+    // The property holds for a secret the model promises to hunt: long enough, not a word of
+    // the API, spelled without escapes or spaces, and not a placeholder itself.
+    let hunted = secret.chars().count() >= MIN_HUNTED_SECRET
+        && secret == secret.trim()
+        && !names::is_api_word(secret)
+        && text::decoded_form(secret) == secret.as_bytes()
+        && !secret.contains(char::is_whitespace)
+        && !secret.starts_with(crate::redact::REDACTED)
+        && !crate::redact::REDACTED.contains(secret)
+        && secret.bytes().all(|b| b.is_ascii_graphic());
+    if hunted {
+        let holder = format!("{body} {secret} ");
+        let scrubbed = redactor.scrub_text(&holder, Context::default());
+        assert!(
+            !scrubbed.contains(&format!(" {secret} ")),
+            "{secret:?} survived in {scrubbed:?}"
+        );
+    }
+}

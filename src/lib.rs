@@ -252,6 +252,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
 }
 
 fn run_record(args: RecordArgs) -> Result<ExitCode> {
+    record::upstream::check_url(&args.upstream)?;
     let conflict = match (args.overwrite, args.append, args.existing) {
         (true, _, _) | (_, _, Existing::Overwrite) => record::store::Conflict::Overwrite,
         (_, true, _) | (_, _, Existing::Append) => record::store::Conflict::Append,

@@ -1,7 +1,7 @@
 //! What the recorder tells its user while it runs: a live status line on a terminal (jobs seen,
 //! polls, steps written, the last status of each job), plain log lines otherwise, and a summary
-//! at the end. Nothing here ever prints a query string or a header value, so no secret reaches
-//! the terminal or a CI log.
+//! at the end. Every path it prints was scrubbed by the recording thread first, and it never
+//! prints a query string or a header value, so no secret reaches the terminal or a CI log.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;

@@ -91,7 +91,6 @@ pub struct Recorder {
     queued_bytes: Arc<Semaphore>,
     writer: Mutex<Option<std::thread::JoinHandle<writer::Finished>>>,
     feedback: Arc<Feedback>,
-    keep: Vec<crate::redact::Personal>,
     max_record_bytes: usize,
     max_body_bytes: usize,
     limits: crate::server::Limits,
@@ -112,7 +111,6 @@ impl Recorder {
             .collect();
         let store = Store::new(&options.fixtures, options.conflict, options.offsets)?;
         let feedback = Arc::new(Feedback::new(options.live_status));
-        let keep = options.redaction.keep.clone();
         let writer = Writer::new(
             store,
             Redactor::new(options.redaction),
@@ -133,7 +131,6 @@ impl Recorder {
             queued_bytes: Arc::new(Semaphore::new(QUEUED_BYTES)),
             writer: Mutex::new(Some(thread)),
             feedback,
-            keep,
             max_record_bytes: options.max_record_bytes,
             max_body_bytes: options.max_body_bytes,
             limits: options.limits,
@@ -327,13 +324,12 @@ impl Recorder {
             .await
             .ok()
             .and_then(|joined| joined.ok());
-        let Some(mut finished) = finished else {
+        let Some(finished) = finished else {
             return (
                 "the recording thread failed; what was written before stays".into(),
                 true,
             );
         };
-        finished.keep = self.keep.clone();
         let mut summary = self.feedback.finish(&finished.root);
         let counts = finished.counts;
         summary.push_str(&format!(

@@ -176,7 +176,7 @@ impl Store {
     /// changes (whole, as always): a value learned now may be in a file written before. An
     /// exchange whose `request.json` changed is renamed after its new rule. Returns the writes
     /// that failed.
-    pub fn rescrub(&mut self, scrub: &mut dyn FnMut(&str) -> String) -> Vec<Error> {
+    pub fn rescrub(&mut self, scrub: &mut dyn FnMut(&str, &str) -> String) -> Vec<Error> {
         let mut failures = Vec::new();
         let mut renamed = Vec::new();
         for (dir, track) in &mut self.tracks {
@@ -404,7 +404,7 @@ impl Recording {
 
     /// Scrubs this folder's files again (see [`Store::rescrub`]); returns the folder's new
     /// place when its rule changed its name.
-    fn rescrub(&mut self, scrub: &mut dyn FnMut(&str) -> String) -> Result<Option<PathBuf>> {
+    fn rescrub(&mut self, scrub: &mut dyn FnMut(&str, &str) -> String) -> Result<Option<PathBuf>> {
         let entries = fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
         let mut names: Vec<String> = entries
             .filter_map(|entry| entry.ok())
@@ -418,7 +418,7 @@ impl Recording {
             let Ok(text) = fs::read_to_string(&path) else {
                 continue;
             };
-            let scrubbed = scrub(&text);
+            let scrubbed = scrub(&name, &text);
             if scrubbed == text {
                 continue;
             }
@@ -440,12 +440,24 @@ impl Recording {
                 last.content = scrubbed.into_bytes();
             }
         }
-        let Some(request) = new_request else {
-            return Ok(None);
-        };
-        // The folder's name came from the old rule (its path may have held the value).
         let parent = self.dir.parent().unwrap_or(&self.dir).to_path_buf();
-        let base = exchange_name(&request);
+        let folder = self
+            .dir
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // The folder's name came from the old rule (its path may have held the value), or is
+        // a job's ID that turned out to hold one.
+        let base = match new_request {
+            Some(request) => exchange_name(&request),
+            None => {
+                let scrubbed = scrub("", &folder);
+                if scrubbed == folder {
+                    return Ok(None);
+                }
+                scrubbed.replace(['/', '\\'], "-")
+            }
+        };
         let mut name = base.clone();
         let mut counter = 1;
         while parent.join(&name).exists() {
@@ -458,7 +470,11 @@ impl Recording {
             source,
         })?;
         self.dir = new_dir.clone();
-        self.shown = format!("{EXCHANGES_DIR}/{name}");
+        let kind = parent
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.shown = format!("{kind}/{name}");
         Ok(Some(new_dir))
     }
 

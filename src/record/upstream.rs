@@ -105,26 +105,11 @@ impl hyper::body::Body for PassThrough {
 
 impl Upstream {
     pub fn new(url: &str, trust: &Trust, timeout: Duration) -> Result<Upstream> {
-        let usage = |message: String| Error::Usage { message };
-        let uri: Uri = url
-            .parse()
-            .map_err(|err| usage(format!("--upstream {url:?} is not a URL ({err}); use one such as https://notebooks.example.com:11443")))?;
-        let scheme = match uri.scheme_str() {
-            Some(scheme @ ("http" | "https")) => scheme.to_string(),
-            _ => {
-                return Err(usage(format!(
-                    "--upstream {url:?} needs http:// or https://, such as https://notebooks.example.com:11443"
-                )));
-            }
-        };
-        let authority = uri
-            .authority()
-            .ok_or_else(|| usage(format!("--upstream {url:?} names no host")))?
-            .to_string();
-        if uri.query().is_some() {
-            return Err(usage(format!("--upstream {url:?} may not carry a query")));
-        }
-        let prefix = uri.path().trim_end_matches('/').to_string();
+        let Parsed {
+            scheme,
+            authority,
+            prefix,
+        } = parse_url(url)?;
 
         let mut http = HttpConnector::new();
         http.enforce_http(false);
@@ -244,6 +229,64 @@ impl Upstream {
             Err(_) => Err(format!("no answer within {} s", self.timeout.as_secs())),
         }
     }
+}
+
+/// An `--upstream` URL, taken apart.
+struct Parsed {
+    scheme: String,
+    authority: String,
+    /// The path it carries (`/arcgis`), without a final `/`.
+    prefix: String,
+}
+
+/// Checks an `--upstream` URL, before anything is bound or made.
+pub fn check_url(url: &str) -> Result<()> {
+    parse_url(url).map(|_| ())
+}
+
+fn parse_url(url: &str) -> Result<Parsed> {
+    let usage = |message: String| Error::Usage { message };
+    // Checked first, so that no message below prints the password.
+    let authority = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    if authority.contains('@') {
+        // It would be printed, and sent in no way a server reads; the client's own credentials
+        // are forwarded as it sends them.
+        return Err(usage(
+            "--upstream may not carry a user name or password (user:password@); give the \
+             server's address only, and let the client authenticate through the proxy"
+                .to_string(),
+        ));
+    }
+    let uri: Uri = url.parse().map_err(|err| {
+        usage(format!(
+            "--upstream {url:?} is not a URL ({err}); use one such as https://notebooks.example.com:11443"
+        ))
+    })?;
+    let scheme = match uri.scheme_str() {
+        Some(scheme @ ("http" | "https")) => scheme.to_string(),
+        _ => {
+            return Err(usage(format!(
+                "--upstream {url:?} needs http:// or https://, such as https://notebooks.example.com:11443"
+            )));
+        }
+    };
+    let authority = uri
+        .authority()
+        .ok_or_else(|| usage(format!("--upstream {url:?} names no host")))?
+        .to_string();
+    if uri.query().is_some() {
+        return Err(usage(format!("--upstream {url:?} may not carry a query")));
+    }
+    Ok(Parsed {
+        scheme,
+        authority,
+        prefix: uri.path().trim_end_matches('/').to_string(),
+    })
 }
 
 /// The headers that belong to one connection, not to the message: never forwarded.

@@ -105,21 +105,18 @@ impl Writer {
     /// Takes events until [`Event::Finish`] (or until the proxy is gone), then writes what is
     /// pending; returns the folders written, for the closing scan.
     pub fn run(mut self, mut events: Receiver<Event>) -> Finished {
-        while let Some(event) = events.blocking_recv() {
-            match event {
-                Event::Exchange(exchange) => {
-                    self.exchange(*exchange);
-                    // Under load, scrub earlier files once per burst rather than per exchange.
-                    if events.is_empty() {
-                        self.rescrub_if_learned();
-                    }
+        'events: while let Some(first) = events.blocking_recv() {
+            let mut next = Some(first);
+            while let Some(event) = next.take() {
+                match event {
+                    Event::Exchange(exchange) => self.exchange(*exchange),
+                    Event::Tick => self.flush(),
+                    Event::Finish => break 'events,
                 }
-                Event::Tick => {
-                    self.rescrub_if_learned();
-                    self.flush();
-                }
-                Event::Finish => break,
+                next = events.try_recv().ok();
             }
+            // The queue is empty: scrub earlier files once per burst rather than per exchange.
+            self.rescrub_if_learned();
         }
         self.rescrub_if_learned();
         self.flush();
@@ -127,7 +124,7 @@ impl Writer {
             root: self.store.root().to_path_buf(),
             folders: self.store.written_folders(),
             counts: self.redactor.counts(),
-            keep: Vec::new(),
+            keep: self.redactor.kept().to_vec(),
         }
     }
 
@@ -146,7 +143,20 @@ impl Writer {
         }
         self.scrubbed_at = self.redactor.generation();
         let redactor = &mut self.redactor;
-        for err in self.store.rescrub(&mut |text| redactor.rescrub_text(text)) {
+        let mut scrub = |name: &str, text: &str| {
+            let scrubbed = redactor.rescrub_text(text);
+            // A document must stay one: a value holding quotes, replaced in the text, could
+            // join two strings. Then it is scrubbed string by string instead.
+            if name.ends_with(".json")
+                && serde_json::from_str::<Value>(&scrubbed).is_err()
+                && let Ok(mut value) = serde_json::from_str::<Value>(text)
+            {
+                redactor.rescrub_json(&mut value);
+                return String::from_utf8(pretty_json(&value)).expect("JSON is UTF-8");
+            }
+            scrubbed
+        };
+        for err in self.store.rescrub(&mut scrub) {
             self.feedback.warn(&format!(
                 "could not scrub again: {}",
                 crate::error::report(&err)
@@ -251,7 +261,10 @@ impl Writer {
             .flatten()
             .filter(Value::is_object)
             .map(|job| job["status"].as_str().unwrap_or("?").to_string());
-        let target = match (job_id_in_path(path), &job_status) {
+        // A job's folder is named after its ID, so an ID that scrubbing changes (a secret in
+        // the job's place) makes an exchange under the scrubbed path instead.
+        let job = job_id_in_path(path).filter(|id| job_id_in_path(&shown_path) == Some(id));
+        let target = match (job, &job_status) {
             (Some(id), Some(_)) => Target::Job(id.to_string()),
             _ => {
                 let query = target.split_once('?').map(|(_, query)| query);
@@ -331,6 +344,7 @@ pub struct Finished {
     /// The folders it wrote, for the closing scan.
     pub folders: Vec<PathBuf>,
     pub counts: redact::Counts,
+    /// The kinds of personal data kept on purpose: not findings of the closing scan.
     pub keep: Vec<redact::Personal>,
 }
 

@@ -184,6 +184,11 @@ impl Redactor {
         self.counts
     }
 
+    /// The kinds of personal data kept as they are (`--keep-field`).
+    pub fn kept(&self) -> &[Personal] {
+        &self.options.keep
+    }
+
     // ---- learning --------------------------------------------------------------------------
 
     /// Learns what a request carries: its parameters (query, form, JSON and multipart bodies),
@@ -690,12 +695,45 @@ impl Redactor {
                         self.scrub_json(value, context);
                     }
                 }
+                self.scrub_keys(map, |redactor, key| redactor.scrub_text(key, context));
             }
             Value::Array(items) => items
                 .iter_mut()
                 .for_each(|item| self.scrub_json(item, context)),
             Value::String(text) => *text = self.scrub_text(text, context),
             _ => {}
+        }
+    }
+
+    /// A JSON document with the learned values replaced in every string and key, and nothing
+    /// else: [`Redactor::rescrub_text`] for a document, which keeps it a document whatever the
+    /// values hold (a value with a quote in it cannot join two strings).
+    pub fn rescrub_json(&mut self, value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                map.values_mut().for_each(|value| self.rescrub_json(value));
+                self.scrub_keys(map, |redactor, key| redactor.rescrub_text(key));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|item| self.rescrub_json(item)),
+            Value::String(text) => *text = self.rescrub_text(text),
+            _ => {}
+        }
+    }
+
+    /// Replaces keys of `map` that `scrub` changes, keeping their order: a key may hold a
+    /// value too (`{"<token>": {...}}`).
+    fn scrub_keys(
+        &mut self,
+        map: &mut serde_json::Map<String, Value>,
+        mut scrub: impl FnMut(&mut Redactor, &str) -> String,
+    ) {
+        let changed = map.keys().any(|key| scrub(self, key) != *key);
+        if !changed {
+            return;
+        }
+        let entries = std::mem::take(map);
+        for (key, value) in entries {
+            map.insert(scrub(self, &key), value);
         }
     }
 
@@ -1089,6 +1127,23 @@ mod tests {
                 "blob REDACTED end"
             );
         }
+    }
+
+    #[test]
+    fn keys_are_scrubbed_too_and_documents_stay_documents() {
+        let mut redactor = redactor();
+        redactor.learn_request(
+            "/x",
+            &HeaderMap::new(),
+            b"",
+            &[("token".into(), "a\", \"b\": \"c-1234".into())],
+        );
+        let mut value = json!({"a\", \"b\": \"c-1234": 1, "x": "a\", \"b\": \"c-1234"});
+        redactor.scrub_json(&mut value, Context::default());
+        assert_eq!(value, json!({"REDACTED": 1, "x": "REDACTED"}));
+        let mut later = json!({"a": "a", "b": "c-1234"});
+        redactor.rescrub_json(&mut later);
+        assert_eq!(later, json!({"a": "a", "b": "c-1234"}));
     }
 
     #[test]

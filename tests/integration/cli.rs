@@ -137,3 +137,53 @@ fn help_explains_every_flag_with_an_example() {
     }
     assert!(stdout.matches("Example: ").count() >= 10, "{stdout}");
 }
+
+/// Flags that would put a credential where it does not belong, or cannot work, are refused
+/// with what to do instead.
+#[test]
+fn record_refuses_credentials_in_flags_and_bad_patterns() {
+    for (args, says) in [
+        (
+            vec!["--upstream", "https://admin:pw@nb.example.com:11443"],
+            "--upstream may not carry a user name or password",
+        ),
+        (
+            vec![
+                "--upstream",
+                "https://nb.example.com",
+                "--keep-field",
+                "token",
+            ],
+            "token is a credential, and credentials are never kept",
+        ),
+        (
+            vec![
+                "--upstream",
+                "https://nb.example.com",
+                "--keep-field",
+                "itemId",
+            ],
+            "is not a kind of personal data; use one of username",
+        ),
+        (
+            vec![
+                "--upstream",
+                "https://nb.example.com",
+                "--redact-value",
+                "(unclosed",
+            ],
+            "--redact-value \"(unclosed\" is not a regular expression",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut full = vec!["record", "--listen", "127.0.0.1:0", "--fixtures"];
+        let fixtures = dir.path().join("set");
+        full.push(fixtures.to_str().unwrap());
+        full.extend(args.iter().copied());
+        let (code, out, err) = run_binary(&full);
+        assert_eq!(code, Some(2), "{args:?}: {out}{err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!err.contains("pw@"), "the password is printed: {err}");
+        assert!(out.is_empty(), "nothing listens: {out}");
+    }
+}

@@ -47,6 +47,11 @@ fn request_parts_inputs_hold() {
     each("request_parts", jobmock::fuzzing::request_parts);
 }
 
+#[test]
+fn redaction_inputs_hold() {
+    each("redaction", jobmock::fuzzing::redaction);
+}
+
 /// On a paused clock, as the fuzz target runs, so scripted delays cost nothing.
 #[tokio::test(start_paused = true)]
 async fn http_request_inputs_hold() {
