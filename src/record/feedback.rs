@@ -1,7 +1,8 @@
 //! What the recorder tells its user while it runs: a live status line on a terminal (jobs seen,
 //! polls, steps written, the last status of each job), plain log lines otherwise, and a summary
-//! at the end. Every path it prints was scrubbed by the recording thread first, and it never
-//! prints a query string or a header value, so no secret reaches the terminal or a CI log.
+//! at the end. Every path it prints was scrubbed by the recording thread first, and shows its
+//! generated-looking segments as `…` ([`shown`]): a line printed cannot be taken back when a
+//! value is learned later. It never prints a query string or a header value.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -10,6 +11,21 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::store::Stored;
+
+/// A path as printed: segments that look generated (a token, an item ID) shown as `…`. The path
+/// was scrubbed of every value known when it is printed; this hides the ones learned later.
+pub fn shown(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if crate::redact::names::looks_random(segment) {
+                "…"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
 
 pub struct Feedback {
     /// The live line, when stderr is a terminal.
@@ -84,7 +100,7 @@ impl Feedback {
                 stats.exchanges += 1;
             }
             drop(stats);
-            self.log(&format!("recorded {step} ({method} {path})"));
+            self.log(&format!("recorded {step} ({method} {})", shown(path)));
         }
         self.tell(stored);
         self.refresh();

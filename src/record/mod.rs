@@ -117,9 +117,10 @@ impl Recorder {
             Arc::clone(&feedback),
             upstream_origins.clone(),
         );
+        quiet_panics_in_the_recording_thread();
         let (events, receiver) = mpsc::channel(QUEUED_EXCHANGES);
         let thread = std::thread::Builder::new()
-            .name("jobmock-record".into())
+            .name(RECORDING_THREAD.into())
             .spawn(move || writer.run(receiver))
             .map_err(|source| Error::Runtime { source })?;
         Ok(Recorder {
@@ -374,6 +375,33 @@ pub async fn serve(
     let limits = recorder.limits;
     crate::server::serve(listener, tls, limits, handler, shutdown).await;
     ticker.abort();
+}
+
+/// The name of the recording thread.
+const RECORDING_THREAD: &str = "jobmock-record";
+
+/// A panic's message may quote the text it was working on, and the recording thread works on
+/// unscrubbed text: its panics print only where they happened. Other threads' panics print as
+/// they would have.
+fn quiet_panics_in_the_recording_thread() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some(RECORDING_THREAD) {
+                let place = info
+                    .location()
+                    .map(|at| format!(" at {}:{}", at.file(), at.line()))
+                    .unwrap_or_default();
+                eprintln!(
+                    "jobmock: internal error in the recording thread{place} (what it was about \
+                     is not printed: it may hold a credential); please report it"
+                );
+            } else {
+                default(info);
+            }
+        }));
+    });
 }
 
 /// How often scripts whose hold counts changed are written.

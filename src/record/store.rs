@@ -552,8 +552,11 @@ fn job_status(answer: Option<&StoredAnswer>) -> Option<String> {
 /// An exchange's folder name: readable from its method and path, unique by a hash of the whole
 /// request rule (`GET-arcgis-sharing-rest-info-5d41402a`).
 pub fn exchange_name(request: &RequestFile) -> String {
+    // Segments that look generated (an item ID, a token no one named) are left out of the
+    // readable part: the hash keeps names apart, and the name is printed.
+    let path = super::feedback::shown(&request.path).replace('…', "x");
     let mut slug = String::new();
-    for c in format!("{}-{}", request.method, request.path).chars() {
+    for c in format!("{}-{}", request.method, path).chars() {
         if c.is_ascii_alphanumeric() {
             slug.push(c);
         } else if !slug.ends_with('-') {

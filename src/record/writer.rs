@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::Receiver;
 
-use super::feedback::Feedback;
+use super::feedback::{self, Feedback};
 use super::job_id as job_id_in_path;
 use super::origin::{placeholder_in_json, placeholder_in_text};
 use super::store::{Store, StoredAnswer, Target};
@@ -105,18 +105,29 @@ impl Writer {
     /// Takes events until [`Event::Finish`] (or until the proxy is gone), then writes what is
     /// pending; returns the folders written, for the closing scan.
     pub fn run(mut self, mut events: Receiver<Event>) -> Finished {
-        'events: while let Some(first) = events.blocking_recv() {
-            let mut next = Some(first);
-            while let Some(event) = next.take() {
-                match event {
-                    Event::Exchange(exchange) => self.exchange(*exchange),
-                    Event::Tick => self.flush(),
-                    Event::Finish => break 'events,
+        while let Some(event) = events.blocking_recv() {
+            match event {
+                Event::Exchange(exchange) => {
+                    let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.exchange(*exchange)
+                    }));
+                    if recorded.is_err() {
+                        // The panic hook said where; what it was about is not printed (it may
+                        // quote what was being scrubbed). Files are written whole, so the set
+                        // is as it was before this exchange.
+                        self.feedback
+                            .warn("not recorded: an exchange hit an internal error (see above)");
+                    }
                 }
-                next = events.try_recv().ok();
+                // Files written before a value was learned are scrubbed again a few times a
+                // second, not after every exchange: a client that sends a new token with every
+                // request would otherwise have every file read again each time.
+                Event::Tick => {
+                    self.rescrub_if_learned();
+                    self.flush();
+                }
+                Event::Finish => break,
             }
-            // The queue is empty: scrub earlier files once per burst rather than per exchange.
-            self.rescrub_if_learned();
         }
         self.rescrub_if_learned();
         self.flush();
@@ -190,18 +201,18 @@ impl Writer {
             Outcome::Failed(message) => {
                 let shown = self.redactor.scrub_path(path, context);
                 self.feedback
-                    .upstream_error(&format!("{method} {shown}: {message}"));
+                    .upstream_error(&format!("{method} {}: {message}", feedback::shown(&shown)));
                 return;
             }
             Outcome::TooLarge { limit } => {
-                let shown = self.redactor.scrub_path(path, context);
+                let shown = feedback::shown(&self.redactor.scrub_path(path, context));
                 self.feedback.passed_through(&format!(
                     "not recorded: {method} {shown}: the answer is larger than {limit} bytes (record --max-record-bytes); passed through"
                 ));
                 return;
             }
             Outcome::NotDecoded => {
-                let shown = self.redactor.scrub_path(path, context);
+                let shown = feedback::shown(&self.redactor.scrub_path(path, context));
                 self.feedback.warn(&format!(
                     "not recorded: {method} {shown}: the answer's encoding could not be decoded, or it decodes to more than --max-record-bytes"
                 ));
@@ -235,7 +246,8 @@ impl Writer {
                 }
                 Err(_) => {
                     self.feedback.warn(&format!(
-                        "not recorded: {method} {shown_path}: the answer is binary"
+                        "not recorded: {method} {}: the answer is binary",
+                        feedback::shown(&shown_path)
                     ));
                     return;
                 }
@@ -250,7 +262,8 @@ impl Writer {
             let why = crate::error::report(&err);
             let why = why.strip_prefix("<memory>/").unwrap_or(&why);
             self.feedback.warn(&format!(
-                "not recorded: {method} {shown_path}: replay would not load it: {why}"
+                "not recorded: {method} {}: replay would not load it: {why}",
+                feedback::shown(&shown_path)
             ));
             return;
         }

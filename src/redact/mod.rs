@@ -56,6 +56,18 @@ const MIN_HUNTED_PERSONAL: usize = 3;
 /// The domains reserved for examples (RFC 2606): addresses there are nobody's.
 const EXAMPLE_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
 
+/// Whether `value` is what redaction wrote: [`REDACTED`] or a field's pseudonym
+/// (`REDACTED-itemId-3`). A value that merely starts with the word is someone's.
+pub fn is_redacted(value: &str) -> bool {
+    value == REDACTED
+        || value.strip_prefix(REDACTED).is_some_and(|rest| {
+            rest.starts_with('-')
+                && rest
+                    .rsplit_once('-')
+                    .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 /// `query` with the value of every secret parameter replaced by [`REDACTED`]. Other parameters
 /// keep their order and their encoding as sent.
 pub fn redact_query(query: &str) -> String {
@@ -136,16 +148,20 @@ enum Extent {
     Base64,
 }
 
-/// The learned values, as one automaton; built again when a value is added.
+/// The learned values, as automata (one for values whose case matters, one for those whose
+/// does not); built again when a value is added.
 struct Matcher {
-    automaton: AhoCorasick,
-    hunted: Vec<Hunted>,
+    automata: Vec<(AhoCorasick, Vec<Hunted>)>,
 }
+
+/// A hunted value's key: whether it is found in any case (personal data: `JDoe` is `jdoe`),
+/// and its decoded form (lower case when it is).
+type Pattern = (bool, Vec<u8>);
 
 pub struct Redactor {
     options: Options,
     /// Hunted values (decoded forms, and base64 forms of secrets) and what replaces them.
-    hunted: BTreeMap<Vec<u8>, Hunted>,
+    hunted: BTreeMap<Pattern, Hunted>,
     matcher: Option<Matcher>,
     /// Per personal value, its person's number.
     people: HashMap<String, usize>,
@@ -267,8 +283,15 @@ impl Redactor {
     }
 
     fn learn_body(&mut self, body: &[u8], context: Context) {
-        if let Some((json, _)) = as_json(body) {
-            self.learn_json(&json, context);
+        // A document is learned from by its structure alone (its strings as text): read as
+        // text, `"user": 1234` would make a number someone's name.
+        match as_json(body) {
+            Some((json, Wrapping::Plain | Wrapping::ByteOrderMark)) => {
+                self.learn_json(&json, context);
+                return;
+            }
+            Some((json, Wrapping::Jsonp)) => self.learn_json(&json, context),
+            None => {}
         }
         let Ok(text) = std::str::from_utf8(body) else {
             return;
@@ -333,12 +356,17 @@ impl Redactor {
             Value::Object(map) => {
                 let mut person = Vec::new();
                 for (key, value) in map {
-                    let secret =
-                        is_secret_param(key) || (context.oauth && names::is_oauth_code(key));
+                    let secret = is_secret_json_field(key, value, context);
                     match value {
                         Value::String(text) if secret => self.learn_secret(text, Found::Named),
                         Value::Number(number) if secret => {
                             self.learn_secret(&number.to_string(), Found::Named)
+                        }
+                        // `"tokens": [...]`, `"credentials": {"key": ...}`: all of it.
+                        Value::Array(_) | Value::Object(_) if secret => {
+                            for leaf in leaves(value) {
+                                self.learn_secret(&leaf, Found::Named);
+                            }
                         }
                         Value::String(text) if self.personal(key).is_some() => {
                             let kind = self.personal(key).expect("checked in the guard");
@@ -399,7 +427,7 @@ impl Redactor {
 
     fn learn_secret(&mut self, value: &str, found: Found) {
         let value = value.trim();
-        if value.is_empty() || value.starts_with(REDACTED) || self.pseudonyms.contains_key(value) {
+        if value.is_empty() || is_redacted(value) || self.pseudonyms.contains_key(value) {
             return;
         }
         let hunted = !names::is_api_word(value)
@@ -411,7 +439,7 @@ impl Redactor {
             return;
         }
         let form = text::decoded_form(value);
-        if self.hunted.contains_key(&form) {
+        if self.hunted.contains_key(&(false, form.clone())) {
             return;
         }
         self.counts.secrets += 1;
@@ -420,26 +448,33 @@ impl Redactor {
         } else {
             Extent::Token
         };
-        self.hunt(form, REDACTED.to_string(), extent);
+        self.hunt(form, REDACTED.to_string(), extent, false);
         // Written into a form with spaces as `+`.
         if value.contains(' ') {
             self.hunt(
                 text::decoded_form(&value.replace(' ', "+")),
                 REDACTED.into(),
                 extent,
+                false,
             );
         }
         for core in base64_cores(value.as_bytes()) {
-            self.hunt(core.into_bytes(), REDACTED.into(), Extent::Base64);
+            self.hunt(core.into_bytes(), REDACTED.into(), Extent::Base64, false);
         }
     }
 
-    fn hunt(&mut self, pattern: Vec<u8>, replacement: String, extent: Extent) {
-        if pattern.is_empty() || self.hunted.contains_key(&pattern) {
+    fn hunt(&mut self, pattern: Vec<u8>, replacement: String, extent: Extent, any_case: bool) {
+        let pattern = if any_case {
+            pattern.to_ascii_lowercase()
+        } else {
+            pattern
+        };
+        let key = (any_case, pattern);
+        if key.1.is_empty() || self.hunted.contains_key(&key) {
             return;
         }
         self.hunted.insert(
-            pattern,
+            key,
             Hunted {
                 replacement,
                 extent,
@@ -458,7 +493,7 @@ impl Redactor {
                 !self.options.keep.contains(kind)
                     && !value.trim().is_empty()
                     && !self.pseudonyms.contains_key(value.as_str())
-                    && !value.starts_with(REDACTED)
+                    && !is_redacted(value)
                     && !is_example_address(value)
             })
             .collect();
@@ -479,9 +514,36 @@ impl Redactor {
             self.people.insert(value.clone(), person);
             let pseudonym = pseudonym(*kind, person);
             self.pseudonyms.insert(pseudonym.clone(), value.clone());
-            let long_enough = value.chars().count() >= MIN_HUNTED_PERSONAL;
-            if long_enough && !names::is_api_word(value) {
-                self.hunt(text::decoded_form(value), pseudonym.clone(), Extent::Token);
+            if is_huntable_personal(value) {
+                // A person's values in any case: `JDoe_GIS` is also written `jdoe_gis`.
+                self.hunt(
+                    text::decoded_form(value),
+                    pseudonym.clone(),
+                    Extent::Token,
+                    true,
+                );
+            }
+            if *kind == Personal::Email {
+                for core in base64_cores(value.as_bytes()) {
+                    self.hunt(core.into_bytes(), pseudonym.clone(), Extent::Base64, false);
+                }
+            }
+            // The parts of a full name are the person's first and last names
+            // (`Hello Maria`, `GARCIA, MARIA`).
+            if *kind == Personal::FullName
+                && let Some((first, last)) = value.trim().split_once(' ')
+            {
+                let last = last.rsplit(' ').next().unwrap_or(last);
+                for (part, kind) in [(first, Personal::FirstName), (last, Personal::LastName)] {
+                    if is_huntable_personal(part) && !self.people.contains_key(part) {
+                        self.hunt(
+                            text::decoded_form(part),
+                            self::pseudonym(kind, person),
+                            Extent::Token,
+                            true,
+                        );
+                    }
+                }
             }
             self.personal_pseudonyms
                 .insert((*kind, value.clone()), pseudonym);
@@ -497,8 +559,13 @@ impl Redactor {
         let pseudonym = format!("{REDACTED}-{field}-{number}");
         self.extra.insert(key, pseudonym.clone());
         self.pseudonyms.insert(pseudonym.clone(), value.to_string());
-        if value.chars().count() >= MIN_HUNTED_PERSONAL && !names::is_api_word(value) {
-            self.hunt(text::decoded_form(value), pseudonym.clone(), Extent::Token);
+        if is_huntable_personal(value) {
+            self.hunt(
+                text::decoded_form(value),
+                pseudonym.clone(),
+                Extent::Token,
+                false,
+            );
         }
         pseudonym
     }
@@ -605,7 +672,7 @@ impl Redactor {
     }
 
     fn is_pseudonym(&self, value: &str) -> bool {
-        self.pseudonyms.contains_key(value) || value.starts_with(REDACTED)
+        self.pseudonyms.contains_key(value) || is_redacted(value)
     }
 
     /// Where the learned values occur in `decoded`, as whole tokens, with their replacements.
@@ -614,22 +681,36 @@ impl Redactor {
             return Vec::new();
         }
         let matcher = self.matcher.get_or_insert_with(|| {
-            let (patterns, hunted): (Vec<&Vec<u8>>, Vec<Hunted>) = self
-                .hunted
-                .iter()
-                .map(|(pattern, hunted)| (pattern, hunted.clone()))
-                .unzip();
-            Matcher {
-                automaton: AhoCorasick::new(patterns)
-                    .expect("learned values make an automaton of bounded size"),
-                hunted,
-            }
+            let automata = [false, true]
+                .into_iter()
+                .filter_map(|any_case| {
+                    let (patterns, hunted): (Vec<&Vec<u8>>, Vec<Hunted>) = self
+                        .hunted
+                        .iter()
+                        .filter(|((case, _), _)| *case == any_case)
+                        .map(|((_, pattern), hunted)| (pattern, hunted.clone()))
+                        .unzip();
+                    if patterns.is_empty() {
+                        return None;
+                    }
+                    let automaton = AhoCorasick::builder()
+                        .ascii_case_insensitive(any_case)
+                        .build(patterns)
+                        .expect("learned values make an automaton of bounded size");
+                    Some((automaton, hunted))
+                })
+                .collect();
+            Matcher { automata }
         });
         let bytes = decoded.bytes();
         let mut found = Vec::new();
-        for m in matcher.automaton.find_overlapping_iter(bytes) {
-            let hunted = &matcher.hunted[m.pattern().as_usize()];
-            let mut range = m.range();
+        let matches = matcher.automata.iter().flat_map(|(automaton, hunted)| {
+            automaton
+                .find_overlapping_iter(bytes)
+                .map(move |m| (m.range(), &hunted[m.pattern().as_usize()]))
+        });
+        for (range, hunted) in matches {
+            let mut range = range;
             match hunted.extent {
                 Extent::Base64 => {
                     // The whole base64 run around it: the encoded document holds a secret.
@@ -664,16 +745,17 @@ impl Redactor {
         match value {
             Value::Object(map) => {
                 for (key, value) in map.iter_mut() {
-                    let secret =
-                        is_secret_param(key) || (context.oauth && names::is_oauth_code(key));
+                    let secret = is_secret_json_field(key, value, context);
                     let placeholder = match value {
-                        Value::String(text) => {
-                            text.is_empty() || text.starts_with(REDACTED) || text.starts_with("{{")
-                        }
+                        Value::String(text) => text::is_placeholder(text),
                         Value::Number(_) => false,
                         _ => true,
                     };
-                    if secret && !placeholder {
+                    if secret && matches!(value, Value::Array(_) | Value::Object(_)) {
+                        self.counts.replaced += redact_leaves(value);
+                        // Its keys may be credentials too (`"sessions": {"<id>": …}`).
+                        self.scrub_json(value, context);
+                    } else if secret && !placeholder {
                         *value = Value::from(REDACTED);
                         self.counts.replaced += 1;
                     } else if let (Some(kind), Value::String(text)) = (self.personal(key), &*value)
@@ -701,8 +783,18 @@ impl Redactor {
                 .iter_mut()
                 .for_each(|item| self.scrub_json(item, context)),
             Value::String(text) => *text = self.scrub_text(text, context),
+            Value::Number(number) if self.is_hunted_number(number) => {
+                *value = Value::from(REDACTED);
+                self.counts.replaced += 1;
+            }
             _ => {}
         }
+    }
+
+    /// Whether a number is a learned secret (a one-time code): it is written as [`REDACTED`].
+    fn is_hunted_number(&self, number: &serde_json::Number) -> bool {
+        self.hunted
+            .contains_key(&(false, number.to_string().into_bytes()))
     }
 
     /// A JSON document with the learned values replaced in every string and key, and nothing
@@ -716,6 +808,10 @@ impl Redactor {
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.rescrub_json(item)),
             Value::String(text) => *text = self.rescrub_text(text),
+            Value::Number(number) if self.is_hunted_number(number) => {
+                *value = Value::from(REDACTED);
+                self.counts.replaced += 1;
+            }
             _ => {}
         }
     }
@@ -746,9 +842,16 @@ impl Redactor {
         let mut segments: Vec<String> = scrubbed.split('/').map(str::to_string).collect();
         for index in 1..segments.len() {
             if segments[index - 1] == "users" && !self.is_pseudonym(&segments[index]) {
-                let user = segments[index].clone();
-                if let Some(pseudonym) = self.personal_pseudonyms.get(&(Personal::Username, user)) {
-                    segments[index] = pseudonym.clone();
+                let user = &segments[index];
+                let pseudonym = self
+                    .personal_pseudonyms
+                    .iter()
+                    .find(|((kind, value), _)| {
+                        *kind == Personal::Username && value.eq_ignore_ascii_case(user)
+                    })
+                    .map(|(_, pseudonym)| pseudonym.clone());
+                if let Some(pseudonym) = pseudonym {
+                    segments[index] = pseudonym;
                 }
             }
         }
@@ -763,6 +866,46 @@ impl Redactor {
             || self.personal(param).is_some()
             || self.extra_field(param).is_some()
     }
+}
+
+/// Whether the JSON field `key` holding `value` is a credential. OAuth's `code` is one only as
+/// a string: a number there is an error's code.
+fn is_secret_json_field(key: &str, value: &Value, context: Context) -> bool {
+    is_secret_param(key) || (context.oauth && names::is_oauth_code(key) && value.is_string())
+}
+
+/// The strings and numbers inside `value`, as text.
+fn leaves(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(text) => vec![text.clone()],
+        Value::Number(number) => vec![number.to_string()],
+        Value::Array(items) => items.iter().flat_map(leaves).collect(),
+        Value::Object(map) => map.values().flat_map(leaves).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every string and number inside `value` made [`REDACTED`], its shape kept; how many.
+fn redact_leaves(value: &mut Value) -> usize {
+    match value {
+        Value::String(text) if !text::is_placeholder(text) => {
+            *value = Value::from(REDACTED);
+            1
+        }
+        Value::Number(_) => {
+            *value = Value::from(REDACTED);
+            1
+        }
+        Value::Array(items) => items.iter_mut().map(redact_leaves).sum(),
+        Value::Object(map) => map.values_mut().map(redact_leaves).sum(),
+        _ => 0,
+    }
+}
+
+/// Whether a personal value is distinctive enough to be hunted through a recording: long
+/// enough, and not a word of the API (`admin`).
+fn is_huntable_personal(value: &str) -> bool {
+    value.trim().chars().count() >= MIN_HUNTED_PERSONAL && !names::is_api_word(value.trim())
 }
 
 /// The pseudonym of personal data of `kind` of person number `person`.

@@ -3,12 +3,13 @@
 //! value may never be hunted as.
 //!
 //! Names are compared case-insensitively with `_`, `-` and `.` ignored, so `access_token`,
-//! `accessToken`, `Access-Token` and `ACCESS.TOKEN` are one name.
+//! `accessToken`, `Access-Token` and `ACCESS.TOKEN` are one name; a bracketed name is also read
+//! by its last part (`user[password]` is a password), and a plural as its singular (`tokens`).
 
-/// A name folded for comparison: lower case, without `_`, `-` and `.`.
+/// A name folded for comparison: lower case, without `_`, `-`, `.` and brackets.
 pub fn fold(name: &str) -> String {
     name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.'))
+        .filter(|c| !matches!(c, '_' | '-' | '.' | '[' | ']'))
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -36,17 +37,47 @@ const SECRET_SUFFIXES: &[&str] = &[
 ];
 
 /// Folded names that are secrets only as a whole (as a suffix they would catch ordinary names).
-const SECRET_NAMES: &[&str] = &["otp", "sig", "auth", "session", "sid", "jsessionid"];
+const SECRET_NAMES: &[&str] = &[
+    "otp",
+    "sig",
+    "auth",
+    "session",
+    "sid",
+    "jsessionid",
+    "pass",
+    "pw",
+    "key",
+    "ticket",
+    "jwt",
+    "samlresponse",
+    "sessionkey",
+    "authkey",
+];
 
 /// Whether a query or form parameter, or a JSON field, named `name` carries a secret.
 ///
 /// `code` is a secret only in an OAuth exchange; see [`is_oauth_code`].
 pub fn is_secret_param(name: &str) -> bool {
-    is_secret_folded(&fold(name))
+    readings(name).any(|folded| is_secret_folded(&folded))
+}
+
+/// The ways a name is read: folded whole, and by the last part of a bracketed or dotted name
+/// (`user[password]`, `auth.token`).
+fn readings(name: &str) -> impl Iterator<Item = String> {
+    let last = name
+        .trim_end_matches(']')
+        .rsplit(['[', ']', '.'])
+        .next()
+        .filter(|last| !last.is_empty() && last.len() < name.len())
+        .map(fold);
+    std::iter::once(fold(name)).chain(last)
 }
 
 fn is_secret_folded(folded: &str) -> bool {
-    SECRET_NAMES.contains(&folded) || SECRET_SUFFIXES.iter().any(|end| folded.ends_with(end))
+    let singular = folded.strip_suffix('s').unwrap_or(folded);
+    [folded, singular].into_iter().any(|name| {
+        SECRET_NAMES.contains(&name) || SECRET_SUFFIXES.iter().any(|end| name.ends_with(end))
+    })
 }
 
 /// Whether `name` is OAuth's authorization `code`: a secret in an OAuth exchange (an
@@ -136,11 +167,12 @@ impl Personal {
 
 /// The kind of personal data a field named `name` holds, if any.
 pub fn personal_field(name: &str) -> Option<Personal> {
-    let folded = fold(name);
-    Personal::FIELDS
-        .iter()
-        .find(|(field, _)| *field == folded)
-        .map(|(_, kind)| *kind)
+    readings(name).find_map(|folded| {
+        Personal::FIELDS
+            .iter()
+            .find(|(field, _)| *field == folded)
+            .map(|(_, kind)| *kind)
+    })
 }
 
 /// Words of the ArcGIS REST API (path segments, formats, literals). A learned value equal to
@@ -199,6 +231,20 @@ const API_WORDS: &[&str] = &[
     "completed",
     "failed",
     "cancel",
+    // Words of HTTP and its media types, which header values are made of.
+    "charset",
+    "utf-8",
+    "text",
+    "plain",
+    "application",
+    "javascript",
+    "xml",
+    "bearer",
+    "basic",
+    "realm",
+    "token",
+    "password",
+    "secret",
 ];
 
 /// Whether `value` is a word of the API that must never be hunted (see [`API_WORDS`]).
@@ -208,10 +254,17 @@ pub fn is_api_word(value: &str) -> bool {
         .any(|word| value.eq_ignore_ascii_case(word))
 }
 
-/// Whether `value` looks like a generated credential rather than a word: at least 16
-/// characters, no white space, and at least two of lower case, upper case, digits and symbols.
+/// Whether `value` looks like a generated credential rather than words or a path: at least
+/// 16 characters, no white space, letters and digits both, and not a path or URL
+/// (`/arcgis/rest/services`, `America/New_York`, `https://…`).
 pub fn looks_random(value: &str) -> bool {
-    value.len() >= 16 && !value.contains(char::is_whitespace) && character_classes(value) >= 2
+    value.len() >= 16
+        && !value.contains(char::is_whitespace)
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().any(|c| c.is_ascii_alphabetic())
+        && !value.starts_with('/')
+        && !value.contains("://")
+        && value.split('/').filter(|part| part.len() > 2).count() < 3
 }
 
 /// Whether a value found by name in free text (a message, an HTML page) looks like a credential
@@ -225,14 +278,6 @@ pub fn looks_like_credential(value: &str) -> bool {
         || value
             .chars()
             .any(|c| c.is_ascii_digit() || (c.is_ascii_punctuation()))
-}
-
-fn character_classes(value: &str) -> usize {
-    let lower = value.chars().any(|c| c.is_ascii_lowercase());
-    let upper = value.chars().any(|c| c.is_ascii_uppercase());
-    let digit = value.chars().any(|c| c.is_ascii_digit());
-    let symbol = value.chars().any(|c| !c.is_ascii_alphanumeric());
-    [lower, upper, digit, symbol].iter().filter(|&&b| b).count()
 }
 
 #[cfg(test)]
@@ -258,6 +303,12 @@ mod tests {
             "client_secret",
             "X-Auth-Token",
             "x-esri-authorization",
+            "user[password]",
+            "tokens",
+            "credentials",
+            "session_key",
+            "pass",
+            "jwt",
         ] {
             assert!(is_secret_param(name), "{name} is a secret");
         }
@@ -310,6 +361,9 @@ mod tests {
         assert!(looks_random("Zx81kQ-3mRt9aPLs0"));
         assert!(!looks_random("admin"));
         assert!(!looks_random("text/plain"));
+        assert!(!looks_random("/arcgis/rest/services"));
+        assert!(!looks_random("America/New_York"));
+        assert!(!looks_random("https://h.example.com/1234"));
         assert!(looks_like_credential("s3cret-value"));
         assert!(!looks_like_credential("expired"));
         assert!(!looks_like_credential("Required"));

@@ -17,34 +17,28 @@ use super::names::{self, Personal};
 pub struct Decoded<'a> {
     original: &'a str,
     bytes: Vec<u8>,
-    /// For each decoded byte, the range of the original that decoded to it (several bytes of
-    /// one character share a range).
+    /// For each decoded byte, the range of the original that decoded to it (the bytes of one
+    /// unit, such as a character, share a range).
     spans: Vec<(u32, u32)>,
 }
 
+/// How many times escapes are undone: a value JSON-escaped, then percent-encoded, then put in
+/// HTML is still found.
+const DECODING_PASSES: usize = 3;
+
 impl<'a> Decoded<'a> {
     pub fn new(original: &'a str) -> Decoded<'a> {
-        let text = original.as_bytes();
-        let mut bytes = Vec::with_capacity(text.len());
-        let mut spans = Vec::with_capacity(text.len());
-        let mut at = 0;
-        while at < text.len() {
-            let (decoded, used) = decode_unit(text, at);
-            let span = (at as u32, (at + used) as u32);
-            match decoded {
-                Unit::Byte(byte) => {
-                    bytes.push(byte);
-                    spans.push(span);
-                }
-                Unit::Char(c) => {
-                    let mut buffer = [0; 4];
-                    for byte in c.encode_utf8(&mut buffer).bytes() {
-                        bytes.push(byte);
-                        spans.push(span);
-                    }
-                }
+        let (mut bytes, mut spans) = decode_pass(original.as_bytes(), None);
+        for _ in 1..DECODING_PASSES {
+            if !bytes.iter().any(|b| matches!(b, b'%' | b'\\' | b'&')) {
+                break;
             }
-            at += used;
+            let (again, again_spans) = decode_pass(&bytes, Some(&spans));
+            if again == bytes {
+                break;
+            }
+            bytes = again;
+            spans = again_spans;
         }
         Decoded {
             original,
@@ -62,7 +56,7 @@ impl<'a> Decoded<'a> {
     }
 
     /// The range of the original that decoded bytes `range` came from, when the range starts and
-    /// ends on whole units (not inside one escape).
+    /// ends on whole units (not inside one escape or one character).
     pub fn original_range(&self, range: Range<usize>) -> Option<Range<usize>> {
         if range.is_empty() || range.end > self.bytes.len() {
             return None;
@@ -71,7 +65,12 @@ impl<'a> Decoded<'a> {
         let last = self.spans[range.end - 1];
         let starts_unit = range.start == 0 || self.spans[range.start - 1] != first;
         let ends_unit = range.end == self.spans.len() || self.spans[range.end] != last;
-        (starts_unit && ends_unit).then_some(first.0 as usize..last.1 as usize)
+        let original = first.0 as usize..last.1 as usize;
+        (starts_unit
+            && ends_unit
+            && self.original.is_char_boundary(original.start)
+            && self.original.is_char_boundary(original.end))
+        .then_some(original)
     }
 
     /// The decoded bytes `range` as text (lossy).
@@ -90,6 +89,42 @@ impl<'a> Decoded<'a> {
     }
 }
 
+/// One pass of decoding over `input`; `outer` maps `input`'s bytes to the original (none on the
+/// first pass, where they are the original).
+fn decode_pass(input: &[u8], outer: Option<&[(u32, u32)]>) -> (Vec<u8>, Vec<(u32, u32)>) {
+    let mut bytes = Vec::with_capacity(input.len());
+    let mut spans = Vec::with_capacity(input.len());
+    let mut at = 0;
+    while at < input.len() {
+        let (decoded, used) = decode_unit(input, at);
+        let span = match outer {
+            None => (at as u32, (at + used) as u32),
+            Some(outer) => (outer[at].0, outer[at + used - 1].1),
+        };
+        match decoded {
+            Unit::Byte(byte) => {
+                bytes.push(byte);
+                spans.push(span);
+            }
+            Unit::Char(c) => {
+                let mut buffer = [0; 4];
+                for byte in c.encode_utf8(&mut buffer).bytes() {
+                    bytes.push(byte);
+                    spans.push(span);
+                }
+            }
+            Unit::Raw => {
+                for &byte in &input[at..at + used] {
+                    bytes.push(byte);
+                    spans.push(span);
+                }
+            }
+        }
+        at += used;
+    }
+    (bytes, spans)
+}
+
 /// The decoded form of `value`, as [`Decoded`] would read it inside a text: what a learned value
 /// is searched for.
 pub fn decoded_form(value: &str) -> Vec<u8> {
@@ -105,6 +140,8 @@ pub fn is_token_byte(byte: u8) -> bool {
 enum Unit {
     Byte(u8),
     Char(char),
+    /// The bytes as they are, as one unit: a character of several bytes is never split.
+    Raw,
 }
 
 fn hex(byte: u8) -> Option<u8> {
@@ -122,6 +159,18 @@ fn hex4(text: &[u8], at: usize) -> Option<u32> {
         value = value * 16 + u32::from(hex(digit)?);
     }
     Some(value)
+}
+
+/// The length of the UTF-8 character starting at `at`, if a whole valid one does.
+fn utf8_char_len(text: &[u8], at: usize) -> Option<usize> {
+    let len = match text[at] {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let bytes = text.get(at..at + len)?;
+    std::str::from_utf8(bytes).ok().map(|_| len)
 }
 
 /// One unit of text at `at`: what it decodes to and how many bytes it takes.
@@ -168,32 +217,55 @@ fn decode_unit(text: &[u8], at: usize) -> (Unit, usize) {
                 return (Unit::Char(c), used);
             }
         }
+        0x80.. => {
+            if let Some(len) = utf8_char_len(text, at) {
+                return (Unit::Raw, len);
+            }
+        }
         _ => {}
     }
     (Unit::Byte(byte), 1)
 }
 
-/// An HTML character reference at `at` (`&#95;`, `&#x5F;`, `&amp;` and the other four XML
-/// names), and its length.
+/// The names of HTML's Latin-1 character references, from U+00A0 on.
+const LATIN1_NAMES: [&str; 96] = [
+    "nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf",
+    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro",
+    "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
+];
+
+/// An HTML character reference at `at` (`&#95;`, `&#x5F;`, `&amp;`, the other XML names, the
+/// Latin-1 names, `&euro;`), and its length.
 fn html_reference(text: &[u8], at: usize) -> Option<(char, usize)> {
     let rest = &text[at + 1..text.len().min(at + 12)];
     let end = rest.iter().position(|&b| b == b';')?;
-    let name = &rest[..end];
+    let name = std::str::from_utf8(&rest[..end]).ok()?;
     let c = match name {
-        b"amp" => '&',
-        b"lt" => '<',
-        b"gt" => '>',
-        b"quot" => '"',
-        b"apos" => '\'',
-        _ if name.first() == Some(&b'#') => {
-            let digits = std::str::from_utf8(&name[1..]).ok()?;
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "euro" => '€',
+        _ if name.starts_with('#') => {
+            let digits = &name[1..];
             let code = match digits.strip_prefix(['x', 'X']) {
                 Some(hex) => u32::from_str_radix(hex, 16).ok()?,
                 None => digits.parse().ok()?,
             };
             char::from_u32(code)?
         }
-        _ => return None,
+        _ => {
+            let index = LATIN1_NAMES.iter().position(|known| *known == name)?;
+            char::from_u32(0xA0 + index as u32)?
+        }
     };
     Some((c, end + 2))
 }
@@ -252,47 +324,69 @@ fn ends_value(byte: u8) -> bool {
 }
 
 fn is_name_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.')
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'[' | b']')
 }
 
-/// Where the value after a name starts: its first byte, whether it came right after `=` or `:`
-/// (structured) rather than through markup, and the quote it opens with, if any.
+/// Where the value after a name starts: its first byte, whether it is structured (after `=`,
+/// after a quoted name, or quoted itself, as in URLs, forms, JSON and code) rather than found
+/// in prose or through markup, and the quote it opens with, if any.
 struct ValueStart {
     at: usize,
     structured: bool,
     quote: Option<u8>,
 }
 
-/// Where the value after a name begins; `None` when no separator follows the name.
-fn value_start(bytes: &[u8], mut at: usize, bearer_like: bool) -> Option<ValueStart> {
+/// Where the value after the name `bytes[name_start..name_end]` begins; `None` when no
+/// separator follows the name.
+fn value_start(
+    bytes: &[u8],
+    name_start: usize,
+    name_end: usize,
+    bearer_like: bool,
+) -> Option<ValueStart> {
     let len = bytes.len();
-    let opening_quote =
-        |at: usize| (at < len && matches!(bytes[at], b'"' | b'\'')).then(|| bytes[at]);
-    // The closing quote of a quoted name.
-    let quoted_name = opening_quote(at).is_some();
+    let quote_at = |at: usize| bytes.get(at).copied().filter(|b| matches!(b, b'"' | b'\''));
+    let skip_blanks = |mut at: usize| {
+        while at < len && matches!(bytes[at], b' ' | b'\t') {
+            at += 1;
+        }
+        at
+    };
+    let before = name_start.checked_sub(1).map(|at| bytes[at]);
+    let mut at = name_end;
+    let quoted_name = quote_at(at).is_some() && before == quote_at(at);
     if quoted_name {
         at += 1;
     }
     let after_name = at;
-    while at < len && matches!(bytes[at], b' ' | b'\t') {
-        at += 1;
+    at = skip_blanks(at);
+    // `<token>VALUE</token>`: an element named like a credential holds one.
+    if before == Some(b'<') && bytes.get(at) == Some(&b'>') {
+        return Some(ValueStart {
+            at: at + 1,
+            structured: true,
+            quote: None,
+        });
     }
-    // `name: value` as in JSON, headers and prose; but `portal:user:createItem` is one
-    // identifier, so a colon separates only after a quoted name or before white space.
-    let colon = at < len
-        && bytes[at] == b':'
-        && (quoted_name || bytes.get(at + 1).is_some_and(|b| matches!(b, b' ' | b'\t')));
-    if at < len && (bytes[at] == b'=' || colon) {
-        at += 1;
-        while at < len && matches!(bytes[at], b' ' | b'\t') {
-            at += 1;
+    // `name=value`; `"name": value` and `name: "value"` as in JSON and code, and `name: value`
+    // in prose (but `portal:user:createItem` is one identifier); `f("name", "value")` in code.
+    let next = bytes.get(at).copied();
+    let after_separator = bytes.get(at + 1).copied();
+    let colon = next == Some(b':')
+        && (quoted_name
+            || after_separator.is_some_and(|b| matches!(b, b' ' | b'\t' | b'"' | b'\'')));
+    let comma = next == Some(b',') && quoted_name;
+    if next == Some(b'=') || colon || comma {
+        at = skip_blanks(at + 1);
+        let quote = quote_at(at);
+        if comma && quote.is_none() {
+            return None;
         }
-        let quote = opening_quote(at);
         // `<td>Token:</td><td>VALUE`: the value is behind markup after all.
-        if !(quote.is_none() && at < len && bytes[at] == b'<') {
+        if !(quote.is_none() && bytes.get(at) == Some(&b'<')) {
             return Some(ValueStart {
                 at: at + usize::from(quote.is_some()),
-                structured: true,
+                structured: next == Some(b'=') || quoted_name || quote.is_some(),
                 quote,
             });
         }
@@ -324,13 +418,14 @@ fn value_start(bytes: &[u8], mut at: usize, bearer_like: bool) -> Option<ValueSt
             continue;
         }
         for attribute in [&b"value="[..], b"content="] {
-            if bytes[at..limit]
+            let rest = bytes.get(at..limit).unwrap_or_default();
+            if rest
                 .get(..attribute.len())
                 .is_some_and(|word| word.eq_ignore_ascii_case(attribute))
             {
                 at += attribute.len();
                 crossed = true;
-                quote = opening_quote(at);
+                quote = quote_at(at);
                 at += usize::from(quote.is_some());
             }
         }
@@ -356,11 +451,24 @@ fn value_end(bytes: &[u8], start: usize, quote: Option<u8>) -> usize {
     end.map_or(bytes.len(), |end| start + end)
 }
 
-/// Literal JSON values and placeholders are never secrets.
-fn is_placeholder(value: &str) -> bool {
+/// Literal JSON values, placeholders and structures are never secrets.
+pub fn is_placeholder(value: &str) -> bool {
     matches!(value, "null" | "true" | "false" | "undefined" | "")
-        || value.starts_with(super::REDACTED)
+        || super::is_redacted(value)
         || value.starts_with("{{")
+        || value.starts_with(['{', '['])
+}
+
+/// Whether `value` is a `Bearer` credential: RFC 6750's token68 (letters, digits, `-._~+/`, then
+/// `=` padding), long enough and mixed enough to be one (`Bearer authentication` is prose,
+/// `Bearer realm=…` a challenge).
+fn is_bearer_token(value: &str) -> bool {
+    let body = value.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+        && names::looks_like_credential(value)
 }
 
 /// Everything found by name and by shape in `text`. `oauth`: `code` is a secret here.
@@ -378,9 +486,8 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
             .position(|&b| !is_name_byte(b))
             .map_or(bytes.len(), |end| at + end);
         let name = std::str::from_utf8(&bytes[at..name_end]).unwrap_or_default();
-        if let Some(finding) = named_value(decoded, name, name_end, oauth) {
-            let next = finding.1;
-            found.extend(finding.0);
+        if let Some((finding, next)) = named_value(decoded, name, at, name_end, oauth) {
+            found.extend(finding);
             at = next.max(name_end);
             continue;
         }
@@ -398,6 +505,8 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
         }
         at = name_end;
     }
+    found.extend(tag_attributes(decoded, oauth));
+    found.extend(csv_cells(decoded, oauth));
     let in_urls = url_credentials(decoded);
     // `https://user:password@host`: the password and host are not an e-mail address.
     let overlaps_url = |email: &Finding| {
@@ -411,14 +520,40 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
         .collect();
     found.extend(in_urls);
     found.extend(emails);
+    // One place found twice (a tag's value after its name, and by its attributes): once, by
+    // the most certain finder.
+    found.sort_by_key(|finding| {
+        let loose = matches!(
+            finding.kind,
+            Kind::NamedSecret {
+                structured: false,
+                ..
+            }
+        );
+        (finding.range.start, finding.range.end, loose)
+    });
+    found.dedup_by(|later, earlier| later.range == earlier.range);
     found
 }
 
-/// The finding after the name `bytes[..name_end]` ends, if it names a secret or personal data;
-/// and where to go on looking.
+/// What a name names: a secret, personal data, or neither.
+fn name_kind(name: &str, oauth: bool) -> Option<Kind> {
+    if names::is_secret_param(name) || (oauth && names::is_oauth_code(name)) {
+        Some(Kind::NamedSecret {
+            name: name.to_string(),
+            structured: true,
+        })
+    } else {
+        names::personal_field(name).map(Kind::NamedPersonal)
+    }
+}
+
+/// The finding after the name `bytes[name_start..name_end]`, if it names a secret or personal
+/// data; and where to go on looking.
 fn named_value(
     decoded: &Decoded<'_>,
     name: &str,
+    name_start: usize,
     name_end: usize,
     oauth: bool,
 ) -> Option<(Vec<Finding>, usize)> {
@@ -426,16 +561,15 @@ fn named_value(
     let folded = names::fold(name);
     let bearer = folded == "bearer";
     let basic = folded == "basic";
-    let secret = names::is_secret_param(name) || (oauth && names::is_oauth_code(name));
-    let personal = names::personal_field(name);
-    if !(secret || personal.is_some() || bearer || basic) {
+    let named = name_kind(name, oauth);
+    if named.is_none() && !bearer && !basic {
         return None;
     }
     let ValueStart {
         at: start,
         structured,
         quote,
-    } = value_start(bytes, name_end, bearer || basic)?;
+    } = value_start(bytes, name_start, name_end, bearer || basic)?;
     let end = value_end(bytes, start, if bearer || basic { None } else { quote });
     if end == start {
         return None;
@@ -451,30 +585,177 @@ fn named_value(
         return None;
     }
     let range = decoded.original_range(start..end)?;
-    let kind = if bearer {
-        if value.len() < 8 {
-            return None;
+    let (kind, value) = match named {
+        _ if bearer => {
+            if !is_bearer_token(&value) {
+                return None;
+            }
+            (Kind::Bearer, value)
         }
-        Kind::Bearer
-    } else if basic {
-        Kind::Basic
-    } else if secret {
-        Kind::NamedSecret {
-            name: name.to_string(),
-            structured,
+        _ if basic => (Kind::Basic, basic_credentials(&value)?),
+        Some(Kind::NamedSecret { name, .. }) => (Kind::NamedSecret { name, structured }, value),
+        // Personal data after markup or in prose is too loose a match to act on
+        // ("Owner</th><td>Status", "user: 42"), and a number is nobody's name.
+        Some(Kind::NamedPersonal(kind))
+            if structured && !value.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (Kind::NamedPersonal(kind), value)
         }
-    } else if structured {
-        Kind::NamedPersonal(personal.expect("checked above"))
-    } else {
-        // Personal data after markup is too loose a match to act on ("Owner</th><td>Status").
-        return None;
-    };
-    let value = if kind == Kind::Basic {
-        basic_credentials(&value)?
-    } else {
-        value
+        _ => return None,
     };
     Some((vec![Finding { range, kind, value }], end))
+}
+
+/// Values of HTML elements named like a credential: `<input name="token" value="…">`, in any
+/// order of attributes, and `<meta name="csrf-token" content="…">`.
+fn tag_attributes(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
+    let bytes = decoded.bytes();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'<') {
+        let start = from + offset + 1;
+        let Some(length) = bytes[start..].iter().take(4096).position(|&b| b == b'>') else {
+            break;
+        };
+        let tag = start..start + length;
+        from = tag.end;
+        let attributes = attributes(bytes, tag);
+        let names_secret = attributes.iter().any(|(name, value)| {
+            let attribute = String::from_utf8_lossy(&bytes[name.clone()]).to_ascii_lowercase();
+            let value = String::from_utf8_lossy(&bytes[value.clone()]);
+            matches!(attribute.as_str(), "name" | "id")
+                && matches!(name_kind(&value, oauth), Some(Kind::NamedSecret { .. }))
+        });
+        if !names_secret {
+            continue;
+        }
+        for (name, value) in attributes {
+            let attribute = String::from_utf8_lossy(&bytes[name]).to_ascii_lowercase();
+            if matches!(attribute.as_str(), "value" | "content")
+                && let text = decoded.text(value.clone())
+                && !is_placeholder(&text)
+                && let Some(range) = decoded.original_range(value)
+            {
+                found.push(Finding {
+                    range,
+                    kind: Kind::NamedSecret {
+                        name: attribute,
+                        structured: true,
+                    },
+                    value: text,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// The `name=value` attributes of the tag `bytes[tag]`: the range of each name and value.
+fn attributes(bytes: &[u8], tag: Range<usize>) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut found = Vec::new();
+    let mut at = tag.start;
+    while at < tag.end {
+        while at < tag.end && !bytes[at].is_ascii_alphabetic() {
+            at += 1;
+        }
+        let name_start = at;
+        while at < tag.end
+            && (bytes[at].is_ascii_alphanumeric() || matches!(bytes[at], b'-' | b'_' | b':'))
+        {
+            at += 1;
+        }
+        let name = name_start..at;
+        if at >= tag.end || bytes[at] != b'=' {
+            continue;
+        }
+        at += 1;
+        let value = match bytes.get(at) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let close = bytes[at + 1..tag.end]
+                    .iter()
+                    .position(|&b| b == quote)
+                    .map_or(tag.end, |end| at + 1 + end);
+                let value = at + 1..close;
+                at = close + 1;
+                value
+            }
+            _ => {
+                let end = bytes[at..tag.end]
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                    .map_or(tag.end, |end| at + end);
+                let value = at..end;
+                at = end;
+                value
+            }
+        };
+        if !value.is_empty() {
+            found.push((name, value));
+        }
+    }
+    found
+}
+
+/// The cells of CSV columns named like a credential or personal data
+/// (`username,email,token` over rows of values).
+fn csv_cells(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
+    let bytes = decoded.bytes();
+    let Some(header_end) = bytes.iter().take(4096).position(|&b| b == b'\n') else {
+        return Vec::new();
+    };
+    let header = String::from_utf8_lossy(&bytes[..header_end]);
+    let Some(delimiter) = [',', ';', '\t'].into_iter().find(|d| header.contains(*d)) else {
+        return Vec::new();
+    };
+    let columns: Vec<Option<Kind>> = header
+        .split(delimiter)
+        .map(|name| name_kind(name.trim().trim_matches('"'), oauth))
+        .collect();
+    if columns.iter().all(Option::is_none) || columns.len() < 2 {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut line_start = header_end + 1;
+    for _ in 0..100_000 {
+        if line_start >= bytes.len() {
+            break;
+        }
+        let line_end = bytes[line_start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |end| line_start + end);
+        let mut cell_start = line_start;
+        for column in &columns {
+            let cell_end = bytes[cell_start..line_end]
+                .iter()
+                .position(|&b| b == delimiter as u8)
+                .map_or(line_end, |end| cell_start + end);
+            let mut cell = cell_start..cell_end;
+            while cell.start < cell.end && matches!(bytes[cell.start], b' ' | b'"') {
+                cell.start += 1;
+            }
+            while cell.end > cell.start && matches!(bytes[cell.end - 1], b' ' | b'"' | b'\r') {
+                cell.end -= 1;
+            }
+            if let Some(kind) = column
+                && let text = decoded.text(cell.clone())
+                && !is_placeholder(&text)
+                && let Some(range) = decoded.original_range(cell)
+            {
+                found.push(Finding {
+                    range,
+                    kind: kind.clone(),
+                    value: text,
+                });
+            }
+            if cell_end >= line_end {
+                break;
+            }
+            cell_start = cell_end + 1;
+        }
+        line_start = line_end + 1;
+    }
+    found
 }
 
 /// `user:password` from the base64 of a Basic credential, if it is one.
@@ -623,7 +904,10 @@ pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> Stri
     let mut out = String::with_capacity(text.len());
     let mut done = 0;
     for (range, with) in replacements {
-        if range.start < done {
+        if range.start < done
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
             continue;
         }
         out.push_str(&text[done..range.start]);
@@ -683,7 +967,33 @@ mod tests {
         );
         assert_eq!(
             found(r#"<input type="hidden" name="token" value="Q1w2">"#),
-            [("Q1w2".to_string(), secret("token", false))]
+            [("Q1w2".to_string(), secret("value", true))]
+        );
+        assert_eq!(
+            found(r#"<input value="Q1w2" type="hidden" name="csrf_token">"#),
+            [("Q1w2".to_string(), secret("value", true))]
+        );
+        assert_eq!(
+            found("<auth><token>Tk-99</token><password>pw 1</password></auth>"),
+            [
+                ("Tk-99".to_string(), secret("token", true)),
+                ("pw".to_string(), secret("password", true))
+            ]
+        );
+        assert_eq!(
+            found(r#"{token:"abc1"}; localStorage.setItem("token", "abc2")"#),
+            [
+                ("abc1".to_string(), secret("token", true)),
+                ("abc2".to_string(), secret("token", true))
+            ]
+        );
+        assert_eq!(
+            found("username,email,token\njdoe,j@x.com,Tk-1\n"),
+            [
+                ("jdoe".to_string(), Kind::NamedPersonal(Personal::Username)),
+                ("j@x.com".to_string(), Kind::NamedPersonal(Personal::Email)),
+                ("Tk-1".to_string(), secret("token", true))
+            ]
         );
         assert_eq!(
             found("/x#access_token=a%2Eb&expires_in=7200"),
@@ -708,8 +1018,8 @@ mod tests {
         assert_eq!(
             found("see https://alice:pw1@host.example.com/x"),
             [
-                ("pw1".to_string(), Kind::UrlPassword),
-                ("alice".to_string(), Kind::UrlUser)
+                ("alice".to_string(), Kind::UrlUser),
+                ("pw1".to_string(), Kind::UrlPassword)
             ]
         );
         assert_eq!(
@@ -722,8 +1032,12 @@ mod tests {
     fn colons_inside_identifiers_separate_nothing() {
         assert!(found("\"portal:user:createItem\", user:x").is_empty());
         assert_eq!(
-            found("user: jane"),
+            found("user=jane"),
             [("jane".to_string(), Kind::NamedPersonal(Personal::Username))]
+        );
+        assert!(
+            found("user: 42, Token: expired").len() == 1,
+            "prose is loose"
         );
     }
 

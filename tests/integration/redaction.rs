@@ -516,6 +516,223 @@ fn cases() -> Vec<Case> {
                 }
             },
         },
+        Case {
+            name: "bracketed-and-uncommon-parameter-names",
+            secrets: 8,
+            personal: &["rails.user@customer.com"],
+            requests: |s| {
+                vec![post(
+                    format!(
+                        "/arcgis/admin/signin?pass={}&session_key={}&auth_key={}&key={}&pw={}&jwt={}&ticket={}",
+                        s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+                    ),
+                    "application/x-www-form-urlencoded",
+                    format!(
+                        "user%5Bemail%5D=rails.user%40customer.com&user%5Bpassword%5D={}",
+                        s[0]
+                    ),
+                )]
+            },
+            answer: |seen, _| {
+                json_with(
+                    "bracketed-and-uncommon-parameter-names",
+                    json!({"query": seen_query(seen), "body": String::from_utf8_lossy(&seen.body)}),
+                )
+            },
+        },
+        Case {
+            name: "credential-containers",
+            secrets: 3,
+            personal: &[],
+            requests: |_| vec![get("/arcgis/admin/containers?f=json")],
+            answer: |_, s| {
+                json_with(
+                    "credential-containers",
+                    json!({"tokens": [s[0]], "token": {"value": s[1]}, "credentials": {"key": s[2]},
+                           "echo": format!("{} {} {}", s[0], s[1], s[2])}),
+                )
+            },
+        },
+        Case {
+            name: "markup-and-code",
+            secrets: 6,
+            personal: &[],
+            requests: |_| vec![get("/arcgis/admin/page?f=html")],
+            answer: |_, s| {
+                text(
+                    "text/html",
+                    format!(
+                        "<p>case-markup-and-code</p><auth><token>{}</token><password>{}</password></auth>\
+                         <script>var c = {{token:\"{}\"}}; localStorage.setItem(\"token\", \"{}\");</script>\
+                         <input name=\"token\" type=\"hidden\" value=\"{}\"><input value=\"{}\" name=\"csrf_token\">",
+                        s[0], s[1], s[2], s[3], s[4], s[5]
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "learned-values-in-json-keys",
+            secrets: 1,
+            personal: &["kpatel_gis", "kpatel@customer.com"],
+            requests: |s| {
+                vec![
+                    get("/portal/sharing/rest/community/self?f=json").header("X-Auth-Token", &s[0]),
+                    get("/portal/sharing/rest/groups?f=json"),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.ends_with("/self") {
+                    json_with(
+                        "learned-values-in-json-keys",
+                        json!({"username": "kpatel_gis", "email": "kpatel@customer.com"}),
+                    )
+                } else {
+                    let mut members = serde_json::Map::new();
+                    members.insert("kpatel_gis".into(), json!(1));
+                    members.insert("kpatel@customer.com".into(), json!(2));
+                    let mut sessions = serde_json::Map::new();
+                    sessions.insert(s[0].clone(), json!({"open": true}));
+                    json_with(
+                        "learned-values-in-json-keys",
+                        json!({"members": members, "sessions": sessions}),
+                    )
+                }
+            },
+        },
+        Case {
+            name: "nested-encodings",
+            secrets: 1,
+            personal: &["jrivera@customer.com"],
+            requests: |s| {
+                vec![
+                    get(format!("/arcgis/admin/nest?f=json&token={}", s[0])),
+                    get("/portal/sharing/rest/community/users/jrivera?f=json"),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.contains("/users/") {
+                    return json_with(
+                        "nested-encodings",
+                        json!({"username": "jrivera", "email": "jrivera@customer.com"}),
+                    );
+                }
+                // JSON-escaped, then percent-encoded; and an e-mail inside base64.
+                let escaped: String = s[0]
+                    .chars()
+                    .map(|c| format!("\\u{:04x}", c as u32))
+                    .collect();
+                let state: String =
+                    form_urlencoded::byte_serialize(format!("{{\"t\":\"{escaped}\"}}").as_bytes())
+                        .collect();
+                let mut answer = json_with(
+                    "nested-encodings",
+                    json!({"who": b64(br#"{"email":"jrivera@customer.com"}"#)}),
+                );
+                answer.1.push((
+                    "location",
+                    format!("https://app.example.com/cb?state={state}"),
+                ));
+                answer.0 = 302;
+                answer
+            },
+        },
+        Case {
+            name: "html-named-references",
+            secrets: 0,
+            personal: &["Pässwörd-Überall-2024"],
+            requests: |_| {
+                vec![get(
+                    "/arcgis/admin/umlaut?f=json&password=P%C3%A4ssw%C3%B6rd-%C3%9Cberall-2024",
+                )]
+            },
+            answer: |_, _| {
+                text(
+                    "text/html",
+                    "<p>case-html-named-references P&auml;ssw&ouml;rd-&Uuml;berall-2024</p>"
+                        .to_string(),
+                )
+            },
+        },
+        Case {
+            name: "a-token-that-starts-with-redacted",
+            secrets: 0,
+            personal: &["REDACTEDbutReal-77aa88bb"],
+            requests: |_| vec![get("/arcgis/admin/r?f=json&token=REDACTEDbutReal-77aa88bb")],
+            answer: |seen, _| {
+                json_with(
+                    "a-token-that-starts-with-redacted",
+                    json!({"echo": seen_query(seen)}),
+                )
+            },
+        },
+        Case {
+            name: "usernames-in-any-case-and-name-parts",
+            secrets: 0,
+            personal: &[
+                "MGarcia_GIS",
+                "mgarcia_gis",
+                "MGARCIA_GIS",
+                "Maria Garcia",
+                "GARCIA, MARIA",
+            ],
+            requests: |_| {
+                vec![
+                    get("/portal/sharing/rest/portals/self?f=json"),
+                    get("/portal/sharing/rest/content/users/mgarcia_gis/items?f=json"),
+                    get("/portal/sharing/rest/community/users/MGARCIA_GIS?f=json"),
+                ]
+            },
+            answer: |seen, _| {
+                if seen.path.ends_with("/portals/self") {
+                    json_with(
+                        "usernames-in-any-case-and-name-parts",
+                        json!({"user": {"username": "MGarcia_GIS", "fullName": "Maria Garcia"}}),
+                    )
+                } else {
+                    json_with(
+                        "usernames-in-any-case-and-name-parts",
+                        json!({"messages": ["Hello Maria", "GARCIA, MARIA", seen.path]}),
+                    )
+                }
+            },
+        },
+        Case {
+            name: "csv-export",
+            secrets: 1,
+            personal: &["tnguyen", "tnguyen@customer.com"],
+            requests: |_| vec![get("/portal/sharing/rest/portals/self/users.csv")],
+            answer: |_, s| {
+                text(
+                    "text/csv",
+                    format!(
+                        "username,email,token,note\ntnguyen,tnguyen@customer.com,{},case-csv-export\n",
+                        s[0]
+                    ),
+                )
+            },
+        },
+        Case {
+            name: "a-one-time-code-echoed-as-a-number",
+            secrets: 0,
+            personal: &["98765432"],
+            requests: |_| {
+                vec![
+                    get("/arcgis/admin/counter?f=json"),
+                    post(
+                        "/arcgis/admin/verify",
+                        "application/x-www-form-urlencoded",
+                        "otp=98765432&f=json",
+                    ),
+                    get("/arcgis/admin/counter2?f=json"),
+                ]
+            },
+            answer: |_, _| {
+                json_with(
+                    "a-one-time-code-echoed-as-a-number",
+                    json!({"count": 98765432, "ok": true}),
+                )
+            },
+        },
     ]
 }
 
@@ -686,6 +903,172 @@ fn the_canary_search_finds_every_spelling() {
         });
         assert!(caught.is_err(), "{spelling:?} was not caught");
     }
+}
+
+/// What a recording of one exchange must still hold after redaction, and whether it loads.
+struct Kept {
+    name: &'static str,
+    request: fn() -> Req,
+    answer: fn(&Seen) -> FakeAnswer,
+    /// Texts that must be in the recording, as written.
+    holds: &'static [&'static str],
+}
+
+/// Redaction never corrupts what it does not need to touch: the reviewer's cases where values
+/// that are not credentials were replaced (or the recorder stopped), each recorded and then
+/// checked for the text it must keep; the set loads, and the recorder exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redaction_leaves_what_is_not_a_credential_as_it_was() {
+    let cases = kept_cases();
+    let upstream = FakeUpstream::start(|seen, _| {
+        let name = seen.headers["x-case"].to_str().unwrap().to_string();
+        let all = kept_cases();
+        let case = all.iter().find(|case| case.name == name).unwrap();
+        (case.answer)(seen)
+    })
+    .await;
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
+    record_kept(&cases, &proxy).await;
+    check_kept(&cases, proxy, recorded.path());
+}
+
+fn kept_cases() -> Vec<Kept> {
+    vec![
+        Kept {
+            name: "numeric user fields",
+            request: || get("/portal/sharing/rest/stats?f=json"),
+            answer: |_| json_answer(&json!({"user": 1234, "owner": 7, "items": [{"user": 99}]})),
+            holds: &["\"user\": 1234", "\"owner\": 7", "\"user\": 99"],
+        },
+        Kept {
+            name: "a cookie holding a path",
+            request: || {
+                get("/arcgis/rest/services/Maps/info?f=json").header(
+                    "Cookie",
+                    "lastPage=/arcgis/rest/services; tz=America/New_York",
+                )
+            },
+            answer: |_| {
+                json_answer(
+                    &json!({"timeZone": "America/New_York", "folder": "/arcgis/rest/services"}),
+                )
+            },
+            holds: &[
+                "\"path\": \"/arcgis/rest/services/Maps/info\"",
+                "America/New_York",
+            ],
+        },
+        Kept {
+            name: "a word after Token: in prose",
+            request: || get("/portal/sharing/rest/expired?f=json"),
+            answer: |_| {
+                json_answer(
+                    &json!({"messages": ["Token: expired"], "status": "expired", "more": "link expired"}),
+                )
+            },
+            holds: &["\"status\": \"expired\"", "link expired"],
+        },
+        Kept {
+            name: "Bearer in prose",
+            request: || get("/portal/sharing/rest/prose?f=json"),
+            answer: |_| {
+                json_answer(
+                    &json!({"messages": ["requires Bearer authentication"], "type": "authentication"}),
+                )
+            },
+            holds: &["\"type\": \"authentication\""],
+        },
+        Kept {
+            name: "a WWW-Authenticate challenge",
+            request: || get("/portal/sharing/rest/challenge?f=json"),
+            answer: |_| {
+                let mut answer = json_answer(&json!({"error": {"code": 401}}));
+                answer.0 = 401;
+                answer.1.push((
+                    "www-authenticate",
+                    "Bearer realm=portal.customer.internal, error=\"invalid_token\"".into(),
+                ));
+                answer
+            },
+            holds: &["Bearer realm=portal.customer.internal"],
+        },
+        Kept {
+            name: "a password that is a word of HTTP",
+            request: || get("/arcgis/admin/page?f=html&password=charset"),
+            answer: |_| text("text/html; charset=utf-8", "<p>hello</p>".into()),
+            holds: &["text/html; charset=utf-8"],
+        },
+        Kept {
+            name: "an OAuth error's numeric code",
+            request: || {
+                post(
+                    "/portal/sharing/rest/oauth2/token",
+                    "application/x-www-form-urlencoded",
+                    "grant_type=authorization_code&code=Xy81-code-aa&client_id=a",
+                )
+            },
+            answer: |_| json_answer(&json!({"error": {"code": 400, "error": "invalid_request"}})),
+            holds: &["\"code\": 400"],
+        },
+        Kept {
+            name: "value= exactly 300 bytes after a credential name",
+            request: || get("/arcgis/admin/long?f=html"),
+            answer: |_| {
+                text(
+                    "text/html",
+                    format!("<p>token{}value=\"abc\"</p>", "\n".repeat(294)),
+                )
+            },
+            holds: &["<p>token"],
+        },
+        Kept {
+            name: "a learned value that is the tail of a character",
+            request: || {
+                get("/arcgis/admin/c?f=json").header("X-Auth-Token", "%A9abcdefghijklmnop1Q")
+            },
+            answer: |_| json_answer(&json!({"note": "©abcdefghijklmnop1Q ©"})),
+            holds: &["©"],
+        },
+    ]
+}
+
+async fn record_kept(cases: &[Kept], proxy: &Binary) {
+    for case in cases {
+        let request = (case.request)();
+        let mut call = Call::new(request.method.parse().unwrap(), proxy.url(&request.target))
+            .header("X-Case", case.name);
+        for (name, value) in &request.headers {
+            call = call.header(name, value);
+        }
+        if let Some((content_type, body)) = &request.body {
+            call = call.body(content_type, body);
+        }
+        call.send().await;
+    }
+}
+
+fn check_kept(cases: &[Kept], proxy: Binary, recorded: &std::path::Path) {
+    proxy.terminate();
+    let (code, out, err) = proxy.wait(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!err.contains("internal error"), "{err}");
+    let all: String = all_files(recorded)
+        .iter()
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for case in cases {
+        for text in case.holds {
+            assert!(
+                all.contains(text),
+                "{}: the recording lost {text:?}:\n{all}",
+                case.name
+            );
+        }
+    }
+    jobmock::fixture::FixtureSet::load(recorded)
+        .unwrap_or_else(|err| panic!("{}", jobmock::error::report(&err)));
 }
 
 /// Where a generated secret travels from the client.
