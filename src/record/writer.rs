@@ -6,7 +6,7 @@
 //! it is scrubbed, and when a value is learned that files written earlier may hold, those files
 //! are scrubbed again and written again (whole) before the thread goes idle.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -84,7 +84,17 @@ pub struct Writer {
     pub origins: Vec<String>,
     /// The redactor's generation when the files were last scrubbed again.
     scrubbed_at: u64,
+    /// Requests learned from already, whole, with their context: a
+    /// client polling one URL with the same headers has nothing new to teach, and learning is
+    /// the recording thread's main cost per poll.
+    learned: HashMap<Vec<u8>, Context>,
 }
+
+/// The most requests remembered as learned from; past it, the memory starts afresh.
+const LEARNED_REQUESTS: usize = 4096;
+
+/// Requests with larger bodies are always learned from (not remembered).
+const LEARNED_BODY_BYTES: usize = 4096;
 
 impl Writer {
     pub fn new(
@@ -99,6 +109,7 @@ impl Writer {
             feedback,
             origins,
             scrubbed_at: 0,
+            learned: HashMap::new(),
         }
     }
 
@@ -190,7 +201,7 @@ impl Writer {
         } else {
             Vec::new()
         };
-        let context = self.redactor.learn_request(&target, &headers, &body, &form);
+        let context = self.learn_request(&method, &target, &headers, &body, &form);
         let path = target.split('?').next().unwrap_or("/");
         let (status, answer_headers, answer) = match outcome {
             Outcome::Answered {
@@ -315,6 +326,42 @@ impl Writer {
                 .feedback
                 .warn(&format!("not recorded: {}", crate::error::report(&err))),
         }
+    }
+
+    /// Learns what a request carries, unless the very same request (method, target, headers,
+    /// a small body) was learned from before.
+    fn learn_request(
+        &mut self,
+        method: &Method,
+        target: &str,
+        headers: &HeaderMap,
+        body: &[u8],
+        form: &[(String, String)],
+    ) -> Context {
+        if body.len() > LEARNED_BODY_BYTES {
+            return self.redactor.learn_request(target, headers, body, form);
+        }
+        // The whole request as the key, not a hash of it: a collision would skip learning.
+        let mut key = Vec::with_capacity(512);
+        for part in [method.as_str().as_bytes(), target.as_bytes(), body] {
+            key.extend_from_slice(part);
+            key.push(0);
+        }
+        for (name, value) in headers {
+            key.extend_from_slice(name.as_str().as_bytes());
+            key.push(b':');
+            key.extend_from_slice(value.as_bytes());
+            key.push(0);
+        }
+        if let Some(context) = self.learned.get(&key) {
+            return *context;
+        }
+        let context = self.redactor.learn_request(target, headers, body, form);
+        if self.learned.len() >= LEARNED_REQUESTS {
+            self.learned.clear();
+        }
+        self.learned.insert(key, context);
+        context
     }
 
     /// The answer headers a fixture keeps, scrubbed; a JSON answer's content type is the

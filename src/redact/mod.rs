@@ -11,7 +11,8 @@
 //!    multipart bodies; credential headers (`Authorization`, `X-Auth-Token`, …) and credential
 //!    cookies; Basic credentials, decoded; the user information of URLs; JSON answers, also
 //!    behind a byte-order mark or inside a JSONP callback; HTML and form-encoded answers;
-//!    `Location` queries and fragments; `Set-Cookie`; JWTs anywhere. Each value learned is
+//!    `Location` queries and fragments; `Set-Cookie`; XML, JavaScript, HTML inputs, CSV; JWTs
+//!    anywhere. Each value learned is
 //!    remembered (in memory only) with what replaces it. Personal data (the fields of
 //!    [`names::Personal`], and e-mail addresses anywhere) is learned the same way, one
 //!    pseudonym per person.
@@ -26,8 +27,11 @@
 //! least [`MIN_HUNTED_SECRET`] characters, a secret found in free text only when it looks like
 //! one ([`names::looks_like_credential`]), never a word of the API ([`names::is_api_word`]).
 //! Cookies that are not credentials are never learned at all. The recorder hands every file
-//! through [`Redactor::scrub_text`] again when a value is learned after the file was written
-//! (see `record::writer`), so earlier occurrences go too.
+//! through [`Redactor::rescrub_text`] (or [`Redactor::rescrub_json`]) again when a value is
+//! learned after the file was written (see `record::writer`), so earlier occurrences go too.
+//!
+//! The finders themselves (by name, by shape, through markup, in CSV) are [`text`]'s; which names
+//! mean what is [`names`]'.
 
 pub mod names;
 pub mod text;
