@@ -25,7 +25,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "target", "bench")
-JOBMOCK = os.path.join(ROOT, "target", "release", "jobmock")
+# JOBMOCK_BIN: another build to measure (an older commit's, for a before-and-after).
+JOBMOCK = os.environ.get("JOBMOCK_BIN", os.path.join(ROOT, "target", "release", "jobmock"))
 REFERENCE = os.path.join(ROOT, "target", "release", "examples", "reference_server")
 JOB_ID = "j6185135c-92a8-4402-b8de-90a66dc61fcc"
 BIG_JOBS = 10_000

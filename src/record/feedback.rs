@@ -76,7 +76,11 @@ impl Feedback {
         let mut stats = self.lock();
         stats.polls += 1;
         let polls = stats.polls;
-        let seen = stats.jobs.entry(job.to_string()).or_default();
+        // Looked up before it is inserted: a held poll (the common case) allocates nothing.
+        if !stats.jobs.contains_key(job) {
+            stats.jobs.insert(job.to_string(), JobSeen::default());
+        }
+        let seen = stats.jobs.get_mut(job).expect("inserted above");
         seen.status = status.to_string();
         seen.last_poll = polls;
         if let Stored::NewStep(step) = stored {

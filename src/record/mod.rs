@@ -27,7 +27,6 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, mpsc};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::{Error, Result};
@@ -39,18 +38,13 @@ use feedback::Feedback;
 use origin::{origin_spellings, replace_origin};
 use store::{Conflict, Offsets, Store};
 use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
-use writer::{Event, Exchange, Outcome, Writer};
+use writer::{Exchange, Outcome, Queue, Writer};
 
 /// Where a job poll goes, after any context path.
 const JOBS_PATH: &str = "/admin/system/jobs/";
 
 /// Where jobmock's own control API lives; never forwarded, never recorded.
 const CONTROL_PREFIX: &str = "/__jobmock/";
-
-/// How many exchanges may wait for the recording thread, and how many bytes they may hold: a
-/// disk slower than the upstream makes clients wait, not memory grow.
-const QUEUED_EXCHANGES: usize = 1024;
-const QUEUED_BYTES: usize = 256 * 1024 * 1024;
 
 /// How a recording proxy behaves.
 #[derive(Debug, Clone)]
@@ -86,9 +80,8 @@ pub struct Recorder {
     listen_addr: SocketAddr,
     /// `https` when the proxy serves TLS: URLs in answers name the proxy with it.
     scheme: &'static str,
-    events: mpsc::Sender<Event>,
-    /// Bytes of exchanges waiting for the recording thread.
-    queued_bytes: Arc<Semaphore>,
+    /// Exchanges waiting for the recording thread.
+    queue: Arc<Queue>,
     writer: Mutex<Option<std::thread::JoinHandle<writer::Finished>>>,
     feedback: Arc<Feedback>,
     max_record_bytes: usize,
@@ -118,18 +111,20 @@ impl Recorder {
             upstream_origins.clone(),
         );
         quiet_panics_in_the_recording_thread();
-        let (events, receiver) = mpsc::channel(QUEUED_EXCHANGES);
+        let queue = Arc::new(Queue::default());
         let thread = std::thread::Builder::new()
             .name(RECORDING_THREAD.into())
-            .spawn(move || writer.run(receiver))
+            .spawn({
+                let queue = Arc::clone(&queue);
+                move || writer.run(&queue)
+            })
             .map_err(|source| Error::Runtime { source })?;
         Ok(Recorder {
             upstream,
             upstream_origins,
             listen_addr,
             scheme: if options.tls { "https" } else { "http" },
-            events,
-            queued_bytes: Arc::new(Semaphore::new(QUEUED_BYTES)),
+            queue,
             writer: Mutex::new(Some(thread)),
             feedback,
             max_record_bytes: options.max_record_bytes,
@@ -183,14 +178,15 @@ impl Recorder {
                 self.max_record_bytes,
             )
             .await;
-        let exchange = |outcome| Exchange {
-            method: parts.method.clone(),
-            target: target.clone(),
-            headers: parts.headers.clone(),
-            body: body.clone(),
+        let client_host = params::plain_host(&parts.headers);
+        // The request moves to the recording thread whole: nothing here needs it after.
+        let exchange = move |outcome| Exchange {
+            method: parts.method,
+            target,
+            headers: parts.headers,
+            body,
             outcome,
             at: Instant::now(),
-            permit: None,
         };
         let answer = match sent {
             Ok(upstream::Sent::Whole(answer)) => answer,
@@ -219,40 +215,23 @@ impl Recorder {
         };
 
         let decoded = decoded_body(&answer, self.max_record_bytes);
-        let outcome = match &decoded {
+        let response = self.answer_client(client_host, &answer, decoded.clone());
+        let outcome = match decoded {
             Some(decoded) => Outcome::Answered {
                 status: answer.status,
-                headers: answer.headers.clone(),
-                body: decoded.clone(),
+                headers: answer.headers,
+                body: decoded,
             },
             None => Outcome::NotDecoded,
         };
         self.record(exchange(outcome)).await;
-        self.answer_client(&parts, answer, decoded)
+        response
     }
 
     /// Queues an exchange for the recording thread. Waits only when the queue is full (the
     /// disk is behind): the client's answer is then held back rather than memory growing.
-    async fn record(&self, mut exchange: Exchange) {
-        let size = exchange.body.len()
-            + match &exchange.outcome {
-                Outcome::Answered { body, .. } => body.len(),
-                _ => 0,
-            };
-        let permits = size.min(QUEUED_BYTES) as u32;
-        exchange.permit = Arc::clone(&self.queued_bytes)
-            .acquire_many_owned(permits)
-            .await
-            .ok();
-        if self
-            .events
-            .send(Event::Exchange(Box::new(exchange)))
-            .await
-            .is_err()
-        {
-            self.feedback
-                .warn("not recorded: the recording thread has stopped");
-        }
+    async fn record(&self, exchange: Exchange) {
+        self.queue.push(exchange).await;
     }
 
     /// The upstream's answer for the client, unchanged but for hop-by-hop headers and, where it
@@ -260,14 +239,14 @@ impl Recorder {
     /// `jobUrl` or a redirect keeps talking through the proxy (and is recorded).
     fn answer_client(
         &self,
-        parts: &hyper::http::request::Parts,
-        answer: upstream::Answer,
+        client_host: Option<String>,
+        answer: &upstream::Answer,
         decoded: Option<Bytes>,
     ) -> Response<ClientBody> {
         let proxy_origin = format!(
             "{}://{}",
             self.scheme,
-            params::plain_host(&parts.headers).unwrap_or_else(|| self.listen_addr.to_string())
+            client_host.unwrap_or_else(|| self.listen_addr.to_string())
         );
         let rewritten = decoded.and_then(|decoded| {
             let text = std::str::from_utf8(&decoded).ok()?;
@@ -312,7 +291,7 @@ impl Recorder {
     /// Ends the recording: waits for the recording thread to write everything queued, scans
     /// what it wrote, and returns the summary and whether the scan found anything.
     pub async fn finish(&self) -> (String, bool) {
-        let _ = self.events.send(Event::Finish).await;
+        self.queue.finish();
         let thread = self
             .writer
             .lock()
@@ -351,20 +330,6 @@ pub async fn serve(
     recorder: Arc<Recorder>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    // Hold counts change on every poll; their script.json is written a few times a second, not
-    // on every poll (a kill loses at most that much of a count, never a step).
-    let ticker = {
-        let events = recorder.events.clone();
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(SCRIPT_FLUSH_INTERVAL);
-            loop {
-                ticks.tick().await;
-                if events.send(Event::Tick).await.is_err() {
-                    return;
-                }
-            }
-        })
-    };
     let handler = {
         let recorder = Arc::clone(&recorder);
         move |request: Request<Incoming>| {
@@ -374,7 +339,6 @@ pub async fn serve(
     };
     let limits = recorder.limits;
     crate::server::serve(listener, tls, limits, handler, shutdown).await;
-    ticker.abort();
 }
 
 /// The name of the recording thread.
@@ -403,9 +367,6 @@ fn quiet_panics_in_the_recording_thread() {
         }));
     });
 }
-
-/// How often scripts whose hold counts changed are written.
-const SCRIPT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The job a path polls, if it is `<context>/admin/system/jobs/<jobId>`.
 fn job_id(path: &str) -> Option<&str> {

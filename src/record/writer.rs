@@ -1,6 +1,8 @@
 //! The recording thread. The proxy hands every exchange it answered to this one thread, in the
 //! order the answers arrived, and goes on serving; here each exchange is learned from, scrubbed
-//! and stored, and only here are files written. No request waits on a lock or a disk.
+//! and stored, and only here are files written. No request waits on a disk, and handing an
+//! exchange over never wakes the thread: it takes what is queued every few milliseconds
+//! ([`Queue`]), so a busy proxy pays no context switch per request.
 //!
 //! Order matters for redaction: all of an exchange (request and answer) is learned before any of
 //! it is scrubbed, and when a value is learned that files written earlier may hold, those files
@@ -14,8 +16,8 @@ use bytes::Bytes;
 use hyper::header::CONTENT_TYPE;
 use hyper::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
-use tokio::sync::OwnedSemaphorePermit;
-use tokio::sync::mpsc::Receiver;
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 use super::feedback::{self, Feedback};
 use super::job_id as job_id_in_path;
@@ -34,14 +36,89 @@ const KEPT_HEADERS: &[&str] = &[
     "www-authenticate",
 ];
 
-/// What the proxy tells the recording thread.
-pub enum Event {
-    /// One request and what became of it.
-    Exchange(Box<Exchange>),
-    /// Time to write the hold counts that changed (a few times a second).
-    Tick,
-    /// The proxy has stopped: finish what is queued, then end.
-    Finish,
+/// How long the recording thread waits for exchanges before it looks again.
+const TAKE_INTERVAL: Duration = Duration::from_millis(5);
+
+/// How often hold counts are written and files written before a value was learned are
+/// scrubbed again: a kill loses at most this much of a count, never a step; and a client that
+/// sends a new token with every request does not have every file read again each time.
+const FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+
+/// The most bytes of exchanges that wait for the recording thread: past it, clients wait for
+/// room (a disk slower than the upstream makes clients wait, not memory grow).
+const QUEUED_BYTES: usize = 256 * 1024 * 1024;
+
+/// The most exchanges that wait for the recording thread.
+const QUEUED_EXCHANGES: usize = 4096;
+
+/// Exchanges waiting for the recording thread, in the order their answers arrived.
+#[derive(Default)]
+pub struct Queue {
+    state: Mutex<Queued>,
+    /// Wakes the recording thread early: the proxy stopped, or the queue is full.
+    wake: Condvar,
+    /// Wakes senders that wait for room.
+    room: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct Queued {
+    exchanges: Vec<Exchange>,
+    bytes: usize,
+    finished: bool,
+}
+
+impl Queue {
+    /// Queues `exchange`; waits only while the queue is full.
+    pub async fn push(&self, exchange: Exchange) {
+        let size = exchange.size();
+        loop {
+            // Registered before looking, so that room made meanwhile is not missed.
+            let room = self.room.notified();
+            {
+                let mut queued = self.lock();
+                let fits = queued.bytes + size <= QUEUED_BYTES
+                    && queued.exchanges.len() < QUEUED_EXCHANGES;
+                if fits || queued.exchanges.is_empty() {
+                    queued.bytes += size;
+                    queued.exchanges.push(exchange);
+                    return;
+                }
+                self.wake.notify_one();
+            }
+            room.await;
+        }
+    }
+
+    /// The proxy has stopped: the recording thread takes what is left, and ends.
+    pub fn finish(&self) {
+        self.lock().finished = true;
+        self.wake.notify_one();
+    }
+
+    /// Everything queued, waiting up to `interval` for something when there is nothing; and
+    /// whether the proxy has stopped.
+    fn take(&self, interval: Duration) -> (Vec<Exchange>, bool) {
+        let mut queued = self.lock();
+        if queued.exchanges.is_empty() && !queued.finished {
+            queued = self
+                .wake
+                .wait_timeout(queued, interval)
+                .map_or_else(|poisoned| poisoned.into_inner().0, |(queued, _)| queued);
+        }
+        let taken = std::mem::take(&mut queued.exchanges);
+        queued.bytes = 0;
+        let finished = queued.finished;
+        drop(queued);
+        self.room.notify_waiters();
+        (taken, finished)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// One request the proxy forwarded, as the client sent it.
@@ -54,8 +131,17 @@ pub struct Exchange {
     pub outcome: Outcome,
     /// When the answer reached the proxy.
     pub at: Instant,
-    /// Held while the exchange waits here, so what waits is bounded in bytes.
-    pub permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Exchange {
+    /// The bytes it holds, for the queue's budget.
+    fn size(&self) -> usize {
+        self.body.len()
+            + match &self.outcome {
+                Outcome::Answered { body, .. } => body.len(),
+                _ => 0,
+            }
+    }
 }
 
 /// What became of a forwarded request.
@@ -113,31 +199,32 @@ impl Writer {
         }
     }
 
-    /// Takes events until [`Event::Finish`] (or until the proxy is gone), then writes what is
-    /// pending; returns the folders written, for the closing scan.
-    pub fn run(mut self, mut events: Receiver<Event>) -> Finished {
-        while let Some(event) = events.blocking_recv() {
-            match event {
-                Event::Exchange(exchange) => {
-                    let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.exchange(*exchange)
-                    }));
-                    if recorded.is_err() {
-                        // The panic hook said where; what it was about is not printed (it may
-                        // quote what was being scrubbed). Files are written whole, so the set
-                        // is as it was before this exchange.
-                        self.feedback
-                            .warn("not recorded: an exchange hit an internal error (see above)");
-                    }
+    /// Takes exchanges from `queue` until the proxy has stopped and the queue is empty, then
+    /// writes what is pending; returns the folders written, for the closing scan.
+    pub fn run(mut self, queue: &Queue) -> Finished {
+        let mut flushed = Instant::now();
+        loop {
+            let (exchanges, finished) = queue.take(TAKE_INTERVAL);
+            let done = finished && exchanges.is_empty();
+            for exchange in exchanges {
+                let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.exchange(exchange)
+                }));
+                if recorded.is_err() {
+                    // The panic hook said where; what it was about is not printed (it may
+                    // quote what was being scrubbed). Files are written whole, so the set is as
+                    // it was before this exchange.
+                    self.feedback
+                        .warn("not recorded: an exchange hit an internal error (see above)");
                 }
-                // Files written before a value was learned are scrubbed again a few times a
-                // second, not after every exchange: a client that sends a new token with every
-                // request would otherwise have every file read again each time.
-                Event::Tick => {
-                    self.rescrub_if_learned();
-                    self.flush();
-                }
-                Event::Finish => break,
+            }
+            if done {
+                break;
+            }
+            if flushed.elapsed() >= FLUSH_INTERVAL {
+                self.rescrub_if_learned();
+                self.flush();
+                flushed = Instant::now();
             }
         }
         self.rescrub_if_learned();
@@ -194,7 +281,6 @@ impl Writer {
             body,
             outcome,
             at,
-            permit: _permit,
         } = exchange;
         let form = if crate::params::is_form(&headers) {
             crate::params::from_form(&body)
