@@ -138,6 +138,14 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "VALUE")]
     pub token: Vec<String>,
 
+    /// A token the control API (/__jobmock/) requires: control requests must send it in the
+    /// X-Jobmock-Control-Token header (or the controlToken parameter); others get 401. Give one
+    /// when the server listens beyond this machine.
+    ///
+    /// Example: --control-token "$(openssl rand -hex 16)"
+    #[arg(long, value_name = "TOKEN")]
+    pub control_token: Option<String>,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 

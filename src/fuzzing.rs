@@ -131,8 +131,8 @@ pub fn request_parts(data: &[u8]) {
         return;
     };
     let _ = crate::params::from_query(Some(text));
-    if let Some((job_id, _)) = crate::replay::job_route(text)
-        && crate::job::job_id_problem(job_id).is_none()
+    if let Some((job_id, _)) = crate::api::job_route(text)
+        && crate::api::job_id_problem(job_id).is_none()
     {
         let dir = Path::new("fixtures/jobs").join(job_id);
         assert!(

@@ -7,10 +7,12 @@
 //!
 //! # Layout
 //!
+//! - [`api`]: what both modes know of the ArcGIS REST API: job paths and IDs, formats, error
+//!   bodies.
 //! - [`cli`]: the command line (clap); its doc comments are the `--help` text.
 //! - [`error`]: the crate's error type, with the file, line and field a user needs.
 //! - [`fixture`]: the on-disk fixture set: layout, loading, validation.
-//! - [`job`]: the sequence engine: which step a poll gets, per job and session. No I/O.
+//! - [`job`]: the job model and engine: which answer a poll gets, per job and session. No I/O.
 //! - [`replay`]: the replay service: routing, formats, sessions, control API, journal.
 //! - [`record`]: the record proxy: forward to the real server, write its answers as fixtures.
 //! - [`params`]: request parameters from the query string and form bodies.
@@ -22,6 +24,7 @@
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
 //! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
 
+pub mod api;
 pub mod cli;
 pub mod diff;
 pub mod error;
@@ -222,6 +225,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             required: args.require_token || !args.token.is_empty(),
             tokens: args.token.clone(),
         },
+        control_token: args.control_token.clone().filter(|token| !token.is_empty()),
         advance: args.advance.map(|advance| match advance {
             cli::AdvanceArg::Poll => job::Advance::Poll,
             cli::AdvanceArg::Time => job::Advance::Time,
@@ -240,7 +244,8 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
 
     runtime()?.block_on(async {
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener = bind(&args.listen, scheme).await?;
+        let guarded = args.control_token.is_some();
+        let listener = bind(&args.listen, scheme, guarded).await?;
         eprintln!(
             "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}; Ctrl-C stops",
             args.fixtures.display(),
@@ -295,7 +300,8 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
     };
     runtime()?.block_on(async {
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener = bind(&args.listen, scheme).await?;
+        // The recorder has no control API; the warning is about the proxy itself.
+        let listener = bind(&args.listen, scheme, true).await?;
         let addr = listener.local_addr().map_err(|source| Error::Bind {
             addr: args.listen.clone(),
             source,
@@ -338,7 +344,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Binds `listen` and announces it. Port 0 picks a free port; the line names the real one.
-async fn bind(listen: &str, scheme: &str) -> Result<tokio::net::TcpListener> {
+/// Beyond loopback, it warns that anyone who can reach the port can use the server, and its
+/// control API unless `guarded` (a control token).
+async fn bind(listen: &str, scheme: &str, guarded: bool) -> Result<tokio::net::TcpListener> {
     let bind_error = |source| Error::Bind {
         addr: listen.to_string(),
         source,
@@ -348,6 +356,18 @@ async fn bind(listen: &str, scheme: &str) -> Result<tokio::net::TcpListener> {
         .map_err(bind_error)?;
     let addr = listener.local_addr().map_err(bind_error)?;
     announce(&format!("listening on {scheme}://{addr}"));
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "jobmock: warning: listening on {addr}, beyond this machine: anyone who can reach \
+             it can use it{}",
+            if guarded {
+                ""
+            } else {
+                " and its control API (/__jobmock/: the journal, reset, reload); give \
+                 --control-token to guard the control API"
+            }
+        );
+    }
     Ok(listener)
 }
 

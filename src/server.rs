@@ -53,6 +53,30 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Why a request's head is refused, if it is larger than [`Limits::max_header_bytes`].
+    ///
+    /// hyper's own bound is its read buffer, which grows in steps and holds whatever one read
+    /// brought: a head sent in one write could pass it by most of a buffer. Counted here from
+    /// the parsed head, the limit holds whatever the timing of the bytes.
+    pub fn refuse_head<B>(&self, request: &hyper::Request<B>) -> Option<String> {
+        let line = request.method().as_str().len()
+            + request.uri().to_string().len()
+            + " HTTP/1.1\r\n ".len();
+        let size = request
+            .headers()
+            .iter()
+            .fold(line + 2, |size, (name, value)| {
+                size + name.as_str().len() + value.len() + ": \r\n".len()
+            });
+        (size > self.max_header_bytes).then(|| {
+            format!(
+                "the request's head is {size} bytes, more than the {} this server takes \
+                 (--max-header-bytes)",
+                self.max_header_bytes
+            )
+        })
+    }
+
     /// The HTTP/1 settings every connection is served with.
     pub(crate) fn http(&self) -> http1::Builder {
         let mut http = http1::Builder::new();

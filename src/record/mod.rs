@@ -29,22 +29,16 @@ use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
+use crate::api::CONTROL_PREFIX;
+use crate::api::format::{Format, error_body};
 use crate::error::{Error, Result};
-use crate::job::job_id_problem;
 use crate::params;
 use crate::redact::Redactor;
-use crate::replay::format::{Format, error_body};
 use feedback::Feedback;
 use origin::{origin_spellings, replace_origin};
 use store::{Conflict, Offsets, Store};
 use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
 use writer::{Exchange, Outcome, Queue, Writer};
-
-/// Where a job poll goes, after any context path.
-const JOBS_PATH: &str = "/admin/system/jobs/";
-
-/// Where jobmock's own control API lives; never forwarded, never recorded.
-const CONTROL_PREFIX: &str = "/__jobmock/";
 
 /// How a recording proxy behaves.
 #[derive(Debug, Clone)]
@@ -366,13 +360,6 @@ fn quiet_panics_in_the_recording_thread() {
             }
         }));
     });
-}
-
-/// The job a path polls, if it is `<context>/admin/system/jobs/<jobId>`.
-fn job_id(path: &str) -> Option<&str> {
-    path.split_once(JOBS_PATH)
-        .map(|(_, after)| after)
-        .filter(|id| job_id_problem(id).is_none())
 }
 
 /// The answer to a request for jobmock's own control API sent to the proxy: it is replay's,

@@ -20,9 +20,9 @@ use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use super::feedback::{self, Feedback};
-use super::job_id as job_id_in_path;
 use super::origin::{placeholder_in_json, placeholder_in_text};
 use super::store::{Store, StoredAnswer, Target};
+use crate::api::polled_job as job_id_in_path;
 use crate::fixture::exchange::RequestFile;
 use crate::fixture::write::pretty_json;
 use crate::redact::{self, Context, Redactor};

@@ -1,5 +1,5 @@
 //! The body of replay's answers: whole, or cut short on purpose (a scripted `truncate` fault);
-//! and the mark that asks the server to close the connection with no answer at all (`close`).
+//! and the error that makes the server close a connection with no answer at all (`close`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -70,10 +70,6 @@ impl hyper::body::Body for Truncated {
         SizeHint::with_exact(self.full_len)
     }
 }
-
-/// Put in a response's extensions: the server closes the connection instead of answering.
-#[derive(Debug, Clone, Copy)]
-pub struct CloseConnection;
 
 /// The error that makes hyper close a connection with no answer.
 #[derive(Debug)]

@@ -1,23 +1,49 @@
-//! The control API under `/__jobmock/`: health, the jobs and their cursors, reset, advance, and
-//! the request journal. It answers JSON with real HTTP statuses (it is jobmock's own API, not a
-//! mock of ArcGIS's), and its requests are not journaled.
+//! The control API under `/__jobmock/`: health, the jobs and their cursors, reset, advance,
+//! reload, and the request journal. It answers JSON with real HTTP statuses (it is jobmock's own
+//! API, not a mock of ArcGIS's), and its requests are not journaled. With `--control-token`,
+//! every control request must carry the token.
 
-use std::time::Instant;
+use std::sync::Arc;
 
-use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::request::Call;
-use std::sync::Arc;
-
+use super::body::full;
 use super::lifecycle::Created;
+use super::reply::response;
+use super::request::Call;
 use super::{Body, Found, Key, ReloadReport, Replay, Served};
 use crate::fixture::Step;
-use crate::job::Sequence;
+use crate::job::{Instant, Sequence};
 
-/// Answers a control request (all but `reload`, which [`reloaded`] answers).
-pub fn handle(replay: &Replay, served: &Served, call: &Call, rest: &str) -> Response<Body> {
+/// Answers a control request.
+pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<Body> {
+    if let Some(expected) = &replay.options.control_token {
+        let given = call.control_token.as_deref().or(call.param("controlToken"));
+        if given != Some(expected.as_str()) {
+            let mut refused = error(
+                StatusCode::UNAUTHORIZED,
+                "the control API takes requests with the server's control token only: send it \
+                 in the X-Jobmock-Control-Token header (replay --control-token)",
+            );
+            refused.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("X-Jobmock-Control-Token"),
+            );
+            return refused;
+        }
+    }
+    if rest == "reload" && call.method == Method::POST {
+        let reloading = Arc::clone(replay);
+        let reloaded = tokio::task::spawn_blocking(move || reloading.reload()).await;
+        return self::reloaded(reloaded.unwrap_or_else(|_| {
+            Err(crate::error::Error::Usage {
+                message: "the reload stopped unexpectedly".to_string(),
+            })
+        }));
+    }
+    let served = &replay.served();
     let segments: Vec<&str> = rest.split('/').collect();
     match (segments.as_slice(), &call.method) {
         (["health"], &Method::GET) => health(replay, served),
@@ -44,7 +70,7 @@ pub fn handle(replay: &Replay, served: &Served, call: &Call, rest: &str) -> Resp
 
 /// The answer of `POST /__jobmock/reload`: what changed, or why the set did not load (and that
 /// the previous one is still served).
-pub fn reloaded(outcome: crate::error::Result<ReloadReport>) -> Response<Body> {
+fn reloaded(outcome: crate::error::Result<ReloadReport>) -> Response<Body> {
     match outcome {
         Ok(report) => ok(json!({"status": "success", "changes": report})),
         Err(err) => respond(
@@ -278,7 +304,7 @@ fn requests(replay: &Replay) -> Response<Body> {
 }
 
 fn unknown_job(served: &Served, job_id: &str) -> Response<Body> {
-    if let Some(problem) = crate::job::job_id_problem(job_id) {
+    if let Some(problem) = crate::api::job_id_problem(job_id) {
         return error(
             StatusCode::BAD_REQUEST,
             &format!("invalid job ID {job_id:?}: it {problem}"),
@@ -321,11 +347,5 @@ fn error(status: StatusCode, message: &str) -> Response<Body> {
 
 fn respond(status: StatusCode, value: &Value) -> Response<Body> {
     let body = serde_json::to_vec_pretty(value).expect("a JSON value serialises");
-    let mut response = Response::new(super::body::full(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
+    response(status, "application/json; charset=utf-8", full(body))
 }

@@ -10,13 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use serde_json::Value;
 
-use crate::fixture::{Job, Step};
-
-/// The job operations, after `…/admin/notebooks/`, and the job type each creates.
-pub const OPERATIONS: &[(&str, &str)] = &[
-    ("executeNotebook", "executeNotebook"),
-    ("openNotebook", "openNotebook"),
-];
+use crate::job::{Job, Step};
 
 /// The request parameters that become a new job's `inputs`, per job type, and whether each is
 /// a boolean.
@@ -271,7 +265,7 @@ mod tests {
             matches!(groups[3].chars().next(), Some('8' | '9' | 'a' | 'b')),
             "{first}"
         );
-        assert!(crate::job::job_id_problem(&first).is_none());
+        assert!(crate::api::job_id_problem(&first).is_none());
     }
 
     #[test]

@@ -27,6 +27,9 @@ fn may_hold_secret(query: &str) -> bool {
     })
 }
 
+/// The header that carries `--control-token` (or the query parameter `controlToken`).
+pub const CONTROL_TOKEN_HEADER: &str = "x-jobmock-control-token";
+
 /// The header that gives a request its own cursors.
 pub const SESSION_HEADER: &str = "x-jobmock-session";
 
@@ -45,6 +48,8 @@ pub struct Call {
     pub token: Option<String>,
     /// The `Host` header as sent; see [`Call::host`].
     host_header: Option<HeaderValue>,
+    /// The `X-Jobmock-Control-Token` header, for `--control-token`. Never logged or journaled.
+    pub control_token: Option<String>,
 }
 
 /// Why a request could not be read; answered with this HTTP status and an ArcGIS error body
@@ -124,6 +129,11 @@ impl Call {
         }
 
         let host_header = parts.headers.get(HOST).cloned();
+        let control_token = parts
+            .headers
+            .get(CONTROL_TOKEN_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
         let bearer = |name: &str| {
             parts
                 .headers
@@ -145,6 +155,7 @@ impl Call {
         Ok(Call {
             token,
             host_header,
+            control_token,
             method: parts.method,
             uri: parts.uri,
             params,

@@ -207,11 +207,11 @@ proptest! {
         anything in ".*",
     ) {
         let path = format!("{context}/admin/system/jobs/{id}");
-        prop_assert_eq!(jobmock::replay::job_route(&path), Some((id.as_str(), None)));
-        prop_assert!(jobmock::job::job_id_problem(&id).is_none());
+        prop_assert_eq!(jobmock::api::job_route(&path), Some((id.as_str(), None)));
+        prop_assert!(jobmock::api::job_id_problem(&id).is_none());
         jobmock::fuzzing::request_parts(anything.as_bytes());
         jobmock::fuzzing::request_parts(format!("{context}/admin/system/jobs/{anything}").as_bytes());
-        if let Some((routed, _)) = jobmock::replay::job_route(&anything) {
+        if let Some((routed, _)) = jobmock::api::job_route(&anything) {
             prop_assert!(!routed.contains('/'));
         }
     }

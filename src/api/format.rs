@@ -91,6 +91,17 @@ pub fn value_page(title: &str, value: &Value) -> Bytes {
     Bytes::from(page)
 }
 
+/// The Portal API's error answer: `{"error":{"code":N,"message":"…","details":[]}}`, as JSON
+/// (pretty for `f=pjson`; the Portal has no HTML error page to mimic, so `f=html` gets JSON).
+pub fn portal_error_body(format: Format, code: u16, message: &str) -> Bytes {
+    let value = json!({"error": {"code": code, "message": message, "details": []}});
+    let rendered = match format {
+        Format::Pjson => serde_json::to_vec_pretty(&value),
+        Format::Json | Format::Html => serde_json::to_vec(&value),
+    };
+    Bytes::from(rendered.expect("a JSON literal serialises"))
+}
+
 /// The admin API's error answer: `{"status":"error","messages":[…],"code":N}`.
 pub fn error_body(format: Format, code: u16, message: &str) -> Bytes {
     let value = json!({"status": "error", "messages": [message], "code": code});

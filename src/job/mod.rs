@@ -4,10 +4,20 @@
 //! with hold counts, or by time since the first poll), a [`Cursor`] is where one session stands in
 //! one job, and [`Cursors`] holds them all. The replay service asks this module what to serve and
 //! renders the answer itself.
+//!
+//! # Layout
+//!
+//! - `model`: the job as loaded: steps, faults, the sequence.
+//! - `answer`: which answer one poll gets (a step, the cancelled step, an aimed fault) and what
+//!   its body needs changed for the session, from plain inputs.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
-use std::time::Instant;
+pub mod answer;
+mod model;
+
+pub use model::{BodyKind, Fault, Job, Step};
+pub use tokio::time::Instant;
 
 /// How a job's steps advance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -381,32 +391,6 @@ impl<K: Copy + Eq + Hash> Cursors<K> {
     }
 }
 
-/// Why `id` cannot be a job ID, or `None` when it can.
-///
-/// A job ID names a folder of the fixture set, so only plain names pass: ASCII letters, digits,
-/// `-`, `_` and `.`, not starting with `.`, at most 128 characters. Real IDs are `j` and a UUID.
-pub fn job_id_problem(id: &str) -> Option<String> {
-    const MAX_LEN: usize = 128;
-    if id.is_empty() {
-        return Some("is empty".to_string());
-    }
-    if id.len() > MAX_LEN {
-        return Some(format!("is longer than {MAX_LEN} characters"));
-    }
-    if id.starts_with('.') {
-        return Some("starts with '.'".to_string());
-    }
-    if let Some(bad) = id
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-    {
-        return Some(format!(
-            "contains {bad:?}; a job ID is made of letters, digits, '-', '_' and '.'"
-        ));
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -528,20 +512,5 @@ mod tests {
         assert_eq!(short.peek(&cursor, now, 1.0), 1);
         assert_eq!(short.poll(&mut cursor, now, 1.0), 1);
         assert_eq!(short.skip(&mut cursor, now, 1.0), 1);
-    }
-
-    #[test]
-    fn only_plain_names_are_job_ids() {
-        assert_eq!(
-            job_id_problem("j6185135c-92a8-4402-b8de-90a66dc61fcc"),
-            None
-        );
-        assert_eq!(job_id_problem("job_1.v2"), None);
-        for bad in [
-            "", ".", "..", ".hidden", "a/b", "a\\b", "%2e%2e", "a\0b", "a b", "é",
-        ] {
-            assert!(job_id_problem(bad).is_some(), "{bad:?} passed");
-        }
-        assert!(job_id_problem(&"j".repeat(129)).is_some());
     }
 }

@@ -1,0 +1,100 @@
+//! What jobmock knows of the ArcGIS REST API that both modes use: where jobs and their
+//! operations sit, what a job ID may be, the `f` formats and the error bodies
+//! ([`format`]). Replay answers by it and record files by it.
+
+pub mod format;
+
+/// Where the job resource sits, after any context path (`/arcgis`, a Web Adaptor name, …).
+pub const JOBS_PATH: &str = "/admin/system/jobs/";
+
+/// Where the job operations sit, after any context path.
+pub const NOTEBOOKS_PATH: &str = "/admin/notebooks/";
+
+/// Where jobmock's own control API sits (replay's; the recorder neither forwards nor records
+/// requests there).
+pub const CONTROL_PREFIX: &str = "/__jobmock/";
+
+/// The job operations, after `…/admin/notebooks/`, and the job type each creates.
+pub const OPERATIONS: &[(&str, &str)] = &[
+    ("executeNotebook", "executeNotebook"),
+    ("openNotebook", "openNotebook"),
+];
+
+/// `<context>/admin/system/jobs/<jobId>[/<below>]` as (job ID, below).
+pub fn job_route(path: &str) -> Option<(&str, Option<&str>)> {
+    path.split_once(JOBS_PATH)
+        .map(|(_, after)| match after.split_once('/') {
+            Some((job_id, below)) => (job_id, Some(below)),
+            None => (after, None),
+        })
+        .filter(|(job_id, _)| !job_id.is_empty())
+}
+
+/// The job a path polls, if it is `<context>/admin/system/jobs/<jobId>` with a valid ID.
+pub fn polled_job(path: &str) -> Option<&str> {
+    match job_route(path) {
+        Some((id, None)) if job_id_problem(id).is_none() => Some(id),
+        _ => None,
+    }
+}
+
+/// Why `id` cannot be a job ID, or `None` when it can.
+///
+/// A job ID names a folder of the fixture set, so only plain names pass: ASCII letters, digits,
+/// `-`, `_` and `.`, not starting with `.`, at most 128 characters. Real IDs are `j` and a UUID.
+pub fn job_id_problem(id: &str) -> Option<String> {
+    const MAX_LEN: usize = 128;
+    if id.is_empty() {
+        return Some("is empty".to_string());
+    }
+    if id.len() > MAX_LEN {
+        return Some(format!("is longer than {MAX_LEN} characters"));
+    }
+    if id.starts_with('.') {
+        return Some("starts with '.'".to_string());
+    }
+    if let Some(bad) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "contains {bad:?}; a job ID is made of letters, digits, '-', '_' and '.'"
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_names_are_job_ids() {
+        assert_eq!(
+            job_id_problem("j6185135c-92a8-4402-b8de-90a66dc61fcc"),
+            None
+        );
+        assert_eq!(job_id_problem("job_1.v2"), None);
+        for bad in [
+            "", ".", "..", ".hidden", "a/b", "a\\b", "%2e%2e", "a\0b", "a b", "é",
+        ] {
+            assert!(job_id_problem(bad).is_some(), "{bad:?} passed");
+        }
+        assert!(job_id_problem(&"j".repeat(129)).is_some());
+    }
+
+    #[test]
+    fn job_routes_split_the_id_from_what_is_below_it() {
+        assert_eq!(
+            job_route("/arcgis/admin/system/jobs/j1"),
+            Some(("j1", None))
+        );
+        assert_eq!(
+            job_route("/ctx/admin/system/jobs/j1/cancel"),
+            Some(("j1", Some("cancel")))
+        );
+        assert_eq!(job_route("/arcgis/admin/system/jobs/"), None);
+        assert_eq!(polled_job("/a/admin/system/jobs/j1/cancel"), None);
+        assert_eq!(polled_job("/a/admin/system/jobs/j 1"), None);
+    }
+}

@@ -1,0 +1,72 @@
+//! The job model: a job's answers as steps (body, status, headers, delay, fault), the faults a
+//! script may aim, and the job that holds them with its [`Sequence`]. Loading them from disk is
+//! the fixture set's business; which one a poll gets is [`super::answer`]'s.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::StatusCode;
+use hyper::header::{HeaderName, HeaderValue};
+
+use super::Sequence;
+
+/// One job: its steps and how they advance. Two jobs are equal when they serve the same answers
+/// the same way (a reload keeps the cursors of such a job).
+#[derive(Debug, PartialEq)]
+pub struct Job {
+    pub id: Arc<str>,
+    pub steps: Vec<Step>,
+    pub sequence: Sequence,
+    /// Faults aimed at one poll number (1 is the first poll), answered instead of a step;
+    /// sorted by poll number.
+    pub poll_faults: Vec<(u64, Fault)>,
+    /// The step served, and held, once a session cancels the job.
+    pub on_cancel: Option<Step>,
+}
+
+/// What a step (or a poll) answers instead of its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// The admin API's error shape, with this code and message (HTTP 200).
+    ArcgisError { code: u16, message: String },
+    /// The Portal API's error shape (HTTP 200).
+    PortalError { code: u16, message: String },
+    /// An HTTP status with a text body.
+    Http { status: StatusCode, body: Bytes },
+    /// The connection is closed with no answer.
+    Close,
+    /// Only this many bytes of the answer are sent, then the connection is closed.
+    Truncate(usize),
+    /// The usual answer, after a pause.
+    Delay(Duration),
+}
+
+/// What a step file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// `*.json`: a JSON document, stored pretty and served compact.
+    Json,
+    /// `*.txt` (exchanges only): a text answer served as it is.
+    Text,
+}
+
+/// One answer of a job or an exchange, ready to serve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// The step file's name, as the script and the control API refer to it.
+    pub file: Arc<str>,
+    /// The answer: for JSON, compact with keys in the file's order (a job's `f=json` answer).
+    pub body: Bytes,
+    pub kind: BodyKind,
+    /// Whether the body holds [`crate::fixture::ORIGIN_PLACEHOLDER`] and must be filled in per request.
+    pub has_origin: bool,
+    /// Whether the job JSON has an `endTime` (a created job's is set when it is served).
+    pub has_end_time: bool,
+    /// The job's `status` field, for listings.
+    pub job_status: Option<Box<str>>,
+    pub http_status: StatusCode,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub delay: Duration,
+    pub fault: Option<Fault>,
+}

@@ -1,0 +1,204 @@
+//! What a handler of the mocked API decides ([`Reply`]), and the one place that turns it into an
+//! answer: it notes the request in the journal, prints the `--verbose` line, and renders the
+//! reply in the request's format. Handlers never build responses themselves.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde_json::Value;
+
+use super::Replay;
+use super::body::{Body, Truncated, full};
+use super::request::Call;
+use crate::api::format::{self, Format};
+
+/// What a request is answered with, and what the journal notes of it.
+pub struct Reply {
+    pub kind: Kind,
+    pub note: Note,
+}
+
+/// What the answer is.
+pub enum Kind {
+    /// A body as it is, with its HTTP status, content type and a step's own headers (which
+    /// replace the content type when they give one).
+    Body {
+        status: StatusCode,
+        content_type: &'static str,
+        headers: Vec<(HeaderName, HeaderValue)>,
+        body: Bytes,
+    },
+    /// A body that announces its whole length and breaks off after `keep` bytes.
+    Truncated {
+        content_type: &'static str,
+        whole: Bytes,
+        keep: usize,
+    },
+    /// The admin API's error: HTTP 200 with the code in the body, as the API sends it (or
+    /// `status`, where the request itself is refused, such as a method no resource takes).
+    AdminError {
+        code: u16,
+        message: String,
+        status: StatusCode,
+    },
+    /// The Portal API's error shape, HTTP 200.
+    PortalError { code: u16, message: String },
+    /// jobmock's own JSON answer to an operation, rendered in the request's format.
+    Value { value: Value, title: &'static str },
+    /// No answer at all: the connection is closed (a scripted `close` fault).
+    Close,
+}
+
+/// What the journal notes of an answer, beyond the request itself.
+#[derive(Default)]
+pub struct Note {
+    pub job: Option<Arc<str>>,
+    pub exchange: Option<Arc<str>>,
+    pub step: Option<Arc<str>>,
+    /// The ArcGIS error code the answer carries, when it carries one.
+    pub error_code: Option<u16>,
+}
+
+impl Reply {
+    /// An admin API error about `job` (if any).
+    pub fn refusal(job: Option<&str>, code: u16, message: impl Into<String>) -> Reply {
+        Reply {
+            kind: Kind::AdminError {
+                code,
+                message: message.into(),
+                status: StatusCode::OK,
+            },
+            note: Note {
+                job: job.map(Arc::from),
+                error_code: Some(code),
+                ..Note::default()
+            },
+        }
+    }
+
+    /// A refusal of the request itself, with a real HTTP status (and `Allow` for a method).
+    pub fn refused(status: StatusCode, message: impl Into<String>) -> Reply {
+        let mut reply = Reply::refusal(None, status.as_u16(), message);
+        if let Kind::AdminError { status: kept, .. } = &mut reply.kind {
+            *kept = status;
+        }
+        reply
+    }
+
+    /// jobmock's own answer to an operation on `job` (if any).
+    pub fn value(job: Option<&str>, value: Value, title: &'static str) -> Reply {
+        Reply {
+            kind: Kind::Value { value, title },
+            note: Note {
+                job: job.map(Arc::from),
+                ..Note::default()
+            },
+        }
+    }
+}
+
+/// A response with `status`, `content_type` and `body`: how every answer of replay starts.
+pub fn response(status: StatusCode, content_type: &'static str, body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// Where a reply is not an answer: the connection is to be closed.
+pub struct CloseConnection;
+
+impl Replay {
+    /// Notes `reply` in the journal, prints it with `--verbose`, and renders it for `call` in
+    /// `format` (the request's, or JSON where its `f` is not one).
+    pub(super) fn respond(
+        &self,
+        call: &Call,
+        format: Format,
+        reply: Reply,
+    ) -> Result<Response<Body>, CloseConnection> {
+        let Reply { kind, note } = reply;
+        let status = match &kind {
+            Kind::Body { status, .. } | Kind::AdminError { status, .. } => *status,
+            _ => StatusCode::OK,
+        };
+        let mut entry = call.journal_entry(note.job, note.step, status.as_u16(), note.error_code);
+        entry.exchange = note.exchange;
+        self.lock().journal.push(entry);
+        if self.options.verbose {
+            eprintln!(
+                "{} {} -> {} ({})",
+                call.method,
+                call.path(),
+                status.as_u16(),
+                call.session
+            );
+        }
+        Ok(match kind {
+            Kind::Body {
+                status,
+                content_type,
+                headers,
+                body,
+            } => {
+                let mut answer = response(status, content_type, full(body));
+                for (name, value) in headers {
+                    answer.headers_mut().insert(name, value);
+                }
+                answer
+            }
+            Kind::Truncated {
+                content_type,
+                whole,
+                keep,
+            } => response(StatusCode::OK, content_type, Truncated::new(&whole, keep)),
+            Kind::AdminError {
+                code,
+                message,
+                status,
+            } => {
+                let mut answer = response(
+                    status,
+                    format.content_type(),
+                    full(format::error_body(format, code, &message)),
+                );
+                if status == StatusCode::METHOD_NOT_ALLOWED {
+                    answer
+                        .headers_mut()
+                        .insert(ALLOW, HeaderValue::from_static("GET, POST"));
+                }
+                answer
+            }
+            Kind::PortalError { code, message } => {
+                let format = if format == Format::Html {
+                    Format::Json
+                } else {
+                    format
+                };
+                response(
+                    StatusCode::OK,
+                    format.content_type(),
+                    full(format::portal_error_body(format, code, &message)),
+                )
+            }
+            Kind::Value { value, title } => render_value(&value, format, title),
+            Kind::Close => return Err(CloseConnection),
+        })
+    }
+}
+
+/// A JSON answer of jobmock's own making, in `format`.
+pub fn render_value(value: &Value, format: Format, title: &str) -> Response<Body> {
+    let body = match format {
+        Format::Json => Bytes::from(serde_json::to_vec(value).expect("a JSON value serialises")),
+        Format::Pjson => {
+            Bytes::from(serde_json::to_vec_pretty(value).expect("a JSON value serialises"))
+        }
+        Format::Html => format::value_page(title, value),
+    };
+    response(StatusCode::OK, format.content_type(), full(body))
+}

@@ -1,0 +1,113 @@
+//! Where a request of the mocked API goes, read once from its method and path: a job poll, an
+//! operation on a job, a job operation (create), the jobs list, or anything else (a recorded
+//! exchange, or nothing). The control API is told apart before this (`/__jobmock/`).
+
+use hyper::Method;
+
+use crate::api::{self, JOBS_PATH, NOTEBOOKS_PATH, OPERATIONS};
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// `<context>/admin/system/jobs/<jobId>`.
+    Job { id: &'a str },
+    /// A job ID that is not a plain name (`..`, `%2F`): refused before any lookup.
+    BadJobId { id: &'a str },
+    /// `…/jobs/<jobId>/cancel`.
+    Cancel { id: &'a str },
+    /// `…/jobs/deleteAll`.
+    DeleteAll,
+    /// Something else below a job (`…/jobs/<jobId>/x`).
+    BelowJob { id: &'a str, below: &'a str },
+    /// `<context>/admin/notebooks/executeNotebook` or `…/openNotebook`.
+    Create {
+        context: &'a str,
+        job_type: &'static str,
+    },
+    /// `<context>/admin/system/jobs`.
+    List,
+    /// Anything else: a recorded exchange may answer it.
+    Other,
+}
+
+impl<'a> Route<'a> {
+    pub fn parse(path: &'a str) -> Route<'a> {
+        if let Some((id, below)) = api::job_route(path) {
+            if api::job_id_problem(id).is_some() {
+                return Route::BadJobId { id };
+            }
+            return match below {
+                None if id == "deleteAll" => Route::DeleteAll,
+                None => Route::Job { id },
+                Some("cancel") => Route::Cancel { id },
+                Some(below) => Route::BelowJob { id, below },
+            };
+        }
+        if path.ends_with("/admin/system/jobs") || path.ends_with(JOBS_PATH) {
+            return Route::List;
+        }
+        if let Some((context, operation)) = path.split_once(NOTEBOOKS_PATH)
+            && let Some((_, job_type)) = OPERATIONS.iter().find(|(name, _)| *name == operation)
+        {
+            return Route::Create { context, job_type };
+        }
+        Route::Other
+    }
+
+    /// The job the route names, if any.
+    pub fn job(&self) -> Option<&'a str> {
+        match *self {
+            Route::Job { id }
+            | Route::BadJobId { id }
+            | Route::Cancel { id }
+            | Route::BelowJob { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Whether the route is an operation that changes state, which the server takes by POST only.
+    pub fn is_post_only(&self) -> bool {
+        matches!(self, Route::Cancel { .. } | Route::DeleteAll)
+    }
+}
+
+/// Whether the mocked API takes `method` at all: every resource and operation takes GET and
+/// POST, as the admin API does.
+pub fn is_api_method(method: &Method) -> bool {
+    *method == Method::GET || *method == Method::POST
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_route_once_to_what_they_name() {
+        assert_eq!(
+            Route::parse("/arcgis/admin/system/jobs/j1"),
+            Route::Job { id: "j1" }
+        );
+        assert_eq!(
+            Route::parse("/ctx/admin/system/jobs/j1/cancel"),
+            Route::Cancel { id: "j1" }
+        );
+        assert_eq!(
+            Route::parse("/ctx/admin/system/jobs/deleteAll"),
+            Route::DeleteAll
+        );
+        assert_eq!(
+            Route::parse("/ctx/admin/system/jobs/..%2F"),
+            Route::BadJobId { id: "..%2F" }
+        );
+        assert_eq!(Route::parse("/ctx/admin/system/jobs"), Route::List);
+        assert_eq!(Route::parse("/ctx/admin/system/jobs/"), Route::List);
+        assert_eq!(
+            Route::parse("/nb/admin/notebooks/openNotebook"),
+            Route::Create {
+                context: "/nb",
+                job_type: "openNotebook"
+            }
+        );
+        assert_eq!(Route::parse("/portal/sharing/rest/info"), Route::Other);
+    }
+}

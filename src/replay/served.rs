@@ -1,0 +1,229 @@
+//! The fixture set a replay server serves, as requests see it: the loaded set with the
+//! renderings made on first use, and the slots that keep each job's and exchange's cursors
+//! across reloads; and the reload that swaps in a new set whole.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+
+use super::{Found, Key, Replay, watch};
+use crate::fixture::FixtureSet;
+
+/// One loaded fixture set, as a request sees it from start to end: a reload makes a new one
+/// and leaves requests in flight with the one they started with.
+pub struct Served {
+    pub(super) fixtures: FixtureSet,
+    /// Per fixture job and step, the pretty and HTML renderings, made on first use: most steps
+    /// are only ever asked for in one format, so rendering all of them at load would waste
+    /// memory.
+    pub(super) rendered: Vec<Box<[Rendered]>>,
+    /// Per fixture job (by index in the set), the slot its cursors are kept under. A job keeps
+    /// its slot across reloads, so a job whose files did not change keeps its cursors.
+    pub(super) job_slots: Vec<usize>,
+    /// The same for exchanges.
+    pub(super) exchange_slots: Vec<usize>,
+    /// Every job ID and exchange name ever served, with its slot.
+    slots: HashMap<Named, usize>,
+    /// Counts the sets served: 0 at start, one more per reload.
+    pub(super) generation: u64,
+}
+
+impl Served {
+    /// `fixtures`, with the slots of `previous` for the jobs and exchanges it had.
+    pub(super) fn new(fixtures: FixtureSet, previous: Option<&Served>) -> Served {
+        let rendered = fixtures
+            .jobs()
+            .iter()
+            .map(|job| job.steps.iter().map(|_| Rendered::default()).collect())
+            .collect();
+        let mut slots = previous.map_or_else(HashMap::new, |previous| previous.slots.clone());
+        let mut slot_of = |named: Named| {
+            let next = slots.len();
+            *slots.entry(named).or_insert(next)
+        };
+        let job_slots = fixtures
+            .jobs()
+            .iter()
+            .map(|job| slot_of(Named::Job(Arc::clone(&job.id))))
+            .collect();
+        let exchange_slots = fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| slot_of(Named::Exchange(Arc::clone(&exchange.name))))
+            .collect();
+        Served {
+            fixtures,
+            rendered,
+            job_slots,
+            exchange_slots,
+            slots,
+            generation: previous.map_or(0, |previous| previous.generation + 1),
+        }
+    }
+
+    pub fn fixtures(&self) -> &FixtureSet {
+        &self.fixtures
+    }
+
+    /// What changed from `old` to this set, and the keys whose cursors stay: those of the jobs
+    /// and exchanges that are the same as before.
+    fn compare(&self, old: &Served) -> (ReloadReport, HashSet<Key>) {
+        let mut report = ReloadReport::default();
+        let mut kept = HashSet::new();
+        for (index, job) in self.fixtures.jobs().iter().enumerate() {
+            match old.fixtures.job_index(&job.id) {
+                Some(before) if *old.fixtures.job(before) == *job => {
+                    report.unchanged += 1;
+                    kept.insert(Key::Fixture(self.job_slots[index]));
+                }
+                Some(_) => report.changed += 1,
+                None => report.added += 1,
+            }
+        }
+        let old_exchanges: HashMap<&str, &crate::fixture::Exchange> = old
+            .fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| (&*exchange.name, exchange))
+            .collect();
+        for (index, exchange) in self.fixtures.exchanges().iter().enumerate() {
+            match old_exchanges.get(&*exchange.name) {
+                Some(before) if *before == exchange => {
+                    report.unchanged += 1;
+                    kept.insert(Key::Exchange(self.exchange_slots[index]));
+                }
+                Some(_) => report.changed += 1,
+                None => report.added += 1,
+            }
+        }
+        let new_exchanges: HashSet<&str> = self
+            .fixtures
+            .exchanges()
+            .iter()
+            .map(|exchange| &*exchange.name)
+            .collect();
+        report.removed = old
+            .fixtures
+            .jobs()
+            .iter()
+            .filter(|job| self.fixtures.job_index(&job.id).is_none())
+            .count()
+            + old_exchanges
+                .keys()
+                .filter(|name| !new_exchanges.contains(*name))
+                .count();
+        (report, kept)
+    }
+
+    /// The fixture job `id`.
+    pub(super) fn fixture_job(&self, id: &str) -> Option<Found<'_>> {
+        let index = self.fixtures.job_index(id)?;
+        Some(Found::Fixture {
+            index,
+            slot: self.job_slots[index],
+            job: self.fixtures.job(index),
+        })
+    }
+}
+
+/// What a slot is kept for: a job by ID, or an exchange by name.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Named {
+    Job(Arc<str>),
+    Exchange(Arc<str>),
+}
+
+/// A step's renderings for `f=pjson` and `f=html`, made on first use.
+#[derive(Default)]
+pub(super) struct Rendered {
+    pub pretty: OnceLock<Bytes>,
+    pub html: OnceLock<Bytes>,
+}
+
+/// What reloads did, for `GET /__jobmock/health`.
+#[derive(Default)]
+pub(super) struct Reloads {
+    pub done: u64,
+    pub failed: u64,
+    pub last_error: Option<String>,
+    /// With `--watch`: the folder's fingerprint taken just before the set served (or the last
+    /// one refused) was read, so the watcher knows what it has seen loaded.
+    pub fingerprint: Option<u64>,
+}
+
+/// What a reload changed: jobs and exchanges kept as they were (with their cursors), changed
+/// (cursors reset), added and removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ReloadReport {
+    pub unchanged: usize,
+    pub changed: usize,
+    pub added: usize,
+    pub removed: usize,
+}
+
+impl Replay {
+    /// Reads the fixture set again from its folder and serves it from now on. Jobs and
+    /// exchanges whose files did not change keep their cursors in every session; the others
+    /// start again. When the set does not load, the error is returned and the set served so far
+    /// goes on being served: never a half-loaded one.
+    pub fn reload(&self) -> crate::error::Result<ReloadReport> {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let old = self.served();
+        // Taken before the folder is read: a change made while it loads is seen as a change.
+        let fingerprint = self
+            .options
+            .watch
+            .then(|| watch::fingerprint(old.fixtures.root()));
+        let loaded = FixtureSet::load(old.fixtures.root()).map(|mut fixtures| {
+            if let Some(advance) = self.options.advance {
+                fixtures.set_advance(advance);
+            }
+            fixtures
+        });
+        let fixtures = match loaded {
+            Ok(fixtures) => fixtures,
+            Err(err) => {
+                let mut live = self.lock();
+                live.reloads.failed += 1;
+                live.reloads.last_error = Some(crate::error::report(&err));
+                live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
+                return Err(err);
+            }
+        };
+        let new = Served::new(fixtures, Some(&old));
+
+        let (report, kept) = new.compare(&old);
+
+        // Swapped under the lock of the cursors: no poll sees the new set with the old
+        // cursors of a job that changed.
+        let new_generation = new.generation;
+        let mut live = self.lock();
+        live.cursors.retain(|key| match key {
+            Key::Created(_) => true,
+            key => kept.contains(&key),
+        });
+        *self
+            .served
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(new);
+        live.generation = new_generation;
+        live.reloads.done += 1;
+        live.reloads.last_error = None;
+        live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
+        Ok(report)
+    }
+
+    /// Notes the fingerprint of the fixture folder ([`watch::fingerprint`]) taken just before
+    /// the set this server started with was read, for `--watch`.
+    pub fn note_loaded_fingerprint(&self, fingerprint: u64) {
+        self.lock().reloads.fingerprint = Some(fingerprint);
+    }
+
+    pub(super) fn loaded_fingerprint(&self) -> Option<u64> {
+        self.lock().reloads.fingerprint
+    }
+}
