@@ -142,7 +142,7 @@ pub fn request_parts(data: &[u8]) {
         assert_eq!(dir.parent(), Some(Path::new("fixtures/jobs")), "{job_id:?}");
     }
     let redacted = crate::redact::redact_query(text);
-    for (name, value) in crate::params::from_query(Some(&redacted)) {
+    for (name, value) in crate::params::from_query(Some(redacted.as_ref())) {
         if crate::redact::is_secret_param(&name) {
             assert!(
                 value == crate::redact::REDACTED || value.is_empty(),

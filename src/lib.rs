@@ -16,6 +16,7 @@
 //! - [`replay`]: the replay service: routing, formats, sessions, control API, journal.
 //! - [`record`]: the record proxy: forward to the real server, write its answers as fixtures.
 //! - [`params`]: request parameters from the query string and form bodies.
+//! - [`parallel`]: independent work split over the machine's cores, results in order.
 //! - [`shape`]: the shape notation: parse, check a payload, infer from payloads, write.
 //! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
 //! - [`redact`]: what must never be written (credentials, in any encoding) and what becomes a
@@ -32,6 +33,7 @@ pub mod fixture;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod job;
+pub mod parallel;
 pub mod params;
 pub mod record;
 pub mod redact;

@@ -262,36 +262,13 @@ fn check_all(
     shapes: &Shapes,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Vec<Checked>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(units.len().max(1));
-    let chunk = units.len().div_ceil(threads).max(1);
-    let results: Vec<Result<Vec<Checked>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = units
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let mut checked = Vec::new();
-                    for unit in part {
-                        checked.extend(check_unit(unit, shapes)?);
-                        if let Some(bar) = bar {
-                            bar.inc(unit.files.len() as u64);
-                        }
-                    }
-                    Ok(checked)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("checking a payload does not panic"))
-            .collect()
-    });
-    let mut all = Vec::new();
-    for part in results {
-        all.extend(part?);
-    }
-    Ok(all)
+    crate::parallel::try_map(units, 1, |unit| {
+        let checked = check_unit(unit, shapes)?;
+        if let Some(bar) = bar {
+            bar.inc(unit.files.len() as u64);
+        }
+        Ok(checked)
+    })
 }
 
 /// `jobmock diff --against OTHER PATH…`: prints what changed in the payloads' shapes from

@@ -3,13 +3,14 @@
 //!
 //! This module owns the flow of one request on the runtime: read it, forward it, answer the
 //! client, and hand the exchange to the recording thread ([`writer`]), which alone learns,
-//! scrubs ([`crate::redact`]) and writes ([`store`]). The upstream connection is
-//! [`upstream`]'s, the origin placeholder [`origin`]'s, and what the user sees while it runs
-//! [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
+//! scrubs ([`crate::redact`]) and writes ([`store`], named and timed by [`layout`]). The
+//! upstream connection is [`upstream`]'s, the origin placeholder [`origin`]'s, and what the user
+//! sees while it runs [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
 //! disk: a failure to write is reported on stderr and the client still gets what the server
 //! said.
 
 pub mod feedback;
+pub mod layout;
 pub mod origin;
 pub mod store;
 pub mod upstream;
@@ -134,6 +135,15 @@ impl Recorder {
     /// Forwards one request, answers the client, and hands the exchange to the recording
     /// thread.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<ClientBody> {
+        if let Some(refusal) = self.limits.refuse_head(&request) {
+            let mut answer =
+                arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
+            // As hyper does with a head past its buffer: nothing more is read from this client.
+            answer
+                .headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return answer;
+        }
         if request.uri().path().starts_with(CONTROL_PREFIX) {
             return control_refused(request.uri().path());
         }

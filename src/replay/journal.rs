@@ -58,7 +58,10 @@ impl Serialize for Entry {
             time_ms: self.time_ms,
             method: self.method.as_str(),
             path: self.uri.path(),
-            query: self.uri.query().map(redact_query),
+            query: self
+                .uri
+                .query()
+                .map(|query| redact_query(query).into_owned()),
             session: &self.session,
             job: self.job.as_deref(),
             exchange: self.exchange.as_deref(),

@@ -221,11 +221,12 @@ impl Replay {
         request: Request<Incoming>,
     ) -> Result<Response<Body>, CloseConnection> {
         if let Some(refusal) = self.options.limits.refuse_head(&request) {
-            return Ok(refused(
-                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-                431,
-                &refusal,
-            ));
+            let mut answer = refused(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
+            // As hyper does with a head past its buffer: nothing more is read from this client.
+            answer
+                .headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return Ok(answer);
         }
         let call = match Call::read(
             request,

@@ -12,19 +12,12 @@ use super::journal::Entry;
 use super::now_ms;
 use crate::job::DEFAULT_SESSION;
 use crate::params;
-use crate::redact::{is_secret_param, redact_query};
+use crate::redact::redact_query;
 
 /// The session of requests without `X-Jobmock-Session`, shared rather than made per request.
 fn default_session() -> Arc<str> {
     static DEFAULT: OnceLock<Arc<str>> = OnceLock::new();
     Arc::clone(DEFAULT.get_or_init(|| Arc::from(DEFAULT_SESSION)))
-}
-
-/// Whether a query may name a secret parameter; a cheap first look before redacting.
-fn may_hold_secret(query: &str) -> bool {
-    query.split('&').any(|pair| {
-        is_secret_param(pair.split('=').next().unwrap_or_default()) || pair.contains('%')
-    })
 }
 
 /// The header that carries `--control-token` (or the query parameter `controlToken`).
@@ -188,11 +181,10 @@ impl Call {
         error_code: Option<u16>,
     ) -> Entry {
         // Most queries carry no secret: those are kept as the URI (shared, not copied).
-        let uri = match self.uri.query() {
-            Some(query) if may_hold_secret(query) => {
-                let redacted = format!("{}?{}", self.uri.path(), redact_query(query));
-                redacted.parse().unwrap_or_else(|_| Uri::from_static("/"))
-            }
+        let uri = match self.uri.query().map(redact_query) {
+            Some(std::borrow::Cow::Owned(redacted)) => format!("{}?{redacted}", self.uri.path())
+                .parse()
+                .unwrap_or_else(|_| Uri::from_static("/")),
             _ => self.uri.clone(),
         };
         Entry {

@@ -187,3 +187,23 @@ fn record_refuses_credentials_in_flags_and_bad_patterns() {
         assert!(out.is_empty(), "nothing listens: {out}");
     }
 }
+
+/// Listening beyond loopback warns that anyone who can reach the port can use the server and
+/// its control API; with --control-token, only that it can be reached.
+#[test]
+fn listening_beyond_loopback_warns() {
+    for (extra, says_control) in [(vec![], true), (vec!["--control-token", "t1"], false)] {
+        let mut args = vec!["replay", "--fixtures", "fixtures", "--listen", "0.0.0.0:0"];
+        args.extend(extra);
+        let server = Binary::start(&args);
+        server.terminate();
+        let (code, _, err) = server.wait(std::time::Duration::from_secs(10));
+        assert_eq!(code, Some(0), "{err}");
+        assert!(err.contains("warning: listening on 0.0.0.0:"), "{err}");
+        assert_eq!(err.contains("give --control-token"), says_control, "{err}");
+    }
+    let local = Binary::replay(&shipped_fixtures(), &[]);
+    local.terminate();
+    let (_, _, err) = local.wait(std::time::Duration::from_secs(10));
+    assert!(!err.contains("warning: listening"), "{err}");
+}

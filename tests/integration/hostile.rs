@@ -382,3 +382,45 @@ fn a_set_larger_than_its_budget_is_refused() {
     assert!(message.contains(".json"), "{message}");
     assert_eq!(jobmock::fixture::MAX_SET_BYTES, 1 << 30);
 }
+
+/// Scripts that load today but cannot be served as meant are refused with their place: a
+/// script that is an array, two faults aimed at one poll, a status that is not an answer, a
+/// header too large for any client, and thousands of headers (which made every poll panic).
+#[test]
+fn scripts_that_cannot_be_served_as_meant_are_refused_with_their_place() {
+    let many_headers: String = (0..24_576)
+        .map(|n| format!("\"X-H{n}\": \"v\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let huge_value = "v".repeat(1024 * 1024);
+    for (script, says) in [
+        ("  []".to_string(), "script.json:1:3: is not a JSON object".to_string()),
+        (
+            r#"{"faults": [{"poll": 2, "fault": {"close": true}}, {"poll": 2, "fault": {"truncate": 3}}]}"#.to_string(),
+            "faults[1].poll is 2, as faults[0].poll is".to_string(),
+        ),
+        (
+            r#"{"steps": {"001.json": {"status": 101}}}"#.to_string(),
+            "steps.\"001.json\".status is 101, not the status of an answer".to_string(),
+        ),
+        (
+            r#"{"faults": [{"poll": 1, "fault": {"http": {"status": 100, "body": ""}}}]}"#.to_string(),
+            "faults[0].fault.http.status is 100".to_string(),
+        ),
+        (
+            format!(r#"{{"steps": {{"001.json": {{"headers": {{"X-Big": "{huge_value}"}}}}}}}}"#),
+            "has a header X-Big of 1048581 bytes".to_string(),
+        ),
+        (
+            format!(r#"{{"steps": {{"001.json": {{"headers": {{{many_headers}}}}}}}}}"#),
+            "gives 24576 headers, more than the 64 a step may".to_string(),
+        ),
+    ] {
+        let fixtures = FixtureDir::new();
+        fixtures.job("j1", &["SUBMITTED", "COMPLETED"]);
+        fixtures.file("jobs/j1/script.json", &script);
+        let message = load_error(&fixtures);
+        assert!(message.contains("jobs/j1/script.json"), "{message}");
+        assert!(message.contains(&says), "wanted {says:?} in {message}");
+    }
+}

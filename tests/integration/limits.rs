@@ -279,3 +279,43 @@ async fn a_body_sent_too_slowly_gets_408() {
         started.elapsed()
     );
 }
+
+/// --max-header-bytes holds whatever the timing: heads of 70,000 and 100,000 bytes sent in one
+/// write get 431 under the default 64 KiB (hyper's buffer alone let up to 114,688 through), as
+/// does 195,557 under 131072; in replay and in record.
+#[tokio::test]
+async fn a_head_sent_in_one_write_cannot_pass_the_limit() {
+    let default = Binary::replay(&shipped_fixtures(), &[]);
+    let larger = Binary::replay(&shipped_fixtures(), &["--max-header-bytes", "131072"]);
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    let job = format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json");
+    for (server, size) in [
+        (&default, 70_000),
+        (&default, 100_000),
+        (&larger, 195_557),
+        (&proxy, 70_000),
+    ] {
+        let mut stream = TcpStream::connect(addr(server)).await.unwrap();
+        let filler = "x".repeat(size);
+        let request = format!("GET {job} HTTP/1.1\r\nHost: a\r\nX-Big: {filler}\r\n\r\n");
+        let _ = stream.write_all(request.as_bytes()).await;
+        let answer = read_until_closed(&mut stream, Duration::from_secs(5))
+            .await
+            .unwrap_or_default();
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 431"),
+            "a head of {size} bytes to {}: {}",
+            server.base,
+            answer.lines().next().unwrap_or("(nothing)")
+        );
+    }
+    // The limit is the limit: a head just under it is served.
+    let fits = "x".repeat(60_000);
+    let answer = get(default.url(&job)).header("X-Big", &fits).send().await;
+    assert_eq!(answer.status, 200);
+    let answer = get(proxy.url(&job)).header("X-Big", &fits).send().await;
+    assert_eq!(answer.status, 200);
+}

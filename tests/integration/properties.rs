@@ -141,7 +141,7 @@ proptest! {
         files.push(("script.json", &script));
         let outcome = check_folder(&files, false);
         let valid = holds.iter().all(|&hold| hold > 0)
-            && (100..=599).contains(&http_status)
+            && (200..=599).contains(&http_status)
             && delay <= jobmock::fixture::MAX_DELAY_MS;
         match outcome {
             Ok(steps) => {

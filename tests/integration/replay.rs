@@ -132,7 +132,9 @@ async fn steps_hold_for_the_polls_their_script_gives() {
 
 /// A job that advances by time serves the step whose offset has passed since its first poll,
 /// and `--speed` scales the clock.
-#[tokio::test]
+/// On tokio's paused clock, so that what is asserted is what the clock says, however slow the
+/// machine: the test moves time itself.
+#[tokio::test(start_paused = true)]
 async fn time_based_steps_follow_the_clock_and_the_speed_factor() {
     let fixtures = FixtureDir::new();
     fixtures.job("jtimed", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
@@ -150,32 +152,18 @@ async fn time_based_steps_follow_the_clock_and_the_speed_factor() {
     .await;
     let normal = TestServer::start(fixtures.path()).await;
 
-    let started = Instant::now();
-    assert_eq!(
-        get(fast.job_url("jtimed", "?f=json")).status().await,
-        "SUBMITTED"
-    );
-    assert_eq!(
-        get(normal.job_url("jtimed", "?f=json")).status().await,
-        "SUBMITTED"
-    );
-    // At 100x, 10 s of recording pass in 100 ms of real time.
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(
-        get(fast.job_url("jtimed", "?f=json")).status().await,
-        "PROCESSING"
-    );
-    if started.elapsed() < Duration::from_secs(10) {
-        assert_eq!(
-            get(normal.job_url("jtimed", "?f=json")).status().await,
-            "SUBMITTED"
-        );
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        get(fast.job_url("jtimed", "?f=json")).status().await,
-        "COMPLETED"
-    );
+    let status = |server: &TestServer| get(server.job_url("jtimed", "?f=json")).status();
+    assert_eq!(status(&fast).await, "SUBMITTED");
+    assert_eq!(status(&normal).await, "SUBMITTED");
+    // At 100x, 10 s of recording pass in 100 ms.
+    tokio::time::advance(Duration::from_millis(150)).await;
+    assert_eq!(status(&fast).await, "PROCESSING");
+    assert_eq!(status(&normal).await, "SUBMITTED");
+    tokio::time::advance(Duration::from_millis(500)).await;
+    assert_eq!(status(&fast).await, "COMPLETED");
+    assert_eq!(status(&normal).await, "SUBMITTED");
+    tokio::time::advance(Duration::from_secs(10)).await;
+    assert_eq!(status(&normal).await, "PROCESSING");
 }
 
 /// f=json is compact, f=pjson pretty, f=html (and no f) a page; each with its content type.
@@ -599,4 +587,109 @@ async fn exchanges_answer_matching_requests_in_sequence() {
     post(server.url("/__jobmock/reset")).send().await;
     let again = post(&execute).form("itemId=abc").send().await.json();
     assert_eq!(again["status"], "success");
+}
+
+/// CONNECT gets a real error status (a 200 would mean "tunnel established"); GET on the
+/// operations that change state (cancel, deleteAll) gets the admin error 405 and changes
+/// nothing, as the server takes them by POST only.
+#[tokio::test]
+async fn connect_and_get_on_state_changing_operations_are_refused() {
+    let server = Binary::replay(&shipped_fixtures(), &[]);
+    let mut stream = tokio::net::TcpStream::connect(server.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"CONNECT nb.example.com:443 HTTP/1.1\r\nHost: nb.example.com:443\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+
+    let job = server.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}"));
+    assert_eq!(get(format!("{job}?f=json")).status().await, "SUBMITTED");
+    for operation in [
+        format!("{job}/cancel?f=json"),
+        server.url("/arcgis/admin/system/jobs/deleteAll?f=json"),
+    ] {
+        let refused = get(&operation).send().await;
+        assert_eq!(refused.status, 200, "the admin API's errors are HTTP 200");
+        let body = refused.json();
+        assert_eq!(body["code"], 405, "{body}");
+        assert!(
+            body["messages"][0]
+                .as_str()
+                .unwrap()
+                .contains("takes POST only"),
+            "{body}"
+        );
+    }
+    let next = get(format!("{job}?f=json")).send().await.json();
+    assert_eq!(
+        next["customAttributes"]["isCancelled"], false,
+        "GET cancelled nothing"
+    );
+    let cancelled = post(format!("{job}/cancel"))
+        .form("f=json")
+        .send()
+        .await
+        .json();
+    assert_eq!(cancelled["status"], "success");
+}
+
+/// With --control-token, control requests without the token get 401 and those with it (the
+/// header, or the controlToken parameter) are answered; the mocked API is not affected. The
+/// fixture set is shown as it was given on the command line.
+#[tokio::test]
+async fn the_control_token_guards_the_control_api() {
+    let server = Binary::start(&[
+        "replay",
+        "--fixtures",
+        "fixtures",
+        "--listen",
+        "127.0.0.1:0",
+        "--control-token",
+        "ctl-7f3a",
+    ]);
+    let refused = get(server.url("/__jobmock/health")).send().await;
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused.body.contains("X-Jobmock-Control-Token"),
+        "{}",
+        refused.body
+    );
+    let wrong = post(server.url("/__jobmock/reset"))
+        .header("X-Jobmock-Control-Token", "nope")
+        .send()
+        .await;
+    assert_eq!(wrong.status, 401);
+    let health = get(server.url("/__jobmock/health"))
+        .header("X-Jobmock-Control-Token", "ctl-7f3a")
+        .send()
+        .await;
+    assert_eq!(health.status, 200);
+    assert_eq!(
+        health.json()["fixtures"],
+        "fixtures",
+        "as given, not absolute"
+    );
+    let by_parameter = get(server.url("/__jobmock/requests?controlToken=ctl-7f3a"))
+        .send()
+        .await;
+    assert_eq!(by_parameter.status, 200);
+    let job = server.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json"));
+    assert_eq!(get(job).status().await, "SUBMITTED");
+    let missing = get(server.url("/arcgis/admin/system/jobs/jnone?f=json"))
+        .send()
+        .await
+        .json();
+    assert!(
+        missing["messages"][0]
+            .as_str()
+            .unwrap()
+            .contains("no fixture at fixtures/jobs/jnone"),
+        "{missing}"
+    );
 }
