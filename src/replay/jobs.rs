@@ -82,7 +82,7 @@ impl Replay {
         let (file, _, error_code) = answer.described(job);
         let note = Note {
             job: Some(Arc::clone(&job.id)),
-            step: Some(Arc::from(file)),
+            step: Some(file),
             error_code,
             ..Note::default()
         };

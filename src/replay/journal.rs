@@ -3,24 +3,27 @@
 //! The journal keeps at most `capacity` entries and drops the oldest first, counting the drops,
 //! so a long run under load cannot grow memory without limit.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
 use std::sync::Arc;
 
-use hyper::{Method, Uri};
+use hyper::Method;
 use serde::Serialize;
 
 use crate::redact::redact_query;
 
-/// One answered request. Cheap to make (the hot path makes one per request): the URI and the
-/// names are shared, not copied; a query is redacted when the entry is made if it may hold a
-/// secret, and shown as text only when the journal is read.
+/// One answered request. Cheap to make (the hot path makes one per request): the names are
+/// shared, and the target (path and query, its secrets redacted) is one shared copy per
+/// distinct target ([`Journal::target`]). It never holds the request's own URI: that shares the
+/// connection's read buffer, which hyper could then not reuse, and which would be freed a
+/// thousand requests later on another thread.
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// When the request arrived, in epoch milliseconds like the job timestamps.
     pub time_ms: u64,
     pub method: Method,
-    pub uri: Uri,
+    /// The path and query as sent, secrets redacted.
+    pub target: Arc<str>,
     pub session: Arc<str>,
     pub job: Option<Arc<str>>,
     /// The recorded exchange served, when one was.
@@ -54,14 +57,15 @@ impl Serialize for Entry {
             #[serde(skip_serializing_if = "Option::is_none")]
             error_code: Option<u16>,
         }
+        let (path, query) = match self.target.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (&*self.target, None),
+        };
         Shown {
             time_ms: self.time_ms,
             method: self.method.as_str(),
-            path: self.uri.path(),
-            query: self
-                .uri
-                .query()
-                .map(|query| redact_query(query).into_owned()),
+            path,
+            query: query.map(|query| redact_query(query).into_owned()),
             session: &self.session,
             job: self.job.as_deref(),
             exchange: self.exchange.as_deref(),
@@ -78,7 +82,12 @@ pub struct Journal {
     entries: VecDeque<Entry>,
     capacity: usize,
     dropped: u64,
+    /// One shared copy of each target seen lately: a client polls the same URL again and again.
+    targets: HashMap<Box<str>, Arc<str>>,
 }
+
+/// The most distinct targets kept shared; past it, the copies start afresh.
+const SHARED_TARGETS: usize = 1024;
 
 impl Journal {
     pub fn new(capacity: usize) -> Journal {
@@ -87,19 +96,38 @@ impl Journal {
             entries: VecDeque::new(),
             capacity,
             dropped: 0,
+            targets: HashMap::new(),
         }
     }
 
-    pub fn push(&mut self, entry: Entry) {
+    /// The shared copy of `target` (a request's path and query, secrets redacted).
+    pub fn target(&mut self, target: &str) -> Arc<str> {
+        if let Some(shared) = self.targets.get(target) {
+            return Arc::clone(shared);
+        }
+        if self.targets.len() >= SHARED_TARGETS {
+            self.targets.clear();
+        }
+        let shared: Arc<str> = Arc::from(target);
+        self.targets.insert(Box::from(target), Arc::clone(&shared));
+        shared
+    }
+
+    /// Keeps `entry`; returns the entry it let go of to stay within its capacity, for the caller
+    /// to drop once it has let go of the journal's lock.
+    pub fn push(&mut self, entry: Entry) -> Option<Entry> {
         if self.capacity == 0 {
             self.dropped += 1;
-            return;
+            return Some(entry);
         }
-        if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+        let forgotten = if self.entries.len() == self.capacity {
             self.dropped += 1;
-        }
+            self.entries.pop_front()
+        } else {
+            None
+        };
         self.entries.push_back(entry);
+        forgotten
     }
 
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
@@ -145,7 +173,7 @@ mod tests {
         Entry {
             time_ms: 0,
             method: Method::GET,
-            uri: Uri::from_static("/"),
+            target: Arc::from("/"),
             session: session.into(),
             job: Some(job.into()),
             exchange: None,

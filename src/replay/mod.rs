@@ -120,6 +120,9 @@ pub struct Replay {
     served: RwLock<Arc<Served>>,
     options: Options,
     live: Mutex<Live>,
+    /// Apart from the cursors: every request notes itself here, and one lock for both would be
+    /// taken twice per request by every worker.
+    journal: Mutex<Journal>,
     /// Held for the whole of a reload, so that two reloads do not interleave.
     reloading: Mutex<()>,
 }
@@ -138,7 +141,6 @@ enum Key {
 struct Live {
     /// Every session's cursors, and the fixture jobs each deleted (`deleteAll`), bounded.
     cursors: Cursors<Key>,
-    journal: Journal,
     created: CreatedJobs,
     reloads: Reloads,
     /// The generation of the set served now: a request that started with an older one and
@@ -191,13 +193,13 @@ impl Replay {
         }
         let live = Mutex::new(Live {
             cursors: Cursors::new(options.max_sessions),
-            journal: Journal::new(options.journal_size),
             created: CreatedJobs::new(options.max_created_jobs),
             reloads: Reloads::default(),
             generation: 0,
         });
         Replay {
             served: RwLock::new(Arc::new(Served::new(fixtures, None))),
+            journal: Mutex::new(Journal::new(options.journal_size)),
             options,
             live,
             reloading: Mutex::new(()),
@@ -446,6 +448,12 @@ impl Replay {
     fn fill_origin(&self, call: &Call, body: &[u8]) -> Bytes {
         let text = String::from_utf8_lossy(body);
         Bytes::from(text.replace(ORIGIN_PLACEHOLDER, &self.origin(call)))
+    }
+
+    fn journal(&self) -> MutexGuard<'_, Journal> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn lock(&self) -> MutexGuard<'_, Live> {

@@ -9,9 +9,10 @@ use hyper::header::{ALLOW, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-use super::Replay;
 use super::body::{Body, Truncated, full};
+use super::journal::Entry;
 use super::request::Call;
+use super::{Replay, now_ms};
 use crate::api::format::{self, Format};
 
 /// What a request is answered with, and what the journal notes of it.
@@ -126,9 +127,25 @@ impl Replay {
             Kind::Body { status, .. } | Kind::AdminError { status, .. } => *status,
             _ => StatusCode::OK,
         };
-        let mut entry = call.journal_entry(note.job, note.step, status.as_u16(), note.error_code);
-        entry.exchange = note.exchange;
-        self.lock().journal.push(entry);
+        let target = call.journal_target();
+        let time_ms = now_ms();
+        let forgotten = {
+            let mut journal = self.journal();
+            let target = journal.target(&target);
+            journal.push(Entry {
+                time_ms,
+                method: call.method.clone(),
+                target,
+                session: Arc::clone(&call.session),
+                job: note.job,
+                exchange: note.exchange,
+                step: note.step,
+                status: status.as_u16(),
+                error_code: note.error_code,
+            })
+        };
+        // The entry the journal let go of (its oldest) is dropped after its lock is released.
+        drop(forgotten);
         if self.options.verbose {
             eprintln!(
                 "{} {} -> {} ({})",

@@ -8,8 +8,6 @@ use std::sync::{Arc, OnceLock};
 use hyper::header::{HOST, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Uri};
 
-use super::journal::Entry;
-use super::now_ms;
 use crate::job::DEFAULT_SESSION;
 use crate::params;
 use crate::redact::redact_query;
@@ -173,30 +171,17 @@ impl Call {
         params::plain_host(&headers)
     }
 
-    pub fn journal_entry(
-        &self,
-        job: Option<Arc<str>>,
-        step: Option<Arc<str>>,
-        status: u16,
-        error_code: Option<u16>,
-    ) -> Entry {
-        // Most queries carry no secret: those are kept as the URI (shared, not copied).
-        let uri = match self.uri.query().map(redact_query) {
-            Some(std::borrow::Cow::Owned(redacted)) => format!("{}?{redacted}", self.uri.path())
-                .parse()
-                .unwrap_or_else(|_| Uri::from_static("/")),
-            _ => self.uri.clone(),
+    /// The path and query, as the journal keeps them: secrets redacted (borrowed when there
+    /// are none, as for most requests).
+    pub fn journal_target(&self) -> std::borrow::Cow<'_, str> {
+        let Some(path_and_query) = self.uri.path_and_query() else {
+            return std::borrow::Cow::Borrowed("/");
         };
-        Entry {
-            time_ms: now_ms(),
-            method: self.method.clone(),
-            uri,
-            session: Arc::clone(&self.session),
-            job,
-            exchange: None,
-            step,
-            status,
-            error_code,
+        match path_and_query.query().map(redact_query) {
+            Some(std::borrow::Cow::Owned(redacted)) => {
+                std::borrow::Cow::Owned(format!("{}?{redacted}", path_and_query.path()))
+            }
+            _ => std::borrow::Cow::Borrowed(path_and_query.as_str()),
         }
     }
 }
