@@ -400,30 +400,22 @@ fn url_credentials(decoded: &Decoded<'_>) -> Vec<Finding> {
             ),
             None => (userinfo.clone(), None),
         };
-        if let Some(password) = password.filter(|range| !range.is_empty())
-            && let Some(range) = decoded.original_range(password.clone())
-        {
-            let value = decoded.text(password);
-            if !is_placeholder(&value) {
-                found.push(Finding {
-                    range,
-                    kind: Kind::UrlPassword,
-                    value,
-                });
+        let mut push = |range: Range<usize>, kind: Kind| {
+            if let Some(original) = decoded.original_range(range.clone()) {
+                let value = decoded.text(range);
+                if !is_placeholder(&value) {
+                    found.push(Finding {
+                        range: original,
+                        kind,
+                        value,
+                    });
+                }
             }
+        };
+        if let Some(password) = password {
+            push(password, Kind::UrlPassword);
         }
-        if !user.is_empty()
-            && let Some(range) = decoded.original_range(user.clone())
-        {
-            let value = decoded.text(user);
-            if !is_placeholder(&value) {
-                found.push(Finding {
-                    range,
-                    kind: Kind::UrlUser,
-                    value,
-                });
-            }
-        }
+        push(user, Kind::UrlUser);
         from = authority_end;
     }
     found
