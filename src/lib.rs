@@ -23,6 +23,7 @@
 //!   pseudonym (personal data): learned from each exchange, hunted through every text.
 //! - [`scan`]: `jobmock scan`, a fixture set checked for credentials and personal data.
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
+//! - [`tls`]: HTTPS for the serving modes: a self-signed certificate made at start, or files.
 //! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
 
 pub mod api;

@@ -1,3 +1,6 @@
+//! The `jobmock` binary: parses the command line, runs it (`jobmock::run`), prints the error
+//! chain of a failure, and exits 0, 1 (drift or findings) or 2 (an error).
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -1,5 +1,6 @@
-//! HTTPS for `replay --tls`: a self-signed certificate for `localhost` and `127.0.0.1` made at
-//! start (and written out so a client can trust it), or a certificate and key from files.
+//! HTTPS for `replay --tls` and `record --tls`: a self-signed certificate for `localhost` and
+//! `127.0.0.1` made at start (and written out so a client can trust it), or a certificate and
+//! key from files.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
