@@ -146,6 +146,13 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "TOKEN")]
     pub control_token: Option<String>,
 
+    /// Fail on requests no fixture answers: each gets HTTP 400 with an ArcGIS error body
+    /// (`{"error":{…}}`, which the ArcGIS client raises on, and not 5xx, which it retries) and
+    /// is printed on stderr with the exchange or job it came closest to; at shutdown, replay
+    /// exits 1 if there was any. For CI, where an unmatched request is a broken test.
+    #[arg(long)]
+    pub strict: bool,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 

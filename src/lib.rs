@@ -238,6 +238,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         max_body_bytes: args.max_body_bytes,
         watch: args.watch,
         limits: args.limits.to_limits(),
+        strict: args.strict,
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
@@ -254,7 +255,21 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             args.fixtures.display(),
             exchanges = replay.served().fixtures().exchanges().len(),
         );
-        replay::serve(listener, tls, replay, server::shutdown_signal()).await;
+        replay::serve(
+            listener,
+            tls,
+            Arc::clone(&replay),
+            server::shutdown_signal(),
+        )
+        .await;
+        let unmatched = replay.unmatched_served();
+        if args.strict && unmatched > 0 {
+            eprintln!(
+                "jobmock: {unmatched} request(s) matched no fixture (--strict): each was printed \
+                 above; GET /__jobmock/verify lists them with their near misses"
+            );
+            return Ok(ExitCode::from(1));
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

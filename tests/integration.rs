@@ -30,3 +30,5 @@ mod redaction;
 mod reload;
 #[path = "integration/replay.rs"]
 mod replay;
+#[path = "integration/verify.rs"]
+mod verify;

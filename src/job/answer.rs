@@ -84,7 +84,7 @@ impl PollAnswer {
                 step.fault
                     .as_ref()
                     .map_or(step.http_status.as_u16(), fault_status),
-                step.fault.as_ref().and_then(fault_code),
+                step.fault.as_ref().and_then(fault_code).or(step.error_code),
             ),
             (_, None) => unreachable!("a step is chosen only when the job has it"),
         }
@@ -261,6 +261,7 @@ mod tests {
             kind: BodyKind::Json,
             has_origin: false,
             has_end_time: body.contains("endTime"),
+            error_code: None,
             job_status: Some(status.into()),
             http_status: StatusCode::OK,
             headers: Vec::new(),

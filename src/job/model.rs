@@ -64,7 +64,10 @@ pub struct Step {
     /// Whether the job JSON has an `endTime` (a created job's is set when it is served).
     pub has_end_time: bool,
     /// The job's `status` field, for listings.
-    pub job_status: Option<Box<str>>,
+    pub job_status: Option<Arc<str>>,
+    /// The ArcGIS error code the body answers with, when it is an error answer of either API
+    /// (`{"status":"error",…,"code":498}`, `{"error":{"code":498,…}}`).
+    pub error_code: Option<u16>,
     pub http_status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub delay: Duration,

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use super::body::full;
 use super::lifecycle::Created;
 use super::reply::response;
-use super::request::Call;
+use super::request::{Call, SessionFrom};
+use super::verify;
 use super::{Body, Found, Key, ReloadReport, Replay, Served};
 use crate::fixture::Step;
 use crate::job::{Instant, Sequence};
@@ -51,9 +52,10 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
         (["jobs", job_id], &Method::GET) => jobs(replay, served, Some(job_id)),
         (["jobs", job_id, "advance"], &Method::POST) => advance(replay, served, call, job_id),
         (["reset"], &Method::POST) => reset(replay, served, call),
-        (["requests"], &Method::GET) => requests(replay),
+        (["requests"], &Method::GET) => requests(replay, call),
+        (["verify"], &Method::GET) => verify(replay, served, call),
         (["exchanges"], &Method::GET) => exchanges(replay, served),
-        (["health"] | ["jobs"] | ["jobs", _] | ["requests"] | ["exchanges"], _) => {
+        (["health"] | ["jobs"] | ["jobs", _] | ["requests"] | ["verify"] | ["exchanges"], _) => {
             wrong_method(call, "GET")
         }
         (["reset"] | ["jobs", _, "advance"] | ["reload"], _) => wrong_method(call, "POST"),
@@ -61,7 +63,7 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
             StatusCode::NOT_FOUND,
             &format!(
                 "no control endpoint {}; see the README's control API: health, jobs, \
-                 jobs/<jobId>/advance, exchanges, reset, requests, reload",
+                 jobs/<jobId>/advance, exchanges, reset, requests, verify, reload",
                 call.path()
             ),
         ),
@@ -113,6 +115,8 @@ fn health(replay: &Replay, served: &Served) -> Response<Body> {
             "capacity": journal.capacity(),
             "dropped": journal.dropped(),
         },
+        "unmatched": replay.unmatched_served(),
+        "strict": replay.options.strict,
     }))
 }
 
@@ -241,6 +245,13 @@ fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
         .collect()
 }
 
+/// The session a control request is about: `?session=`, else the session of its path prefix
+/// (`/__session/<name>/__jobmock/…`); `None` for all sessions.
+fn scope(call: &Call) -> Option<&str> {
+    call.param("session")
+        .or((call.session_from == SessionFrom::Prefix).then_some(&*call.session))
+}
+
 fn advance(replay: &Replay, served: &Served, call: &Call, job_id: &str) -> Response<Body> {
     let session = call.param("session").unwrap_or(&call.session).to_string();
     let mut live = replay.lock();
@@ -263,7 +274,7 @@ fn advance(replay: &Replay, served: &Served, call: &Call, job_id: &str) -> Respo
 }
 
 fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
-    let session = call.param("session");
+    let session = scope(call);
     let job_id = call.param("job");
     let mut live = replay.lock();
     let job_key = match job_id {
@@ -296,12 +307,81 @@ fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
     ok(json!({"status": "success", "session": session, "job": job_id}))
 }
 
-fn requests(replay: &Replay) -> Response<Body> {
+/// `GET /__jobmock/requests[?session=S][&job=J][&unmatched=true|false]`: the journal, oldest
+/// first.
+fn requests(replay: &Replay, call: &Call) -> Response<Body> {
+    let session = scope(call);
+    let job = call.param("job");
+    let unmatched = match call
+        .param("unmatched")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("unmatched={other:?}: use unmatched=true or unmatched=false"),
+            );
+        }
+    };
     let journal = replay.journal();
-    let entries: Vec<_> = journal.entries().cloned().collect();
+    let entries: Vec<_> = journal
+        .entries()
+        .filter(|entry| session.is_none_or(|session| &*entry.session == session))
+        .filter(|entry| job.is_none_or(|job| entry.job.as_deref() == Some(job)))
+        .filter(|entry| unmatched.is_none_or(|unmatched| entry.served_by.matched() != unmatched))
+        .cloned()
+        .collect();
     let (capacity, dropped) = (journal.capacity(), journal.dropped());
     drop(journal);
     ok(json!({"requests": entries, "capacity": capacity, "dropped": dropped}))
+}
+
+/// `GET /__jobmock/verify[?session=S]`: the verification report ([`verify::report`]).
+fn verify(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
+    let session = scope(call);
+    let unused = {
+        let live = replay.lock();
+        let used = |key: Key| match session {
+            Some(session) => live
+                .cursors
+                .get(session, key)
+                .is_some_and(|cursor| cursor.polls() > 0),
+            None => live
+                .cursors
+                .of(key)
+                .iter()
+                .any(|(_, cursor)| cursor.polls() > 0),
+        };
+        verify::Unused {
+            jobs: served
+                .fixtures
+                .jobs()
+                .iter()
+                .zip(&served.job_slots)
+                .filter(|(_, slot)| !used(Key::Fixture(**slot)))
+                .map(|(job, _)| job.id.to_string())
+                .collect(),
+            exchanges: served
+                .fixtures
+                .exchanges()
+                .iter()
+                .zip(&served.exchange_slots)
+                .filter(|(_, slot)| !used(Key::Exchange(**slot)))
+                .map(|(exchange, _)| exchange.name.to_string())
+                .collect(),
+        }
+    };
+    // Copied out of the journal's lock: requests go on being noted while the report is made.
+    let (entries, complete): (Vec<_>, bool) = {
+        let journal = replay.journal();
+        (journal.entries().cloned().collect(), journal.dropped() == 0)
+    };
+    let report = verify::report(&entries, session, complete, unused);
+    ok(verify::to_value(&report))
 }
 
 fn unknown_job(served: &Served, job_id: &str) -> Response<Body> {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::jobs::fault_kind;
+use super::journal::ServedBy;
 use super::reply::{Note, Reply};
 use super::request::Call;
 use super::served::Served;
@@ -36,7 +37,8 @@ impl Replay {
         let note = Note {
             exchange: Some(Arc::clone(&exchange.name)),
             step: Some(Arc::clone(&step.file)),
-            error_code: step.fault.as_ref().and_then(fault_code),
+            error_code: step.fault.as_ref().and_then(fault_code).or(step.error_code),
+            served_by: ServedBy::Exchange,
             ..Note::default()
         };
         if !step.delay.is_zero() {

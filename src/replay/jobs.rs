@@ -8,6 +8,7 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
+use super::journal::ServedBy;
 use super::lifecycle::{self, Created};
 use super::reply::{Kind, Note, Reply};
 use super::request::Call;
@@ -83,7 +84,13 @@ impl Replay {
         let note = Note {
             job: Some(Arc::clone(&job.id)),
             step: Some(file),
+            job_status: answer.step(job).and_then(|step| step.job_status.clone()),
             error_code,
+            served_by: if found.is_created() {
+                ServedBy::CreatedJob
+            } else {
+                ServedBy::Job
+            },
             ..Note::default()
         };
 
@@ -197,7 +204,7 @@ impl Replay {
                 "no template for {job_type} jobs: add one at {} (the shipped fixtures have one), or record this call",
                 served.fixtures.template_dir(job_type).display()
             );
-            return Reply::refusal(None, 400, message);
+            return Reply::unmatched(None, 400, message);
         };
         let id = lifecycle::new_job_id();
         let job = lifecycle::make_job(template, job_type, &id, &call.params, now_ms());
@@ -218,6 +225,7 @@ impl Replay {
             Some(&id),
             json!({"jobId": id, "jobUrl": job_url, "status": "success"}),
             "Job submitted",
+            ServedBy::Template,
         )
     }
 
@@ -268,7 +276,12 @@ impl Replay {
         }
         let total = jobs.len();
         jobs.truncate(num);
-        Reply::value(None, json!({"asyncJobs": jobs, "total": total}), "Jobs")
+        Reply::value(
+            None,
+            json!({"asyncJobs": jobs, "total": total}),
+            "Jobs",
+            ServedBy::JobsList,
+        )
     }
 
     /// The jobs `session` sees, each with the step its next poll would get.
@@ -313,7 +326,7 @@ impl Replay {
         }
         let Some(found) = self.find_job(served, &live, &call.session, job_id) else {
             let message = format!("job {job_id} not found: it cannot be cancelled");
-            return Ok(Reply::refusal(Some(job_id), 404, message));
+            return Ok(Reply::unmatched(Some(job_id), 404, message));
         };
         let cursor = live.cursors.get_mut(&call.session, found.key());
         answer::cancel(found.job(), cursor);
@@ -321,6 +334,7 @@ impl Replay {
             Some(job_id),
             json!({"status": "success"}),
             "Job cancelled",
+            ServedBy::Cancel,
         ))
     }
 
@@ -349,6 +363,7 @@ impl Replay {
             None,
             json!({"status": "success"}),
             "Jobs deleted",
+            ServedBy::DeleteAll,
         ))
     }
 }

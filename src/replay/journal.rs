@@ -10,6 +10,7 @@ use std::sync::Arc;
 use hyper::Method;
 use serde::Serialize;
 
+use super::near::NearMiss;
 use crate::redact::redact_query;
 
 /// One answered request. Cheap to make (the hot path makes one per request): the names are
@@ -24,16 +25,80 @@ pub struct Entry {
     pub method: Method,
     /// The path and query as sent, secrets redacted.
     pub target: Arc<str>,
+    /// The parameters of a form body, when the request had one (shown with secrets redacted).
+    pub form: Option<Box<[(String, String)]>>,
     pub session: Arc<str>,
     pub job: Option<Arc<str>>,
     /// The recorded exchange served, when one was.
     pub exchange: Option<Arc<str>>,
     /// The step file served, when a job or exchange step was served.
     pub step: Option<Arc<str>>,
+    /// The job status of the step served, when a job's step was.
+    pub job_status: Option<Arc<str>>,
     /// The HTTP status of the answer.
     pub status: u16,
     /// The `code` of an ArcGIS error answer (sent with HTTP 200, as the admin API does).
     pub error_code: Option<u16>,
+    pub served_by: ServedBy,
+    /// For an unmatched request, the exchange or job it came closest to.
+    pub near_miss: Option<Arc<NearMiss>>,
+}
+
+/// What answered a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ServedBy {
+    /// A fixture job's step.
+    Job,
+    /// A step of a job a client created.
+    CreatedJob,
+    /// A recorded exchange's step.
+    Exchange,
+    /// A new job made from the template of its type (executeNotebook, openNotebook).
+    Template,
+    /// The jobs list.
+    JobsList,
+    /// A job cancelled.
+    Cancel,
+    /// The session's ended jobs deleted.
+    DeleteAll,
+    /// `--require-token` or `--token` refused it.
+    TokenCheck,
+    /// Refused as it was sent: a bad `f`, job ID or method.
+    Refusal,
+    /// Nothing: no fixture, recording or operation answers it (an unmatched request).
+    #[default]
+    Nothing,
+}
+
+impl ServedBy {
+    /// Whether something of the fixture set or the mocked API answered (not an unmatched
+    /// request).
+    pub fn matched(self) -> bool {
+        self != ServedBy::Nothing
+    }
+}
+
+impl Entry {
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(&*self.target, |(path, _)| path)
+    }
+
+    /// The parameters of the query and of a form body, in the order sent, secrets redacted.
+    pub fn params(&self) -> Vec<(String, String)> {
+        let query = self.target.split_once('?').map(|(_, query)| query);
+        let mut params = crate::params::from_query(query);
+        params.extend(self.form.iter().flat_map(|form| form.iter().cloned()));
+        for (name, value) in &mut params {
+            if crate::redact::is_secret_param(name) {
+                *value = crate::redact::REDACTED.to_string();
+            }
+        }
+        params
+    }
 }
 
 impl Serialize for Entry {
@@ -46,6 +111,7 @@ impl Serialize for Entry {
             path: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             query: Option<String>,
+            params: serde_json::Map<String, serde_json::Value>,
             session: &'a str,
             #[serde(skip_serializing_if = "Option::is_none")]
             job: Option<&'a str>,
@@ -53,25 +119,39 @@ impl Serialize for Entry {
             exchange: Option<&'a str>,
             #[serde(skip_serializing_if = "Option::is_none")]
             step: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            job_status: Option<&'a str>,
             status: u16,
             #[serde(skip_serializing_if = "Option::is_none")]
             error_code: Option<u16>,
+            matched: bool,
+            served_by: ServedBy,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            near_miss: Option<&'a NearMiss>,
         }
-        let (path, query) = match self.target.split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (&*self.target, None),
-        };
+        let query = self.target.split_once('?').map(|(_, query)| query);
+        // The last value sent wins, as the server reads parameters.
+        let params = self
+            .params()
+            .into_iter()
+            .map(|(name, value)| (name, serde_json::Value::from(value)))
+            .collect();
         Shown {
             time_ms: self.time_ms,
             method: self.method.as_str(),
-            path,
+            path: self.path(),
             query: query.map(|query| redact_query(query).into_owned()),
+            params,
             session: &self.session,
             job: self.job.as_deref(),
             exchange: self.exchange.as_deref(),
             step: self.step.as_deref(),
+            job_status: self.job_status.as_deref(),
             status: self.status,
             error_code: self.error_code,
+            matched: self.served_by.matched(),
+            served_by: self.served_by,
+            near_miss: self.near_miss.as_deref(),
         }
         .serialize(serializer)
     }
@@ -174,12 +254,16 @@ mod tests {
             time_ms: 0,
             method: Method::GET,
             target: Arc::from("/"),
+            form: None,
             session: session.into(),
             job: Some(job.into()),
             exchange: None,
             step: None,
+            job_status: None,
             status: 200,
             error_code: None,
+            served_by: ServedBy::Job,
+            near_miss: None,
         }
     }
 

@@ -23,10 +23,12 @@ mod exchanges;
 mod jobs;
 pub mod journal;
 pub(crate) mod lifecycle;
+pub mod near;
 mod reply;
 mod request;
 mod route;
 mod served;
+mod verify;
 pub mod watch;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -45,7 +47,7 @@ use crate::fixture::{FixtureSet, ORIGIN_PLACEHOLDER, Step};
 use crate::job::{Advance, Cursors, Job};
 pub use body::Body;
 use body::{Closed, full};
-use journal::Journal;
+use journal::{Journal, ServedBy};
 use lifecycle::CreatedJobs;
 use reply::{CloseConnection, Kind, Reply, response};
 use request::Call;
@@ -82,6 +84,9 @@ pub struct Options {
     pub watch: bool,
     /// What one client may take of the server.
     pub limits: crate::server::Limits,
+    /// `--strict`: a request nothing answers gets HTTP 400 and is printed, and the server
+    /// exits 1 at shutdown if there was any.
+    pub strict: bool,
 }
 
 /// `--require-token` and `--token`.
@@ -109,6 +114,7 @@ impl Default for Options {
             advance: None,
             watch: false,
             limits: crate::server::Limits::default(),
+            strict: false,
         }
     }
 }
@@ -125,6 +131,8 @@ pub struct Replay {
     journal: Mutex<Journal>,
     /// Held for the whole of a reload, so that two reloads do not interleave.
     reloading: Mutex<()>,
+    /// How many requests nothing answered (see [`Replay::unmatched_served`]).
+    unmatched: std::sync::atomic::AtomicU64,
 }
 
 /// What cursors belong to.
@@ -203,7 +211,14 @@ impl Replay {
             options,
             live,
             reloading: Mutex::new(()),
+            unmatched: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many requests nothing answered since the server started: with `--strict`, replay
+    /// exits 1 at shutdown when there were any.
+    pub fn unmatched_served(&self) -> u64 {
+        self.unmatched.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The fixture set served now.
@@ -262,11 +277,52 @@ impl Replay {
                 let served = self.served();
                 let format = format.as_ref().copied().map_err(String::as_str);
                 if let Ok(reply) = self.dispatch(&served, &call, format).await {
-                    break reply;
+                    break if reply.note.served_by.matched() {
+                        reply
+                    } else {
+                        self.unmatched(&served, &call, reply)
+                    };
                 }
             }
         };
         self.respond(&call, shown, reply)
+    }
+
+    /// A request nothing answered: counted, given its near miss (named in its answer), and with
+    /// `--strict` answered so that no client takes it for a success, and printed.
+    fn unmatched(&self, served: &Served, call: &Call, mut reply: Reply) -> Reply {
+        self.unmatched
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let near = near::find(
+            &served.fixtures,
+            call.method.as_str(),
+            call.path(),
+            &call.params,
+        );
+        let hint = near.as_ref().map(near::NearMiss::describe);
+        if let Kind::AdminError { message, .. } = &mut reply.kind {
+            if self.options.strict {
+                eprintln!(
+                    "jobmock: unmatched (--strict): {} {} (session {:?}): {message}{}",
+                    call.method,
+                    call.journal_target(),
+                    &*call.session,
+                    hint.as_deref()
+                        .map(|hint| format!("; {hint}"))
+                        .unwrap_or_default()
+                );
+                reply.note.error_code = Some(400);
+                reply.kind = Kind::Strict {
+                    message: format!("jobmock --strict: unmatched request: {message}"),
+                    details: hint.into_iter().collect(),
+                };
+            } else if let Some(hint) = hint {
+                message.push_str("; ");
+                message.push_str(&hint);
+            }
+        }
+        reply.note.near_miss = near.map(Arc::new);
+        reply
     }
 
     /// The handler a request of the mocked API goes to.
@@ -340,7 +396,7 @@ impl Replay {
             Route::List => self.list_jobs(served, call),
             Route::DeleteAll => return self.delete_all(served, call),
             Route::Cancel { id } => return self.cancel(served, call, id),
-            Route::Job { id } => Reply::refusal(
+            Route::Job { id } => Reply::unmatched(
                 Some(id),
                 404,
                 format!(
@@ -348,12 +404,12 @@ impl Replay {
                     served.fixtures.job_dir(id).display()
                 ),
             ),
-            Route::BelowJob { id, below } => Reply::refusal(
+            Route::BelowJob { id, below } => Reply::unmatched(
                 Some(id),
                 404,
                 format!("no resource {below:?} under job {id}, and no recorded exchange for it"),
             ),
-            Route::Other | Route::BadJobId { .. } => Reply::refusal(
+            Route::Other | Route::BadJobId { .. } => Reply::unmatched(
                 None,
                 404,
                 format!(
@@ -389,11 +445,14 @@ impl Replay {
                 },
                 note: reply::Note {
                     error_code: Some(code),
+                    served_by: ServedBy::TokenCheck,
                     ..reply::Note::default()
                 },
             }
         } else {
-            Reply::refusal(None, code, admin_message)
+            let mut reply = Reply::refusal(None, code, admin_message);
+            reply.note.served_by = ServedBy::TokenCheck;
+            reply
         })
     }
 
@@ -435,12 +494,15 @@ impl Replay {
         }
     }
 
-    /// The origin this client reached the mock at (`http://127.0.0.1:8080`).
+    /// The origin this client reached the mock at (`http://127.0.0.1:8080`), with the session
+    /// prefix it sent (`…/__session/<name>`), so that URLs built on it keep the client in its
+    /// session.
     fn origin(&self, call: &Call) -> String {
         format!(
-            "{}://{}",
+            "{}://{}{}",
             self.options.scheme,
-            call.host().as_deref().unwrap_or("localhost")
+            call.host().as_deref().unwrap_or("localhost"),
+            call.session_prefix()
         )
     }
 

@@ -10,7 +10,8 @@ use hyper::{Response, StatusCode};
 use serde_json::Value;
 
 use super::body::{Body, Truncated, full};
-use super::journal::Entry;
+use super::journal::{Entry, ServedBy};
+use super::near::NearMiss;
 use super::request::Call;
 use super::{Replay, now_ms};
 use crate::api::format::{self, Format};
@@ -48,6 +49,13 @@ pub enum Kind {
     PortalError { code: u16, message: String },
     /// jobmock's own JSON answer to an operation, rendered in the request's format.
     Value { value: Value, title: &'static str },
+    /// `--strict`'s answer to an unmatched request: HTTP 400 (not 5xx, which the ArcGIS client
+    /// retries) with the Portal's error shape, which every ArcGIS client raises on, in JSON
+    /// whatever the format asked.
+    Strict {
+        message: String,
+        details: Vec<String>,
+    },
     /// No answer at all: the connection is closed (a scripted `close` fault).
     Close,
 }
@@ -58,13 +66,26 @@ pub struct Note {
     pub job: Option<Arc<str>>,
     pub exchange: Option<Arc<str>>,
     pub step: Option<Arc<str>>,
+    /// The job status of the step served.
+    pub job_status: Option<Arc<str>>,
     /// The ArcGIS error code the answer carries, when it carries one.
     pub error_code: Option<u16>,
+    pub served_by: ServedBy,
+    /// For an unmatched request, the exchange or job it came closest to.
+    pub near_miss: Option<Arc<NearMiss>>,
 }
 
 impl Reply {
-    /// An admin API error about `job` (if any).
+    /// An admin API error about `job` (if any): a request refused as it was sent.
     pub fn refusal(job: Option<&str>, code: u16, message: impl Into<String>) -> Reply {
+        let mut reply = Reply::unmatched(job, code, message);
+        reply.note.served_by = ServedBy::Refusal;
+        reply
+    }
+
+    /// The admin API's error for a request nothing answers (no fixture, recording or
+    /// operation): an unmatched request.
+    pub fn unmatched(job: Option<&str>, code: u16, message: impl Into<String>) -> Reply {
         Reply {
             kind: Kind::AdminError {
                 code,
@@ -74,6 +95,7 @@ impl Reply {
             note: Note {
                 job: job.map(Arc::from),
                 error_code: Some(code),
+                served_by: ServedBy::Nothing,
                 ..Note::default()
             },
         }
@@ -88,12 +110,18 @@ impl Reply {
         reply
     }
 
-    /// jobmock's own answer to an operation on `job` (if any).
-    pub fn value(job: Option<&str>, value: Value, title: &'static str) -> Reply {
+    /// jobmock's own answer to an operation on `job` (if any), served by `served_by`.
+    pub fn value(
+        job: Option<&str>,
+        value: Value,
+        title: &'static str,
+        served_by: ServedBy,
+    ) -> Reply {
         Reply {
             kind: Kind::Value { value, title },
             note: Note {
                 job: job.map(Arc::from),
+                served_by,
                 ..Note::default()
             },
         }
@@ -125,10 +153,13 @@ impl Replay {
         let Reply { kind, note } = reply;
         let status = match &kind {
             Kind::Body { status, .. } | Kind::AdminError { status, .. } => *status,
+            Kind::Strict { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::OK,
         };
         let target = call.journal_target();
         let time_ms = now_ms();
+        let form = call.form_params();
+        let form = (!form.is_empty()).then(|| Box::from(form));
         let forgotten = {
             let mut journal = self.journal();
             let target = journal.target(&target);
@@ -136,12 +167,16 @@ impl Replay {
                 time_ms,
                 method: call.method.clone(),
                 target,
+                form,
                 session: Arc::clone(&call.session),
                 job: note.job,
                 exchange: note.exchange,
                 step: note.step,
+                job_status: note.job_status,
                 status: status.as_u16(),
                 error_code: note.error_code,
+                served_by: note.served_by,
+                near_miss: note.near_miss,
             })
         };
         // The entry the journal let go of (its oldest) is dropped after its lock is released.
@@ -203,6 +238,19 @@ impl Replay {
                 )
             }
             Kind::Value { value, title } => render_value(&value, format, title),
+            Kind::Strict { message, details } => {
+                let value = serde_json::json!({
+                    "error": {"code": 400, "message": message, "details": details}
+                });
+                let format = if format == Format::Pjson {
+                    Format::Pjson
+                } else {
+                    Format::Json
+                };
+                let mut answer = render_value(&value, format, "");
+                *answer.status_mut() = StatusCode::BAD_REQUEST;
+                answer
+            }
             Kind::Close => return Err(CloseConnection),
         })
     }

@@ -28,12 +28,24 @@ pub const SESSION_HEADER: &str = "x-jobmock-session";
 /// number is.
 pub const MAX_SESSION_NAME: usize = 256;
 
+/// The path prefix that puts a request into a session: `/__session/<name>/<path>` is served as
+/// `/<path>` in session `<name>`. Unlike the header, a client needs no code to send it: it is
+/// part of the URL it is given, from its first request on.
+pub const SESSION_PREFIX: &str = "/__session/";
+
 pub struct Call {
     pub method: Method,
+    /// The URI as sent, session prefix and all; [`Call::path`] is the path without the prefix.
     pub uri: Uri,
+    /// Where the path starts in `uri`'s path: after a session prefix, if any.
+    path_start: usize,
     /// Query parameters, then form parameters, decoded, in the order sent.
     pub params: Vec<(String, String)>,
+    /// How many of `params` came from the query (the rest came from a form body).
+    query_params: usize,
     pub session: Arc<str>,
+    /// How the session was chosen.
+    pub session_from: SessionFrom,
     /// The token the request carries (`token` parameter, `X-Esri-Authorization` or
     /// `Authorization: Bearer`), for `--require-token`. Never logged or journaled.
     pub token: Option<String>,
@@ -41,6 +53,17 @@ pub struct Call {
     host_header: Option<HeaderValue>,
     /// The `X-Jobmock-Control-Token` header, for `--control-token`. Never logged or journaled.
     pub control_token: Option<String>,
+}
+
+/// How a request's session was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionFrom {
+    /// Neither a prefix nor a header: the session `default`.
+    Default,
+    /// The `X-Jobmock-Session` header.
+    Header,
+    /// The path prefix `/__session/<name>/`, which URLs in answers keep.
+    Prefix,
 }
 
 /// Why a request could not be read; answered with this HTTP status and an ArcGIS error body
@@ -61,30 +84,38 @@ impl Call {
         body_timeout: std::time::Duration,
     ) -> Result<Call, Refusal> {
         let (parts, body) = request.into_parts();
-        let session = match parts.headers.get(SESSION_HEADER) {
-            None => default_session(),
+        let bad_request = |message: String| Refusal {
+            status: hyper::StatusCode::BAD_REQUEST,
+            code: 400,
+            message,
+        };
+        let (mut session, mut session_from) = match parts.headers.get(SESSION_HEADER) {
+            None => (default_session(), SessionFrom::Default),
             Some(value) => match value.to_str() {
                 Ok(name) if name.trim().len() > MAX_SESSION_NAME => {
-                    return Err(Refusal {
-                        status: hyper::StatusCode::BAD_REQUEST,
-                        code: 400,
-                        message: format!(
-                            "the X-Jobmock-Session header may hold at most {MAX_SESSION_NAME} characters"
-                        ),
-                    });
+                    return Err(bad_request(format!(
+                        "the X-Jobmock-Session header may hold at most {MAX_SESSION_NAME} characters"
+                    )));
                 }
-                Ok(name) if !name.trim().is_empty() => Arc::from(name.trim()),
-                Ok(_) => default_session(),
+                Ok(name) if !name.trim().is_empty() => {
+                    (Arc::from(name.trim()), SessionFrom::Header)
+                }
+                Ok(_) => (default_session(), SessionFrom::Default),
                 Err(_) => {
-                    return Err(Refusal {
-                        status: hyper::StatusCode::BAD_REQUEST,
-                        code: 400,
-                        message: "the X-Jobmock-Session header must be visible ASCII text"
-                            .to_string(),
-                    });
+                    return Err(bad_request(
+                        "the X-Jobmock-Session header must be visible ASCII text".to_string(),
+                    ));
                 }
             },
         };
+        let mut path_start = 0;
+        if let Some((name, start)) = parse_session_prefix(parts.uri.path()) {
+            // The prefix is in every URL the client was given, the header only where its code
+            // sets it: the prefix wins.
+            session = Arc::from(name.map_err(bad_request)?);
+            session_from = SessionFrom::Prefix;
+            path_start = start;
+        }
         let too_large = |what: String| Refusal {
             status: hyper::StatusCode::PAYLOAD_TOO_LARGE,
             code: 413,
@@ -103,6 +134,7 @@ impl Call {
             return Err(too_large(format!("the body is {length} bytes")));
         }
         let mut params = params::from_query(parts.uri.query());
+        let query_params = params.len();
         if parts.method == Method::POST && params::is_form(&parts.headers) {
             let reading = Limited::new(body, max_body).collect();
             let collected = tokio::time::timeout(body_timeout, reading)
@@ -145,8 +177,11 @@ impl Call {
             .or_else(|| bearer("authorization"));
         Ok(Call {
             token,
+            path_start,
+            session_from,
             host_header,
             control_token,
+            query_params,
             method: parts.method,
             uri: parts.uri,
             params,
@@ -154,13 +189,26 @@ impl Call {
         })
     }
 
+    /// The parameters of the form body (none when there was none).
+    pub fn form_params(&self) -> &[(String, String)] {
+        &self.params[self.query_params..]
+    }
+
     /// The last value given for `name` (a form value wins over the query's, as it comes later).
     pub fn param(&self, name: &str) -> Option<&str> {
         params::last(&self.params, name)
     }
 
+    /// The path, without a session prefix.
     pub fn path(&self) -> &str {
-        self.uri.path()
+        &self.uri.path()[self.path_start..]
+    }
+
+    /// The session prefix as sent (`/__session/<name>`), kept in every URL an answer names
+    /// the server by, so that a client following them stays in its session; empty without one.
+    pub fn session_prefix(&self) -> &str {
+        // Up to the slash that starts the path.
+        &self.uri.path()[..self.path_start]
     }
 
     /// The `Host` header, when it is a plain host name or address with an optional port: it
@@ -179,9 +227,80 @@ impl Call {
         };
         match path_and_query.query().map(redact_query) {
             Some(std::borrow::Cow::Owned(redacted)) => {
-                std::borrow::Cow::Owned(format!("{}?{redacted}", path_and_query.path()))
+                std::borrow::Cow::Owned(format!("{}?{redacted}", self.path()))
             }
-            _ => std::borrow::Cow::Borrowed(path_and_query.as_str()),
+            _ => std::borrow::Cow::Borrowed(&path_and_query.as_str()[self.path_start..]),
         }
+    }
+}
+
+/// The session a path's prefix names (`/__session/<name>/…`, the name percent-decoded), and
+/// where the path after the prefix starts (at its slash); `None` without a prefix. A name that
+/// is empty, too long or not text is an error.
+fn parse_session_prefix(path: &str) -> Option<(Result<String, String>, usize)> {
+    let rest = path.strip_prefix(SESSION_PREFIX)?;
+    let (raw, _) = rest.split_once('/')?;
+    let start = SESSION_PREFIX.len() + raw.len();
+    // The prefix is copied as sent into URLs inside JSON and HTML answers: only characters that
+    // need no escaping there pass (others can be sent percent-encoded).
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'%');
+    if let Some(bad) = raw.bytes().find(|&b| !plain(b)) {
+        let message = format!(
+            "the session name in /__session/<name>/ holds {:?}: use letters, digits, '-', '.', \
+             '_' and '~', and percent-encode anything else",
+            bad as char
+        );
+        return Some((Err(message), start));
+    }
+    let name = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| "the session name in /__session/<name>/ must be UTF-8 text".to_string())
+        .and_then(|name| {
+            let name = name.trim();
+            if name.is_empty() {
+                Err("the session name in /__session/<name>/ is empty".to_string())
+            } else if name.chars().count() > MAX_SESSION_NAME {
+                Err(format!(
+                    "the session name in /__session/<name>/ may hold at most {MAX_SESSION_NAME} characters"
+                ))
+            } else if name.chars().any(char::is_control) {
+                Err("the session name in /__session/<name>/ holds a control character".to_string())
+            } else {
+                Ok(name.to_string())
+            }
+        });
+    Some((name, start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_prefix_names_the_session_and_leaves_the_path() {
+        let (name, start) = parse_session_prefix("/__session/test%20one/portal/sharing").unwrap();
+        assert_eq!(name.unwrap(), "test one");
+        assert_eq!(
+            &"/__session/test%20one/portal/sharing"[start..],
+            "/portal/sharing"
+        );
+        assert_eq!(parse_session_prefix("/portal/sharing"), None);
+        assert_eq!(parse_session_prefix("/__session/no-path"), None);
+        assert!(parse_session_prefix("/__session//x").unwrap().0.is_err());
+        assert!(parse_session_prefix("/__session/%FF/x").unwrap().0.is_err());
+        assert!(
+            parse_session_prefix("/__session/a%0Ab/x")
+                .unwrap()
+                .0
+                .is_err()
+        );
+        assert!(
+            parse_session_prefix("/__session/a\"b/x")
+                .unwrap()
+                .0
+                .is_err()
+        );
+        let long = format!("/__session/{}/x", "s".repeat(MAX_SESSION_NAME + 1));
+        assert!(parse_session_prefix(&long).unwrap().0.is_err());
     }
 }
