@@ -13,7 +13,8 @@
 //! - [`error`]: the crate's error type, with the file, line and field a user needs.
 //! - [`fixture`]: the on-disk fixture set: layout, loading, validation.
 //! - [`job`]: the job model and engine: which answer a poll gets, per job and session. No I/O.
-//! - [`replay`]: the replay service: routing, formats, sessions, control API, journal.
+//! - [`replay`]: the replay service: routing, formats, sessions, control API, journal, the
+//!   verification report and near misses of unmatched requests.
 //! - [`record`]: the record proxy: forward to the real server, write its answers as fixtures.
 //! - [`params`]: request parameters from the query string and form bodies.
 //! - [`parallel`]: independent work split over the machine's cores, results in order.

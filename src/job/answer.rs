@@ -263,6 +263,7 @@ mod tests {
             has_end_time: body.contains("endTime"),
             error_code: None,
             job_status: Some(status.into()),
+            job_id: None,
             http_status: StatusCode::OK,
             headers: Vec::new(),
             delay: Duration::ZERO,

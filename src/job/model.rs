@@ -68,6 +68,9 @@ pub struct Step {
     /// The ArcGIS error code the body answers with, when it is an error answer of either API
     /// (`{"status":"error",…,"code":498}`, `{"error":{"code":498,…}}`).
     pub error_code: Option<u16>,
+    /// The body's top-level `jobId`: a job's own, or for a recorded exchange the job its
+    /// answer started (journaled with the exchange, so a submission is found with its polls).
+    pub job_id: Option<Arc<str>>,
     pub http_status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub delay: Duration,

@@ -35,6 +35,9 @@ impl Replay {
         };
         let step = &exchange.steps[step_index];
         let note = Note {
+            // A recorded executeNotebook answer names the job it started: journaled, a test
+            // finds the submission with the job's polls (`?job=`), and the report links them.
+            job: step.job_id.clone(),
             exchange: Some(Arc::clone(&exchange.name)),
             step: Some(Arc::clone(&step.file)),
             error_code: step.fault.as_ref().and_then(fault_code).or(step.error_code),

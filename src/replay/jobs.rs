@@ -84,7 +84,11 @@ impl Replay {
         let note = Note {
             job: Some(Arc::clone(&job.id)),
             step: Some(file),
-            job_status: answer.step(job).and_then(|step| step.job_status.clone()),
+            // A step's fault answers instead of its body: the client saw no job status.
+            job_status: answer
+                .step(job)
+                .filter(|step| step.fault.is_none())
+                .and_then(|step| step.job_status.clone()),
             error_code,
             served_by: if found.is_created() {
                 ServedBy::CreatedJob

@@ -199,6 +199,7 @@ pub fn make_job(
         }
         Step {
             body: Bytes::from(serde_json::to_vec(&value).expect("a JSON value serialises")),
+            job_id: Some(id.into()),
             ..step.clone()
         }
     };

@@ -15,6 +15,8 @@
 //! - `reply`: what a handler decides, and the one place it becomes an answer.
 //! - `served`: the loaded set with its slots and renderings, and reloading it.
 //! - `control`: the control API. `journal`: what was answered. `lifecycle`: created jobs.
+//! - `near`: the recorded exchange or job an unmatched request came closest to.
+//! - `verify`: the verification report (`GET /__jobmock/verify`), read from the journal.
 //! - `body`: answers' bodies (whole or cut short). `watch`: `--watch`.
 
 mod body;

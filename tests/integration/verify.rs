@@ -84,6 +84,37 @@ async fn every_error_answer_carries_its_code_in_the_journal() {
     }
 }
 
+/// A step whose script answers a fault instead of its body: the journal has the fault's code,
+/// and no job status, since the client saw none.
+#[tokio::test]
+async fn a_scripted_fault_has_its_code_and_no_job_status() {
+    let fixtures = FixtureDir::new();
+    fixtures
+        .job("jfaulty", &["SUBMITTED", "PROCESSING", "COMPLETED"])
+        .file(
+            "jobs/jfaulty/script.json",
+            r#"{"steps":{"002.json":{"fault":{"arcgisError":{"code":498,"message":"Invalid token."}}}}}"#,
+        );
+    let server = TestServer::start(fixtures.path()).await;
+    for _ in 0..3 {
+        get(server.job_url("jfaulty", "?f=json")).send().await;
+    }
+    let entries = journal(&server, "?job=jfaulty").await;
+    let seen: Vec<(&Value, &Value)> = entries
+        .iter()
+        .map(|entry| (&entry["jobStatus"], &entry["errorCode"]))
+        .collect();
+    let (submitted, completed) = (Value::from("SUBMITTED"), Value::from("COMPLETED"));
+    assert_eq!(
+        seen,
+        [
+            (&submitted, &Value::Null),
+            (&Value::Null, &Value::from(498)),
+            (&completed, &Value::Null)
+        ]
+    );
+}
+
 /// `?session=`, `?job=` and `?unmatched=` each narrow the journal, and combine.
 #[tokio::test]
 async fn the_journal_filters_by_session_job_and_unmatched() {
@@ -353,6 +384,55 @@ async fn verify_reports_polls_intervals_submissions_and_unused_fixtures() {
         Value::Null,
         "one poll has no interval"
     );
+}
+
+/// A recorded submission's answer names the job it started: its journal entry carries that job
+/// beside the exchange, `?job=` finds it with the job's polls, and the report links the two.
+#[tokio::test]
+async fn a_recorded_submission_is_linked_to_the_job_it_started() {
+    let fixtures = set_with_errors_and_a_recording();
+    fixtures.job("jrecorded", &["SUBMITTED", "COMPLETED"]);
+    let server = TestServer::start(fixtures.path()).await;
+    let answer = post(server.url("/nb/admin/notebooks/executeNotebook"))
+        .form("itemId=c21213a381804c85935f50a1349a390f&updatePortalItem=false&f=json")
+        .send()
+        .await;
+    assert_eq!(answer.json()["jobId"], "jrecorded", "{}", answer.body);
+    for _ in 0..2 {
+        get(server.url("/nb/admin/system/jobs/jrecorded?f=json"))
+            .send()
+            .await;
+    }
+
+    let entries = journal(&server, "?job=jrecorded").await;
+    let served: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|entry| {
+            (
+                entry["method"].as_str().unwrap(),
+                entry["servedBy"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        served,
+        [("POST", "exchange"), ("GET", "job"), ("GET", "job")]
+    );
+    assert_eq!(entries[0]["exchange"], "POST-execute");
+
+    let report = get(server.url("/__jobmock/verify")).send().await.json();
+    assert_eq!(
+        report["submissions"][0]["jobIds"],
+        serde_json::json!(["jrecorded"])
+    );
+    assert_eq!(
+        report["submissions"][0]["servedBy"],
+        serde_json::json!(["exchange"])
+    );
+    let jobs = report["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "the submission is not a poll: {jobs:?}");
+    assert_eq!(jobs[0]["polls"], 2);
+    assert_eq!(jobs[0]["finalStatus"], "COMPLETED");
 }
 
 /// A journal that dropped requests says so: the report is then not the whole story.

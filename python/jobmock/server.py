@@ -1,0 +1,474 @@
+"""Start `jobmock replay` over TLS on a free port, and talk to its control API.
+
+Plain Python (the standard library only), usable without pytest::
+
+    from jobmock import Server
+
+    with Server() as server:                      # the shipped fixtures, HTTPS on 127.0.0.1:<free>
+        session = server.session("my-test")       # requests under session.url are in "my-test"
+        gis = GIS(session.url + "/portal", token="t", verify_cert=True,
+                  ca_bundles=session.ca_bundle)
+        ...
+        print(session.verify()["jobs"])
+
+The pytest plugin (`jobmock.pytest_plugin`) is built on these two classes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+
+__all__ = [
+    "JobmockError",
+    "Server",
+    "Session",
+    "find_binary",
+    "shipped_fixtures",
+]
+
+#: How long a server may take to print its `listening on` line.
+START_TIMEOUT = 30.0
+#: How long a server may take to exit after SIGTERM before it is killed.
+STOP_TIMEOUT = 15.0
+#: The longest session name jobmock takes in a `/__session/<name>/` prefix.
+MAX_SESSION_NAME = 256
+
+_LISTENING = "listening on "
+
+
+class JobmockError(Exception):
+    """jobmock could not be found or started, or its control API answered an error."""
+
+    def __init__(self, message: str, *, status: Optional[int] = None, body: Any = None,
+                 stderr: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.stderr = stderr
+
+
+def shipped_fixtures() -> Path:
+    """The fixture set shipped with the package (a copy of the repository's `fixtures/`)."""
+    return Path(__file__).resolve().parent / "fixtures"
+
+
+def find_binary() -> str:
+    """The `jobmock` executable: `$JOBMOCK_BIN`, else the one installed beside this Python's
+    scripts (the wheel's), else the first on `PATH`."""
+    explicit = os.environ.get("JOBMOCK_BIN")
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise JobmockError(f"JOBMOCK_BIN={explicit!r} is not a file")
+        return explicit
+    name = "jobmock.exe" if os.name == "nt" else "jobmock"
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        candidate = os.path.join(scripts, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which("jobmock")
+    if found:
+        return found
+    raise JobmockError(
+        "the jobmock binary was not found: set JOBMOCK_BIN, or install the jobmock package "
+        f"(pip install jobmock) into this environment ({sys.prefix})"
+    )
+
+
+def _quote(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+class Server:
+    """One `jobmock replay --tls` process on 127.0.0.1 and a free port.
+
+    `fixtures` defaults to the shipped set; `strict` adds `--strict` (an unmatched request gets
+    HTTP 400, and the process exits 1 on stop if there was one); `args` are more command-line
+    arguments for `jobmock replay` (`["--token", "t"]`, `["--speed", "10"]`, …).
+
+    `start()` (or `with Server() as server:`) starts it and waits for it to listen; a server that
+    exits or does not listen within `start_timeout` seconds raises `JobmockError` with its stderr.
+    `stop()` sends SIGTERM, waits (then kills) and returns the exit code.
+    """
+
+    def __init__(
+        self,
+        fixtures: Union[str, os.PathLike, None] = None,
+        strict: bool = False,
+        args: Sequence[str] = (),
+        *,
+        binary: Optional[str] = None,
+        start_timeout: float = START_TIMEOUT,
+        stop_timeout: float = STOP_TIMEOUT,
+    ):
+        self.fixtures = str(fixtures) if fixtures is not None else str(shipped_fixtures())
+        self.strict = bool(strict)
+        if isinstance(args, str):
+            raise TypeError("args must be a sequence of strings, not one string")
+        self.args = [str(arg) for arg in args]
+        self.binary = binary
+        self.start_timeout = start_timeout
+        self.stop_timeout = stop_timeout
+        self.url: Optional[str] = None
+        self.ca_bundle: Optional[str] = None
+        self.returncode: Optional[int] = None
+        self._process: Optional[subprocess.Popen] = None
+        self._scratch: Optional[str] = None
+        self._stderr: List[str] = []
+        self._stderr_lock = threading.Lock()
+        self._readers: List[threading.Thread] = []
+        self._ssl: Optional[ssl.SSLContext] = None
+
+    # -- the process ------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> Optional[str]:
+        """`https://127.0.0.1:<port>`, without a session prefix."""
+        return self.url
+
+    @property
+    def command(self) -> List[str]:
+        """The command line the server is (or would be) started with."""
+        cert = self.ca_bundle or os.path.join("<scratch>", "ca.pem")
+        command = [
+            self.binary or "jobmock", "replay", "--fixtures", self.fixtures,
+            "--listen", "127.0.0.1:0", "--tls", "--tls-cert-out", cert,
+        ]
+        if self.strict:
+            command.append("--strict")
+        return command + self.args
+
+    @property
+    def stderr(self) -> str:
+        """What the server wrote on stderr so far (all of it, once stopped)."""
+        with self._stderr_lock:
+            return "".join(self._stderr)
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self._process.pid if self._process else None
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> "Server":
+        if self._process is not None:
+            raise JobmockError("this server was started already")
+        if self.binary is None:
+            self.binary = find_binary()
+        self._scratch = tempfile.mkdtemp(prefix="jobmock-")
+        self.ca_bundle = os.path.join(self._scratch, "ca.pem")
+        command = self.command
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                # jobmock writes UTF-8; a message that is not stays readable.
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+            )
+        except OSError as error:
+            self._cleanup()
+            raise JobmockError(f"could not run {command[0]}: {error}") from error
+
+        lines: "queue.Queue[Optional[str]]" = queue.Queue()
+        self._readers = [
+            threading.Thread(target=self._read_stdout, args=(self._process.stdout, lines),
+                             name=f"jobmock-{self._process.pid}-stdout", daemon=True),
+            threading.Thread(target=self._read_stderr, args=(self._process.stderr,),
+                             name=f"jobmock-{self._process.pid}-stderr", daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+        try:
+            line = lines.get(timeout=self.start_timeout)
+        except queue.Empty:
+            line = None
+            problem = f"did not say where it listens within {self.start_timeout:g} s"
+        else:
+            problem = "exited before it listened" if line is None else None
+        if line is not None and not line.startswith(_LISTENING + "https://"):
+            problem = f"printed {line.strip()!r} instead of 'listening on https://…'"
+        if problem is None and not os.path.isfile(self.ca_bundle):
+            problem = f"listens but wrote no certificate at {self.ca_bundle}"
+        if problem is not None:
+            code = self._halt()
+            stderr = self.stderr
+            self._cleanup()
+            detail = f" (exit code {code})" if code is not None else ""
+            raise JobmockError(
+                f"jobmock {problem}{detail}: {' '.join(command)}\n"
+                f"--- jobmock stderr ---\n{stderr.rstrip() or '(nothing)'}",
+                stderr=stderr,
+            )
+        self.url = line[len(_LISTENING):].strip().rstrip("/")
+        return self
+
+    def stop(self) -> int:
+        """SIGTERM, wait up to `stop_timeout` seconds (then SIGKILL), and return the exit code.
+        Stopping a stopped server returns its exit code again."""
+        if self._process is None:
+            raise JobmockError("this server was never started")
+        if self.returncode is None:
+            self.returncode = self._halt()
+            self._cleanup()
+        return self.returncode
+
+    def _halt(self) -> int:
+        process = self._process
+        assert process is not None
+        if process.poll() is None:
+            try:
+                if os.name == "nt":
+                    process.terminate()
+                else:
+                    process.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                with self._stderr_lock:
+                    self._stderr.append(
+                        f"[jobmock was killed: it did not exit within {self.stop_timeout:g} s "
+                        "of SIGTERM]\n")
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return process.returncode
+
+    def _cleanup(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    @staticmethod
+    def _read_stdout(pipe, lines: "queue.Queue[Optional[str]]") -> None:
+        first = True
+        try:
+            for line in pipe:
+                if first:
+                    lines.put(line)
+                    first = False
+                # Later lines are read and dropped, so the pipe never fills.
+        finally:
+            if first:
+                lines.put(None)
+            pipe.close()
+
+    def _read_stderr(self, pipe) -> None:
+        try:
+            for line in pipe:
+                with self._stderr_lock:
+                    self._stderr.append(line)
+        finally:
+            pipe.close()
+
+    def __enter__(self) -> "Server":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        if self._process is not None:
+            self.stop()
+
+    def __repr__(self) -> str:
+        state = self.url if self.running() else (
+            f"exited {self.returncode}" if self.returncode is not None else "not started")
+        return f"<jobmock.Server {state} fixtures={self.fixtures!r} strict={self.strict}>"
+
+    # -- the control API --------------------------------------------------------------------
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A client context that trusts this server's certificate (and nothing else)."""
+        if self.ca_bundle is None:
+            raise JobmockError("the server is not started")
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context(cafile=self.ca_bundle)
+        return self._ssl
+
+    def call(self, method: str, path: str, params: Optional[Dict[str, Any]] = None,
+             *, session: Optional[str] = None) -> Any:
+        """Call the control API: `call("GET", "/__jobmock/health")`. Answers the parsed JSON;
+        an HTTP error raises `JobmockError` with its status and body."""
+        if self.url is None or not self.running():
+            raise JobmockError(
+                f"the jobmock server is not running (exit code {self._process and self._process.poll()})"
+                f"\n--- jobmock stderr ---\n{self.stderr.rstrip() or '(nothing)'}",
+                stderr=self.stderr)
+        query = dict(params or {})
+        if session is not None:
+            query["session"] = session
+        url = self.url + path
+        pairs = []
+        for name, value in query.items():
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            pairs.append((name, str(value)))
+        if pairs:
+            url += "?" + urllib.parse.urlencode(pairs)
+        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
+                                         headers={"Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, context=self.ssl_context(), timeout=30) as answer:
+                text = answer.read().decode("utf-8")
+        except urllib.error.HTTPError as error:
+            text = error.read().decode("utf-8", "replace")
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = text
+            raise JobmockError(f"{method} {path}: HTTP {error.code}: {text.strip()}",
+                               status=error.code, body=body) from None
+        return json.loads(text) if text.strip() else None
+
+    def health(self) -> Dict[str, Any]:
+        return self.call("GET", "/__jobmock/health")
+
+    def reset(self, session: Optional[str] = None, job: Optional[str] = None) -> Any:
+        """`POST /__jobmock/reset`: everything, or one session's (and/or one job's) cursors."""
+        return self.call("POST", "/__jobmock/reset", {"job": job}, session=session)
+
+    def requests(self, session: Optional[str] = None, **filters: Any) -> List[Dict[str, Any]]:
+        """The request journal's entries (of one session when given); `job=ID`,
+        `unmatched=True` and other filters are passed on to `GET /__jobmock/requests`."""
+        return self.call("GET", "/__jobmock/requests", filters, session=session)["requests"]
+
+    def verify(self, session: Optional[str] = None) -> Dict[str, Any]:
+        """`GET /__jobmock/verify`: polls, intervals and statuses per job, submissions,
+        unmatched requests with their near misses, unused fixtures."""
+        return self.call("GET", "/__jobmock/verify", session=session)
+
+    def advance(self, job_id: str, session: Optional[str] = None) -> Dict[str, Any]:
+        """`POST /__jobmock/jobs/<job_id>/advance`: the job moves one step in the session."""
+        return self.call("POST", "/__jobmock/jobs/" + _quote(job_id) + "/advance",
+                         session=session)
+
+    def jobs(self) -> Dict[str, Any]:
+        return self.call("GET", "/__jobmock/jobs")
+
+    def job(self, job_id: str) -> Dict[str, Any]:
+        return self.call("GET", "/__jobmock/jobs/" + _quote(job_id))
+
+    def session(self, name: str) -> "Session":
+        """A view of the server for one session: its `url` puts requests into the session."""
+        return Session(self, name)
+
+
+def session_name(text: str, taken: Iterable[str] = (), limit: int = 200) -> str:
+    """A session name made from any text (a test's node ID): letters, digits, `.`, `_` and `-`,
+    at most `limit` characters, and not one of `taken` (a `-2`, `-3`, … is added)."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "session"
+    if len(name) > limit:
+        import hashlib
+
+        digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+        name = name[: limit - 11].rstrip("-.") + "-" + digest
+    taken = set(taken)
+    if name not in taken:
+        return name
+    number = 2
+    while True:
+        suffix = f"-{number}"
+        candidate = name[: limit - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
+class Session:
+    """One jobmock session on a running server.
+
+    `url` is `https://127.0.0.1:<port>/__session/<name>`: client code appends `/portal`,
+    `/notebookserver`, … and every request it sends (and every `jobUrl` it is given) is in this
+    session. The control API calls name the session explicitly.
+    """
+
+    def __init__(self, server: Server, name: str):
+        if not name or len(name) > MAX_SESSION_NAME:
+            raise ValueError(f"a session name has 1 to {MAX_SESSION_NAME} characters: {name!r}")
+        self.server = server
+        self.session = name
+        self._children: List[Session] = []
+
+    @property
+    def name(self) -> str:
+        return self.session
+
+    @property
+    def base_url(self) -> str:
+        """The server's URL, without the session prefix."""
+        if self.server.url is None:
+            raise JobmockError("the server is not started")
+        return self.server.url
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/__session/{_quote(self.session)}"
+
+    @property
+    def ca_bundle(self) -> str:
+        """The PEM file of the server's certificate, for `verify=`/`ca_bundles=`/`cafile=`."""
+        if self.server.ca_bundle is None:
+            raise JobmockError("the server is not started")
+        return self.server.ca_bundle
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return self.server.ssl_context()
+
+    def requests(self, **filters: Any) -> List[Dict[str, Any]]:
+        """This session's journal entries; `job=ID`, `unmatched=True` filter them."""
+        return self.server.requests(session=self.session, **filters)
+
+    def verify(self) -> Dict[str, Any]:
+        """The verification report of this session."""
+        return self.server.verify(session=self.session)
+
+    def advance(self, job_id: str) -> Dict[str, Any]:
+        return self.server.advance(job_id, session=self.session)
+
+    def reset(self, job: Optional[str] = None) -> Any:
+        """Back to the first steps, for this session only."""
+        return self.server.reset(session=self.session, job=job)
+
+    def health(self) -> Dict[str, Any]:
+        return self.server.health()
+
+    def new_session(self, name: str) -> "Session":
+        """Another session on the same server (for a second client, or a thread)."""
+        child = Session(self.server, name)
+        self._children.append(child)
+        return child
+
+    def sessions(self) -> List["Session"]:
+        """This session and every session made from it with `new_session`, depth first."""
+        found = [self]
+        for child in self._children:
+            found.extend(child.sessions())
+        return found
+
+    def __repr__(self) -> str:
+        return f"<jobmock.Session {self.session!r} on {self.server!r}>"

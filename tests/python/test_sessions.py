@@ -1,0 +1,63 @@
+"""Each test, and each client a test makes, has a jobmock session of its own on one shared
+server: the requests made while the client connects included, and no cross talk between clients
+that run at the same time."""
+
+import threading
+
+from conftest import ITEM, connect
+
+
+def test_connecting_is_in_the_test_session(client, jobmock):
+    entries = jobmock.requests()
+
+    assert entries, "GIS() asks the portal about itself before anything else"
+    assert all(entry["path"].startswith("/portal/") for entry in entries), entries
+    assert {entry["session"] for entry in entries} == {jobmock.session}
+    assert all(entry["matched"] for entry in entries), entries
+    # Nothing of this test reached the default session of the shared server.
+    everyone = jobmock.server.requests()
+    assert not [entry for entry in everyone if entry["session"] == "default"]
+
+
+def test_each_test_has_its_own_session(jobmock, request):
+    assert jobmock.session != "default"
+    assert request.node.name in jobmock.session
+    assert jobmock.url == f"{jobmock.base_url}/__session/{jobmock.session}"
+    assert jobmock.requests() == [], "a new test starts with an empty journal"
+
+
+def test_two_clients_at_once_do_not_see_each_other(jobmock):
+    sessions = [jobmock, jobmock.new_session()]
+    start = threading.Barrier(len(sessions), timeout=60)
+    results, errors = {}, []
+
+    def run(session):
+        try:
+            _, notebooks = connect(session)
+            start.wait()
+            jobs = [notebooks.execute_notebook(ITEM, future=True) for _ in range(2)]
+            results[session.session] = [job.result() for job in jobs]
+        except Exception as error:  # reported below, with the session it happened in
+            errors.append((session.session, repr(error)))
+
+    threads = [threading.Thread(target=run, args=(session,)) for session in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+
+    job_ids = {name: {result["jobId"] for result in done} for name, done in results.items()}
+    assert len(set.union(*job_ids.values())) == 4, "every submission made a job of its own"
+    for session in sessions:
+        report = session.verify()
+        assert {job["jobId"] for job in report["jobs"]} == job_ids[session.session]
+        for job in report["jobs"]:
+            assert job["session"] == session.session
+            assert job["polls"] == 4 and job["pollsAfterEnd"] == 0, job
+        [submission] = report["submissions"]
+        assert submission["count"] == 2, "the same operation, submitted twice"
+        entries = session.requests()
+        assert {entry["session"] for entry in entries} == {session.session}
+        foreign = set.union(*(ids for name, ids in job_ids.items() if name != session.session))
+        assert not [entry for entry in entries if entry.get("job") in foreign]
