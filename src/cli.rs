@@ -32,9 +32,9 @@ pub enum Command {
     /// Serve the jobs of a fixture set, each job's steps in order, per job and per session.
     ///
     /// Each poll of <context>/admin/system/jobs/<jobId> answers the job's next step; the last
-    /// step repeats. Requests with an `X-Jobmock-Session: NAME` header get their own cursors. The
-    /// control API is under /__jobmock/ (health, jobs, jobs/<jobId>/advance, exchanges, reset,
-    /// requests, reload).
+    /// step repeats. Requests under /__session/NAME/ (or with an `X-Jobmock-Session: NAME`
+    /// header) get their own cursors. The control API is under /__jobmock/ (health, jobs,
+    /// jobs/<jobId>/advance, exchanges, reset, requests (also as HAR), verify, reload).
     Replay(ReplayArgs),
 
     /// Proxy a real Notebook Server and write its answers into a fixture set.
@@ -68,6 +68,13 @@ pub enum Command {
     /// email, fullName, …) that are not the recorder's pseudonyms. Exit code 0: nothing found;
     /// 1: something found; 2: an error.
     Scan(ScanArgs),
+
+    /// Turn a capture into a fixture set: `jobmock import har FILE.har`.
+    Import(ImportArgs),
+
+    /// Write a capture again with credentials and personal data removed: `jobmock sanitize
+    /// har IN.har --out OUT.har`.
+    Sanitize(SanitizeArgs),
 }
 
 /// The flags of `jobmock replay`.
@@ -308,46 +315,11 @@ pub struct RecordArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub upstream_timeout: u64,
 
-    /// What to do with a job or exchange folder that exists already: refuse (record nothing for
-    /// it, and say so), overwrite (replace it), or append (add the new steps after the old).
-    ///
-    /// Example: --existing append
-    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Existing::Refuse)]
-    pub existing: Existing,
+    #[command(flatten)]
+    pub existing: ExistingArgs,
 
-    /// Same as --existing overwrite.
-    ///
-    /// Example: --overwrite
-    #[arg(long, conflicts_with_all = ["existing", "append"])]
-    pub overwrite: bool,
-
-    /// Same as --existing append.
-    ///
-    /// Example: --append
-    #[arg(long, conflicts_with = "existing")]
-    pub append: bool,
-
-    /// Keep this kind of personal data as it is instead of giving it pseudonyms: username (also
-    /// user, owner), email, fullName, firstName or lastName. Repeatable. Credentials are never
-    /// kept.
-    ///
-    /// Example: --keep-field username
-    #[arg(long, value_name = "NAME")]
-    pub keep_field: Vec<String>,
-
-    /// Also replace the value of this field (JSON field or parameter) with a pseudonym wherever
-    /// it occurs, the same value always getting the same one (REDACTED-itemId-1). Repeatable.
-    ///
-    /// Example: --redact-field itemId
-    #[arg(long, value_name = "NAME")]
-    pub redact_field: Vec<String>,
-
-    /// A regular expression for secrets only you know (a licence key, an internal host name):
-    /// every match, in any encoding, becomes REDACTED. Repeatable.
-    ///
-    /// Example: --redact-value 'ACME-[0-9]{6}'
-    #[arg(long, value_name = "REGEX")]
-    pub redact_value: Vec<String>,
+    #[command(flatten)]
+    pub redaction: RedactionArgs,
 
     /// How step times (offsetMs) are written: rounded (two significant figures, at least
     /// 100 ms, so recording a scenario again changes few files), exact (milliseconds), or none
@@ -379,6 +351,167 @@ pub struct RecordArgs {
     pub limits: ServeLimits,
 }
 
+/// What to do with folders that exist: the same flags for record and import.
+#[derive(Debug, Args)]
+pub struct ExistingArgs {
+    /// What to do with a job or exchange folder that exists already: refuse (write nothing for
+    /// it, and say so), overwrite (replace it), or append (add the new steps after the old).
+    ///
+    /// Example: --existing append
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Existing::Refuse)]
+    pub existing: Existing,
+
+    /// Same as --existing overwrite.
+    ///
+    /// Example: --overwrite
+    #[arg(long, conflicts_with_all = ["existing", "append"])]
+    pub overwrite: bool,
+
+    /// Same as --existing append.
+    ///
+    /// Example: --append
+    #[arg(long, conflicts_with = "existing")]
+    pub append: bool,
+}
+
+/// What redaction keeps and adds: the same flags for record, import and sanitize.
+#[derive(Debug, Args)]
+pub struct RedactionArgs {
+    /// Keep this kind of personal data as it is instead of giving it pseudonyms: username (also
+    /// user, owner), email, fullName, firstName or lastName. Repeatable. Credentials are never
+    /// kept.
+    ///
+    /// Example: --keep-field username
+    #[arg(long, value_name = "NAME")]
+    pub keep_field: Vec<String>,
+
+    /// Also replace the value of this field (JSON field or parameter) with a pseudonym wherever
+    /// it occurs, the same value always getting the same one (REDACTED-itemId-1). Repeatable.
+    ///
+    /// Example: --redact-field itemId
+    #[arg(long, value_name = "NAME")]
+    pub redact_field: Vec<String>,
+
+    /// A regular expression for secrets only you know (a licence key, an internal host name):
+    /// every match, in any encoding, becomes REDACTED. Repeatable.
+    ///
+    /// Example: --redact-value 'ACME-[0-9]{6}'
+    #[arg(long, value_name = "REGEX")]
+    pub redact_value: Vec<String>,
+}
+
+/// The `jobmock import` commands.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    pub command: ImportCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Turn a HAR capture (DevTools "Save all as HAR with content", Fiddler, Charles,
+    /// mitmproxy) into a fixture set, as `record` would have written it.
+    ///
+    /// Job polls become steps of jobs/<jobId>/ (equal answers in a row collapsed into one step
+    /// with its hold count, each step at its time from the job's first poll), every other
+    /// exchange a folder of exchanges/, URLs naming the server become {{origin}}; entries are
+    /// taken in the order their answers arrived. The same redaction as `record`, learned from
+    /// the whole capture before anything is written. Entries of other sites, from the browser's
+    /// cache or without an answer are skipped and counted; an answer the HAR does not hold
+    /// whole is reported, never invented. A new set is written whole or not at all.
+    #[command(after_help = "Examples:
+          jobmock import har customer.har --fixtures customer-case
+          jobmock import har capture.har --origin https://notebooks.example.com --append
+          then: jobmock replay --fixtures customer-case
+
+        Exit codes: 0 imported and the closing scan found nothing, 1 the scan found something,
+        2 an error (a malformed HAR is named with the JSON path of the bad field).")]
+    Har(ImportHarArgs),
+}
+
+/// The flags of `jobmock import har`.
+#[derive(Debug, Args)]
+pub struct ImportHarArgs {
+    /// The HAR file (HAR 1.2, as every browser and proxy writes it).
+    ///
+    /// Example: customer.har
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The fixture set to write; made if missing.
+    ///
+    /// Example: --fixtures customer-case
+    #[arg(long, value_name = "DIR", default_value = "fixtures")]
+    pub fixtures: PathBuf,
+
+    /// The server whose entries are imported, as the HAR names it; repeatable. Default: every
+    /// server that answered an ArcGIS request (a job, …/admin/…, …/sharing/rest/…).
+    ///
+    /// Example: --origin https://notebooks.example.com:11443
+    #[arg(long, value_name = "URL")]
+    pub origin: Vec<String>,
+
+    #[command(flatten)]
+    pub existing: ExistingArgs,
+
+    #[command(flatten)]
+    pub redaction: RedactionArgs,
+
+    /// How step times (offsetMs) are written: rounded, exact or none (see `record --help`).
+    ///
+    /// Example: --offsets exact
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
+    pub offsets: OffsetsArg,
+}
+
+/// The `jobmock sanitize` commands.
+#[derive(Debug, Args)]
+pub struct SanitizeArgs {
+    #[command(subcommand)]
+    pub command: SanitizeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SanitizeCommand {
+    /// Write a HAR again with every credential removed and personal data given pseudonyms,
+    /// still a HAR 1.2 that DevTools and any viewer open: safe to send to anyone, with or
+    /// without jobmock.
+    ///
+    /// The same redaction as `record` and `import har`: credentials the client sent and the
+    /// server issued, in headers, cookies, parameters, bodies (JSON, forms, text, base64) and
+    /// redirects, replaced wherever they occur in the file. Binary bodies (images, fonts) are
+    /// removed. The result is scanned.
+    #[command(after_help = "Examples:
+          jobmock sanitize har session.har --out session-safe.har
+
+        Exit codes: 0 written and its scan found nothing, 1 the scan found something,
+        2 an error.")]
+    Har(SanitizeHarArgs),
+}
+
+/// The flags of `jobmock sanitize har`.
+#[derive(Debug, Args)]
+pub struct SanitizeHarArgs {
+    /// The HAR to sanitize; it is not changed.
+    ///
+    /// Example: session.har
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Where to write the sanitized HAR.
+    ///
+    /// Example: --out session-safe.har
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
+
+    #[command(flatten)]
+    pub redaction: RedactionArgs,
+}
+
 /// How `record` writes step times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OffsetsArg {
@@ -394,7 +527,8 @@ pub enum OffsetsArg {
     jobmock scan recorded --keep-field username    usernames kept on purpose are fine\n\n\
     Exit codes: 0 nothing found, 1 something found, 2 an error.")]
 pub struct ScanArgs {
-    /// Fixture sets, folders or files to scan.
+    /// Fixture sets, folders or files to scan; a HAR file is read as one (findings named by
+    /// their JSON path).
     ///
     /// Example: jobmock scan recorded
     #[arg(value_name = "PATH", required = true)]

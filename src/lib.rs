@@ -22,7 +22,8 @@
 //! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
 //! - [`redact`]: what must never be written (credentials, in any encoding) and what becomes a
 //!   pseudonym (personal data): learned from each exchange, hunted through every text.
-//! - [`scan`]: `jobmock scan`, a fixture set checked for credentials and personal data.
+//! - [`scan`]: `jobmock scan`, a fixture set (or a HAR) checked for credentials and personal data.
+//! - [`har`]: HAR 1.2 captures: imported as a fixture set, sanitized, exported from the journal.
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
 //! - [`tls`]: HTTPS for the serving modes: a self-signed certificate made at start, or files.
 //! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
@@ -34,6 +35,7 @@ pub mod error;
 pub mod fixture;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod har;
 pub mod job;
 pub mod parallel;
 pub mod params;
@@ -65,7 +67,77 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             cli::ShapeCommand::Infer(args) => run_infer(args),
         },
         Command::Scan(args) => run_scan(args),
+        Command::Import(args) => match args.command {
+            cli::ImportCommand::Har(args) => run_import_har(args),
+        },
+        Command::Sanitize(args) => match args.command {
+            cli::SanitizeCommand::Har(args) => run_sanitize_har(args),
+        },
     }
+}
+
+fn run_import_har(args: cli::ImportHarArgs) -> Result<ExitCode> {
+    let options = har::import::Options {
+        fixtures: args.fixtures.clone(),
+        conflict: conflict(&args.existing),
+        redaction: redaction_options(&args.redaction)?,
+        offsets: offsets(args.offsets),
+        origins: args.origin.clone(),
+    };
+    let (summary, found) = har::import::import(&args.file, options)?;
+    eprintln!("jobmock: {summary}");
+    Ok(if found {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn run_sanitize_har(args: cli::SanitizeHarArgs) -> Result<ExitCode> {
+    let options = redaction_options(&args.redaction)?;
+    let (summary, found) =
+        har::sanitize::sanitize_file(&args.file, &args.out, args.overwrite, options)?;
+    eprintln!("jobmock: {summary}");
+    Ok(if found {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// What to do with existing folders, from `--overwrite`, `--append` and `--existing`.
+fn conflict(args: &cli::ExistingArgs) -> record::store::Conflict {
+    match (args.overwrite, args.append, args.existing) {
+        (true, _, _) | (_, _, Existing::Overwrite) => record::store::Conflict::Overwrite,
+        (_, true, _) | (_, _, Existing::Append) => record::store::Conflict::Append,
+        _ => record::store::Conflict::Refuse,
+    }
+}
+
+fn offsets(offsets: cli::OffsetsArg) -> record::store::Offsets {
+    match offsets {
+        cli::OffsetsArg::Rounded => record::store::Offsets::Rounded,
+        cli::OffsetsArg::Exact => record::store::Offsets::Exact,
+        cli::OffsetsArg::None => record::store::Offsets::None,
+    }
+}
+
+/// Redaction's options from `--keep-field`, `--redact-field` and `--redact-value`.
+fn redaction_options(args: &cli::RedactionArgs) -> Result<redact::Options> {
+    let patterns = args
+        .redact_value
+        .iter()
+        .map(|pattern| {
+            regex::bytes::Regex::new(pattern).map_err(|err| Error::Usage {
+                message: format!("--redact-value {pattern:?} is not a regular expression: {err}"),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(redact::Options {
+        keep: personal_kinds(&args.keep_field)?,
+        extra_fields: args.redact_field.clone(),
+        patterns,
+    })
 }
 
 fn run_scan(args: ScanArgs) -> Result<ExitCode> {
@@ -277,20 +349,8 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
 
 fn run_record(args: RecordArgs) -> Result<ExitCode> {
     record::upstream::check_url(&args.upstream)?;
-    let conflict = match (args.overwrite, args.append, args.existing) {
-        (true, _, _) | (_, _, Existing::Overwrite) => record::store::Conflict::Overwrite,
-        (_, true, _) | (_, _, Existing::Append) => record::store::Conflict::Append,
-        _ => record::store::Conflict::Refuse,
-    };
-    let patterns = args
-        .redact_value
-        .iter()
-        .map(|pattern| {
-            regex::bytes::Regex::new(pattern).map_err(|err| Error::Usage {
-                message: format!("--redact-value {pattern:?} is not a regular expression: {err}"),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let conflict = conflict(&args.existing);
+    let redaction = redaction_options(&args.redaction)?;
     let tls = tls_acceptor(&args.tls)?;
     let options = record::Options {
         upstream: args.upstream.clone(),
@@ -301,16 +361,8 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         timeout: std::time::Duration::from_secs(args.upstream_timeout.max(1)),
         fixtures: args.fixtures.clone(),
         conflict,
-        redaction: redact::Options {
-            keep: personal_kinds(&args.keep_field)?,
-            extra_fields: args.redact_field.clone(),
-            patterns,
-        },
-        offsets: match args.offsets {
-            cli::OffsetsArg::Rounded => record::store::Offsets::Rounded,
-            cli::OffsetsArg::Exact => record::store::Offsets::Exact,
-            cli::OffsetsArg::None => record::store::Offsets::None,
-        },
+        redaction,
+        offsets: offsets(args.offsets),
         live_status: std::io::stderr().is_terminal(),
         max_record_bytes: args.max_record_bytes as usize,
         max_body_bytes: args.max_body_bytes,

@@ -21,6 +21,9 @@ const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     pub path: PathBuf,
+    /// In a HAR: where in the document (`log.entries[3].request.headers[2].value`), in place
+    /// of the line and column.
+    pub at: Option<String>,
     pub line: usize,
     pub column: usize,
     /// What it looks like, in words.
@@ -31,15 +34,24 @@ pub struct Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {} ({})",
-            self.path.display(),
-            self.line,
-            self.column,
-            self.what,
-            self.excerpt
-        )
+        match &self.at {
+            Some(at) => write!(
+                f,
+                "{}: {at}: {} ({})",
+                self.path.display(),
+                self.what,
+                self.excerpt
+            ),
+            None => write!(
+                f,
+                "{}:{}:{}: {} ({})",
+                self.path.display(),
+                self.line,
+                self.column,
+                self.what,
+                self.excerpt
+            ),
+        }
     }
 }
 
@@ -84,6 +96,12 @@ fn scan_file(path: &Path, keep: &[Personal], findings: &mut Vec<Finding>) -> Res
     file.take(MAX_FILE_BYTES)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
+    if crate::har::looks_like_har(&bytes)
+        && let Ok(har) = crate::har::Har::parse(path, &bytes)
+    {
+        scan_har(path, &har, keep, findings);
+        return Ok(());
+    }
     let text = String::from_utf8_lossy(&bytes);
     let decoded = Decoded::new(&text);
     let mut reported_up_to = 0;
@@ -101,6 +119,7 @@ fn scan_file(path: &Path, keep: &[Personal], findings: &mut Vec<Finding>) -> Res
         let (line, column) = line_and_column(&text, found.range.start);
         findings.push(Finding {
             path: path.to_path_buf(),
+            at: None,
             line,
             column,
             what,
@@ -108,6 +127,132 @@ fn scan_file(path: &Path, keep: &[Personal], findings: &mut Vec<Finding>) -> Res
         });
     }
     Ok(())
+}
+
+/// A HAR, place by place: every string of the document (and every base64 body, decoded) read
+/// by the same finders, and every `{"name", "value"}` pair (headers, cookies, parameters) whose
+/// name is a credential's or a person's and whose value is not redacted. Findings name their
+/// JSON path.
+fn scan_har(path: &Path, har: &crate::har::Har, keep: &[Personal], findings: &mut Vec<Finding>) {
+    let mut found = |at: String, what: String, value: &str| {
+        findings.push(Finding {
+            path: path.to_path_buf(),
+            at: Some(at),
+            line: 0,
+            column: 0,
+            what,
+            excerpt: mask(value),
+        });
+    };
+    let mut named = std::collections::HashSet::new();
+    walk_har(
+        &har.document,
+        &mut String::new(),
+        keep,
+        &mut named,
+        &mut found,
+    );
+    for entry in &har.entries {
+        let base64 = entry
+            .content
+            .encoding
+            .as_deref()
+            .is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"));
+        if base64 && let Ok(body) = entry.answer_body() {
+            let text = String::from_utf8_lossy(&body);
+            let at = format!(
+                "log.entries[{}].response.content.text (base64-decoded)",
+                entry.index
+            );
+            for (what, value) in text_findings(&text, keep) {
+                found(at.clone(), what, &value);
+            }
+        }
+    }
+}
+
+fn walk_har(
+    value: &serde_json::Value,
+    at: &mut String,
+    keep: &[Personal],
+    named: &mut std::collections::HashSet<String>,
+    found: &mut impl FnMut(String, String, &str),
+) {
+    use serde_json::Value;
+    match value {
+        // A value reported for its name is not reported again for its shape.
+        Value::String(_) if named.contains(at.as_str()) => {}
+        Value::String(text) => {
+            for (what, value) in text_findings(text, keep) {
+                found(at.clone(), what, &value);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                let before = at.len();
+                at.push_str(&format!("[{index}]"));
+                walk_har(item, at, keep, named, found);
+                at.truncate(before);
+            }
+        }
+        Value::Object(map) => {
+            if let (Some(Value::String(name)), Some(Value::String(value))) =
+                (map.get("name"), map.get("value"))
+                && let Some(what) = named_pair(name, value, keep)
+            {
+                named.insert(format!("{at}.value"));
+                found(format!("{at}.value"), what, value);
+            }
+            for (key, item) in map {
+                let before = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(key);
+                walk_har(item, at, keep, named, found);
+                at.truncate(before);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A `{"name", "value"}` pair that gives a credential or a person away.
+fn named_pair(name: &str, value: &str, keep: &[Personal]) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() || value.starts_with(REDACTED) {
+        return None;
+    }
+    let credential = crate::redact::is_secret_header(name)
+        || crate::redact::is_secret_param(name)
+        || crate::redact::names::is_credential_cookie(name);
+    if credential {
+        return Some(format!("a value for the credential name {name:?}"));
+    }
+    let personal = crate::redact::names::personal_field(name)?;
+    if keep.contains(&personal) || is_pseudonym(value) || is_example_address(value) {
+        return None;
+    }
+    Some(format!("personal data ({})", personal_words(personal)))
+}
+
+/// What the finders see in one text, described; each value once.
+fn text_findings(text: &str, keep: &[Personal]) -> Vec<(String, String)> {
+    let decoded = Decoded::new(text);
+    let mut found_here = text::find(&decoded, false);
+    found_here.sort_by_key(|found| found.range.start);
+    let mut reported_up_to = 0;
+    let mut described = Vec::new();
+    for found in found_here {
+        if found.range.start < reported_up_to {
+            continue;
+        }
+        if let Some(what) = describe(&found.kind, &found.value, keep) {
+            reported_up_to = found.range.end;
+            described.push((what, found.value));
+        }
+    }
+    described
 }
 
 /// What a finding is, in words; `None` when it is a placeholder, a pseudonym or kept.

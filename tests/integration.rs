@@ -12,6 +12,8 @@ mod diff;
 mod fixtures;
 #[path = "integration/fuzz_regressions.rs"]
 mod fuzz_regressions;
+#[path = "integration/har.rs"]
+mod har;
 #[path = "integration/hostile.rs"]
 mod hostile;
 #[path = "integration/lifecycle.rs"]

@@ -30,6 +30,11 @@ pub fn shown(path: &str) -> String {
 pub struct Feedback {
     /// The live line, when stderr is a terminal.
     bar: Option<ProgressBar>,
+    /// A line per step written, when there is no live line (record); not for an import, whose
+    /// summary says it all at once.
+    log_lines: bool,
+    /// The word of the summary: "recorded", "imported".
+    verb: &'static str,
     stats: Mutex<Stats>,
 }
 
@@ -48,6 +53,8 @@ struct Stats {
 struct JobSeen {
     steps: u64,
     status: String,
+    /// Each step's status and how many polls it held for, in order.
+    sequence: Vec<(String, u32)>,
     /// The poll count when the job was last polled, to show the busiest jobs first.
     last_poll: u64,
 }
@@ -67,6 +74,19 @@ impl Feedback {
         });
         Feedback {
             bar,
+            log_lines: true,
+            verb: "recorded",
+            stats: Mutex::new(Stats::default()),
+        }
+    }
+
+    /// No live line and no line per step: warnings, and the summary at the end (`verb`
+    /// "imported" …).
+    pub fn quiet(verb: &'static str) -> Feedback {
+        Feedback {
+            bar: None,
+            log_lines: false,
+            verb,
             stats: Mutex::new(Stats::default()),
         }
     }
@@ -81,8 +101,15 @@ impl Feedback {
             stats.jobs.insert(job.to_string(), JobSeen::default());
         }
         let seen = stats.jobs.get_mut(job).expect("inserted above");
-        seen.status = status.to_string();
+        if seen.status != status {
+            seen.status = status.to_string();
+        }
         seen.last_poll = polls;
+        match (stored, seen.sequence.last_mut()) {
+            (Stored::NewStep(_), _) | (_, None) => seen.sequence.push((status.to_string(), 1)),
+            (Stored::Held { .. }, Some((_, held))) => *held += 1,
+            (Stored::Refused { .. }, Some(_)) => {}
+        }
         if let Stored::NewStep(step) = stored {
             seen.steps += 1;
             stats.steps += 1;
@@ -142,7 +169,7 @@ impl Feedback {
     }
 
     fn log(&self, line: &str) {
-        if self.bar.is_none() {
+        if self.bar.is_none() && self.log_lines {
             eprintln!("jobmock: {line}");
         }
     }
@@ -175,7 +202,8 @@ impl Feedback {
         }
         let stats = self.lock();
         let mut summary = format!(
-            "recorded into {}: {} job(s) with {} step(s) from {} poll(s), {} exchange(s) with {} step(s)",
+            "{} into {}: {} job(s) with {} step(s) from {} poll(s), {} exchange(s) with {} step(s)",
+            self.verb,
             root.display(),
             stats.jobs.len(),
             stats.steps,
@@ -196,9 +224,18 @@ impl Feedback {
             ));
         }
         for (job, seen) in &stats.jobs {
+            let sequence: Vec<String> = seen
+                .sequence
+                .iter()
+                .map(|(status, polls)| match polls {
+                    1 => status.clone(),
+                    polls => format!("{status} ×{polls}"),
+                })
+                .collect();
             summary.push_str(&format!(
-                "\n  jobs/{job}: {} step(s) written, last {}",
-                seen.steps, seen.status
+                "\n  jobs/{job}: {} step(s) written: {}",
+                seen.steps,
+                sequence.join(" → ")
             ));
         }
         summary

@@ -315,15 +315,24 @@ impl Recorder {
             );
         };
         let mut summary = self.feedback.finish(&finished.root);
-        let counts = finished.counts;
-        summary.push_str(&format!(
-            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced",
-            counts.secrets, counts.people, counts.replaced
-        ));
-        let (verdict, found) = crate::scan::verdict_for(&finished);
-        summary.push_str(&format!("\n{verdict}"));
+        let (closing, found) = closing_lines(&finished);
+        summary.push_str(&closing);
         (summary, found)
     }
+}
+
+/// The last lines of a recording's (or an import's) summary: what redaction did, in counts,
+/// and the verdict of the scan of what was written; and whether the scan found anything.
+pub fn closing_lines(finished: &writer::Finished) -> (String, bool) {
+    let counts = finished.counts;
+    let (verdict, found) = crate::scan::verdict_for(finished);
+    (
+        format!(
+            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced\n{verdict}",
+            counts.secrets, counts.people, counts.replaced
+        ),
+        found,
+    )
 }
 
 /// Serves `recorder` on `listener` (over TLS when `tls` is given) until `shutdown` completes,

@@ -207,16 +207,7 @@ impl Writer {
             let (exchanges, finished) = queue.take(TAKE_INTERVAL);
             let done = finished && exchanges.is_empty();
             for exchange in exchanges {
-                let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    self.exchange(exchange)
-                }));
-                if recorded.is_err() {
-                    // The panic hook said where; what it was about is not printed (it may
-                    // quote what was being scrubbed). Files are written whole, so the set is as
-                    // it was before this exchange.
-                    self.feedback
-                        .warn("not recorded: an exchange hit an internal error (see above)");
-                }
+                self.record(exchange);
             }
             if done {
                 break;
@@ -227,6 +218,26 @@ impl Writer {
                 flushed = Instant::now();
             }
         }
+        self.finish()
+    }
+
+    /// Learns from, scrubs and stores one exchange (the recording thread's work for each; the
+    /// HAR importer's for each entry).
+    pub fn record(&mut self, exchange: Exchange) {
+        let recorded =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.exchange(exchange)));
+        if recorded.is_err() {
+            // The panic hook said where; what it was about is not printed (it may quote what
+            // was being scrubbed). Files are written whole, so the set is as it was before this
+            // exchange.
+            self.feedback
+                .warn("not recorded: an exchange hit an internal error (see above)");
+        }
+    }
+
+    /// Scrubs again what may hold a value learned late, writes what is pending, and returns
+    /// what was written.
+    pub fn finish(mut self) -> Finished {
         self.rescrub_if_learned();
         self.flush();
         Finished {

@@ -231,6 +231,7 @@ impl Redactor {
                 }
             }
             Kind::UrlUser => self.learn_person(&[(Personal::Username, finding.value.clone())]),
+            Kind::Email if self.is_placeholder_address(&finding.value) => {}
             Kind::Email => self.learn_person(&[(Personal::Email, finding.value.clone())]),
         }
     }

@@ -66,13 +66,22 @@ impl Redactor {
             .then(|| self.person_pseudonym(Personal::Username, &finding.value)),
             Kind::Email => (!self.options.keep.contains(&Personal::Email)
                 && !is_example_address(&finding.value)
-                && !self.is_pseudonym(&finding.value))
+                && !self.is_pseudonym(&finding.value)
+                && !self.is_placeholder_address(&finding.value))
             .then(|| self.person_pseudonym(Personal::Email, &finding.value)),
         }
     }
 
     pub(super) fn is_pseudonym(&self, value: &str) -> bool {
         self.pseudonyms.contains_key(value) || is_redacted(value)
+    }
+
+    /// `REDACTED@host` or `user-1@host`: a URL's user information as scrubbing left it, not an
+    /// address, so that text scrubbed a second time stays as the first pass left it.
+    pub(super) fn is_placeholder_address(&self, value: &str) -> bool {
+        value
+            .split_once('@')
+            .is_some_and(|(local, _)| self.is_pseudonym(local))
     }
 
     /// Where the learned values occur in `decoded`, as whole tokens, with their replacements.

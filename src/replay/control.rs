@@ -327,6 +327,16 @@ fn requests(replay: &Replay, call: &Call) -> Response<Body> {
             );
         }
     };
+    let har = match call.param("format") {
+        None | Some("json") => false,
+        Some("har") => true,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("format={other:?}: use format=json (the default) or format=har"),
+            );
+        }
+    };
     let journal = replay.journal();
     let entries: Vec<_> = journal
         .entries()
@@ -337,6 +347,47 @@ fn requests(replay: &Replay, call: &Call) -> Response<Body> {
         .collect();
     let (capacity, dropped) = (journal.capacity(), journal.dropped());
     drop(journal);
+    if har {
+        // URLs name the server as this client reached it, without a session prefix (the
+        // session is in each entry's `_jobmock`): imported again, the paths are the API's.
+        let origin = format!(
+            "{}://{}",
+            replay.options.scheme,
+            call.host().as_deref().unwrap_or("localhost")
+        );
+        let document = crate::har::export::journal_har(&entries, &origin);
+        let body = serde_json::to_vec_pretty(&document).expect("a JSON value serialises");
+        let mut answer = response(
+            StatusCode::OK,
+            "application/json; charset=utf-8",
+            full(body),
+        );
+        let name = session.map_or_else(
+            || "jobmock".to_string(),
+            |session| {
+                let safe: String = session
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                            c
+                        } else {
+                            '-'
+                        }
+                    })
+                    .take(64)
+                    .collect();
+                format!("jobmock-{safe}")
+            },
+        );
+        if let Ok(value) =
+            hyper::header::HeaderValue::from_str(&format!("attachment; filename=\"{name}.har\""))
+        {
+            answer
+                .headers_mut()
+                .insert(hyper::header::CONTENT_DISPOSITION, value);
+        }
+        return answer;
+    }
     ok(json!({"requests": entries, "capacity": capacity, "dropped": dropped}))
 }
 

@@ -7,7 +7,9 @@ use std::collections::{HashMap, VecDeque};
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use hyper::Method;
+use hyper::header::HeaderValue;
 use serde::Serialize;
 
 use super::near::NearMiss;
@@ -42,7 +44,17 @@ pub struct Entry {
     pub served_by: ServedBy,
     /// For an unmatched request, the exchange or job it came closest to.
     pub near_miss: Option<Arc<NearMiss>>,
+    /// The answer's content type and body, for the HAR export. The body is shared with the
+    /// fixture it came from where it could be; the journal keeps at most
+    /// [`MAX_JOURNALED_BODY_BYTES`] of bodies in all, and past that notes none.
+    pub content_type: Option<HeaderValue>,
+    pub body: Option<Bytes>,
 }
+
+/// The most bytes of answer bodies the journal keeps, whatever its length: bodies filled with
+/// a client's origin are copies, and a large recorded answer times `--journal-size` must not
+/// become gigabytes.
+pub const MAX_JOURNALED_BODY_BYTES: usize = 64 * 1024 * 1024;
 
 /// What answered a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -164,6 +176,8 @@ pub struct Journal {
     dropped: u64,
     /// One shared copy of each target seen lately: a client polls the same URL again and again.
     targets: HashMap<Box<str>, Arc<str>>,
+    /// The bytes of the bodies kept, within [`MAX_JOURNALED_BODY_BYTES`].
+    body_bytes: usize,
 }
 
 /// The most distinct targets kept shared; past it, the copies start afresh.
@@ -177,6 +191,7 @@ impl Journal {
             capacity,
             dropped: 0,
             targets: HashMap::new(),
+            body_bytes: 0,
         }
     }
 
@@ -195,7 +210,7 @@ impl Journal {
 
     /// Keeps `entry`; returns the entry it let go of to stay within its capacity, for the caller
     /// to drop once it has let go of the journal's lock.
-    pub fn push(&mut self, entry: Entry) -> Option<Entry> {
+    pub fn push(&mut self, mut entry: Entry) -> Option<Entry> {
         if self.capacity == 0 {
             self.dropped += 1;
             return Some(entry);
@@ -206,8 +221,23 @@ impl Journal {
         } else {
             None
         };
+        if let Some(body) = forgotten.as_ref().and_then(|entry| entry.body.as_ref()) {
+            self.body_bytes -= body.len();
+        }
+        match &entry.body {
+            Some(body) if self.body_bytes + body.len() > MAX_JOURNALED_BODY_BYTES => {
+                entry.body = None;
+            }
+            Some(body) => self.body_bytes += body.len(),
+            None => {}
+        }
         self.entries.push_back(entry);
         forgotten
+    }
+
+    /// The bytes of answer bodies kept.
+    pub fn body_bytes(&self) -> usize {
+        self.body_bytes
     }
 
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
@@ -235,6 +265,7 @@ impl Journal {
         if session.is_none() && job.is_none() {
             self.entries.clear();
             self.dropped = 0;
+            self.body_bytes = 0;
             return;
         }
         self.entries.retain(|entry| {
@@ -242,6 +273,12 @@ impl Journal {
             let job_matches = job.is_none_or(|job| entry.job.as_deref() == Some(job));
             !(session_matches && job_matches)
         });
+        self.body_bytes = self
+            .entries
+            .iter()
+            .filter_map(|entry| entry.body.as_ref())
+            .map(Bytes::len)
+            .sum();
     }
 }
 
@@ -264,6 +301,8 @@ mod tests {
             error_code: None,
             served_by: ServedBy::Job,
             near_miss: None,
+            content_type: None,
+            body: None,
         }
     }
 
@@ -276,6 +315,38 @@ mod tests {
         let jobs: Vec<_> = journal.entries().map(|e| e.job.clone().unwrap()).collect();
         assert_eq!(jobs, [Arc::from("b"), Arc::from("c")]);
         assert_eq!(journal.dropped(), 1);
+    }
+
+    #[test]
+    fn answer_bodies_stay_within_their_budget_whatever_the_journal_length() {
+        let mut journal = Journal::new(100);
+        let body = Bytes::from(vec![b'x'; MAX_JOURNALED_BODY_BYTES / 3 + 1]);
+        for job in ["a", "b", "c", "d"] {
+            let mut entry = entry("s", job);
+            entry.body = Some(body.clone());
+            journal.push(entry);
+        }
+        let kept: Vec<bool> = journal.entries().map(|e| e.body.is_some()).collect();
+        assert_eq!(
+            kept,
+            [true, true, false, false],
+            "the third would pass the budget"
+        );
+        assert!(journal.body_bytes() <= MAX_JOURNALED_BODY_BYTES);
+
+        let mut short = Journal::new(2);
+        for job in ["a", "b", "c", "d", "e"] {
+            let mut entry = entry("s", job);
+            entry.body = Some(body.clone());
+            short.push(entry);
+        }
+        assert_eq!(
+            short.body_bytes(),
+            2 * body.len(),
+            "dropped entries give their bytes back"
+        );
+        short.clear(Some("s"), Some("e"));
+        assert_eq!(short.body_bytes(), body.len());
     }
 
     #[test]

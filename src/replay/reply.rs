@@ -156,6 +156,11 @@ impl Replay {
             Kind::Strict { .. } => StatusCode::BAD_REQUEST,
             _ => StatusCode::OK,
         };
+        let rendered = render(kind, format);
+        let (content_type, body) = match &rendered {
+            Ok((answer, body)) => (answer.headers().get(CONTENT_TYPE).cloned(), body.clone()),
+            Err(_) => (None, None),
+        };
         let target = call.journal_target();
         let time_ms = now_ms();
         let form = call.form_params();
@@ -177,6 +182,8 @@ impl Replay {
                 error_code: note.error_code,
                 served_by: note.served_by,
                 near_miss: note.near_miss,
+                content_type,
+                body,
             })
         };
         // The entry the journal let go of (its oldest) is dropped after its lock is released.
@@ -190,80 +197,94 @@ impl Replay {
                 call.session
             );
         }
-        Ok(match kind {
-            Kind::Body {
-                status,
-                content_type,
-                headers,
-                body,
-            } => {
-                let mut answer = response(status, content_type, full(body));
-                for (name, value) in headers {
-                    answer.headers_mut().insert(name, value);
-                }
-                answer
-            }
-            Kind::Truncated {
-                content_type,
-                whole,
-                keep,
-            } => response(StatusCode::OK, content_type, Truncated::new(&whole, keep)),
-            Kind::AdminError {
-                code,
-                message,
-                status,
-            } => {
-                let mut answer = response(
-                    status,
-                    format.content_type(),
-                    full(format::error_body(format, code, &message)),
-                );
-                if status == StatusCode::METHOD_NOT_ALLOWED {
-                    answer
-                        .headers_mut()
-                        .insert(ALLOW, HeaderValue::from_static("GET, POST"));
-                }
-                answer
-            }
-            Kind::PortalError { code, message } => {
-                let format = if format == Format::Html {
-                    Format::Json
-                } else {
-                    format
-                };
-                response(
-                    StatusCode::OK,
-                    format.content_type(),
-                    full(format::portal_error_body(format, code, &message)),
-                )
-            }
-            Kind::Value { value, title } => render_value(&value, format, title),
-            Kind::Strict { message, details } => {
-                let value = serde_json::json!({
-                    "error": {"code": 400, "message": message, "details": details}
-                });
-                let format = if format == Format::Pjson {
-                    Format::Pjson
-                } else {
-                    Format::Json
-                };
-                let mut answer = render_value(&value, format, "");
-                *answer.status_mut() = StatusCode::BAD_REQUEST;
-                answer
-            }
-            Kind::Close => return Err(CloseConnection),
-        })
+        rendered.map(|(answer, _)| answer)
     }
 }
 
-/// A JSON answer of jobmock's own making, in `format`.
-pub fn render_value(value: &Value, format: Format, title: &str) -> Response<Body> {
-    let body = match format {
+/// `kind` as the answer in `format`, with the body the client gets, for the journal (the bytes
+/// sent before a truncated answer breaks off).
+fn render(kind: Kind, format: Format) -> Result<(Response<Body>, Option<Bytes>), CloseConnection> {
+    Ok(match kind {
+        Kind::Body {
+            status,
+            content_type,
+            headers,
+            body,
+        } => {
+            let mut answer = response(status, content_type, full(body.clone()));
+            for (name, value) in headers {
+                answer.headers_mut().insert(name, value);
+            }
+            (answer, Some(body))
+        }
+        Kind::Truncated {
+            content_type,
+            whole,
+            keep,
+        } => {
+            let sent = whole.slice(..keep.min(whole.len()));
+            let answer = response(StatusCode::OK, content_type, Truncated::new(&whole, keep));
+            (answer, Some(sent))
+        }
+        Kind::AdminError {
+            code,
+            message,
+            status,
+        } => {
+            let body = format::error_body(format, code, &message);
+            let mut answer = response(status, format.content_type(), full(body.clone()));
+            if status == StatusCode::METHOD_NOT_ALLOWED {
+                answer
+                    .headers_mut()
+                    .insert(ALLOW, HeaderValue::from_static("GET, POST"));
+            }
+            (answer, Some(body))
+        }
+        Kind::PortalError { code, message } => {
+            let format = if format == Format::Html {
+                Format::Json
+            } else {
+                format
+            };
+            let body = format::portal_error_body(format, code, &message);
+            let answer = response(StatusCode::OK, format.content_type(), full(body.clone()));
+            (answer, Some(body))
+        }
+        Kind::Value { value, title } => {
+            let body = value_body(&value, format, title);
+            (
+                response(StatusCode::OK, format.content_type(), full(body.clone())),
+                Some(body),
+            )
+        }
+        Kind::Strict { message, details } => {
+            let value = serde_json::json!({
+                "error": {"code": 400, "message": message, "details": details}
+            });
+            let format = if format == Format::Pjson {
+                Format::Pjson
+            } else {
+                Format::Json
+            };
+            let body = value_body(&value, format, "");
+            let answer = response(
+                StatusCode::BAD_REQUEST,
+                format.content_type(),
+                full(body.clone()),
+            );
+            (answer, Some(body))
+        }
+        Kind::Close => return Err(CloseConnection),
+    })
+}
+
+/// The body of a JSON answer of jobmock's own making, in `format`.
+fn value_body(value: &Value, format: Format, title: &str) -> Bytes {
+    match format {
         Format::Json => Bytes::from(serde_json::to_vec(value).expect("a JSON value serialises")),
         Format::Pjson => {
             Bytes::from(serde_json::to_vec_pretty(value).expect("a JSON value serialises"))
         }
         Format::Html => format::value_page(title, value),
-    };
-    response(StatusCode::OK, format.content_type(), full(body))
+    }
 }
