@@ -145,6 +145,24 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "VALUE")]
     pub token: Vec<String>,
 
+    /// A user replay's token service knows, as NAME:PASSWORD; repeatable (the set's
+    /// users.json adds more). With users, replay answers generateToken (the Portal's
+    /// …/sharing/rest/generateToken and the admin API's …/admin/generateToken) with a token
+    /// that lives for the `expiration` asked (minutes, default 60), and checks every request's
+    /// token: expired ones get "Token Expired." (498). Use test credentials only.
+    ///
+    /// Example: --user admin:test-password
+    #[arg(long, value_name = "NAME:PASSWORD", value_parser = parse_user)]
+    pub user: Vec<crate::replay::tokens::User>,
+
+    /// Every token generateToken issues lives this many seconds, whatever the request asks
+    /// (scaled by --speed, as the jobs are): shorter than a job, to see what a client does
+    /// when its token runs out.
+    ///
+    /// Example: --token-lifetime 5
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=1_209_600))]
+    pub token_lifetime: Option<u64>,
+
     /// A token the control API (/__jobmock/) requires: control requests must send it in the
     /// X-Jobmock-Control-Token header (or the controlToken parameter); others get 401. Give one
     /// when the server listens beyond this machine.
@@ -349,6 +367,20 @@ pub struct RecordArgs {
 
     #[command(flatten)]
     pub limits: ServeLimits,
+}
+
+/// `--user NAME:PASSWORD`.
+fn parse_user(text: &str) -> Result<crate::replay::tokens::User, String> {
+    match text.split_once(':') {
+        Some((name, password)) if !name.trim().is_empty() && !password.is_empty() => {
+            Ok(crate::replay::tokens::User {
+                username: name.to_string(),
+                password: password.to_string(),
+            })
+        }
+        // The value is not echoed: it may be a password typed wrong.
+        _ => Err("give NAME:PASSWORD (a user name, a colon, a password)".to_string()),
+    }
 }
 
 /// What to do with folders that exist: the same flags for record and import.

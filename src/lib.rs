@@ -300,7 +300,10 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         auth: replay::Auth {
             required: args.require_token || !args.token.is_empty(),
             tokens: args.token.clone(),
+            users: args.user.clone(),
+            lifetime: args.token_lifetime.map(std::time::Duration::from_secs),
         },
+        set_users: replay::tokens::read_users(&args.fixtures)?,
         control_token: args.control_token.clone().filter(|token| !token.is_empty()),
         advance: args.advance.map(|advance| match advance {
             cli::AdvanceArg::Poll => job::Advance::Poll,
@@ -320,6 +323,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
     }
 
     runtime()?.block_on(async {
+        let shutdown = server::shutdown_signal();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let guarded = args.control_token.is_some();
         let listener = bind(&args.listen, scheme, guarded).await?;
@@ -328,13 +332,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             args.fixtures.display(),
             exchanges = replay.served().fixtures().exchanges().len(),
         );
-        replay::serve(
-            listener,
-            tls,
-            Arc::clone(&replay),
-            server::shutdown_signal(),
-        )
-        .await;
+        replay::serve(listener, tls, Arc::clone(&replay), shutdown).await;
         let unmatched = replay.unmatched_served();
         if args.strict && unmatched > 0 {
             eprintln!(
@@ -372,6 +370,7 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let scheme = if tls.is_some() { "https" } else { "http" };
         // The recorder has no control API; the warning is about the proxy itself.
+        let shutdown = server::shutdown_signal();
         let listener = bind(&args.listen, scheme, true).await?;
         let addr = listener.local_addr().map_err(|source| Error::Bind {
             addr: args.listen.clone(),
@@ -390,13 +389,7 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
             recorder.upstream_origin(),
             args.fixtures.display()
         );
-        record::serve(
-            listener,
-            tls,
-            Arc::clone(&recorder),
-            server::shutdown_signal(),
-        )
-        .await;
+        record::serve(listener, tls, Arc::clone(&recorder), shutdown).await;
         let (summary, found) = recorder.finish().await;
         eprintln!("jobmock: {summary}");
         Ok(if found {

@@ -32,5 +32,7 @@ mod redaction;
 mod reload;
 #[path = "integration/replay.rs"]
 mod replay;
+#[path = "integration/tokens.rs"]
+mod tokens;
 #[path = "integration/verify.rs"]
 mod verify;

@@ -268,6 +268,7 @@ mod tests {
             headers: Vec::new(),
             delay: Duration::ZERO,
             fault: None,
+            expire_token: false,
         }
     }
 

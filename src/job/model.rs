@@ -75,4 +75,6 @@ pub struct Step {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub delay: Duration,
     pub fault: Option<Fault>,
+    /// `expireToken`: the request's token expires once this step is served.
+    pub expire_token: bool,
 }

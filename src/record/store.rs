@@ -327,6 +327,7 @@ impl Recording {
                 headers,
                 delay_ms: None,
                 fault: None,
+                expire_token: false,
             },
         );
         self.steps.push(name.clone());

@@ -303,6 +303,9 @@ fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
         }
     }
     drop(live);
+    if session.is_none() && job_id.is_none() {
+        replay.tokens.reset();
+    }
     replay.journal().clear(session, job_id);
     ok(json!({"status": "success", "session": session, "job": job_id}))
 }

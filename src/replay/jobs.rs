@@ -98,6 +98,11 @@ impl Replay {
             ..Note::default()
         };
 
+        if let (Chosen::Step(index), Some(token)) = (&answer.chosen, &call.token)
+            && job.steps[*index].expire_token
+        {
+            self.tokens.expire_at(token, &call.session, &job.id, *index);
+        }
         let (step, step_index) = match &answer.chosen {
             Chosen::Step(index) => (&job.steps[*index], Some(*index)),
             Chosen::OnCancel => (

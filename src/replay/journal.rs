@@ -76,6 +76,8 @@ pub enum ServedBy {
     DeleteAll,
     /// `--require-token` or `--token` refused it.
     TokenCheck,
+    /// `generateToken`, answered by replay's token service.
+    TokenService,
     /// Refused as it was sent: a bad `f`, job ID or method.
     Refusal,
     /// Nothing: no fixture, recording or operation answers it (an unmatched request).

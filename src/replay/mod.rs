@@ -30,6 +30,7 @@ mod reply;
 mod request;
 mod route;
 mod served;
+pub mod tokens;
 mod verify;
 pub mod watch;
 
@@ -89,16 +90,13 @@ pub struct Options {
     /// `--strict`: a request nothing answers gets HTTP 400 and is printed, and the server
     /// exits 1 at shutdown if there was any.
     pub strict: bool,
+    /// The users of the set's `users.json` ([`tokens::read_users`]), read by the caller (a
+    /// reload reads them again).
+    pub set_users: Vec<tokens::User>,
 }
 
-/// `--require-token` and `--token`.
-#[derive(Debug, Clone, Default)]
-pub struct Auth {
-    /// Requests without a token get "Token Required" (499).
-    pub required: bool,
-    /// When not empty, a token not in this list gets "Invalid token" (498).
-    pub tokens: Vec<String>,
-}
+/// `--require-token`, `--token`, `--user` and `--token-lifetime`.
+pub type Auth = tokens::TokenOptions;
 
 impl Default for Options {
     fn default() -> Options {
@@ -117,6 +115,7 @@ impl Default for Options {
             watch: false,
             limits: crate::server::Limits::default(),
             strict: false,
+            set_users: Vec::new(),
         }
     }
 }
@@ -128,6 +127,8 @@ pub struct Replay {
     served: RwLock<Arc<Served>>,
     options: Options,
     live: Mutex<Live>,
+    /// The token service, and the tokens it issued.
+    tokens: tokens::Tokens,
     /// Apart from the cursors: every request notes itself here, and one lock for both would be
     /// taken twice per request by every worker.
     journal: Mutex<Journal>,
@@ -207,7 +208,9 @@ impl Replay {
             reloads: Reloads::default(),
             generation: 0,
         });
+        let set_users = options.set_users.clone();
         Replay {
+            tokens: tokens::Tokens::new(options.auth.clone(), set_users, options.speed),
             served: RwLock::new(Arc::new(Served::new(fixtures, None))),
             journal: Mutex::new(Journal::new(options.journal_size)),
             options,
@@ -270,6 +273,8 @@ impl Replay {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "CONNECT is not supported: jobmock replay is a server, not a proxy; send GET or POST",
             )
+        } else if let Some(reply) = self.generate_token(&call) {
+            reply
         } else if let Some(refusal) = self.check_token(&call) {
             refusal
         } else {
@@ -425,20 +430,61 @@ impl Replay {
         })
     }
 
-    /// `--require-token` and `--token`: the ArcGIS answer for a missing or unknown token, in
-    /// the Portal's error shape under `/sharing/`, the admin API's elsewhere.
-    fn check_token(&self, call: &Call) -> Option<Reply> {
-        let auth = &self.options.auth;
-        if !auth.required && auth.tokens.is_empty() {
+    /// `generateToken`, when replay has users to issue tokens to: a token with its expiry, or
+    /// the real services' refusal, in the shape of the API asked.
+    fn generate_token(&self, call: &Call) -> Option<Reply> {
+        if !tokens::is_token_service(call.path()) || !self.tokens.issues() {
             return None;
         }
-        let (code, admin_message, portal_message) = match &call.token {
-            None => (499, "Token Required.", "Token Required"),
-            Some(token) if !auth.tokens.is_empty() && !auth.tokens.contains(token) => {
-                (498, "Invalid token.", "Invalid token.")
+        let portal = call.path().contains("/sharing/");
+        let generated = self.tokens.generate(
+            call.param("username"),
+            call.param("password"),
+            call.param("expiration"),
+        );
+        Some(match generated {
+            tokens::Generated::Token { token, expires_ms } => {
+                // The Portal answers `expires` as a number; the admin API as a string.
+                let value = if portal {
+                    serde_json::json!({"token": token, "expires": expires_ms, "ssl": self.options.scheme == "https"})
+                } else {
+                    serde_json::json!({"token": token, "expires": expires_ms.to_string()})
+                };
+                Reply::value(None, value, "Token", ServedBy::TokenService)
             }
-            Some(_) => return None,
-        };
+            tokens::Generated::Refused if portal => Reply {
+                kind: Kind::PortalError {
+                    code: 400,
+                    message: "Unable to generate token. Invalid username or password.".to_string(),
+                },
+                note: reply::Note {
+                    error_code: Some(400),
+                    served_by: ServedBy::TokenService,
+                    ..reply::Note::default()
+                },
+            },
+            tokens::Generated::Refused => {
+                let mut reply = Reply::refusal(
+                    None,
+                    400,
+                    "Unable to generate token. Invalid username or password.",
+                );
+                reply.note.served_by = ServedBy::TokenService;
+                reply
+            }
+        })
+    }
+
+    /// The ArcGIS answer for a missing, unknown or expired token, in the Portal's error shape
+    /// under `/sharing/`, the admin API's elsewhere.
+    fn check_token(&self, call: &Call) -> Option<Reply> {
+        let (code, admin_message, portal_message) =
+            match self.tokens.check(call.token.as_deref(), call.path()) {
+                tokens::Verdict::Fine => return None,
+                tokens::Verdict::Missing => (499, "Token Required.", "Token Required"),
+                tokens::Verdict::Invalid => (498, "Invalid token.", "Invalid token."),
+                tokens::Verdict::Expired => (498, "Token Expired.", "Token Expired."),
+            };
         Some(if call.path().contains("/sharing/") {
             Reply {
                 kind: Kind::PortalError {

@@ -194,6 +194,18 @@ impl Replay {
                 return Err(err);
             }
         };
+        // The set's users go with it: a reload that cannot read them fails as a whole.
+        let users = match super::tokens::read_users(fixtures.root()) {
+            Ok(users) => users,
+            Err(err) => {
+                let mut live = self.lock();
+                live.reloads.failed += 1;
+                live.reloads.last_error = Some(crate::error::report(&err));
+                live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
+                return Err(err);
+            }
+        };
+        self.tokens.set_users(users);
         let new = Served::new(fixtures, Some(&old));
 
         let (report, kept) = new.compare(&old);

@@ -352,6 +352,7 @@ async fn tokens_are_required_and_checked() {
             auth: Auth {
                 required: true,
                 tokens: vec!["good-token".into()],
+                ..Auth::default()
             },
             ..Options::default()
         },
@@ -362,11 +363,17 @@ async fn tokens_are_required_and_checked() {
     assert_eq!(missing["code"], 499);
     let wrong = get(format!("{url}&token=bad-token")).send().await.json();
     assert_eq!(wrong["code"], 498);
-    let portal = get(server.url("/portal/sharing/rest/info?f=json"))
+    let portal = get(server.url("/portal/sharing/rest/community/self?f=json"))
         .send()
         .await
         .json();
     assert_eq!(portal["error"]["code"], 499);
+    // What a real Portal serves to anyone needs no token.
+    let info = get(server.url("/portal/sharing/rest/info?f=json"))
+        .send()
+        .await
+        .json();
+    assert_eq!(info["authInfo"]["isTokenBasedSecurity"], true, "{info}");
 
     assert_eq!(
         get(format!("{url}&token=good-token")).status().await,
