@@ -585,12 +585,37 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
 
+    /// Check against the shapes of this server, whatever the sets' server.json files say
+    /// (without it, each set's own: notebook-server where it has none).
+    ///
+    /// Example: --flavour enterprise-kubernetes
+    #[arg(long, value_enum, value_name = "FLAVOUR")]
+    pub flavour: Option<FlavourArg>,
+
     /// Compare the shapes of the payloads under PATH with those under OTHER, values ignored:
     /// which fields appeared, vanished or changed type, per job type and status.
     ///
     /// Example: --against recorded-10.9
     #[arg(long, value_name = "OTHER")]
     pub against: Option<PathBuf>,
+}
+
+/// A server flavour, as `server.json` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlavourArg {
+    /// ArcGIS Notebook Server (the default).
+    NotebookServer,
+    /// ArcGIS Enterprise on Kubernetes 11.4+.
+    EnterpriseKubernetes,
+}
+
+impl FlavourArg {
+    pub fn flavour(self) -> crate::api::Flavour {
+        match self {
+            FlavourArg::NotebookServer => crate::api::Flavour::NotebookServer,
+            FlavourArg::EnterpriseKubernetes => crate::api::Flavour::EnterpriseKubernetes,
+        }
+    }
 }
 
 /// How `jobmock diff` prints.

@@ -186,6 +186,18 @@ pub fn cancel(job: &Job, cursor: &mut Cursor) -> bool {
     !ended
 }
 
+/// Whether `answer` served the job's end: its last step (or its cancelled step) when that is
+/// COMPLETED or FAILED. A server that removes ended jobs (Enterprise on Kubernetes) has none to
+/// answer after it; steps recorded after the end (the not-found answers of such a server) play
+/// first.
+pub fn ends_job(job: &Job, answer: &PollAnswer) -> bool {
+    match &answer.chosen {
+        Chosen::Step(index) => *index + 1 == job.steps.len() && is_final(&job.steps[*index]),
+        Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(is_final),
+        Chosen::Fault(..) => false,
+    }
+}
+
 /// Whether a job's step is an end (COMPLETED or FAILED), for `deleteAll`.
 pub fn is_final(step: &Step) -> bool {
     matches!(step.job_status.as_deref(), Some("COMPLETED" | "FAILED"))
