@@ -32,7 +32,9 @@ pub enum Command {
     /// Serve the jobs of a fixture set, each job's steps in order, per job and per session.
     ///
     /// Each poll of <context>/admin/system/jobs/<jobId> answers the job's next step; the last
-    /// step repeats. Requests under /__session/NAME/ (or with an `X-Jobmock-Session: NAME`
+    /// step repeats. A set whose server.json says "enterprise-kubernetes" is served as ArcGIS
+    /// Enterprise on Kubernetes: jobs at <context>/admin/notebooks/jobs/<jobId>, statuses such
+    /// as EXECUTING, a job gone (404) once a session was answered its end. Requests under /__session/NAME/ (or with an `X-Jobmock-Session: NAME`
     /// header) get their own cursors. The control API is under /__jobmock/ (health, jobs,
     /// jobs/<jobId>/advance, exchanges, reset, requests (also as HAR), verify, reload).
     Replay(ReplayArgs),

@@ -311,6 +311,33 @@ mod tests {
     }
 
     #[test]
+    fn only_the_last_step_or_the_cancelled_one_ends_a_job_when_it_is_an_end() {
+        let plain = job(Vec::new(), true);
+        let mut cursor = Cursor::default();
+        assert!(!ends_job(&plain, &answer(&plain, &mut cursor)));
+        assert!(ends_job(&plain, &answer(&plain, &mut cursor)));
+
+        // An end followed by steps recorded after it (a server's not-found answers) is not the
+        // end yet: those play first.
+        let mut recorded = job(Vec::new(), false);
+        let mut gone = step("003.json", "error", "{}");
+        gone.job_status = None;
+        gone.error_code = Some(404);
+        recorded.steps.push(gone);
+        recorded.sequence = Sequence::new(Advance::Poll, vec![1, 1, 1], vec![0, 0, 0]);
+        let mut cursor = Cursor::default();
+        let ends: Vec<bool> = (0..3)
+            .map(|_| ends_job(&recorded, &answer(&recorded, &mut cursor)))
+            .collect();
+        assert_eq!(ends, [false, false, false]);
+
+        let mut cursor = Cursor::default();
+        answer(&plain, &mut cursor);
+        cursor.cancel();
+        assert!(ends_job(&plain, &answer(&plain, &mut cursor)));
+    }
+
+    #[test]
     fn a_fault_aimed_at_a_poll_answers_it_without_moving_the_steps() {
         let error = Fault::ArcgisError {
             code: 498,

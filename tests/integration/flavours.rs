@@ -502,3 +502,46 @@ fn diff_checks_a_kubernetes_set_against_kubernetes_shapes() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("server.json:1:"), "{err}");
 }
+
+/// Paths of both servers in one recording: the first told stays, and the recorder says so once.
+#[tokio::test]
+async fn record_says_once_when_a_recording_mixes_two_servers() {
+    let upstream = Binary::replay(&kubernetes_fixtures(), &[]);
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    get(proxy.url(&job_path(K8S_JOB))).send().await;
+    for _ in 0..2 {
+        get(proxy.url(&format!("/arcgis/admin/system/jobs/{K8S_JOB}?f=json")))
+            .send()
+            .await;
+    }
+    let printed = stop(proxy);
+    let said = "is a path of notebook-server (ArcGIS Notebook Server, the default), but this \
+                set's jobs are enterprise-kubernetes's";
+    assert_eq!(printed.matches(said).count(), 1, "{printed}");
+    assert_eq!(
+        server_json(recorded.path()),
+        json!({"flavour": "enterprise-kubernetes"})
+    );
+}
+
+/// A reload that changes server.json serves the other server's paths, every job from its start.
+#[tokio::test]
+async fn a_reload_that_changes_the_flavour_restarts_every_job() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["SUBMITTED", "COMPLETED"]);
+    fixtures.file("server.json", "{\"flavour\": \"enterprise-kubernetes\"}");
+    let server = TestServer::start(fixtures.path()).await;
+    assert_eq!(poll(&server, &job_path("j1"), "s").await.0, "SUBMITTED");
+
+    fixtures.file("server.json", "{\"flavour\": \"notebook-server\"}");
+    let reloaded = post(server.url("/__jobmock/reload")).send().await.json();
+    assert_eq!(reloaded["changes"]["changed"], 1, "{reloaded}");
+    assert_eq!(
+        poll(&server, "/arcgis/admin/system/jobs/j1?f=json", "s")
+            .await
+            .0,
+        "SUBMITTED"
+    );
+    assert_eq!(poll(&server, &job_path("j1"), "s").await.1, Some(404));
+}
