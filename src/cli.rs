@@ -32,7 +32,9 @@ pub enum Command {
     /// Serve the jobs of a fixture set, each job's steps in order, per job and per session.
     ///
     /// Each poll of <context>/admin/system/jobs/<jobId> answers the job's next step; the last
-    /// step repeats. Requests under /__session/NAME/ (or with an `X-Jobmock-Session: NAME`
+    /// step repeats. A set whose server.json says "enterprise-kubernetes" is served as ArcGIS
+    /// Enterprise on Kubernetes: jobs at <context>/admin/notebooks/jobs/<jobId>, statuses such
+    /// as EXECUTING, a job gone (404) once a session was answered its end. Requests under /__session/NAME/ (or with an `X-Jobmock-Session: NAME`
     /// header) get their own cursors. The control API is under /__jobmock/ (health, jobs,
     /// jobs/<jobId>/advance, exchanges, reset, requests (also as HAR), verify, reload).
     Replay(ReplayArgs),
@@ -617,12 +619,37 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
 
+    /// Check against the shapes of this server, whatever the sets' server.json files say
+    /// (without it, each set's own: notebook-server where it has none).
+    ///
+    /// Example: --flavour enterprise-kubernetes
+    #[arg(long, value_enum, value_name = "FLAVOUR")]
+    pub flavour: Option<FlavourArg>,
+
     /// Compare the shapes of the payloads under PATH with those under OTHER, values ignored:
     /// which fields appeared, vanished or changed type, per job type and status.
     ///
     /// Example: --against recorded-10.9
     #[arg(long, value_name = "OTHER")]
     pub against: Option<PathBuf>,
+}
+
+/// A server flavour, as `server.json` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FlavourArg {
+    /// ArcGIS Notebook Server (the default).
+    NotebookServer,
+    /// ArcGIS Enterprise on Kubernetes 11.4+.
+    EnterpriseKubernetes,
+}
+
+impl FlavourArg {
+    pub fn flavour(self) -> crate::api::Flavour {
+        match self {
+            FlavourArg::NotebookServer => crate::api::Flavour::NotebookServer,
+            FlavourArg::EnterpriseKubernetes => crate::api::Flavour::EnterpriseKubernetes,
+        }
+    }
 }
 
 /// How `jobmock diff` prints.

@@ -8,7 +8,8 @@
 //! # Layout
 //!
 //! - [`api`]: what both modes know of the ArcGIS REST API: job paths and IDs, formats, error
-//!   bodies.
+//!   bodies, and the server flavours (Notebook Server, Enterprise on Kubernetes) and what
+//!   differs between them.
 //! - [`cli`]: the command line (clap); its doc comments are the `--help` text.
 //! - [`error`]: the crate's error type, with the file, line and field a user needs.
 //! - [`fixture`]: the on-disk fixture set: layout, loading, validation.
@@ -211,10 +212,12 @@ fn run_diff(args: DiffArgs) -> Result<ExitCode> {
     let drift = match &args.against {
         Some(other) => diff::run_against(other, &args.paths, output)?,
         None => {
-            let shapes = diff::load_shapes(args.shapes.as_deref())?;
+            // Read first, so that a broken shape file is reported whatever the paths hold.
+            diff::load_shapes(args.shapes.as_deref())?;
             diff::run(
                 &args.paths,
-                &shapes,
+                args.shapes.as_deref(),
+                args.flavour.map(cli::FlavourArg::flavour),
                 output,
                 std::io::stderr().is_terminal(),
             )?
@@ -327,9 +330,16 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let guarded = args.control_token.is_some();
         let listener = bind(&args.listen, scheme, guarded).await?;
+        let flavour = replay.served().fixtures().flavour();
         eprintln!(
-            "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}; Ctrl-C stops",
+            "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}{}; Ctrl-C stops",
             args.fixtures.display(),
+            // Said only for a set that is not Notebook Server's, the default.
+            if flavour == api::Flavour::default() {
+                String::new()
+            } else {
+                format!(" as {} ({flavour})", flavour.product())
+            },
             exchanges = replay.served().fixtures().exchanges().len(),
         );
         replay::serve(listener, tls, Arc::clone(&replay), shutdown).await;

@@ -10,6 +10,8 @@ mod cli;
 mod diff;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
+#[path = "integration/flavours.rs"]
+mod flavours;
 #[path = "integration/fuzz_regressions.rs"]
 mod fuzz_regressions;
 #[path = "integration/har.rs"]

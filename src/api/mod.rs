@@ -1,8 +1,12 @@
 //! What jobmock knows of the ArcGIS REST API that both modes use: where jobs and their
 //! operations sit, what a job ID may be, the `f` formats and the error bodies
-//! ([`format`]). Replay answers by it and record files by it.
+//! ([`format`]), and what differs between the servers a set may come from ([`flavour`]).
+//! Replay answers by it and record files by it.
 
+pub mod flavour;
 pub mod format;
+
+pub use flavour::Flavour;
 
 /// Where the job resource sits, after any context path (`/arcgis`, a Web Adaptor name, …).
 pub const JOBS_PATH: &str = "/admin/system/jobs/";

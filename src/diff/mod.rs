@@ -3,21 +3,24 @@
 //! `--against`, compares the shapes of two recordings ([`against`]).
 //!
 //! The checks themselves are the shape module's and [`sequence`]'s; this module walks the files
-//! and gathers the results.
+//! and gathers the results. Each payload is checked against the shapes of the server its set
+//! comes from (the set's `server.json`, [`flavour_of`]), or of the flavour `--flavour` names.
 
 pub mod against;
 pub mod report;
 pub mod sequence;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use walkdir::WalkDir;
 
+use crate::api::Flavour;
 use crate::error::{Error, Result};
 use crate::fixture::exchange::REQUEST_FILE;
 use crate::fixture::script::SCRIPT_FILE;
+use crate::fixture::server::{self as server_file, SERVER_FILE};
 use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json};
 use crate::shape::parse::parse;
 use crate::shape::{Finding, FindingKind, Shape, builtin};
@@ -28,11 +31,19 @@ pub const SHAPE_EXTENSION: &str = "shape";
 /// The shapes to check against, by job type.
 pub type Shapes = BTreeMap<String, Shape>;
 
+/// The shapes of each flavour a check needs.
+pub type ShapeSets = BTreeMap<Flavour, Shapes>;
+
 /// The built-in shapes, with those of `dir` (one `<type>.shape` per job type) added or put in
 /// their place.
 pub fn load_shapes(dir: Option<&Path>) -> Result<Shapes> {
+    load_shapes_for(Flavour::default(), dir)
+}
+
+/// The built-in shapes of `flavour`, with those of `dir` added or put in their place.
+pub fn load_shapes_for(flavour: Flavour, dir: Option<&Path>) -> Result<Shapes> {
     let mut shapes = Shapes::new();
-    for (job_type, text) in builtin::BUILTIN {
+    for (job_type, text) in builtin::for_flavour(flavour) {
         let shape = parse(text).expect("the built-in shapes parse (a unit test checks it)");
         shapes.insert(job_type.to_string(), shape);
     }
@@ -83,6 +94,8 @@ pub struct Unit {
     /// The job folder, for a job's steps.
     pub job_folder: Option<PathBuf>,
     pub files: Vec<PathBuf>,
+    /// The server the payloads come from: whose shapes they are checked against.
+    pub flavour: Flavour,
 }
 
 /// The payload files under `paths`: every `*.json` but scripts, exchange rules and hidden
@@ -129,25 +142,73 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             {
                 continue;
             }
+            // A set's server.json says where its payloads come from; it is not one of them.
+            let is_server_file = name == SERVER_FILE;
             let file = entry.into_path();
+            if is_server_file && job_folder_of(&file).is_none() {
+                continue;
+            }
             match job_folder_of(&file) {
                 Some(folder) => jobs.entry(folder).or_default().push(file),
                 None => singles.push(file),
             }
         }
     }
-    let mut units: Vec<Unit> = jobs
-        .into_iter()
-        .map(|(folder, files)| Unit {
+    let mut flavours = FlavourCache::default();
+    let mut units = Vec::with_capacity(jobs.len() + singles.len());
+    for (folder, files) in jobs {
+        units.push(Unit {
+            flavour: flavours.of(&folder)?,
             job_folder: Some(folder),
             files,
-        })
-        .collect();
-    units.extend(singles.into_iter().map(|file| Unit {
-        job_folder: None,
-        files: vec![file],
-    }));
+        });
+    }
+    for file in singles {
+        let folder = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        units.push(Unit {
+            flavour: flavours.of(&folder)?,
+            job_folder: None,
+            files: vec![file],
+        });
+    }
     Ok(units)
+}
+
+/// The flavour of the set `folder` is in (see [`flavour_of`]), each folder read once.
+#[derive(Default)]
+struct FlavourCache {
+    by_folder: HashMap<PathBuf, Flavour>,
+}
+
+impl FlavourCache {
+    fn of(&mut self, folder: &Path) -> Result<Flavour> {
+        if let Some(flavour) = self.by_folder.get(folder) {
+            return Ok(*flavour);
+        }
+        let flavour = flavour_of(folder)?;
+        self.by_folder.insert(folder.to_path_buf(), flavour);
+        Ok(flavour)
+    }
+}
+
+/// The flavour of the fixture set `folder` is in: the `server.json` of the nearest of `folder`
+/// and the two above it (a job folder's set is two up) that holds one, looking no further than
+/// a folder that holds `jobs/` (a set's root); Notebook Server when none says otherwise.
+pub fn flavour_of(folder: &Path) -> Result<Flavour> {
+    for dir in folder.ancestors().take(3) {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Some(flavour) = server_file::read(dir)? {
+            return Ok(flavour);
+        }
+        if dir.join(JOBS_DIR).is_dir() {
+            break;
+        }
+    }
+    Ok(Flavour::default())
 }
 
 /// The job folder of a step file: its folder, when that is in a `jobs/` folder.
@@ -163,6 +224,8 @@ pub struct Checked {
     pub payload: Value,
     /// The job type whose shape applied, if one did.
     pub job_type: Option<String>,
+    /// The flavour whose shapes applied.
+    pub flavour: Flavour,
     pub findings: Vec<Finding>,
 }
 
@@ -208,6 +271,7 @@ pub fn check_unit(unit: &Unit, shapes: &Shapes) -> Result<Vec<Checked>> {
             file: file.clone(),
             payload,
             job_type: job_type.filter(|_| has_shape),
+            flavour: unit.flavour,
             findings,
         });
     }
@@ -222,10 +286,29 @@ pub enum Output {
     Json,
 }
 
-/// `jobmock diff`: checks every payload under `paths`; prints the report on stdout. Returns
-/// whether there was drift.
-pub fn run(paths: &[PathBuf], shapes: &Shapes, output: Output, progress: bool) -> Result<bool> {
-    let units = find_units(paths)?;
+/// `jobmock diff`: checks every payload under `paths` against the shapes of its set's flavour
+/// (or of `flavour`, when given), the built-in ones with those of `shapes_dir` added; prints the
+/// report on stdout. Returns whether there was drift.
+pub fn run(
+    paths: &[PathBuf],
+    shapes_dir: Option<&Path>,
+    flavour: Option<Flavour>,
+    output: Output,
+    progress: bool,
+) -> Result<bool> {
+    let mut units = find_units(paths)?;
+    if let Some(flavour) = flavour {
+        for unit in &mut units {
+            unit.flavour = flavour;
+        }
+    }
+    let mut shapes = ShapeSets::new();
+    for unit in &units {
+        if let std::collections::btree_map::Entry::Vacant(entry) = shapes.entry(unit.flavour) {
+            entry.insert(load_shapes_for(unit.flavour, shapes_dir)?);
+        }
+    }
+
     let files: usize = units.iter().map(|unit| unit.files.len()).sum();
     let bar = (progress && files >= PROGRESS_FROM).then(|| {
         let bar = indicatif::ProgressBar::new(files as u64);
@@ -235,7 +318,7 @@ pub fn run(paths: &[PathBuf], shapes: &Shapes, output: Output, progress: bool) -
         );
         bar
     });
-    let checked = check_all(&units, shapes, bar.as_ref())?;
+    let checked = check_all(&units, &shapes, bar.as_ref())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -245,7 +328,7 @@ pub fn run(paths: &[PathBuf], shapes: &Shapes, output: Output, progress: bool) -
         .count();
     let totals = report::Totals::of(&checked, jobs);
     let printed = match output {
-        Output::Text { colour } => report::text(&checked, shapes, totals, colour),
+        Output::Text { colour } => report::text(&checked, &shapes, totals, colour),
         Output::Json => report::json(&checked, totals),
     };
     print!("{printed}");
@@ -259,11 +342,11 @@ const PROGRESS_FROM: usize = 2000;
 /// a large recording is thousands of them.
 fn check_all(
     units: &[Unit],
-    shapes: &Shapes,
+    shapes: &ShapeSets,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<Vec<Checked>> {
     crate::parallel::try_map(units, 1, |unit| {
-        let checked = check_unit(unit, shapes)?;
+        let checked = check_unit(unit, &shapes[&unit.flavour])?;
         if let Some(bar) = bar {
             bar.inc(unit.files.len() as u64);
         }

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use similar::TextDiff;
 
-use super::{Checked, Shapes};
+use super::{Checked, ShapeSets};
+use crate::api::Flavour;
 use crate::shape::Finding;
 use crate::shape::write::{expected_view, payload_view};
 
@@ -34,7 +35,7 @@ impl Totals {
 }
 
 /// The text report: each file with drift, then a closing line.
-pub fn text(checked: &[Checked], shapes: &Shapes, totals: Totals, colour: bool) -> String {
+pub fn text(checked: &[Checked], shapes: &ShapeSets, totals: Totals, colour: bool) -> String {
     let paint = Paint { on: colour };
     let mut out = String::new();
     for file in checked.iter().filter(|c| !c.findings.is_empty()) {
@@ -51,7 +52,7 @@ pub fn text(checked: &[Checked], shapes: &Shapes, totals: Totals, colour: bool) 
         if let Some(shape) = file
             .job_type
             .as_deref()
-            .and_then(|job_type| shapes.get(job_type))
+            .and_then(|job_type| shapes.get(&file.flavour)?.get(job_type))
         {
             let expected = expected_view(shape, &file.payload);
             let actual = payload_view(shape, &file.payload);
@@ -60,8 +61,13 @@ pub fn text(checked: &[Checked], shapes: &Shapes, totals: Totals, colour: bool) 
                 .get("status")
                 .and_then(|s| s.as_str())
                 .unwrap_or("?");
+            // The default flavour's header is as it always was; another's names it.
+            let of_flavour = match file.flavour {
+                Flavour::NotebookServer => String::new(),
+                other => format!(" of {other}"),
+            };
             let header_expected = format!(
-                "expected ({} shape, status {status})",
+                "expected ({} shape{of_flavour}, status {status})",
                 file.job_type.as_deref().unwrap_or("?")
             );
             let header_actual = file.file.display().to_string();

@@ -145,7 +145,7 @@ const TARGET_UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 
 /// Whether `path` is one of ArcGIS's: a job, the admin API, the Portal's REST API.
 fn is_arcgis_path(path: &str) -> bool {
-    crate::api::polled_job(path).is_some()
+    crate::api::flavour::polled_job_any(path).is_some()
         || path.contains("/admin/")
         || path.contains("/sharing/rest")
         || path.contains("/rest/services")

@@ -186,6 +186,18 @@ pub fn cancel(job: &Job, cursor: &mut Cursor) -> bool {
     !ended
 }
 
+/// Whether `answer` served the job's end: its last step (or its cancelled step) when that is
+/// COMPLETED or FAILED. A server that removes ended jobs (Enterprise on Kubernetes) has none to
+/// answer after it; steps recorded after the end (the not-found answers of such a server) play
+/// first.
+pub fn ends_job(job: &Job, answer: &PollAnswer) -> bool {
+    match &answer.chosen {
+        Chosen::Step(index) => *index + 1 == job.steps.len() && is_final(&job.steps[*index]),
+        Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(is_final),
+        Chosen::Fault(..) => false,
+    }
+}
+
 /// Whether a job's step is an end (COMPLETED or FAILED), for `deleteAll`.
 pub fn is_final(step: &Step) -> bool {
     matches!(step.job_status.as_deref(), Some("COMPLETED" | "FAILED"))
@@ -297,6 +309,33 @@ mod tests {
 
     fn answer(job: &Job, cursor: &mut Cursor) -> PollAnswer {
         poll(job, cursor, Instant::now(), 50_000, PLAIN)
+    }
+
+    #[test]
+    fn only_the_last_step_or_the_cancelled_one_ends_a_job_when_it_is_an_end() {
+        let plain = job(Vec::new(), true);
+        let mut cursor = Cursor::default();
+        assert!(!ends_job(&plain, &answer(&plain, &mut cursor)));
+        assert!(ends_job(&plain, &answer(&plain, &mut cursor)));
+
+        // An end followed by steps recorded after it (a server's not-found answers) is not the
+        // end yet: those play first.
+        let mut recorded = job(Vec::new(), false);
+        let mut gone = step("003.json", "error", "{}");
+        gone.job_status = None;
+        gone.error_code = Some(404);
+        recorded.steps.push(gone);
+        recorded.sequence = Sequence::new(Advance::Poll, vec![1, 1, 1], vec![0, 0, 0]);
+        let mut cursor = Cursor::default();
+        let ends: Vec<bool> = (0..3)
+            .map(|_| ends_job(&recorded, &answer(&recorded, &mut cursor)))
+            .collect();
+        assert_eq!(ends, [false, false, false]);
+
+        let mut cursor = Cursor::default();
+        answer(&plain, &mut cursor);
+        cursor.cancel();
+        assert!(ends_job(&plain, &answer(&plain, &mut cursor)));
     }
 
     #[test]

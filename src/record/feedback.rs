@@ -47,6 +47,8 @@ struct Stats {
     upstream_errors: u64,
     passed_through: u64,
     jobs: BTreeMap<String, JobSeen>,
+    /// The flavour written into `server.json`, if this run wrote it.
+    flavour: Option<crate::api::Flavour>,
 }
 
 #[derive(Default)]
@@ -148,6 +150,11 @@ impl Feedback {
         self.warn(message);
     }
 
+    /// The set's `server.json` was written with `flavour`: said in the summary.
+    pub fn flavour(&self, flavour: crate::api::Flavour) {
+        self.lock().flavour = Some(flavour);
+    }
+
     /// A line the user must see, above the live line if there is one.
     pub fn warn(&self, message: &str) {
         match &self.bar {
@@ -221,6 +228,13 @@ impl Feedback {
             summary.push_str(&format!(
                 "; {} answer(s) larger than --max-record-bytes were passed through, not recorded",
                 stats.passed_through
+            ));
+        }
+        if let Some(flavour) = stats.flavour {
+            summary.push_str(&format!(
+                "\n  {}: {flavour} ({})",
+                crate::fixture::server::SERVER_FILE,
+                flavour.product()
             ));
         }
         for (job, seen) in &stats.jobs {

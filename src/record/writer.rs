@@ -4,6 +4,9 @@
 //! exchange over never wakes the thread: it takes what is queued every few milliseconds
 //! ([`Queue`]), so a busy proxy pays no context switch per request.
 //!
+//! The set's `server.json` is written here too, once the paths recorded tell which server
+//! (flavour) it is: a job poll or the jobs list of that flavour's paths.
+//!
 //! Order matters for redaction: all of an exchange (request and answer) is learned before any of
 //! it is scrubbed, and when a value is learned that files written earlier may hold, those files
 //! are scrubbed again and written again (whole) before the thread goes idle.
@@ -21,11 +24,17 @@ use std::time::Duration;
 
 use super::feedback::{self, Feedback};
 use super::origin::{placeholder_in_json, placeholder_in_text};
-use super::store::{Store, StoredAnswer, Target};
-use crate::api::polled_job as job_id_in_path;
+use super::store::{Store, Stored, StoredAnswer, Target};
+use crate::api::Flavour;
 use crate::fixture::exchange::RequestFile;
+use crate::fixture::server::{self as server_file, SERVER_FILE, Written};
 use crate::fixture::write::pretty_json;
 use crate::redact::{self, Context, Redactor};
+
+/// The job a path polls, under the job paths of any flavour: its answers are the job's steps.
+fn job_id_in_path(path: &str) -> Option<&str> {
+    crate::api::flavour::polled_job_any(path).map(|(id, _)| id)
+}
 
 /// The answer headers worth keeping in a fixture: they change how a client behaves. Others
 /// (dates, server names, cookies) are left out.
@@ -170,6 +179,11 @@ pub struct Writer {
     pub origins: Vec<String>,
     /// The redactor's generation when the files were last scrubbed again.
     scrubbed_at: u64,
+    /// The flavour the recorded paths told, once told (and `server.json` written, or left as
+    /// it was with a warning).
+    flavour: Option<Flavour>,
+    /// Whether paths of another flavour than [`Writer::flavour`] were seen and said so.
+    mixed_warned: bool,
     /// Requests learned from already, whole, with their context: a
     /// client polling one URL with the same headers has nothing new to teach, and learning is
     /// the recording thread's main cost per poll.
@@ -195,6 +209,8 @@ impl Writer {
             feedback,
             origins,
             scrubbed_at: 0,
+            flavour: None,
+            mixed_warned: false,
             learned: HashMap::new(),
         }
     }
@@ -410,7 +426,11 @@ impl Writer {
             status: status.as_u16(),
             headers: kept_headers,
         };
-        match (self.store.store(&target, stored, &answer, at), &target) {
+        let result = self.store.store(&target, stored, &answer, at);
+        if matches!(&result, Ok(Stored::NewStep(_) | Stored::Held { .. })) {
+            self.note_flavour(path);
+        }
+        match (result, &target) {
             (Ok(stored), Target::Job(id)) => {
                 let status = job_status.as_deref().unwrap_or("?");
                 self.feedback.job_poll(id, status, &stored);
@@ -422,6 +442,54 @@ impl Writer {
             (Err(err), _) => self
                 .feedback
                 .warn(&format!("not recorded: {}", crate::error::report(&err))),
+        }
+    }
+
+    /// Notes the flavour `path` shows, if any: the first one told is written into `server.json`
+    /// (whole), unless that file says another already, which is never overwritten; either
+    /// conflict is said once.
+    fn note_flavour(&mut self, path: &str) {
+        let Some(shown) = Flavour::shown_by(path) else {
+            return;
+        };
+        match self.flavour {
+            Some(told) if told == shown => {}
+            Some(told) => {
+                if !self.mixed_warned {
+                    self.mixed_warned = true;
+                    self.feedback.warn(&format!(
+                        "{} is a path of {shown} ({}), but this set's jobs are {told}'s (as \
+                         {SERVER_FILE}, or its absence, says): a set holds one server's jobs; \
+                         record the other server into another set",
+                        feedback::shown(path),
+                        shown.product()
+                    ));
+                }
+            }
+            None => {
+                self.flavour = Some(shown);
+                match server_file::write(self.store.root(), shown) {
+                    Ok(Written::Written) => self.feedback.flavour(shown),
+                    Ok(Written::Same) => {}
+                    Ok(Written::Kept(declared)) => {
+                        self.flavour = declared;
+                        self.mixed_warned = true;
+                        let says = declared.map_or_else(
+                            || "does not read".to_string(),
+                            |declared| format!("says {declared}"),
+                        );
+                        self.feedback.warn(&format!(
+                            "not writing {SERVER_FILE}: it {says}, but the paths recorded are \
+                             {shown}'s ({}); left as it was (edit it if the set is {shown}'s, or \
+                             record into another set)",
+                            shown.product()
+                        ));
+                    }
+                    Err(err) => self
+                        .feedback
+                        .warn(&format!("not recorded: {}", crate::error::report(&err))),
+                }
+            }
         }
     }
 

@@ -93,6 +93,7 @@ fn health(replay: &Replay, served: &Served) -> Response<Body> {
     ok(json!({
         "status": "ok",
         "fixtures": served.fixtures.root().display().to_string(),
+        "flavour": served.fixtures.flavour().name(),
         "jobs": served.fixtures.jobs().len(),
         "exchanges": served.fixtures.exchanges().len(),
         "sessions": {

@@ -1,6 +1,8 @@
 //! The job resource and its operations, as a session sees them: a poll (its answer decided by
 //! the job engine, [`crate::job::answer`]), create, list, cancel and deleteAll. Each handler
-//! returns a [`Reply`]; rendering and the journal are [`super::reply`]'s.
+//! returns a [`Reply`]; rendering and the journal are [`super::reply`]'s. Where the set's
+//! flavour ([`crate::api::Flavour`]) differs, they answer as its server does: its `jobUrl`, its
+//! list, and jobs removed once ended.
 
 use std::sync::Arc;
 
@@ -14,7 +16,7 @@ use super::reply::{Kind, Note, Reply};
 use super::request::Call;
 use super::served::Served;
 use super::{Found, Key, Live, Replay, Stale, now_ms};
-use crate::api::JOBS_PATH;
+use crate::api::Flavour;
 use crate::api::format::{self, Format};
 use crate::job::answer::{self, Chosen, Patches, PollSettings};
 use crate::job::{Fault, Instant, Step};
@@ -29,10 +31,9 @@ impl Replay {
         session: &str,
         id: &str,
     ) -> Option<Found<'a>> {
-        match served.fixture_job(id) {
-            Some(found) => (!live.cursors.is_hidden(session, found.key())).then_some(found),
-            None => self.lookup(served, live, id),
-        }
+        // Hidden: deleted (deleteAll), or removed once ended (a flavour that removes them).
+        self.lookup(served, live, id)
+            .filter(|found| !live.cursors.is_hidden(session, found.key()))
     }
 
     /// The job `id`, whichever session sees it: for the control API.
@@ -66,11 +67,7 @@ impl Replay {
                 return Err(Stale);
             }
             if live.cursors.is_hidden(&call.session, found.key()) {
-                let message = format!(
-                    "job {} not found: it was deleted (deleteAll) in this session",
-                    job.id
-                );
-                return Ok(Reply::refusal(Some(&job.id), 404, message));
+                return Ok(self.removed(served, &found));
             }
             let cursor = live.cursors.get_mut(&call.session, found.key());
             let settings = PollSettings {
@@ -78,7 +75,13 @@ impl Replay {
                 rebase_time: self.options.rebase_time,
                 created: found.is_created(),
             };
-            answer::poll(job, cursor, Instant::now(), now_ms() as i64, settings)
+            let answer = answer::poll(job, cursor, Instant::now(), now_ms() as i64, settings);
+            if served.fixtures.flavour().removes_ended_jobs() && answer::ends_job(job, &answer) {
+                // Served its end once; the server removes the job, so the next poll of this
+                // session finds nothing (until a reset).
+                live.cursors.hide(&call.session, found.key());
+            }
+            answer
         };
         let (file, _, error_code) = answer.described(job);
         let note = Note {
@@ -146,6 +149,30 @@ impl Replay {
             None => self.step_kind(call, step, body, format.content_type()),
         };
         Ok(Reply { kind, note })
+    }
+
+    /// A job's poll once it is gone for the session: deleted, or removed by the server once it
+    /// ended. A removed job's polls are still its polls (the verification report counts them
+    /// after its end).
+    fn removed(&self, served: &Served, found: &Found<'_>) -> Reply {
+        let id = &found.job().id;
+        let flavour = served.fixtures.flavour();
+        if !flavour.removes_ended_jobs() {
+            let message = format!("job {id} not found: it was deleted (deleteAll) in this session");
+            return Reply::refusal(Some(id), 404, message);
+        }
+        let message = format!(
+            "job {id} not found: {} removes a job once it has ended, and this session was \
+             answered its end (POST /__jobmock/reset brings it back)",
+            flavour.product()
+        );
+        let mut reply = Reply::refusal(Some(id), 404, message);
+        reply.note.served_by = if found.is_created() {
+            ServedBy::CreatedJob
+        } else {
+            ServedBy::Job
+        };
+        reply
     }
 
     /// A job step's body in `format`, with what this session needs changed in it.
@@ -229,7 +256,14 @@ impl Replay {
                 live.cursors.reset(None, Some(Key::Created(stale)));
             }
         }
-        let job_url = format!("{}{context}{JOBS_PATH}{id}", self.origin(call));
+        let job_url = format!(
+            "{}{}",
+            self.origin(call),
+            served
+                .fixtures
+                .flavour()
+                .job_url_path(context, job_type, &id)
+        );
         Reply::value(
             Some(&id),
             json!({"jobId": id, "jobUrl": job_url, "status": "success"}),
@@ -240,6 +274,9 @@ impl Replay {
 
     /// `…/admin/system/jobs`: the jobs this session knows, as the admin API lists them.
     pub(super) fn list_jobs(&self, served: &Served, call: &Call) -> Reply {
+        if served.fixtures.flavour() == Flavour::EnterpriseKubernetes {
+            return self.list_notebook_jobs(served, call);
+        }
         let detail = call
             .param("detail")
             .is_some_and(|d| d.eq_ignore_ascii_case("true"));
@@ -289,6 +326,45 @@ impl Replay {
             None,
             json!({"asyncJobs": jobs, "total": total}),
             "Jobs",
+            ServedBy::JobsList,
+        )
+    }
+
+    /// `…/admin/notebooks/jobs` of Enterprise on Kubernetes: `{"asyncNotebookJobs": [{"jobId",
+    /// "name", "startTime", "endTime", "status"}]}`, `name` the job's type and `endTime` 0
+    /// until it ends, as its reference's example shows. Its page names no parameters but `f`,
+    /// so `num`, `detail` and `sortByDate` are not read. A job whose next answer is an error (a
+    /// recording of its removal) is gone, so not listed.
+    fn list_notebook_jobs(&self, served: &Served, call: &Call) -> Reply {
+        let jobs: Vec<Value> = {
+            let live = self.lock();
+            self.visible_jobs(served, &live, &call.session)
+                .iter()
+                .filter(|(_, step)| step.error_code.is_none() && step.fault.is_none())
+                .map(|(found, step)| {
+                    let cursor = live.cursors.get(&call.session, found.key());
+                    let patches =
+                        answer::listed_patches(step, cursor, found.is_created(), now_ms() as i64);
+                    let mut value: Value =
+                        serde_json::from_slice(&step.body).unwrap_or(Value::Null);
+                    answer::patch(&mut value, patches);
+                    let field = |name: &str| value.get(name).cloned();
+                    json!({
+                        "jobId": field("jobId").unwrap_or_else(|| json!(&*found.job().id)),
+                        "name": field("type").unwrap_or(Value::Null),
+                        "startTime": field("startTime")
+                            .or_else(|| field("dateCreated"))
+                            .unwrap_or(json!(0)),
+                        "endTime": field("endTime").unwrap_or(json!(0)),
+                        "status": field("status").unwrap_or(Value::Null),
+                    })
+                })
+                .collect()
+        };
+        Reply::value(
+            None,
+            json!({ "asyncNotebookJobs": jobs }),
+            "Notebook jobs",
             ServedBy::JobsList,
         )
     }

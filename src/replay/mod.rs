@@ -339,7 +339,8 @@ impl Replay {
         call: &Call,
         format: Result<Format, &str>,
     ) -> Result<Reply, Stale> {
-        let route = Route::parse(call.path());
+        let flavour = served.fixtures.flavour();
+        let route = Route::parse(call.path(), flavour);
         let bad_format = |message: &str| Reply::refusal(None, 400, message);
         match route {
             Route::BadJobId { id } => {
@@ -420,9 +421,15 @@ impl Replay {
                 None,
                 404,
                 format!(
-                    "no resource at {}: it is not a job (<context>/admin/system/jobs/<jobId>) and \
-                     no recorded exchange answers {} {} with these parameters",
+                    "no resource at {}: it is not a job ({}{}) and no recorded exchange answers \
+                     {} {} with these parameters",
                     call.path(),
+                    flavour.job_path_pattern(),
+                    match flavour {
+                        crate::api::Flavour::NotebookServer => String::new(),
+                        // Say why a Notebook Server path is not served here.
+                        other => format!(", the job path of {}", other.product()),
+                    },
                     call.method,
                     call.path()
                 ),

@@ -73,7 +73,10 @@ pub fn find(
     params: &[(String, String)],
 ) -> Option<NearMiss> {
     let exchange = closest_exchange(fixtures, method, path, params);
-    let job = crate::api::job_route(path).and_then(|(id, _)| closest_job(fixtures, id, path));
+    let job = fixtures
+        .flavour()
+        .job_route(path)
+        .and_then(|(id, _)| closest_job(fixtures, id, path));
     match (exchange, job) {
         (Some((a_cost, a)), Some((b_cost, b))) => Some(if b_cost < a_cost { b } else { a }),
         (Some((_, near)), None) | (None, Some((_, near))) => Some(near),

@@ -1,21 +1,22 @@
 //! Where a request of the mocked API goes, read once from its method and path: a job poll, an
 //! operation on a job, a job operation (create), the jobs list, or anything else (a recorded
-//! exchange, or nothing). The control API is told apart before this (`/__jobmock/`).
+//! exchange, or nothing). The control API is told apart before this (`/__jobmock/`). Which
+//! paths are jobs and the list is the set's flavour's ([`Flavour`]).
 
 use hyper::Method;
 
-use crate::api::{self, JOBS_PATH, NOTEBOOKS_PATH, OPERATIONS};
+use crate::api::{self, Flavour, NOTEBOOKS_PATH, OPERATIONS};
 
 /// Where a request goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route<'a> {
-    /// `<context>/admin/system/jobs/<jobId>`.
+    /// `<context>/admin/system/jobs/<jobId>` (the flavour's job path).
     Job { id: &'a str },
     /// A job ID that is not a plain name (`..`, `%2F`): refused before any lookup.
     BadJobId { id: &'a str },
     /// `…/jobs/<jobId>/cancel`.
     Cancel { id: &'a str },
-    /// `…/jobs/deleteAll`.
+    /// `…/jobs/deleteAll` (where the flavour has it).
     DeleteAll,
     /// Something else below a job (`…/jobs/<jobId>/x`).
     BelowJob { id: &'a str, below: &'a str },
@@ -24,26 +25,26 @@ pub enum Route<'a> {
         context: &'a str,
         job_type: &'static str,
     },
-    /// `<context>/admin/system/jobs`.
+    /// `<context>/admin/system/jobs` (the flavour's list path).
     List,
     /// Anything else: a recorded exchange may answer it.
     Other,
 }
 
 impl<'a> Route<'a> {
-    pub fn parse(path: &'a str) -> Route<'a> {
-        if let Some((id, below)) = api::job_route(path) {
+    pub fn parse(path: &'a str, flavour: Flavour) -> Route<'a> {
+        if let Some((id, below)) = flavour.job_route(path) {
             if api::job_id_problem(id).is_some() {
                 return Route::BadJobId { id };
             }
             return match below {
-                None if id == "deleteAll" => Route::DeleteAll,
+                None if id == "deleteAll" && flavour.has_delete_all() => Route::DeleteAll,
                 None => Route::Job { id },
                 Some("cancel") => Route::Cancel { id },
                 Some(below) => Route::BelowJob { id, below },
             };
         }
-        if path.ends_with("/admin/system/jobs") || path.ends_with(JOBS_PATH) {
+        if flavour.is_list(path) {
             return Route::List;
         }
         if let Some((context, operation)) = path.split_once(NOTEBOOKS_PATH)
@@ -81,33 +82,62 @@ pub fn is_api_method(method: &Method) -> bool {
 mod tests {
     use super::*;
 
+    fn parse(path: &str) -> Route<'_> {
+        Route::parse(path, Flavour::NotebookServer)
+    }
+
+    #[test]
+    fn kubernetes_sets_route_their_own_paths() {
+        let k8s = |path| Route::parse(path, Flavour::EnterpriseKubernetes);
+        assert_eq!(
+            k8s("/arcgis/admin/notebooks/jobs/j1"),
+            Route::Job { id: "j1" }
+        );
+        assert_eq!(k8s("/arcgis/admin/jobs/j1"), Route::Job { id: "j1" });
+        assert_eq!(
+            k8s("/arcgis/admin/notebooks/jobs/j1/cancel"),
+            Route::Cancel { id: "j1" }
+        );
+        assert_eq!(k8s("/arcgis/admin/notebooks/jobs"), Route::List);
+        assert_eq!(k8s("/arcgis/admin/system/jobs/j1"), Route::Other);
+        assert_eq!(
+            k8s("/arcgis/admin/notebooks/jobs/deleteAll"),
+            Route::Job { id: "deleteAll" }
+        );
+        assert_eq!(
+            k8s("/nb/admin/notebooks/executeNotebook"),
+            Route::Create {
+                context: "/nb",
+                job_type: "executeNotebook"
+            }
+        );
+        assert_eq!(parse("/arcgis/admin/notebooks/jobs/j1"), Route::Other);
+    }
+
     #[test]
     fn paths_route_once_to_what_they_name() {
         assert_eq!(
-            Route::parse("/arcgis/admin/system/jobs/j1"),
+            parse("/arcgis/admin/system/jobs/j1"),
             Route::Job { id: "j1" }
         );
         assert_eq!(
-            Route::parse("/ctx/admin/system/jobs/j1/cancel"),
+            parse("/ctx/admin/system/jobs/j1/cancel"),
             Route::Cancel { id: "j1" }
         );
+        assert_eq!(parse("/ctx/admin/system/jobs/deleteAll"), Route::DeleteAll);
         assert_eq!(
-            Route::parse("/ctx/admin/system/jobs/deleteAll"),
-            Route::DeleteAll
-        );
-        assert_eq!(
-            Route::parse("/ctx/admin/system/jobs/..%2F"),
+            parse("/ctx/admin/system/jobs/..%2F"),
             Route::BadJobId { id: "..%2F" }
         );
-        assert_eq!(Route::parse("/ctx/admin/system/jobs"), Route::List);
-        assert_eq!(Route::parse("/ctx/admin/system/jobs/"), Route::List);
+        assert_eq!(parse("/ctx/admin/system/jobs"), Route::List);
+        assert_eq!(parse("/ctx/admin/system/jobs/"), Route::List);
         assert_eq!(
-            Route::parse("/nb/admin/notebooks/openNotebook"),
+            parse("/nb/admin/notebooks/openNotebook"),
             Route::Create {
                 context: "/nb",
                 job_type: "openNotebook"
             }
         );
-        assert_eq!(Route::parse("/portal/sharing/rest/info"), Route::Other);
+        assert_eq!(parse("/portal/sharing/rest/info"), Route::Other);
     }
 }

@@ -72,8 +72,11 @@ impl Served {
         let mut report = ReloadReport::default();
         let mut kept = HashSet::new();
         for (index, job) in self.fixtures.jobs().iter().enumerate() {
+            // Another server (a changed server.json) answers every job differently: each
+            // starts again.
+            let same_server = old.fixtures.flavour() == self.fixtures.flavour();
             match old.fixtures.job_index(&job.id) {
-                Some(before) if *old.fixtures.job(before) == *job => {
+                Some(before) if same_server && *old.fixtures.job(before) == *job => {
                     report.unchanged += 1;
                     kept.insert(Key::Fixture(self.job_slots[index]));
                 }

@@ -186,14 +186,22 @@ fn polled_job<'a>((job_id, session): (&'a str, &'a str), polls: &[&'a Entry]) ->
         .position(|entry| is_final(entry))
         .map_or(0, |ended| polls.len() - ended - 1);
     let last = polls.last().expect("a job is listed for its polls");
+    // A server that removes ended jobs (Enterprise on Kubernetes) answers later polls "not
+    // found": the job's final status is the one before those.
+    let removed = |entry: &&&Entry| entry.job_status.is_none() && entry.error_code == Some(404);
+    let last_answer = polls
+        .iter()
+        .rev()
+        .find(|entry| !removed(entry))
+        .unwrap_or(last);
     PolledJob {
         job_id,
         session,
         created: last.served_by == ServedBy::CreatedJob,
         polls: polls.len(),
         statuses,
-        final_status: is_final(last)
-            .then_some(last.job_status.as_deref())
+        final_status: is_final(last_answer)
+            .then_some(last_answer.job_status.as_deref())
             .flatten(),
         polls_after_end,
         intervals_ms: intervals(polls.iter().map(|entry| entry.time_ms)),
@@ -229,7 +237,10 @@ fn intervals(times: impl Iterator<Item = u64>) -> Option<Intervals> {
 fn submissions<'a>(entries: &[&'a Entry]) -> Vec<Submission<'a>> {
     let mut submissions: Vec<Submission<'a>> = Vec::new();
     for entry in entries {
-        let Route::Create { job_type, .. } = Route::parse(entry.path()) else {
+        // The job operations sit at the same paths in every flavour.
+        let Route::Create { job_type, .. } =
+            Route::parse(entry.path(), crate::api::Flavour::default())
+        else {
             continue;
         };
         let params: BTreeMap<String, String> = entry

@@ -1,8 +1,37 @@
-//! The shapes that ship with the binary, one per job type, made from the reference page's
-//! "JSON Response syntax" blocks and its rules. Their text lives in `fixtures/shapes/`, where
-//! people can read them and copy them as a start for their own.
+//! The shapes that ship with the binary, one per job type and server flavour: Notebook
+//! Server's made from the reference page's "JSON Response syntax" blocks and its rules,
+//! Enterprise on Kubernetes's from its reference's example (each file says what it takes from
+//! where). Their text lives in `fixtures/shapes/` (Kubernetes's in
+//! `fixtures/shapes/enterprise-kubernetes/`), where people can read them and copy them as a
+//! start for their own.
 
-/// (job type, shape text) of each built-in shape.
+use crate::api::Flavour;
+
+/// The built-in shapes of `flavour`: (job type, shape text).
+pub fn for_flavour(flavour: Flavour) -> &'static [(&'static str, &'static str)] {
+    match flavour {
+        Flavour::NotebookServer => BUILTIN,
+        Flavour::EnterpriseKubernetes => KUBERNETES,
+    }
+}
+
+/// (job type, shape text) of each built-in shape of ArcGIS Enterprise on Kubernetes 11.4+.
+pub const KUBERNETES: &[(&str, &str)] = &[
+    (
+        "executeNotebook",
+        include_str!("../../fixtures/shapes/enterprise-kubernetes/executeNotebook.shape"),
+    ),
+    (
+        "executeNotebookAsWebTool",
+        include_str!("../../fixtures/shapes/enterprise-kubernetes/executeNotebookAsWebTool.shape"),
+    ),
+    (
+        "openNotebook",
+        include_str!("../../fixtures/shapes/enterprise-kubernetes/openNotebook.shape"),
+    ),
+];
+
+/// (job type, shape text) of each built-in shape of Notebook Server (the default flavour).
 pub const BUILTIN: &[(&str, &str)] = &[
     (
         "executeNotebook",
@@ -21,9 +50,13 @@ mod tests {
 
     #[test]
     fn the_builtin_shapes_parse() {
-        for (job_type, text) in BUILTIN {
-            let shape = parse(text).unwrap_or_else(|err| panic!("{job_type}: {err:?}"));
-            assert!(shape.field("status").is_some());
+        for flavour in Flavour::ALL {
+            for (job_type, text) in for_flavour(flavour) {
+                let shape =
+                    parse(text).unwrap_or_else(|err| panic!("{flavour} {job_type}: {err:?}"));
+                assert!(shape.field("status").is_some());
+                assert!(flavour.job_types().contains(job_type), "{job_type}");
+            }
         }
     }
 
