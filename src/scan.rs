@@ -14,8 +14,9 @@ use crate::redact::names::Personal;
 use crate::redact::text::{self, Decoded, Kind};
 use crate::redact::{REDACTED, is_example_address};
 
-/// The largest file read; fixture files are at most 16 MiB (replay refuses larger).
-const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+/// The largest file scanned: a HAR's limit (fixture files are at most 16 MiB, but a browser's HAR
+/// runs to hundreds). A larger file is an error, never scanned in part.
+const MAX_FILE_BYTES: u64 = crate::har::read::MAX_HAR_BYTES;
 
 /// One thing found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,9 +94,17 @@ fn scan_file(path: &Path, keep: &[Personal], findings: &mut Vec<Finding>) -> Res
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES)
+    file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        // A scan that read part of a file and said "nothing found" would be a lie.
+        return Err(Error::fixture(
+            path,
+            format!("is larger than {} MiB: not scanned", MAX_FILE_BYTES >> 20),
+            "scan a smaller capture, or split it",
+        ));
+    }
     if crate::har::looks_like_har(&bytes)
         && let Ok(har) = crate::har::Har::parse(path, &bytes)
     {
@@ -152,6 +161,51 @@ fn scan_har(path: &Path, har: &crate::har::Har, keep: &[Personal], findings: &mu
         &mut named,
         &mut found,
     );
+    for entry in &har.entries {
+        // Multipart form fields, by their names (the finders read text, not parts).
+        if let Some(post) = &entry.post
+            && let Some(boundary) = boundary_of(&post.mime_type)
+            && let Some(text) = &post.text
+        {
+            let fields = crate::redact::multipart_fields(text.as_bytes(), &boundary);
+            for (index, (name, value)) in fields.into_iter().enumerate() {
+                if let Some(what) = named_pair(&name, &value, keep) {
+                    let at = format!(
+                        "log.entries[{}].request.postData.text (part {index})",
+                        entry.index
+                    );
+                    found(at, what, &value);
+                }
+            }
+        }
+        // A Portal user's name in a URL's path.
+        let path_start = entry
+            .url
+            .find("://")
+            .and_then(|at| entry.url[at + 3..].find('/').map(|slash| at + 3 + slash));
+        if !keep.contains(&Personal::Username)
+            && let Some(path_start) = path_start
+        {
+            let path = entry.url[path_start..]
+                .split(['?', '#'])
+                .next()
+                .unwrap_or_default();
+            let segments: Vec<String> = path.split('/').map(str::to_string).collect();
+            for index in 0..segments.len() {
+                if crate::redact::is_portal_user_segment(&segments, index)
+                    && !segments[index].is_empty()
+                    && !is_pseudonym(&segments[index])
+                {
+                    let at = format!("log.entries[{}].request.url", entry.index);
+                    found(
+                        at,
+                        "personal data (a user name in a path)".into(),
+                        &segments[index],
+                    );
+                }
+            }
+        }
+    }
     for entry in &har.entries {
         let base64 = entry
             .content
@@ -217,6 +271,20 @@ fn walk_har(
     }
 }
 
+/// The boundary of a `multipart/form-data; boundary=…` type.
+fn boundary_of(mime: &str) -> Option<String> {
+    let (kind, parameters) = mime.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    parameters.split(';').find_map(|parameter| {
+        let (name, value) = parameter.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| value.trim().trim_matches('"').to_string())
+    })
+}
+
 /// A `{"name", "value"}` pair that gives a credential or a person away.
 fn named_pair(name: &str, value: &str, keep: &[Personal]) -> Option<String> {
     let value = value.trim();
@@ -227,7 +295,13 @@ fn named_pair(name: &str, value: &str, keep: &[Personal]) -> Option<String> {
         || crate::redact::is_secret_param(name)
         || crate::redact::names::is_credential_cookie(name);
     if credential {
-        return Some(format!("a value for the credential name {name:?}"));
+        // A name that looks generated may itself be a secret: not printed whole.
+        let shown = if crate::redact::names::looks_random(name) {
+            mask(name)
+        } else {
+            name.to_string()
+        };
+        return Some(format!("a value for the credential name {shown:?}"));
     }
     let personal = crate::redact::names::personal_field(name)?;
     if keep.contains(&personal) || is_pseudonym(value) || is_example_address(value) {

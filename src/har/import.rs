@@ -198,22 +198,15 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
         }
     }
     kept.sort_by_key(|(entry, _)| (entry.answered_ms(), entry.index));
+    if kept.is_empty() {
+        return Err(nothing_to_import(&har, &parsed, &wanted));
+    }
 
     let mut redactor = Redactor::new(options.redaction);
     // Everything is learned first, other sites' entries too: a token is a token wherever the
     // browser sent it.
-    for (entry, parsed) in har.entries.iter().zip(&parsed) {
-        let target = parsed.as_ref().map_or("/", |(_, target)| target.as_str());
-        let request = request_parts(entry);
-        let form = form_params(&request.0, &request.1);
-        let context = redactor.learn_request(target, &request.0, &request.1, &form);
-        if let Ok(body) = entry.answer_body() {
-            redactor.learn_answer(context, &answer_headers(entry), &body);
-        }
-        // A writer may keep a multipart form's fields as `params` only.
-        if let Some(post) = &entry.post {
-            redactor.learn_request("/", &HeaderMap::new(), &[], &post.params);
-        }
+    for entry in &har.entries {
+        learn_entry(&mut redactor, entry);
     }
 
     // A new set is written beside its place and moved there whole at the end: an import that
@@ -241,28 +234,16 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
     let mut unrestorable = Vec::new();
     for (entry, target) in &kept {
         let (headers, body) = request_parts(entry);
-        let Ok(method) = Method::from_bytes(entry.method.as_bytes()) else {
-            unrestorable.push((
-                entry.index,
-                entry.method.clone(),
-                target.clone(),
-                "its method is not an HTTP method".to_string(),
-            ));
-            continue;
-        };
-        let Ok(status) = StatusCode::from_u16(entry.status) else {
-            unrestorable.push((
-                entry.index,
-                entry.method.clone(),
-                target.clone(),
-                format!("{} is not an HTTP status", entry.status),
-            ));
-            continue;
-        };
-        let answer = match entry.answer_body() {
-            Ok(answer) => answer,
+        let answer = restorable(entry);
+        let (method, status, answer) = match answer {
+            Ok(restored) => restored,
             Err(why) => {
-                unrestorable.push((entry.index, entry.method.clone(), target.clone(), why));
+                unrestorable.push((
+                    entry.index,
+                    shown_method(&entry.method),
+                    target.clone(),
+                    why,
+                ));
                 continue;
             }
         };
@@ -310,7 +291,7 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
         "imported into",
         &format!(
             "imported {} of {} HAR entries ({} from {}) into",
-            kept.len() - lines.len(),
+            (kept.len() - lines.len()).saturating_sub(feedback.refused() as usize),
             har.entries.len(),
             wanted
                 .iter()
@@ -329,6 +310,67 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
     let (closing, found) = crate::record::closing_lines(&finished);
     summary.push_str(&closing);
     Ok((summary, found))
+}
+
+/// Learns everything `entry` carries, as the recorder learns an exchange, and what only a HAR
+/// holds: the URL with its user information, header values as the writer saved them (some
+/// the HTTP library refuses), a form kept as `params` only. Returns the exchange's context.
+pub(super) fn learn_entry(redactor: &mut Redactor, entry: &Entry) -> crate::redact::Context {
+    let target = split_url(&entry.url).map_or_else(|| "/".to_string(), |(_, target)| target);
+    let (headers, body) = request_parts(entry);
+    let form = form_params(&headers, &body);
+    let context = redactor.learn_request(&target, &headers, &body, &form);
+    redactor.learn_free_text(&entry.url, context);
+    for (_, value) in entry.request_headers.iter().chain(&entry.response_headers) {
+        redactor.learn_free_text(value, context);
+    }
+    for (name, value) in entry.request_cookies.iter().chain(&entry.response_cookies) {
+        redactor.learn_free_text(&format!("{name}={value}"), context);
+    }
+    if let Some(post) = &entry.post {
+        redactor.learn_request("/", &HeaderMap::new(), &[], &post.params);
+    }
+    if let Ok(answer) = entry.answer_body() {
+        redactor.learn_answer(context, &answer_headers(entry), &answer);
+    }
+    context
+}
+
+/// The method, status and answer of `entry`, or why replay could not serve them as captured.
+fn restorable(entry: &Entry) -> std::result::Result<(Method, StatusCode, Vec<u8>), String> {
+    let method = Method::from_bytes(entry.method.as_bytes())
+        .map_err(|_| "its method is not an HTTP method".to_string())?;
+    // Replay answers with 200 to 599 only (a 1xx is not an answer, a 101 a protocol switch).
+    let status = StatusCode::from_u16(entry.status)
+        .ok()
+        .filter(|_| (200..=599).contains(&entry.status))
+        .ok_or_else(|| {
+            format!(
+                "HTTP status {} is not an answer replay serves (200 to 599)",
+                entry.status
+            )
+        })?;
+    let answer = entry.answer_body()?;
+    // A step file is at most what replay loads (a pretty-printed JSON answer grows a little:
+    // the writer checks the file it makes too).
+    if answer.len() as u64 > crate::fixture::MAX_FIXTURE_FILE {
+        return Err(format!(
+            "the answer is {} bytes, more than the {} MiB replay loads",
+            answer.len(),
+            crate::fixture::MAX_FIXTURE_FILE >> 20
+        ));
+    }
+    Ok((method, status, answer))
+}
+
+/// A method as printed: a plain token, or nothing of what was written (it may hold anything,
+/// escapes for the terminal included).
+fn shown_method(method: &str) -> String {
+    if !method.is_empty() && method.len() <= 16 && method.bytes().all(|b| b.is_ascii_alphabetic()) {
+        method.to_string()
+    } else {
+        "(a method that is not one)".to_string()
+    }
 }
 
 /// The origins whose entries are imported: those given, else those that answered ArcGIS.
@@ -368,6 +410,34 @@ fn wanted_origins(
     }
     wanted.sort();
     Ok(wanted)
+}
+
+/// The error of a HAR none of whose entries is imported: which servers it holds, so that the
+/// right `--origin` is one copy away.
+fn nothing_to_import(har: &Har, parsed: &[Option<(Origin, String)>], wanted: &[Origin]) -> Error {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (origin, _) in parsed.iter().flatten() {
+        *seen.entry(origin.to_string()).or_default() += 1;
+    }
+    let listed: Vec<String> = seen
+        .iter()
+        .map(|(origin, count)| format!("{origin} ({count})"))
+        .collect();
+    let wanted: Vec<String> = wanted.iter().map(ToString::to_string).collect();
+    Error::fixture(
+        &har.path,
+        format!(
+            "none of its {} entries can be imported from {}: the HAR's servers are {}",
+            har.entries.len(),
+            wanted.join(", "),
+            if listed.is_empty() {
+                "none".to_string()
+            } else {
+                listed.join(", ")
+            }
+        ),
+        "give --origin as the HAR names the server, with its port (https://host:11443)",
+    )
 }
 
 /// The texts that name the server in answers, longest first: each origin's spellings, and for
@@ -447,11 +517,18 @@ fn header_map(pairs: &[(String, String)]) -> HeaderMap {
         if name.starts_with(':') {
             continue;
         }
-        if let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.trim().as_bytes()),
-            HeaderValue::from_str(value),
-        ) {
-            headers.append(name, value);
+        let Ok(name) = HeaderName::from_bytes(name.trim().as_bytes()) else {
+            continue;
+        };
+        // Some writers join repeated headers (Set-Cookie) with line breaks, and keep bytes
+        // beyond ASCII: each line is a value, and no value is dropped before it is learned from.
+        for line in value
+            .split(['\n', '\r'])
+            .filter(|line| !line.trim().is_empty())
+        {
+            if let Ok(value) = HeaderValue::from_bytes(line.trim().as_bytes()) {
+                headers.append(name.clone(), value);
+            }
         }
     }
     headers
@@ -559,7 +636,32 @@ fn staging_folder(fixtures: &Path) -> Result<PathBuf> {
         || "fixtures".into(),
         |name| name.to_string_lossy().into_owned(),
     );
+    remove_abandoned(&parent, &name);
     Ok(parent.join(format!(".{name}.importing-{}", std::process::id())))
+}
+
+/// Staging folders of imports that were killed (SIGKILL, SIGTERM: nothing runs then) are
+/// removed by the next import into the same place, once their process is gone.
+fn remove_abandoned(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.importing-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name
+            .to_str()
+            .and_then(|file_name| file_name.strip_prefix(&prefix))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // Only where the system says which processes live (/proc); elsewhere, left alone.
+        let proc = Path::new("/proc");
+        if pid != std::process::id() && proc.is_dir() && !proc.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -176,30 +176,28 @@ impl Entry {
                 ));
             }
         };
-        let looks_json = content.mime_type.contains("json")
-            || matches!(
-                body.iter().find(|b| !b.is_ascii_whitespace()),
-                Some(b'{' | b'[')
-            );
-        let cut_short = if looks_json && std::str::from_utf8(&body).is_ok() {
-            crate::redact::as_json(&body).is_none()
-                && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err()
-                && !content.mime_type.contains("javascript")
-        } else {
-            false
-        };
+        // Cut short: fewer bytes than the writer counted; or, where it counted none, JSON that
+        // starts and does not end. A whole answer that is not JSON (an HTML error page sent as
+        // `application/json`, an empty 204) is what the server sent, and is kept.
         let short_of_size = content.size > 0 && (body.len() as i64) < content.size;
-        if cut_short || (short_of_size && !looks_json) {
+        let starts_json = matches!(
+            body.iter().find(|b| !b.is_ascii_whitespace()),
+            Some(b'{' | b'[')
+        );
+        let unfinished_json = content.size <= 0
+            && starts_json
+            && crate::redact::as_json(&body).is_none()
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err();
+        if short_of_size || unfinished_json {
+            let counted = if content.size > 0 {
+                content.size.to_string()
+            } else {
+                "more".to_string()
+            };
             return Err(format!(
-                "content.text is cut short ({} of {} bytes{}): the tool that saved the HAR \
+                "content.text is cut short ({} of {counted} bytes): the tool that saved the HAR \
                  truncated it",
-                body.len(),
-                content.size.max(body.len() as i64),
-                if cut_short {
-                    ", and is not whole JSON"
-                } else {
-                    ""
-                }
+                body.len()
             ));
         }
         Ok(body)
@@ -488,6 +486,15 @@ mod tests {
                 .unwrap_err()
                 .contains("cut short")
         );
+        // Whole answers that are not JSON are kept: an empty one, an HTML page called JSON.
+        assert!(
+            entry(r#"{"size":0,"mimeType":"application/json","text":""}"#)
+                .answer_body()
+                .unwrap()
+                .is_empty()
+        );
+        let page = r#"{"size":13,"mimeType":"application/json","text":"<html>x</html>"}"#;
+        assert_eq!(entry(page).answer_body().unwrap(), b"<html>x</html>");
         assert!(
             entry(r#"{"size":2,"text":"e30=","encoding":"base64"}"#)
                 .answer_body()

@@ -37,6 +37,16 @@ pub fn sanitize_file(
     overwrite: bool,
     options: redact::Options,
 ) -> Result<(String, bool)> {
+    if let Ok(meta) = std::fs::symlink_metadata(output)
+        && !meta.file_type().is_file()
+    {
+        return Err(Error::fixture(
+            output,
+            "is not a regular file (a folder, a link, a device or a pipe); the sanitized HAR is \
+             written whole, then moved into place, which would replace it",
+            "give --out a file path",
+        ));
+    }
     if output.exists() && !overwrite {
         return Err(Error::fixture(
             output,
@@ -84,22 +94,7 @@ pub fn sanitize(har: &mut Har, options: redact::Options) -> Sanitized {
     let mut redactor = Redactor::new(options);
     let mut contexts = Vec::with_capacity(har.entries.len());
     for entry in &har.entries {
-        let target = super::import::split_url(&entry.url)
-            .map_or_else(|| "/".to_string(), |(_, target)| target);
-        let (headers, body) = super::import::request_parts(entry);
-        let mut form: Vec<(String, String)> = if crate::params::is_form(&headers) {
-            crate::params::from_form(&body)
-        } else {
-            Vec::new()
-        };
-        if let Some(post) = &entry.post {
-            form.extend(post.params.iter().cloned());
-        }
-        let context = redactor.learn_request(&target, &headers, &body, &form);
-        if let Ok(answer) = entry.answer_body() {
-            redactor.learn_answer(context, &super::import::answer_headers(entry), &answer);
-        }
-        contexts.push(context);
+        contexts.push(super::import::learn_entry(&mut redactor, entry));
     }
 
     let mut done = Sanitized {

@@ -46,6 +46,10 @@ struct Stats {
     exchange_steps: u64,
     upstream_errors: u64,
     passed_through: u64,
+    /// Answers not written because their folder exists (and the user did not say to overwrite
+    /// or append), and how many folders that was.
+    refused: u64,
+    refused_folders: u64,
     jobs: BTreeMap<String, JobSeen>,
     /// The flavour written into `server.json`, if this run wrote it.
     flavour: Option<crate::api::Flavour>,
@@ -164,6 +168,11 @@ impl Feedback {
     }
 
     fn tell(&self, stored: &Stored) {
+        if let Stored::Refused { first, .. } = stored {
+            let mut stats = self.lock();
+            stats.refused += 1;
+            stats.refused_folders += u64::from(*first);
+        }
         if let Stored::Refused {
             folder,
             first: true,
@@ -202,6 +211,11 @@ impl Feedback {
         bar.set_message(line);
     }
 
+    /// How many answers were not written because their folder exists.
+    pub fn refused(&self) -> u64 {
+        self.lock().refused
+    }
+
     /// Clears the live line and returns the summary of what was written.
     pub fn finish(&self, root: &std::path::Path) -> String {
         if let Some(bar) = &self.bar {
@@ -222,6 +236,12 @@ impl Feedback {
             summary.push_str(&format!(
                 "; {} request(s) failed upstream and were not recorded",
                 stats.upstream_errors
+            ));
+        }
+        if stats.refused > 0 {
+            summary.push_str(&format!(
+                "; {} answer(s) not written: their {} folder(s) exist (--overwrite replaces them, --append adds to them)",
+                stats.refused, stats.refused_folders
             ));
         }
         if stats.passed_through > 0 {

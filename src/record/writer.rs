@@ -380,6 +380,14 @@ impl Writer {
         // What is written must load: the answer is checked as replay checks a step file (size,
         // depth, numbers, placeholders); one replay would refuse is not recorded.
         // (Checked as an exchange's step, which may be any JSON or text: a job's is an object.)
+        if content.len() as u64 > crate::fixture::MAX_FIXTURE_FILE {
+            self.feedback.warn(&format!(
+                "not recorded: {method} {}: written out, the answer is larger than the {} MiB replay loads",
+                feedback::shown(&shown_path),
+                crate::fixture::MAX_FIXTURE_FILE >> 20
+            ));
+            return;
+        }
         let file = format!("001.{extension}");
         if let Err(err) = crate::fixture::check_folder(&[(file.as_str(), content.as_slice())], true)
         {

@@ -71,7 +71,7 @@ pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
 
 /// The named fields of a multipart body, as text (parts that are not text are skipped). Only
 /// what redaction needs: the name from `Content-Disposition` and the part's content.
-pub(super) fn multipart_fields(body: &[u8], boundary: &str) -> Vec<(String, String)> {
+pub fn multipart_fields(body: &[u8], boundary: &str) -> Vec<(String, String)> {
     let delimiter = format!("--{boundary}");
     let Ok(body) = std::str::from_utf8(body) else {
         // Files may be binary; the fields around them are found in the text parts alone.

@@ -51,8 +51,9 @@ use std::collections::{BTreeMap, HashMap};
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
-pub use bodies::{Wrapping, as_json};
+pub use bodies::{Wrapping, as_json, multipart_fields};
 pub use names::{Personal, is_secret_header, is_secret_param};
+pub use replace::is_portal_user_segment;
 
 /// What a secret value is shown as.
 pub const REDACTED: &str = "REDACTED";

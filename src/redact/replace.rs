@@ -13,6 +13,14 @@ use super::{
     is_redacted, is_secret_json_field, is_secret_param, names, redact_leaves,
 };
 
+/// Whether `segments[index]` is a Portal user's name: it follows `community/users` or
+/// `content/users`.
+pub fn is_portal_user_segment(segments: &[String], index: usize) -> bool {
+    index >= 2
+        && segments[index - 1] == "users"
+        && matches!(segments[index - 2].as_str(), "community" | "content")
+}
+
 impl Redactor {
     /// `text` with every credential and personal value replaced: those named or shaped like one
     /// here, and every value learned anywhere before, in any encoding [`Decoded`] reads.
@@ -261,10 +269,27 @@ impl Redactor {
                     .map(|(_, pseudonym)| pseudonym.clone());
                 if let Some(pseudonym) = pseudonym {
                     segments[index] = pseudonym;
+                } else if is_portal_user_segment(&segments, index) && !user.is_empty() {
+                    // A Portal user's name is personal data even when no answer named the user
+                    // (a 400, a delete): it gets a pseudonym here, and everywhere else it is
+                    // hunted. (Not after any `users`: `/admin/security/users/getUsers` is an
+                    // operation.)
+                    let user = user.clone();
+                    segments[index] = self.person_pseudonym(Personal::Username, &user);
                 }
             }
         }
         segments.join("/")
+    }
+
+    /// Learns what a free text names or shapes like a credential or personal data (a URL with
+    /// its user information, a header the HTTP library would refuse), without writing it.
+    pub fn learn_free_text(&mut self, text: &str, context: Context) {
+        self.learn_text(text, context);
+        let decoded = Decoded::new(text);
+        for finding in text::find(&decoded, context.oauth) {
+            self.learn_finding(&finding);
+        }
     }
 
     /// Whether a parameter is left out of a recorded request rule: secrets, personal data and
