@@ -88,6 +88,11 @@ impl fmt::Display for Error {
                 if line == 0 {
                     write!(f, "{}: {message}", path.display())
                 } else {
+                    // serde_json counts the bytes read on the line so far: an error found before
+                    // the line's first character (the end of a file that ends in a line break,
+                    // `{\n`) is its column 0. Every other position we print is 1-based, and the
+                    // place meant is the line's first column.
+                    let column = column.max(1);
                     write!(f, "{}:{line}:{column}: {message}", path.display())
                 }
             }
@@ -167,6 +172,22 @@ mod tests {
             err.to_string(),
             "jobs/j1/001.json:2:8: expected value",
             "got {err}"
+        );
+    }
+
+    /// serde_json says column 0 for an error at the start of a line (a file cut short after a
+    /// line break); the position printed is 1-based like every other.
+    #[test]
+    fn an_error_at_the_start_of_a_line_is_in_column_1() {
+        let source = serde_json::from_str::<serde_json::Value>("{\n").unwrap_err();
+        assert_eq!(source.column(), 0, "serde_json's own column");
+        let err = Error::Json {
+            path: "jobs/j1/004.json".into(),
+            source,
+        };
+        assert_eq!(
+            err.to_string(),
+            "jobs/j1/004.json:2:1: EOF while parsing an object"
         );
     }
 

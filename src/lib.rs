@@ -291,6 +291,17 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         .watch
         .then(|| replay::watch::fingerprint(&args.fixtures));
     let fixtures = FixtureSet::load(&args.fixtures)?;
+    let check_shapes = match args.check_shapes {
+        cli::CheckShapesArg::Warn => replay::checks::CheckShapes::Warn,
+        cli::CheckShapesArg::Refuse => replay::checks::CheckShapes::Refuse,
+        cli::CheckShapesArg::Off => replay::checks::CheckShapes::Off,
+    };
+    // Refusing must come before the server listens; warnings need not hold up the start (a
+    // check of 10,000 jobs costs more than loading them from a warm cache), so they are
+    // found beside the server once it listens, and printed before it exits at the latest.
+    if check_shapes == replay::checks::CheckShapes::Refuse {
+        replay::checks::check(&fixtures, check_shapes)?;
+    }
     let options = replay::Options {
         speed: args.speed,
         journal_size: args.journal_size,
@@ -312,6 +323,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         watch: args.watch,
         limits: args.limits.to_limits(),
         strict: args.strict,
+        check_shapes,
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
@@ -328,6 +340,13 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             args.fixtures.display(),
             exchanges = replay.served().fixtures().exchanges().len(),
         );
+        let checking = (check_shapes == replay::checks::CheckShapes::Warn).then(|| {
+            let served = replay.served();
+            std::thread::spawn(move || {
+                // Warn mode never refuses: the only error is a broken built-in shape.
+                let _ = replay::checks::check(served.fixtures(), check_shapes);
+            })
+        });
         replay::serve(
             listener,
             tls,
@@ -335,6 +354,9 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             server::shutdown_signal(),
         )
         .await;
+        if let Some(checking) = checking {
+            let _ = checking.join();
+        }
         let unmatched = replay.unmatched_served();
         if args.strict && unmatched > 0 {
             eprintln!(

@@ -18,8 +18,10 @@
 //! - `near`: the recorded exchange or job an unmatched request came closest to.
 //! - `verify`: the verification report (`GET /__jobmock/verify`), read from the journal.
 //! - `body`: answers' bodies (whole or cut short). `watch`: `--watch`.
+//! - `checks`: `--check-shapes`, the steps of a set checked against their shapes at load.
 
 mod body;
+pub mod checks;
 mod control;
 mod exchanges;
 mod jobs;
@@ -89,6 +91,9 @@ pub struct Options {
     /// `--strict`: a request nothing answers gets HTTP 400 and is printed, and the server
     /// exits 1 at shutdown if there was any.
     pub strict: bool,
+    /// `--check-shapes`: what a reload does with steps that differ from their shapes (the
+    /// caller checks the set it starts with, before it listens).
+    pub check_shapes: checks::CheckShapes,
 }
 
 /// `--require-token` and `--token`.
@@ -117,6 +122,7 @@ impl Default for Options {
             watch: false,
             limits: crate::server::Limits::default(),
             strict: false,
+            check_shapes: checks::CheckShapes::Warn,
         }
     }
 }
