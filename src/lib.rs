@@ -332,6 +332,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
     }
 
     runtime()?.block_on(async {
+        let shutdown = server::shutdown_signal();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let guarded = args.control_token.is_some();
         let listener = bind(&args.listen, scheme, guarded).await?;
@@ -347,13 +348,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
                 let _ = replay::checks::check(served.fixtures(), check_shapes);
             })
         });
-        replay::serve(
-            listener,
-            tls,
-            Arc::clone(&replay),
-            server::shutdown_signal(),
-        )
-        .await;
+        replay::serve(listener, tls, Arc::clone(&replay), shutdown).await;
         if let Some(checking) = checking {
             let _ = checking.join();
         }
@@ -392,6 +387,7 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         tls: tls.is_some(),
     };
     runtime()?.block_on(async {
+        let shutdown = server::shutdown_signal();
         let scheme = if tls.is_some() { "https" } else { "http" };
         // The recorder has no control API; the warning is about the proxy itself.
         let listener = bind(&args.listen, scheme, true).await?;
@@ -412,13 +408,7 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
             recorder.upstream_origin(),
             args.fixtures.display()
         );
-        record::serve(
-            listener,
-            tls,
-            Arc::clone(&recorder),
-            server::shutdown_signal(),
-        )
-        .await;
+        record::serve(listener, tls, Arc::clone(&recorder), shutdown).await;
         let (summary, found) = recorder.finish().await;
         eprintln!("jobmock: {summary}");
         Ok(if found {
