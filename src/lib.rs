@@ -19,7 +19,8 @@
 //! - [`params`]: request parameters from the query string and form bodies.
 //! - [`parallel`]: independent work split over the machine's cores, results in order.
 //! - [`shape`]: the shape notation: parse, check a payload, infer from payloads, write.
-//! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
+//! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift; the
+//!   same checks over a set replay has loaded (`replay --check-shapes`).
 //! - [`redact`]: what must never be written (credentials, in any encoding) and what becomes a
 //!   pseudonym (personal data): learned from each exchange, hunted through every text.
 //! - [`scan`]: `jobmock scan`, a fixture set (or a HAR) checked for credentials and personal data.

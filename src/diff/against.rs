@@ -360,7 +360,8 @@ pub fn text(
         out,
         "{compared}: {}",
         if changes.is_empty() {
-            "no field appeared, vanished or changed type, and no status".to_string()
+            "no field appeared, vanished or changed type, and every status is on both sides"
+                .to_string()
         } else {
             format!("{} change(s) in the shape of the payloads", changes.len())
         }

@@ -91,8 +91,9 @@ pub struct Options {
     /// `--strict`: a request nothing answers gets HTTP 400 and is printed, and the server
     /// exits 1 at shutdown if there was any.
     pub strict: bool,
-    /// `--check-shapes`: what a reload does with steps that differ from their shapes (the
-    /// caller checks the set it starts with, before it listens).
+    /// `--check-shapes`: what a reload does with steps that differ from their shapes. The set
+    /// a server starts with is its caller's to check ([`checks::check`]): `jobmock replay`
+    /// refuses before it listens, and warns from beside the server once it does.
     pub check_shapes: checks::CheckShapes,
 }
 
