@@ -145,3 +145,30 @@ async fn a_reload_is_checked_as_the_start_is() {
         "{stderr}"
     );
 }
+
+/// Templates are steps too: a template that differs from its shape is warned about (its folder
+/// is named after its type, so it has no folder check).
+#[test]
+fn templates_are_checked_as_jobs_are() {
+    let fixtures = FixtureDir::new();
+    fixtures.job("j1", &["COMPLETED"]);
+    fixtures.file(
+        "templates/executeNotebook/001.json",
+        "{\n  \"jobId\": \"jtemplate\",\n  \"type\": \"executeNotebook\",\n  \"status\": \"SUBMITTED\",\n  \"customAttributes\": {\"isCancelled\": \"no\"}\n}\n",
+    );
+    let server = Binary::replay(fixtures.path(), &[]);
+    server.terminate();
+    let (_, _, stderr) = server.wait(Duration::from_secs(30));
+    let file = fixtures.path().join("templates/executeNotebook/001.json");
+    assert!(
+        stderr.contains(&format!(
+            "jobmock: warning: {}:5:24: wrong-type at customAttributes.isCancelled",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 finding(s) in 1 step file(s)"),
+        "{stderr}"
+    );
+}
