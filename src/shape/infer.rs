@@ -309,19 +309,11 @@ impl Learned {
         {
             return placeholder;
         }
-        if let [only] = self.strings.as_slice() {
-            // The one value seen, an upper-case word: an enumeration of one (written with an
-            // `is one of` annotation), as a status seen in one state is.
-            return Node::String {
-                one_of: Some(vec![only.clone()]),
-                text: only.clone(),
-            };
-        }
-        {
-            Node::String {
-                text: self.strings.join("|"),
-                one_of: Some(self.strings.clone()),
-            }
+        // Upper-case words, as statuses are: an enumeration (of one, written with an `is one
+        // of` annotation, when one was seen).
+        Node::String {
+            text: self.strings.join("|"),
+            one_of: Some(self.strings.clone()),
         }
     }
 
