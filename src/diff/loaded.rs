@@ -109,7 +109,14 @@ pub struct Found {
 impl Found {
     /// The finding at its line and column, read from its file now.
     pub fn placed(&self) -> Placed {
-        let text = std::fs::read_to_string(&self.file).unwrap_or_default();
+        // The file was a step file when the set loaded; if it has become something else since
+        // (a pipe would block the read), the finding is placed at the start.
+        let is_step = std::fs::metadata(&self.file)
+            .is_ok_and(|meta| meta.is_file() && meta.len() <= crate::fixture::MAX_FIXTURE_FILE);
+        let text = is_step
+            .then(|| std::fs::read_to_string(&self.file).ok())
+            .flatten()
+            .unwrap_or_default();
         let (line, column) = place(&text, &self.finding);
         Placed {
             file: self.file.clone(),
