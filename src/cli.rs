@@ -180,6 +180,16 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// Check every step against the shapes `jobmock diff` checks (its job type's, or an ArcGIS
+    /// error shape; each job's steps as a sequence) when the set is loaded, at start and on
+    /// every reload: warn prints each finding on stderr with its file, line and column and
+    /// serves the set as written; refuse refuses such a set (exit 2 at start, HTTP 422 on a
+    /// reload, as a broken file); off skips the check.
+    ///
+    /// Example: --check-shapes refuse
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = CheckShapesArg::Warn)]
+    pub check_shapes: CheckShapesArg,
+
     #[command(flatten)]
     pub tls: TlsArgs,
 
@@ -581,6 +591,17 @@ pub enum Existing {
     Refuse,
     Overwrite,
     Append,
+}
+
+/// What replay does with steps that differ from their shapes, for `replay --check-shapes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckShapesArg {
+    /// Print each finding on stderr and serve the set as written.
+    Warn,
+    /// Refuse the set: exit 2 at start, HTTP 422 on a reload.
+    Refuse,
+    /// Do not check.
+    Off,
 }
 
 /// How steps advance, for `replay --advance`.

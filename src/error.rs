@@ -16,6 +16,8 @@ pub enum Error {
     /// A fixture file is not valid JSON, or does not have the expected fields.
     Json {
         path: PathBuf,
+        /// Where on serde_json's line, 1-based and in characters (see [`Error::json`]).
+        column: usize,
         source: serde_json::Error,
     },
     /// A shape file does not read as the shape notation.
@@ -59,6 +61,20 @@ impl Error {
         }
     }
 
+    /// `text` (the content of `path`) does not read as the JSON expected. serde_json counts
+    /// columns in bytes read on the line so far: an error found before the line's first
+    /// character (the end of a file that ends in a line break, `{\n`) is its column 0, and one
+    /// after `é` is a column too far. Every other position jobmock prints is 1-based and in
+    /// characters, so the column is counted again here, in `text`.
+    pub(crate) fn json(path: impl Into<PathBuf>, text: &[u8], source: serde_json::Error) -> Error {
+        let column = char_column(text, source.line(), source.column());
+        Error::Json {
+            path: path.into(),
+            column,
+            source,
+        }
+    }
+
     pub(crate) fn fixture(
         path: impl Into<PathBuf>,
         message: impl Into<String>,
@@ -76,14 +92,17 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, .. } => write!(f, "cannot read {}", path.display()),
-            Error::Json { path, source } => {
+            Error::Json {
+                path,
+                column,
+                source,
+            } => {
                 // serde_json puts "at line L column C" at the end of its own message; we lead
                 // with the position in the `file:line:column` form editors and terminals link.
                 let line = source.line();
-                let column = source.column();
                 let message = source.to_string();
                 let message = message
-                    .strip_suffix(&format!(" at line {line} column {column}"))
+                    .strip_suffix(&format!(" at line {line} column {}", source.column()))
                     .unwrap_or(&message);
                 if line == 0 {
                     write!(f, "{}: {message}", path.display())
@@ -138,6 +157,22 @@ impl std::error::Error for Error {
     }
 }
 
+/// The 1-based column, in characters, of serde_json's position (`line`, and `byte_column`:
+/// the bytes read on that line when the error was found) in `text`.
+fn char_column(text: &[u8], line: usize, byte_column: usize) -> usize {
+    let start = match line {
+        0 | 1 => 0,
+        _ => memchr::memchr_iter(b'\n', text)
+            .nth(line - 2)
+            .map_or(text.len(), |newline| newline + 1),
+    };
+    let end = (start + byte_column).min(text.len());
+    String::from_utf8_lossy(&text[start..end])
+        .chars()
+        .count()
+        .max(1)
+}
+
 /// The whole chain of an error, joined with `": "`, for the one line printed before exit.
 pub fn report(err: &(dyn std::error::Error + 'static)) -> String {
     let mut line = err.to_string();
@@ -158,16 +193,37 @@ mod tests {
 
     #[test]
     fn json_errors_lead_with_file_line_and_column() {
-        let source = serde_json::from_str::<serde_json::Value>("{\n  \"a\": ,\n}").unwrap_err();
-        let err = Error::Json {
-            path: "jobs/j1/001.json".into(),
-            source,
-        };
+        let text = "{\n  \"a\": ,\n}";
+        let source = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        let err = Error::json("jobs/j1/001.json", text.as_bytes(), source);
         assert_eq!(
             err.to_string(),
             "jobs/j1/001.json:2:8: expected value",
             "got {err}"
         );
+    }
+
+    /// serde_json says column 0 for an error at the start of a line (a file cut short after a
+    /// line break); the position printed is 1-based like every other.
+    #[test]
+    fn an_error_at_the_start_of_a_line_is_in_column_1() {
+        let source = serde_json::from_str::<serde_json::Value>("{\n").unwrap_err();
+        assert_eq!(source.column(), 0, "serde_json's own column");
+        let err = Error::json("jobs/j1/004.json", b"{\n", source);
+        assert_eq!(
+            err.to_string(),
+            "jobs/j1/004.json:2:1: EOF while parsing an object"
+        );
+    }
+
+    /// Columns count characters, as every other position does, not serde_json's bytes.
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "{\n  \"é\": ,\n}";
+        let source = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+        assert_eq!(source.column(), 9, "serde_json's own column, in bytes");
+        let err = Error::json("jobs/j1/001.json", text.as_bytes(), source);
+        assert_eq!(err.to_string(), "jobs/j1/001.json:2:8: expected value");
     }
 
     #[test]

@@ -20,7 +20,8 @@
 //! - [`params`]: request parameters from the query string and form bodies.
 //! - [`parallel`]: independent work split over the machine's cores, results in order.
 //! - [`shape`]: the shape notation: parse, check a payload, infer from payloads, write.
-//! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift.
+//! - [`diff`]: walk recorded payloads, check them and their sequences, report the drift; the
+//!   same checks over a set replay has loaded (`replay --check-shapes`).
 //! - [`redact`]: what must never be written (credentials, in any encoding) and what becomes a
 //!   pseudonym (personal data): learned from each exchange, hunted through every text.
 //! - [`scan`]: `jobmock scan`, a fixture set (or a HAR) checked for credentials and personal data.
@@ -294,6 +295,17 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         .watch
         .then(|| replay::watch::fingerprint(&args.fixtures));
     let fixtures = FixtureSet::load(&args.fixtures)?;
+    let check_shapes = match args.check_shapes {
+        cli::CheckShapesArg::Warn => replay::checks::CheckShapes::Warn,
+        cli::CheckShapesArg::Refuse => replay::checks::CheckShapes::Refuse,
+        cli::CheckShapesArg::Off => replay::checks::CheckShapes::Off,
+    };
+    // Refusing must come before the server listens; warnings need not hold up the start (a
+    // check of 10,000 jobs costs more than loading them from a warm cache), so they are
+    // found beside the server once it listens, and printed before it exits at the latest.
+    if check_shapes == replay::checks::CheckShapes::Refuse {
+        replay::checks::check(&fixtures, check_shapes)?;
+    }
     let options = replay::Options {
         speed: args.speed,
         journal_size: args.journal_size,
@@ -318,6 +330,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         watch: args.watch,
         limits: args.limits.to_limits(),
         strict: args.strict,
+        check_shapes,
     };
     let jobs = fixtures.jobs().len();
     let replay = Arc::new(replay::Replay::new(fixtures, options));
@@ -342,7 +355,17 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             },
             exchanges = replay.served().fixtures().exchanges().len(),
         );
+        let checking = (check_shapes == replay::checks::CheckShapes::Warn).then(|| {
+            let served = replay.served();
+            std::thread::spawn(move || {
+                // Warn mode never refuses: the only error is a broken built-in shape.
+                let _ = replay::checks::check(served.fixtures(), check_shapes);
+            })
+        });
         replay::serve(listener, tls, Arc::clone(&replay), shutdown).await;
+        if let Some(checking) = checking {
+            let _ = checking.join();
+        }
         let unmatched = replay.unmatched_served();
         if args.strict && unmatched > 0 {
             eprintln!(

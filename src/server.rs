@@ -194,13 +194,14 @@ async fn accept(
     }
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+/// Completes on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first polled: call it before the `listening on` line, so that a signal sent
+/// as soon as a script reads that line stops the server cleanly instead of killing it with
+/// the signal's default action. Call it inside the runtime.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{Signal, SignalKind, signal};
-        // Installed now, not when first awaited: a signal sent right after the `listening on`
-        // line (a test harness stopping the server at once) must not kill the process unhandled.
         let interrupt = signal(SignalKind::interrupt()).ok();
         let terminate = signal(SignalKind::terminate()).ok();
         async move {

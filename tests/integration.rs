@@ -4,6 +4,8 @@
 #[path = "util/mod.rs"]
 mod util;
 
+#[path = "integration/checks.rs"]
+mod checks;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/diff.rs"]

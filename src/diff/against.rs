@@ -1,8 +1,16 @@
 //! `jobmock diff --against OTHER PATH…`: the shapes of two recordings of the same jobs compared,
-//! values ignored: which fields appeared, vanished or changed type, per job type and status.
+//! values ignored: which fields appeared, vanished or changed type, per job type and status, and
+//! which statuses a job type reached on one side only.
+//!
+//! One change seen in several statuses (a field that became a string everywhere) is one change
+//! with those statuses, not one per status. A status reached on one side only is drift: a
+//! server that stopped reaching COMPLETED has changed more than any field. A job type recorded
+//! on one side only is a note: the recordings are of different jobs there, with nothing to
+//! compare.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -10,13 +18,23 @@ use serde_json::Value;
 use super::report::Paint;
 use crate::shape::kind_of;
 
-/// Per (job type, status), each field path seen and the kinds of value it had.
-pub type FieldKinds = BTreeMap<(String, String), BTreeMap<String, BTreeSet<&'static str>>>;
+/// What one recording holds of one job type and status: how many payloads, the first file, and
+/// each field path seen with the kinds of value it had (each kind with the first file it was
+/// seen in).
+#[derive(Debug, Default)]
+pub struct Group {
+    pub payloads: usize,
+    pub first_file: PathBuf,
+    pub fields: BTreeMap<String, BTreeMap<&'static str, PathBuf>>,
+}
 
-/// Collects the field paths and kinds of `payloads`.
-pub fn field_kinds<'a>(payloads: impl IntoIterator<Item = &'a Value>) -> FieldKinds {
+/// Per (job type, status), what the payloads of one recording hold.
+pub type FieldKinds = BTreeMap<(String, String), Group>;
+
+/// Collects the field paths and kinds of `payloads` (each with its file).
+pub fn field_kinds<'a>(payloads: impl IntoIterator<Item = &'a (PathBuf, Value)>) -> FieldKinds {
     let mut kinds = FieldKinds::new();
-    for payload in payloads {
+    for (file, payload) in payloads {
         let text = |field: &str| {
             payload
                 .get(field)
@@ -24,13 +42,31 @@ pub fn field_kinds<'a>(payloads: impl IntoIterator<Item = &'a Value>) -> FieldKi
                 .unwrap_or("?")
                 .to_string()
         };
-        let fields = kinds.entry((text("type"), text("status"))).or_default();
-        collect(payload, "", fields);
+        let group = kinds.entry((text("type"), text("status"))).or_default();
+        if group.payloads == 0 {
+            group.first_file = file.clone();
+        }
+        group.payloads += 1;
+        collect(payload, "", file, &mut group.fields);
     }
     kinds
 }
 
-fn collect(value: &Value, path: &str, fields: &mut BTreeMap<String, BTreeSet<&'static str>>) {
+fn collect(
+    value: &Value,
+    path: &str,
+    file: &Path,
+    fields: &mut BTreeMap<String, BTreeMap<&'static str, PathBuf>>,
+) {
+    let note = |fields: &mut BTreeMap<String, BTreeMap<&'static str, PathBuf>>,
+                path: &str,
+                value: &Value| {
+        fields
+            .entry(path.to_string())
+            .or_default()
+            .entry(kind_of(value))
+            .or_insert_with(|| file.to_path_buf());
+    };
     match value {
         Value::Object(map) => {
             for (name, child) in map {
@@ -39,124 +75,293 @@ fn collect(value: &Value, path: &str, fields: &mut BTreeMap<String, BTreeSet<&'s
                 } else {
                     format!("{path}.{name}")
                 };
-                fields
-                    .entry(child_path.clone())
-                    .or_default()
-                    .insert(kind_of(child));
-                collect(child, &child_path, fields);
+                note(fields, &child_path, child);
+                collect(child, &child_path, file, fields);
             }
         }
         Value::Array(items) => {
             let item_path = format!("{path}[]");
             for item in items {
-                fields
-                    .entry(item_path.clone())
-                    .or_default()
-                    .insert(kind_of(item));
-                collect(item, &item_path, fields);
+                note(fields, &item_path, item);
+                collect(item, &item_path, file, fields);
             }
         }
         _ => {}
     }
 }
 
+/// One change, in every status it was seen in.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     #[serde(rename = "type")]
     pub job_type: String,
-    pub status: String,
+    /// The statuses whose payloads show it, in the order of a job's life.
+    pub statuses: Vec<String>,
+    /// The field's path; `status` for a status reached on one side only.
     pub path: String,
-    /// `appeared`, `vanished` or `changed-type`.
+    /// `appeared`, `vanished`, `changed-type`; `status-appeared`, `status-vanished`.
     pub change: &'static str,
     pub before: Vec<&'static str>,
     pub after: Vec<&'static str>,
+    /// Files that show it: in the `--against` recording (`before`) and in the new one
+    /// (`after`), one per status at most.
+    pub files: Files,
 }
 
-/// What changed from `before` (the `--against` recording) to `after`. A job type and status
-/// seen on one side only is not compared: there is nothing to compare it with.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Files {
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+}
+
+/// Where a status stands in a job's life, to list statuses in that order.
+fn life_order(status: &str) -> (u8, String) {
+    let rank = match status {
+        "SUBMITTED" => 0,
+        "PROCESSING" => 1,
+        "COMPLETED" => 2,
+        "FAILED" => 3,
+        _ => 4,
+    };
+    (rank, status.to_string())
+}
+
+/// What changed from `before` (the `--against` recording) to `after`, one change per field,
+/// kind of change and kinds, with the statuses it was seen in; then the statuses of a job type
+/// reached on one side only.
 pub fn compare(before: &FieldKinds, after: &FieldKinds) -> Vec<Change> {
-    let mut changes = Vec::new();
-    for (key, after_fields) in after {
-        let Some(before_fields) = before.get(key) else {
+    type Key = (
+        String,
+        String,
+        &'static str,
+        Vec<&'static str>,
+        Vec<&'static str>,
+    );
+    let mut grouped: BTreeMap<Key, Change> = BTreeMap::new();
+    let mut add = |change: Change| {
+        let key = (
+            change.job_type.clone(),
+            change.path.clone(),
+            change.change,
+            change.before.clone(),
+            change.after.clone(),
+        );
+        match grouped.get_mut(&key) {
+            Some(existing) => {
+                existing.statuses.extend(change.statuses);
+                existing.files.before.extend(change.files.before);
+                existing.files.after.extend(change.files.after);
+            }
+            None => {
+                grouped.insert(key, change);
+            }
+        }
+    };
+    for (key, after_group) in after {
+        let Some(before_group) = before.get(key) else {
             continue;
         };
-        let paths: BTreeSet<&String> = before_fields.keys().chain(after_fields.keys()).collect();
+        let paths: BTreeSet<&String> = before_group
+            .fields
+            .keys()
+            .chain(after_group.fields.keys())
+            .collect();
         for path in paths {
-            let (was, now) = (before_fields.get(path), after_fields.get(path));
+            let (was, now) = (before_group.fields.get(path), after_group.fields.get(path));
             let change = match (was, now) {
                 (None, Some(_)) => "appeared",
                 (Some(_), None) => "vanished",
-                (Some(was), Some(now)) if was != now => "changed-type",
+                (Some(was), Some(now)) if !was.keys().eq(now.keys()) => "changed-type",
                 _ => continue,
             };
-            changes.push(Change {
+            let kinds = |side: Option<&BTreeMap<&'static str, PathBuf>>| -> Vec<&'static str> {
+                side.map(|kinds| kinds.keys().copied().collect())
+                    .unwrap_or_default()
+            };
+            // The file that shows the change on each side: one with a kind the other side
+            // lacks, else the first with the field.
+            let example =
+                |side: Option<&BTreeMap<&'static str, PathBuf>>,
+                 other: Option<&BTreeMap<&'static str, PathBuf>>| {
+                    side.and_then(|kinds| {
+                        kinds
+                            .iter()
+                            .find(|(kind, _)| other.is_none_or(|other| !other.contains_key(*kind)))
+                            .or_else(|| kinds.iter().next())
+                            .map(|(_, file)| file.display().to_string())
+                    })
+                    .into_iter()
+                    .collect()
+                };
+            add(Change {
                 job_type: key.0.clone(),
-                status: key.1.clone(),
+                statuses: vec![key.1.clone()],
                 path: path.clone(),
                 change,
-                before: was
-                    .map(|kinds| kinds.iter().copied().collect())
-                    .unwrap_or_default(),
-                after: now
-                    .map(|kinds| kinds.iter().copied().collect())
-                    .unwrap_or_default(),
+                before: kinds(was),
+                after: kinds(now),
+                files: Files {
+                    before: example(was, now),
+                    after: example(now, was),
+                },
             });
         }
     }
+    let mut changes: Vec<Change> = grouped.into_values().collect();
+    // Statuses reached on one side only, for job types both sides recorded.
+    let types =
+        |side: &FieldKinds| -> BTreeSet<String> { side.keys().map(|(t, _)| t.clone()).collect() };
+    let both: BTreeSet<String> = types(before).intersection(&types(after)).cloned().collect();
+    for job_type in &both {
+        for (change, this, other, is_before) in [
+            ("status-vanished", before, after, true),
+            ("status-appeared", after, before, false),
+        ] {
+            let only: Vec<(&String, &Group)> = this
+                .iter()
+                .filter(|((t, status), _)| {
+                    t == job_type && !other.contains_key(&(t.clone(), status.clone()))
+                })
+                .map(|((_, status), group)| (status, group))
+                .collect();
+            if only.is_empty() {
+                continue;
+            }
+            let files: Vec<String> = only
+                .iter()
+                .map(|(_, group)| group.first_file.display().to_string())
+                .collect();
+            changes.push(Change {
+                job_type: job_type.clone(),
+                statuses: only.iter().map(|(status, _)| (*status).clone()).collect(),
+                path: "status".to_string(),
+                change,
+                before: Vec::new(),
+                after: Vec::new(),
+                files: if is_before {
+                    Files {
+                        before: files,
+                        after: Vec::new(),
+                    }
+                } else {
+                    Files {
+                        before: Vec::new(),
+                        after: files,
+                    }
+                },
+            });
+        }
+    }
+    for change in &mut changes {
+        change.statuses.sort_by_key(|status| life_order(status));
+        change.statuses.dedup();
+    }
+    changes.sort_by(|a, b| a.job_type.cmp(&b.job_type));
     changes
 }
 
-/// Job types and statuses seen on only one side, as (side, type, status).
+/// Job types recorded on one side only, as (side, type): notes, not drift.
 pub fn unmatched<'a>(
     before: &'a FieldKinds,
     after: &'a FieldKinds,
-) -> Vec<(&'static str, &'a str, &'a str)> {
-    let only = |side, this: &'a FieldKinds, other: &FieldKinds| {
-        this.keys()
-            .filter(|key| !other.contains_key(*key))
-            .map(move |(job_type, status)| (side, job_type.as_str(), status.as_str()))
-            .collect::<Vec<_>>()
+) -> Vec<(&'static str, &'a str)> {
+    let types = |side: &'a FieldKinds| -> BTreeSet<&'a str> {
+        side.keys().map(|(t, _)| t.as_str()).collect()
     };
-    let mut found = only("only in the --against recording", before, after);
-    found.extend(only("only in the new recording", after, before));
+    let (was, now) = (types(before), types(after));
+    let mut found: Vec<(&'static str, &'a str)> = was
+        .difference(&now)
+        .map(|t| ("only in the --against recording", *t))
+        .collect();
+    found.extend(
+        now.difference(&was)
+            .map(|t| ("only in the new recording", *t)),
+    );
     found
 }
 
-pub fn text(changes: &[Change], unmatched: &[(&str, &str, &str)], colour: bool) -> String {
+/// What was compared, for the closing line and the JSON report.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    /// Job payloads read from the `--against` recording and from the new one.
+    pub payloads_before: usize,
+    pub payloads_after: usize,
+    /// Job type and status pairs found on both sides, compared field by field.
+    pub statuses_compared: usize,
+    pub changes: usize,
+}
+
+impl Totals {
+    pub fn of(before: &FieldKinds, after: &FieldKinds, changes: &[Change]) -> Totals {
+        Totals {
+            payloads_before: before.values().map(|g| g.payloads).sum(),
+            payloads_after: after.values().map(|g| g.payloads).sum(),
+            statuses_compared: after.keys().filter(|key| before.contains_key(*key)).count(),
+            changes: changes.len(),
+        }
+    }
+}
+
+pub fn text(
+    changes: &[Change],
+    unmatched: &[(&str, &str)],
+    totals: Totals,
+    colour: bool,
+) -> String {
     let paint = Paint { on: colour };
     let mut out = String::new();
-    let mut current: Option<(&str, &str)> = None;
+    let mut current: Option<&str> = None;
     for change in changes {
-        let key = (change.job_type.as_str(), change.status.as_str());
-        if current != Some(key) {
-            let _ = writeln!(out, "{}", paint.bold(&format!("{}, {}:", key.0, key.1)));
-            current = Some(key);
+        if current != Some(change.job_type.as_str()) {
+            let _ = writeln!(out, "{}", paint.bold(&format!("{}:", change.job_type)));
+            current = Some(&change.job_type);
         }
+        let statuses = change.statuses.join(", ");
         let line = match change.change {
-            "appeared" => format!("+ {} ({}) appeared", change.path, change.after.join(" or ")),
+            "appeared" => format!(
+                "+ {} ({}) appeared, in {statuses}",
+                change.path,
+                change.after.join(" or ")
+            ),
             "vanished" => format!(
-                "- {} ({}) vanished",
+                "- {} ({}) vanished, in {statuses}",
                 change.path,
                 change.before.join(" or ")
             ),
+            "status-vanished" => format!(
+                "- status {statuses}: reached in the --against recording, never in the new one"
+            ),
+            "status-appeared" => format!(
+                "+ status {statuses}: reached in the new recording, never in the --against one"
+            ),
             _ => format!(
-                "~ {}: {} became {}",
+                "~ {}: {} became {}, in {statuses}",
                 change.path,
                 change.before.join(" or "),
                 change.after.join(" or ")
             ),
         };
         let _ = writeln!(out, "  {}", paint.diff_line(&line));
+        let example = change.files.after.first().or(change.files.before.first());
+        if let Some(file) = example {
+            let _ = writeln!(out, "      e.g. {file}");
+        }
     }
-    for (side, job_type, status) in unmatched {
-        let _ = writeln!(out, "note: {job_type}, {status}: {side}, not compared");
+    for (side, job_type) in unmatched {
+        let _ = writeln!(out, "note: {job_type}: {side}, not compared");
     }
+    let compared = format!(
+        "compared {} payload(s) with {} in {} status(es) of the job types on both sides",
+        totals.payloads_after, totals.payloads_before, totals.statuses_compared
+    );
     let _ = writeln!(
         out,
-        "{}",
+        "{compared}: {}",
         if changes.is_empty() {
-            "no field appeared, vanished or changed type".to_string()
+            "no field appeared, vanished or changed type, and every status is on both sides"
+                .to_string()
         } else {
             format!("{} change(s) in the shape of the payloads", changes.len())
         }
@@ -164,8 +369,17 @@ pub fn text(changes: &[Change], unmatched: &[(&str, &str, &str)], colour: bool) 
     out
 }
 
-pub fn json(changes: &[Change]) -> String {
-    let document = serde_json::json!({"drift": !changes.is_empty(), "changes": changes});
+pub fn json(changes: &[Change], unmatched: &[(&str, &str)], totals: Totals) -> String {
+    let notes: Vec<Value> = unmatched
+        .iter()
+        .map(|(side, job_type)| serde_json::json!({"type": job_type, "note": side}))
+        .collect();
+    let document = serde_json::json!({
+        "drift": !changes.is_empty(),
+        "totals": totals,
+        "changes": changes,
+        "notes": notes,
+    });
     let mut text = serde_json::to_string_pretty(&document).expect("the report serialises");
     text.push('\n');
     text
@@ -178,10 +392,14 @@ mod tests {
 
     #[test]
     fn appeared_vanished_and_changed_fields_are_found() {
-        let old = [json!({"type": "t", "status": "COMPLETED", "a": 1, "gone": "x", "list": ["s"]})];
-        let new = [
+        let old = [(
+            PathBuf::from("old/1.json"),
+            json!({"type": "t", "status": "COMPLETED", "a": 1, "gone": "x", "list": ["s"]}),
+        )];
+        let new = [(
+            PathBuf::from("new/1.json"),
             json!({"type": "t", "status": "COMPLETED", "a": "1", "new": {"b": true}, "list": ["s"]}),
-        ];
+        )];
         let changes = compare(&field_kinds(&old), &field_kinds(&new));
         let summary: Vec<(&str, &str)> = changes
             .iter()
@@ -194,6 +412,44 @@ mod tests {
                 ("gone", "vanished"),
                 ("new", "appeared"),
                 ("new.b", "appeared")
+            ]
+        );
+        assert_eq!(changes[0].files.after, ["new/1.json"]);
+    }
+
+    /// A field that changed type in every status is one change; a status one side never
+    /// reached is drift.
+    #[test]
+    fn one_change_in_several_statuses_is_one_and_a_lost_status_is_drift() {
+        let payload = |status: &str, time: Value| {
+            (
+                PathBuf::from(format!("{status}.json")),
+                json!({"type": "t", "status": status, "startTime": time}),
+            )
+        };
+        let old = [
+            payload("SUBMITTED", json!(1)),
+            payload("PROCESSING", json!(1)),
+            payload("COMPLETED", json!(1)),
+        ];
+        let new = [
+            payload("SUBMITTED", json!("1")),
+            payload("PROCESSING", json!("1")),
+        ];
+        let changes = compare(&field_kinds(&old), &field_kinds(&new));
+        let summary: Vec<(&str, &str, Vec<String>)> = changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.change, c.statuses.clone()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "startTime",
+                    "changed-type",
+                    vec!["SUBMITTED".into(), "PROCESSING".into()]
+                ),
+                ("status", "status-vanished", vec!["COMPLETED".into()]),
             ]
         );
     }

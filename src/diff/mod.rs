@@ -5,8 +5,10 @@
 //! The checks themselves are the shape module's and [`sequence`]'s; this module walks the files
 //! and gathers the results. Each payload is checked against the shapes of the server its set
 //! comes from (the set's `server.json`, [`flavour_of`]), or of the flavour `--flavour` names.
+//! [`loaded`] runs the same checks over a set replay has loaded.
 
 pub mod against;
+pub mod loaded;
 pub mod report;
 pub mod sequence;
 
@@ -22,8 +24,9 @@ use crate::fixture::exchange::REQUEST_FILE;
 use crate::fixture::script::SCRIPT_FILE;
 use crate::fixture::server::{self as server_file, SERVER_FILE};
 use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json};
+use crate::shape::builtin::{self, ErrorApi};
 use crate::shape::parse::parse;
-use crate::shape::{Finding, FindingKind, Shape, builtin};
+use crate::shape::{Finding, FindingKind, Shape};
 
 /// The extension of shape files in a `--shapes` folder; the file's stem is its job type.
 pub const SHAPE_EXTENSION: &str = "shape";
@@ -226,54 +229,83 @@ pub struct Checked {
     pub job_type: Option<String>,
     /// The flavour whose shapes applied.
     pub flavour: Flavour,
+    /// The API whose error answer this is, for a recorded error rather than a job: checked
+    /// against that API's error shape, and left out of the sequence checks.
+    pub error: Option<ErrorApi>,
     pub findings: Vec<Finding>,
 }
 
-/// Whether `payload` is an error answer (either ArcGIS shape) rather than a job: recordings keep
-/// those as they came, and they are not drift.
-pub fn is_error_answer(payload: &Value) -> bool {
-    payload.get("status").and_then(Value::as_str) == Some("error")
-        || payload.get("error").is_some_and(Value::is_object)
+impl Checked {
+    /// The shape this payload was checked against, if any: its API's error shape, or its job
+    /// type's.
+    pub fn expected<'a>(&self, shapes: &'a Shapes) -> Option<&'a Shape> {
+        match self.error {
+            Some(api) => Some(api.shape()),
+            None => self.job_type.as_deref().and_then(|t| shapes.get(t)),
+        }
+    }
 }
 
-/// Reads and checks the files of `unit`. Error answers are left out of the result.
+/// Whether `payload` is an error answer (either ArcGIS shape) rather than a job: recordings keep
+/// those as they came, and they are checked against the error shapes, not a job type's.
+pub fn is_error_answer(payload: &Value) -> bool {
+    ErrorApi::of(payload).is_some()
+}
+
+/// Checks one payload against its shape: an error answer against its API's error shape, a job
+/// against the shape of its `type`. The sequence checks come after, over a job's steps.
+pub fn check_payload(file: PathBuf, payload: Value, shapes: &Shapes, flavour: Flavour) -> Checked {
+    if let Some(api) = ErrorApi::of(&payload) {
+        let findings = api.shape().check(&payload);
+        return Checked {
+            file,
+            payload,
+            job_type: None,
+            flavour,
+            error: Some(api),
+            findings,
+        };
+    }
+    let job_type = payload
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mut findings = Vec::new();
+    match job_type
+        .as_deref()
+        .and_then(|job_type| shapes.get(job_type))
+    {
+        Some(shape) => findings.extend(shape.check(&payload)),
+        None => findings.push(Finding {
+            kind: FindingKind::NoShape,
+            path: "type".to_string(),
+            expected: format!(
+                "a job type with a shape: {}",
+                shapes.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            found: job_type
+                .as_deref()
+                .map_or("no type".to_string(), |t| format!("{t:?}")),
+        }),
+    }
+    let has_shape = job_type.as_deref().is_some_and(|t| shapes.contains_key(t));
+    Checked {
+        file,
+        payload,
+        job_type: job_type.filter(|_| has_shape),
+        flavour,
+        error: None,
+        findings,
+    }
+}
+
+/// Reads and checks the files of `unit`: each against its shape, then a job's steps as a
+/// sequence.
 pub fn check_unit(unit: &Unit, shapes: &Shapes) -> Result<Vec<Checked>> {
     let mut checked = Vec::with_capacity(unit.files.len());
     for file in &unit.files {
         let payload: Value = read_json(file)?;
-        if is_error_answer(&payload) {
-            continue;
-        }
-        let job_type = payload
-            .get("type")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let mut findings = Vec::new();
-        match job_type
-            .as_deref()
-            .and_then(|job_type| shapes.get(job_type))
-        {
-            Some(shape) => findings.extend(shape.check(&payload)),
-            None => findings.push(Finding {
-                kind: FindingKind::NoShape,
-                path: "type".to_string(),
-                expected: format!(
-                    "a job type with a shape: {}",
-                    shapes.keys().cloned().collect::<Vec<_>>().join(", ")
-                ),
-                found: job_type
-                    .as_deref()
-                    .map_or("no type".to_string(), |t| format!("{t:?}")),
-            }),
-        }
-        let has_shape = job_type.as_deref().is_some_and(|t| shapes.contains_key(t));
-        checked.push(Checked {
-            file: file.clone(),
-            payload,
-            job_type: job_type.filter(|_| has_shape),
-            flavour: unit.flavour,
-            findings,
-        });
+        checked.push(check_payload(file.clone(), payload, shapes, unit.flavour));
     }
     sequence::check(unit.job_folder.as_deref(), &mut checked);
     Ok(checked)
@@ -355,18 +387,18 @@ fn check_all(
 }
 
 /// `jobmock diff --against OTHER PATH…`: prints what changed in the payloads' shapes from
-/// `other` to `paths`. Returns whether anything did.
+/// `other` to `paths`. Returns whether anything did (a status reached on one side only too).
 pub fn run_against(other: &Path, paths: &[PathBuf], output: Output) -> Result<bool> {
-    let before = read_payloads(&[other.to_path_buf()])?;
-    let after = read_payloads(paths)?;
+    let before = read_payload_files(&[other.to_path_buf()])?;
+    let after = read_payload_files(paths)?;
     let before = against::field_kinds(&before);
     let after = against::field_kinds(&after);
     let changes = against::compare(&before, &after);
+    let unmatched = against::unmatched(&before, &after);
+    let totals = against::Totals::of(&before, &after, &changes);
     let printed = match output {
-        Output::Text { colour } => {
-            against::text(&changes, &against::unmatched(&before, &after), colour)
-        }
-        Output::Json => against::json(&changes),
+        Output::Text { colour } => against::text(&changes, &unmatched, totals, colour),
+        Output::Json => against::json(&changes, &unmatched, totals),
     };
     print!("{printed}");
     Ok(!changes.is_empty())
@@ -374,12 +406,20 @@ pub fn run_against(other: &Path, paths: &[PathBuf], output: Output) -> Result<bo
 
 /// Every job payload under `paths` (error answers left out), in file order.
 pub fn read_payloads(paths: &[PathBuf]) -> Result<Vec<Value>> {
+    Ok(read_payload_files(paths)?
+        .into_iter()
+        .map(|(_, payload)| payload)
+        .collect())
+}
+
+/// Every job payload under `paths` with its file (error answers left out), in file order.
+pub fn read_payload_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Value)>> {
     let mut payloads = Vec::new();
     for unit in find_units(paths)? {
         for file in &unit.files {
             let payload: Value = read_json(file)?;
             if !is_error_answer(&payload) {
-                payloads.push(payload);
+                payloads.push((file.clone(), payload));
             }
         }
     }

@@ -16,7 +16,10 @@ use crate::shape::write::{expected_view, payload_view};
 #[derive(Debug, Default, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
+    /// Job payloads checked (error answers not counted).
     pub payloads: usize,
+    /// Recorded ArcGIS error answers checked against the error shapes.
+    pub error_answers: usize,
     pub jobs: usize,
     pub files_with_drift: usize,
     pub findings: usize,
@@ -25,8 +28,10 @@ pub struct Totals {
 impl Totals {
     pub fn of(checked: &[Checked], jobs: usize) -> Totals {
         let drifting = checked.iter().filter(|c| !c.findings.is_empty());
+        let errors = checked.iter().filter(|c| c.error.is_some()).count();
         Totals {
-            payloads: checked.len(),
+            payloads: checked.len() - errors,
+            error_answers: errors,
             jobs,
             files_with_drift: drifting.clone().count(),
             findings: drifting.map(|c| c.findings.len()).sum(),
@@ -49,27 +54,29 @@ pub fn text(checked: &[Checked], shapes: &ShapeSets, totals: Totals, colour: boo
         for finding in &file.findings {
             let _ = writeln!(out, "  {}", finding_line(finding, &paint));
         }
-        if let Some(shape) = file
-            .job_type
-            .as_deref()
-            .and_then(|job_type| shapes.get(&file.flavour)?.get(job_type))
-        {
+        let flavour_shapes = shapes.get(&file.flavour);
+        if let Some(shape) = flavour_shapes.and_then(|shapes| file.expected(shapes)) {
             let expected = expected_view(shape, &file.payload);
             let actual = payload_view(shape, &file.payload);
-            let status = file
-                .payload
-                .get("status")
-                .and_then(|s| s.as_str())
-                .unwrap_or("?");
             // The default flavour's header is as it always was; another's names it.
             let of_flavour = match file.flavour {
                 Flavour::NotebookServer => String::new(),
                 other => format!(" of {other}"),
             };
-            let header_expected = format!(
-                "expected ({} shape{of_flavour}, status {status})",
-                file.job_type.as_deref().unwrap_or("?")
-            );
+            let header_expected = match file.error {
+                Some(api) => format!("expected ({} shape)", api.name()),
+                None => {
+                    let status = file
+                        .payload
+                        .get("status")
+                        .and_then(|s| s.as_str())
+                        .unwrap_or("?");
+                    format!(
+                        "expected ({} shape{of_flavour}, status {status})",
+                        file.job_type.as_deref().unwrap_or("?")
+                    )
+                }
+            };
             let header_actual = file.file.display().to_string();
             let diff = TextDiff::from_lines(&expected, &actual);
             let unified = diff
@@ -83,8 +90,36 @@ pub fn text(checked: &[Checked], shapes: &ShapeSets, totals: Totals, colour: boo
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "{}", closing_line(totals));
+    let _ = writeln!(out, "{}", closing_line(totals, &error_codes(checked)));
     out
+}
+
+/// The codes of the error answers checked, each with how many times it was seen, for the
+/// closing line: `498 ×2, 499`.
+fn error_codes(checked: &[Checked]) -> String {
+    let mut codes: std::collections::BTreeMap<String, usize> = Default::default();
+    for answer in checked.iter().filter(|c| c.error.is_some()) {
+        *codes.entry(error_code(&answer.payload)).or_default() += 1;
+    }
+    codes
+        .iter()
+        .map(|(code, &count)| match count {
+            1 => code.clone(),
+            _ => format!("{code} \u{d7}{count}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ArcGIS code of an error answer, in either API's shape, as written (`?` without one).
+fn error_code(payload: &serde_json::Value) -> String {
+    payload
+        .get("code")
+        .or_else(|| payload.pointer("/error/code"))
+        .map_or("?".to_string(), |code| match code.as_str() {
+            Some(text) => text.to_string(),
+            None => code.to_string(),
+        })
 }
 
 fn finding_line(finding: &Finding, paint: &Paint) -> String {
@@ -105,9 +140,14 @@ fn finding_line(finding: &Finding, paint: &Paint) -> String {
     )
 }
 
-pub fn closing_line(totals: Totals) -> String {
+/// The closing line: what was checked (error answers with their codes), and the verdict.
+pub fn closing_line(totals: Totals, codes: &str) -> String {
+    let errors = match totals.error_answers {
+        0 => String::new(),
+        n => format!(" and {n} error answer(s) (code {codes})"),
+    };
     let checked = format!(
-        "checked {} payload(s) in {} job(s)",
+        "checked {} payload(s){errors} in {} job(s)",
         totals.payloads, totals.jobs
     );
     if totals.findings == 0 {
@@ -138,10 +178,24 @@ pub fn json(checked: &[Checked], totals: Totals) -> String {
             })
         })
         .collect();
+    let error_answers: Vec<serde_json::Value> = checked
+        .iter()
+        .filter_map(|c| {
+            c.error.map(|api| {
+                serde_json::json!({
+                    "file": c.file.display().to_string(),
+                    "api": api,
+                    "code": c.payload.get("code").or_else(|| c.payload.pointer("/error/code")),
+                    "findings": c.findings.len(),
+                })
+            })
+        })
+        .collect();
     let document = serde_json::json!({
         "drift": totals.findings > 0,
         "totals": totals,
         "findings": findings,
+        "errorAnswers": error_answers,
     });
     let mut text = serde_json::to_string_pretty(&document).expect("the report serialises");
     text.push('\n');

@@ -30,7 +30,9 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
     let mut previous_status: Option<String> = None;
     let mut previous_percent: Option<f64> = None;
 
-    for step in steps.iter_mut() {
+    // A recorded error answer (an expired token mid-job) is not a step of the job's life: it
+    // has no status, ID or type to follow.
+    for step in steps.iter_mut().filter(|step| step.error.is_none()) {
         let payload = &step.payload;
         let text = |field: &str| {
             payload
@@ -154,6 +156,7 @@ mod tests {
                 payload: payload.clone(),
                 job_type: None,
                 flavour: Default::default(),
+                error: None,
                 findings: Vec::new(),
             })
             .collect()

@@ -96,10 +96,8 @@ impl Har {
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Har> {
         // Some writers (Fiddler, some Windows tools) start the file with a byte-order mark.
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let document: Value = serde_json::from_slice(bytes).map_err(|source| Error::Json {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let document: Value =
+            serde_json::from_slice(bytes).map_err(|source| Error::json(path, bytes, source))?;
         let at = At { path };
         let root = at.object(&document, "")?;
         let log = at.object(at.field(root, "", "log")?, "log")?;

@@ -395,10 +395,8 @@ impl Recording {
                 continue;
             }
             if name == SCRIPT_FILE {
-                self.script = serde_json::from_str(&scrubbed).map_err(|source| Error::Json {
-                    path: path.clone(),
-                    source,
-                })?;
+                self.script = serde_json::from_str(&scrubbed)
+                    .map_err(|source| Error::json(&path, scrubbed.as_bytes(), source))?;
                 self.write_script()?;
                 continue;
             }

@@ -74,7 +74,14 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
 /// the previous one is still served).
 fn reloaded(outcome: crate::error::Result<ReloadReport>) -> Response<Body> {
     match outcome {
-        Ok(report) => ok(json!({"status": "success", "changes": report})),
+        Ok(report) if report.warnings.is_empty() => {
+            ok(json!({"status": "success", "changes": report}))
+        }
+        Ok(report) => ok(json!({
+            "status": "success",
+            "changes": report,
+            "warnings": report.warnings,
+        })),
         Err(err) => respond(
             StatusCode::UNPROCESSABLE_ENTITY,
             &json!({

@@ -18,8 +18,10 @@
 //! - `near`: the recorded exchange or job an unmatched request came closest to.
 //! - `verify`: the verification report (`GET /__jobmock/verify`), read from the journal.
 //! - `body`: answers' bodies (whole or cut short). `watch`: `--watch`.
+//! - `checks`: `--check-shapes`, the steps of a set checked against their shapes at load.
 
 mod body;
+pub mod checks;
 mod control;
 mod exchanges;
 mod jobs;
@@ -93,6 +95,10 @@ pub struct Options {
     /// The users of the set's `users.json` ([`tokens::read_users`]), read by the caller (a
     /// reload reads them again).
     pub set_users: Vec<tokens::User>,
+    /// `--check-shapes`: what a reload does with steps that differ from their shapes. The set
+    /// a server starts with is its caller's to check ([`checks::check`]): `jobmock replay`
+    /// refuses before it listens, and warns from beside the server once it does.
+    pub check_shapes: checks::CheckShapes,
 }
 
 /// `--require-token`, `--token`, `--user` and `--token-lifetime`.
@@ -116,6 +122,7 @@ impl Default for Options {
             limits: crate::server::Limits::default(),
             strict: false,
             set_users: Vec::new(),
+            check_shapes: checks::CheckShapes::Warn,
         }
     }
 }

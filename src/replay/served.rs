@@ -157,12 +157,16 @@ pub(super) struct Reloads {
 
 /// What a reload changed: jobs and exchanges kept as they were (with their cursors), changed
 /// (cursors reset), added and removed.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReloadReport {
     pub unchanged: usize,
     pub changed: usize,
     pub added: usize,
     pub removed: usize,
+    /// What `--check-shapes warn` found in the new set (also printed on stderr); answered
+    /// beside the changes, not among them.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 impl Replay {
@@ -187,8 +191,14 @@ impl Replay {
             }
             fixtures
         });
-        let fixtures = match loaded {
-            Ok(fixtures) => fixtures,
+        // A set whose steps differ from their shapes is refused as a broken one (refuse), or
+        // served with warnings on stderr and in the answer (warn).
+        let loaded = loaded.and_then(|fixtures| {
+            let warnings = super::checks::check(&fixtures, self.options.check_shapes)?;
+            Ok((fixtures, warnings))
+        });
+        let (fixtures, warnings) = match loaded {
+            Ok(loaded) => loaded,
             Err(err) => {
                 let mut live = self.lock();
                 live.reloads.failed += 1;
@@ -229,7 +239,7 @@ impl Replay {
         live.reloads.done += 1;
         live.reloads.last_error = None;
         live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
-        Ok(report)
+        Ok(ReloadReport { warnings, ..report })
     }
 
     /// Notes the fingerprint of the fixture folder ([`watch::fingerprint`]) taken just before

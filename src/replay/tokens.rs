@@ -56,10 +56,8 @@ pub fn read_users(root: &Path) -> Result<Vec<User>> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => return Err(Error::io(path, source)),
     };
-    let file: UsersFile = serde_json::from_slice(&text).map_err(|source| Error::Json {
-        path: path.clone(),
-        source,
-    })?;
+    let file: UsersFile =
+        serde_json::from_slice(&text).map_err(|source| Error::json(&path, &text, source))?;
     for (index, user) in file.users.iter().enumerate() {
         if user.username.trim().is_empty() || user.password.is_empty() {
             return Err(Error::fixture(

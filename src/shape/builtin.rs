@@ -5,6 +5,10 @@
 //! `fixtures/shapes/enterprise-kubernetes/`), where people can read them and copy them as a
 //! start for their own.
 
+use std::sync::OnceLock;
+
+use super::Shape;
+use super::parse::parse;
 use crate::api::Flavour;
 
 /// The built-in shapes of `flavour`: (job type, shape text).
@@ -43,10 +47,103 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// Which ArcGIS API an error answer is in the shape of: clients react differently to the two
+/// (the ArcGIS API for Python raises on the Portal's, hands the admin API's back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorApi {
+    /// `{"status":"error","messages":[…],"code":N}`, HTTP 200.
+    Admin,
+    /// `{"error":{"code":N,"message":"…","details":[…]}}`.
+    Portal,
+}
+
+impl ErrorApi {
+    /// Which error answer `payload` is, if it is one: a `status` of `"error"` (the admin API's),
+    /// or an `error` object (the Portal's).
+    pub fn of(payload: &serde_json::Value) -> Option<ErrorApi> {
+        if payload
+            .get("error")
+            .is_some_and(serde_json::Value::is_object)
+        {
+            Some(ErrorApi::Portal)
+        } else if payload.get("status").and_then(serde_json::Value::as_str) == Some("error") {
+            Some(ErrorApi::Admin)
+        } else {
+            None
+        }
+    }
+
+    /// The shape its answers have, in the reference sheet's words.
+    pub fn shape(self) -> &'static Shape {
+        static SHAPES: OnceLock<[Shape; 2]> = OnceLock::new();
+        let shapes = SHAPES.get_or_init(|| {
+            [ADMIN_ERROR, PORTAL_ERROR]
+                .map(|text| parse(text).expect("the error shapes parse (a unit test checks it)"))
+        });
+        match self {
+            ErrorApi::Admin => &shapes[0],
+            ErrorApi::Portal => &shapes[1],
+        }
+    }
+
+    /// How findings and reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorApi::Admin => "admin API error",
+            ErrorApi::Portal => "Portal API error",
+        }
+    }
+}
+
+/// The admin API's error answer, as the reference sheet gives it.
+pub const ADMIN_ERROR: &str = r#"{
+// "status" is required
+// "status" is one of "error"
+"status": "error",
+// "messages" is required
+"messages": ["<message>"],
+// "code" is required
+"code": <code>
+}
+"#;
+
+/// The Portal (sharing) API's error answer, as the reference sheet gives it. Portal also sends
+/// a `messageCode` (`"GWM_0003"`) with many errors: it is allowed, not required.
+pub const PORTAL_ERROR: &str = r#"{
+// "error" is required
+"error": {
+// "code" is required
+"code": <code>,
+// "message" is required
+"message": "<message>",
+"messageCode": "<messageCode>",
+"details": ["<detail>"]
+}
+}
+"#;
+
 #[cfg(test)]
 mod tests {
-    use super::super::parse::parse;
     use super::*;
+    use serde_json::json;
+
+    /// The reference sheet's two error conventions are their shapes; a code written as a
+    /// string, or a message missing, is not.
+    #[test]
+    fn the_error_shapes_take_the_reference_answers() {
+        let admin = json!({"status": "error", "messages": ["Invalid token."], "code": 498});
+        let portal = json!({"error": {"code": 499, "message": "Token Required", "details": []}});
+        assert_eq!(ErrorApi::of(&admin), Some(ErrorApi::Admin));
+        assert_eq!(ErrorApi::of(&portal), Some(ErrorApi::Portal));
+        assert_eq!(ErrorApi::Admin.shape().check(&admin), []);
+        assert_eq!(ErrorApi::Portal.shape().check(&portal), []);
+        let bad = json!({"status": "error", "code": "498"});
+        assert_eq!(ErrorApi::Admin.shape().check(&bad).len(), 2);
+        let bad = json!({"error": {"code": 498}});
+        assert_eq!(ErrorApi::Portal.shape().check(&bad).len(), 1);
+        assert_eq!(ErrorApi::of(&json!({"status": "COMPLETED"})), None);
+    }
 
     #[test]
     fn the_builtin_shapes_parse() {

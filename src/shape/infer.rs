@@ -6,12 +6,31 @@
 //! `<field>`; booleans `true|false`; arrays one example per kind of element. A field present in
 //! every payload is `required`, one present in every payload of some statuses is `required when`
 //! those; one seen (non-empty) only in some of the statuses seen is `available when` those.
+//!
+//! What is never learned: a value seen once, written as itself. A shape file is shared and
+//! committed, and a one-off value is a user's name, an item's ID, a message about one job: it
+//! becomes its field's placeholder. The values of personal fields (`username`, `email`, …) and
+//! credentials are placeholders even when they look like an enumeration.
+//!
+//! Job types with a built-in shape keep the reference's rules for the fields it knows (the
+//! statuses a job may have, what is required, what is available when): a recording that never
+//! reached COMPLETED does not make COMPLETED drift. A rule the payloads break is learned from
+//! them instead, so the shape still accepts everything it was learned from.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
 use super::{Field, Kinds, Node, Required, Shape};
+use crate::redact::is_secret_param;
+use crate::redact::names::{looks_random, personal_field};
+
+/// Whether the field `label` names (an array's items are `<field> item`) holds personal data
+/// or a credential, whose values are never written into a shape.
+fn is_sensitive(label: &str) -> bool {
+    let name = label.trim_end_matches(" item");
+    personal_field(name).is_some() || is_secret_param(name)
+}
 
 /// Learns one shape from `payloads` (of one job type).
 pub fn infer(payloads: &[&Value]) -> Shape {
@@ -39,8 +58,117 @@ pub fn infer_by_type<'a>(payloads: impl IntoIterator<Item = &'a Value>) -> BTree
     }
     by_type
         .into_iter()
-        .map(|(job_type, payloads)| (job_type, infer(&payloads)))
+        .map(|(job_type, payloads)| {
+            let learned = infer(&payloads);
+            let shape = match builtin_shape(&job_type) {
+                Some(known) => keep_known_rules(&known, learned, &payloads),
+                None => learned,
+            };
+            (job_type, shape)
+        })
         .collect()
+}
+
+fn builtin_shape(job_type: &str) -> Option<Shape> {
+    super::builtin::BUILTIN
+        .iter()
+        .find(|(known, _)| *known == job_type)
+        .and_then(|(_, text)| super::parse::parse(text).ok())
+}
+
+/// `learned`, with the nodes and rules of `known` (the built-in shape) for the fields it knows,
+/// and its fields never seen added; every rule that one of `payloads` breaks is taken from
+/// `learned` again.
+fn keep_known_rules(known: &Shape, learned: Shape, payloads: &[&Value]) -> Shape {
+    let mut merged = Shape {
+        root: merge(&known.root, &learned.root),
+    };
+    // Each round takes back one field at least; a shape has few.
+    for _ in 0..256 {
+        let broken: Vec<String> = payloads
+            .iter()
+            .flat_map(|payload| merged.check(payload))
+            .map(|finding| field_path(&finding.path).to_string())
+            .collect();
+        if broken.is_empty() {
+            return merged;
+        }
+        for path in broken {
+            if !take_back(&mut merged.root, &learned.root, &path) {
+                return learned;
+            }
+        }
+    }
+    learned
+}
+
+/// The path of the field a finding is about: `messages[0]` is about `messages`.
+fn field_path(path: &str) -> &str {
+    path.split('[').next().unwrap_or(path)
+}
+
+/// The known node with the learned fields it does not know added; known fields keep their
+/// node and rules (objects merged field by field), known fields never seen are added as the
+/// known shape has them.
+fn merge(known: &Node, learned: &Node) -> Node {
+    let (Node::Object(known_fields), Node::Object(learned_fields)) = (known, learned) else {
+        return known.clone();
+    };
+    let mut fields: Vec<Field> = learned_fields
+        .iter()
+        .map(
+            |field| match known_fields.iter().find(|k| k.name == field.name) {
+                Some(known) => Field {
+                    node: merge(&known.node, &field.node),
+                    ..known.clone()
+                },
+                None => field.clone(),
+            },
+        )
+        .collect();
+    for known in known_fields {
+        if !fields.iter().any(|field| field.name == known.name) {
+            fields.push(known.clone());
+        }
+    }
+    Node::Object(fields)
+}
+
+/// Puts the learned field at `path` (dotted) back in `merged` in place of the known one; a
+/// known field never seen is made optional. False when there is no such field to take back.
+fn take_back(merged: &mut Node, learned: &Node, path: &str) -> bool {
+    let (name, rest) = match path.split_once('.') {
+        Some((name, rest)) => (name, Some(rest)),
+        None => (path, None),
+    };
+    let Node::Object(fields) = merged else {
+        return false;
+    };
+    let Some(field) = fields.iter_mut().find(|field| field.name == name) else {
+        return false;
+    };
+    let learned_field = match learned {
+        Node::Object(learned_fields) => learned_fields.iter().find(|f| f.name == name),
+        _ => None,
+    };
+    if let (Some(rest), Some(learned_field)) = (rest, learned_field)
+        && take_back(&mut field.node, &learned_field.node, rest)
+    {
+        return true;
+    }
+    match learned_field {
+        Some(learned_field) if *field != *learned_field => {
+            *field = learned_field.clone();
+            true
+        }
+        Some(_) => false,
+        None if field.required != Required::No || field.available_in.is_some() => {
+            field.required = Required::No;
+            field.available_in = None;
+            true
+        }
+        None => false,
+    }
 }
 
 /// Strings seen beyond this many distinct values are not an enumeration.
@@ -168,37 +296,24 @@ impl Learned {
     }
 
     fn string_node(&self, label: &str) -> Node {
-        if self.too_many_strings {
-            return Node::String {
-                one_of: None,
-                text: format!("<{label}>"),
-            };
-        }
-        if let [only] = self.strings.as_slice() {
-            // The one value seen: an upper-case word stays an enumeration of one (written with
-            // an `is one of` annotation); anything else is an example (any string), unless it
-            // would read as something else (`"A|b"` as alternatives, `"<x>"` as a placeholder).
-            let reads_as_itself = !only.contains('|') && !only.starts_with('<');
-            if self.free_text && !reads_as_itself {
-                return Node::String {
-                    one_of: None,
-                    text: format!("<{label}>"),
-                };
-            }
-            return Node::String {
-                one_of: (!self.free_text).then(|| vec![only.clone()]),
-                text: only.clone(),
-            };
-        }
-        if !self.free_text {
-            return Node::String {
-                text: self.strings.join("|"),
-                one_of: Some(self.strings.clone()),
-            };
-        }
-        Node::String {
+        let placeholder = Node::String {
             one_of: None,
             text: format!("<{label}>"),
+        };
+        // Free text is never written as itself (a one-off value is someone's name, an item's
+        // ID); nor is anything of a personal or credential field, nor what looks generated.
+        if self.too_many_strings
+            || self.free_text
+            || is_sensitive(label)
+            || self.strings.iter().any(|value| looks_random(value))
+        {
+            return placeholder;
+        }
+        // Upper-case words, as statuses are: an enumeration (of one, written with an `is one
+        // of` annotation, when one was seen).
+        Node::String {
+            text: self.strings.join("|"),
+            one_of: Some(self.strings.clone()),
         }
     }
 
@@ -313,9 +428,10 @@ mod tests {
             text.contains("\"endTime\" is required when the job status is \"COMPLETED\""),
             "{text}"
         );
+        // Values seen once are placeholders, never themselves.
         assert!(
-            text.contains("\"messages\": [\n    \"done\",\n  ]")
-                && text.contains("\"jobId\": \"j1\""),
+            text.contains("\"messages\": [\n    \"<messages item>\",\n  ]")
+                && text.contains("\"jobId\": \"<jobId>\""),
             "{text}"
         );
         assert!(text.contains("\"isCancelled\": true|false"), "{text}");
@@ -342,7 +458,10 @@ mod union_tests {
         ];
         let refs: Vec<&Value> = payloads.iter().collect();
         let text = shape_text(&infer(&refs));
-        assert!(text.contains("\"startTime\": \"1\"|<startTime>"), "{text}");
+        assert!(
+            text.contains("\"startTime\": \"<startTime>\"|<startTime>"),
+            "{text}"
+        );
         assert!(
             text.contains("// \"status\" is one of \"PROCESSING\""),
             "{text}"
@@ -353,6 +472,67 @@ mod union_tests {
         }
         let drifted = json!({"status": "EXECUTING", "startTime": 1});
         assert_eq!(shape.check(&drifted).len(), 1, "{text}");
+    }
+}
+
+#[cfg(test)]
+mod privacy_and_known_rules {
+    use super::super::write::shape_text;
+    use super::*;
+    use serde_json::json;
+
+    /// One-off values, personal fields and credentials are never written, even where they look
+    /// like an enumeration.
+    #[test]
+    fn nothing_seen_once_personal_or_secret_is_written() {
+        let payloads = [json!({
+            "status": "SUBMITTED",
+            "username": "JDOE",
+            "owner": "jdoe",
+            "email": "jane.doe@customer.example",
+            "token": "ABCDEF",
+            "itemId": "5d0c8a3e9f1b4c7a8e2d6f0a1b3c5e7d",
+            "code": "A1B2C3D4E5F6G7H8J9",
+            "note": "Hello Jane",
+            "kernel": "PYTHON3"
+        })];
+        let refs: Vec<&Value> = payloads.iter().collect();
+        let text = shape_text(&infer(&refs));
+        for secret in [
+            "JDOE", "jdoe", "jane", "ABCDEF", "5d0c8a3e", "A1B2", "Hello",
+        ] {
+            assert!(!text.contains(secret), "{secret} in\n{text}");
+        }
+        assert!(text.contains("\"username\": \"<username>\""), "{text}");
+        assert!(text.contains("\"kernel\": \"PYTHON3\""), "{text}");
+    }
+
+    /// A recording that never reached COMPLETED keeps the reference's statuses and rules for
+    /// the fields the built-in shape knows.
+    #[test]
+    fn known_fields_keep_the_reference_rules() {
+        let payloads = [
+            json!({"jobId": "j1", "type": "openNotebook", "status": "SUBMITTED"}),
+            json!({"jobId": "j1", "type": "openNotebook", "status": "PROCESSING",
+                   "customAttributes": {"openNotebookProgress": {"message": "m", "percent": 5}}}),
+        ];
+        let shapes = infer_by_type(&payloads);
+        let shape = &shapes["openNotebook"];
+        let completed = json!({"jobId": "j1", "type": "openNotebook", "status": "COMPLETED",
+            "endTime": 3, "results": {"notebookUrl": "u", "notebookId": "n"}});
+        assert_eq!(shape.check(&completed), [], "{}", shape_text(shape));
+        let typo = json!({"jobId": "j1", "type": "openNotebook", "status": "PROCESING"});
+        assert_eq!(shape.check(&typo).len(), 1);
+    }
+
+    /// A payload that breaks a known rule gets the learned rule for that field: the shape still
+    /// accepts what it was learned from.
+    #[test]
+    fn a_known_rule_the_payloads_break_is_learned_instead() {
+        let payloads =
+            [json!({"jobId": "j1", "type": "openNotebook", "status": "EXECUTING", "endTime": "x"})];
+        let shapes = infer_by_type(&payloads);
+        assert_eq!(shapes["openNotebook"].check(&payloads[0]), []);
     }
 }
 

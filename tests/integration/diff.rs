@@ -269,6 +269,64 @@ fn unknown_types_are_drift_and_error_answers_are_passed_over() {
     );
     let (code, stdout, _) = diff(&[fixtures.path().to_str().unwrap()]);
     assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "checked 0 payload(s) and 2 error answer(s) (code 498, 499) in 1 job(s): no drift"
+        ),
+        "{stdout}"
+    );
+}
+
+/// A recording with an error step says so, and the step is checked against its API's error
+/// shape: a code written as a string, a Portal error without its message, are drift.
+#[test]
+fn error_steps_are_reported_and_checked_against_the_error_shapes() {
+    let fixtures = FixtureDir::new();
+    fixtures.job(
+        "j1",
+        &["SUBMITTED", "PROCESSING", "PROCESSING", "COMPLETED"],
+    );
+    fixtures.file(
+        "jobs/j1/005.json",
+        r#"{"status": "error", "messages": ["Invalid token."], "code": 498}"#,
+    );
+    let path = fixtures.path().to_str().unwrap().to_string();
+    let (code, stdout, _) = diff(&[&path]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains(
+            "checked 4 payload(s) and 1 error answer(s) (code 498) in 1 job(s): no drift"
+        ),
+        "{stdout}"
+    );
+
+    fixtures.file(
+        "jobs/j1/005.json",
+        r#"{"status": "error", "messages": ["Invalid token."], "code": "498"}"#,
+    );
+    fixtures.file(
+        "jobs/j1/006.json",
+        r#"{"error": {"code": 499, "details": []}}"#,
+    );
+    let (code, json_out, _) = diff(&[&path, "--format", "json"]);
+    assert_eq!(code, Some(1), "{json_out}");
+    let report: Value = serde_json::from_str(&json_out).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_finding(findings, "wrong-type", "code", "a string");
+    assert_finding(
+        findings,
+        "missing-required-field",
+        "error.message",
+        "nothing",
+    );
+    assert_eq!(report["totals"]["errorAnswers"], 2, "{report}");
+    assert_eq!(report["errorAnswers"][0]["api"], "admin", "{report}");
+    assert_eq!(report["errorAnswers"][1]["api"], "portal", "{report}");
+    let (_, text, _) = diff(&[&path]);
+    assert!(
+        text.contains("--- expected (admin API error shape)"),
+        "{text}"
+    );
 }
 
 /// `shape infer` of the shipped fixtures, used as --shapes, accepts those fixtures; and catches
@@ -372,17 +430,17 @@ fn two_recordings_are_compared_field_by_field() {
         new.path().to_str().unwrap(),
     ]);
     assert_eq!(code, Some(1), "{stdout}");
-    assert!(stdout.contains("openNotebook, COMPLETED:"), "{stdout}");
+    assert!(stdout.contains("openNotebook:"), "{stdout}");
     assert!(
-        stdout.contains("+ customAttributes.kernel (an object) appeared"),
+        stdout.contains("+ customAttributes.kernel (an object) appeared, in COMPLETED"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("- results.legacyUrl (a string) vanished"),
+        stdout.contains("- results.legacyUrl (a string) vanished, in COMPLETED"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("~ startTime: a number became a string"),
+        stdout.contains("~ startTime: a number became a string, in COMPLETED"),
         "{stdout}"
     );
     assert!(!stdout.contains("username"), "values are ignored: {stdout}");
@@ -429,4 +487,153 @@ fn linked_step_files_are_checked_and_broken_links_are_errors() {
     let (code, _, stderr) = diff(&[jobs.to_str().unwrap()]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("002.json"), "{stderr}");
+}
+
+/// One change seen in every status is one change with its statuses; a status the server no
+/// longer reaches is drift; the JSON report names files and gives totals.
+#[test]
+fn against_groups_a_change_and_a_lost_status_is_drift() {
+    let old = FixtureDir::new();
+    let new = FixtureDir::new();
+    old.job("j1", &["SUBMITTED", "PROCESSING", "COMPLETED"]);
+    for (step, status) in ["SUBMITTED", "PROCESSING", "COMPLETED"].iter().enumerate() {
+        let body = json!({"jobId": "j1", "type": "executeNotebook", "status": status,
+            "customAttributes": {"isCancelled": "false"}});
+        new.file(&format!("jobs/j1/{:03}.json", step + 1), &body.to_string());
+    }
+    let (code, stdout, _) = diff(&[
+        "--against",
+        old.path().to_str().unwrap(),
+        new.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert_eq!(
+        stdout.matches("customAttributes.isCancelled").count(),
+        1,
+        "one change, not one per status: {stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "~ customAttributes.isCancelled: a boolean became a string, in SUBMITTED, PROCESSING, COMPLETED"
+        ),
+        "{stdout}"
+    );
+
+    // The new recording never reaches COMPLETED: drift, not a note.
+    let stopped = FixtureDir::new();
+    stopped.job("j1", &["SUBMITTED", "PROCESSING"]);
+    let (code, json_out, _) = diff(&[
+        "--against",
+        old.path().to_str().unwrap(),
+        stopped.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1), "{json_out}");
+    let report: Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(report["drift"], true);
+    let change = &report["changes"][0];
+    assert_eq!(change["change"], "status-vanished", "{report}");
+    assert_eq!(change["statuses"], json!(["COMPLETED"]), "{report}");
+    assert!(
+        change["files"]["before"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("jobs/j1/003.json"),
+        "{report}"
+    );
+    assert_eq!(
+        report["totals"],
+        json!({"payloadsBefore": 3, "payloadsAfter": 2, "statusesCompared": 2, "changes": 1})
+    );
+    let (code, text, _) = diff(&[
+        "--against",
+        old.path().to_str().unwrap(),
+        stopped.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        text.contains(
+            "- status COMPLETED: reached in the --against recording, never in the new one"
+        ),
+        "{text}"
+    );
+}
+
+/// `shape infer` writes no one-off value, nothing personal, and keeps the reference's
+/// statuses: shapes learned from a recording that never completed accept the shipped set.
+#[test]
+fn inferred_shapes_hold_no_personal_data_and_keep_the_reference_rules() {
+    let recording = FixtureDir::new();
+    for (step, status) in ["SUBMITTED", "PROCESSING"].iter().enumerate() {
+        let body = json!({
+            "jobId": "j39f1c4f0-e790-4a94-acd2-69accf6be27e",
+            "inputs": {"itemId": "5d0c8a3e9f1b4c7a8e2d6f0a1b3c5e7d"},
+            "type": "openNotebook",
+            "status": status,
+            "username": "jdoe",
+            "customAttributes": {"isCancelled": false, "openNotebook": "runtime-of-jdoe"},
+        });
+        recording.file(
+            &format!(
+                "jobs/j39f1c4f0-e790-4a94-acd2-69accf6be27e/{:03}.json",
+                step + 1
+            ),
+            &serde_json::to_string_pretty(&body).unwrap(),
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run_binary(&[
+        "shape",
+        "infer",
+        recording.path().to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let text = std::fs::read_to_string(out.path().join("openNotebook.shape")).unwrap();
+    for personal in ["jdoe", "5d0c8a3e9f1b4c7a8e2d6f0a1b3c5e7d", "j39f1c4f0"] {
+        assert!(!text.contains(personal), "{personal} in\n{text}");
+    }
+    assert!(
+        text.contains("\"status\": \"SUBMITTED|PROCESSING|FAILED|COMPLETED\""),
+        "{text}"
+    );
+    let (code, stdout, _) = diff(&[
+        shipped_fixtures().to_str().unwrap(),
+        "--shapes",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+/// The reference page's six example payloads (job-resource.txt's "JSON Response examples",
+/// copied verbatim into tests/reference/) conform to the default shapes, as do the shipped
+/// jobs made from them.
+#[test]
+fn the_reference_examples_conform_to_the_default_shapes() {
+    let shapes = jobmock::diff::load_shapes(None).unwrap();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reference/job-resource-examples.json");
+    let examples: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&examples).unwrap()).unwrap();
+    assert_eq!(examples.len(), 6);
+    let mut payloads: Vec<(std::path::PathBuf, Value)> = examples
+        .into_iter()
+        .enumerate()
+        .map(|(index, payload)| (format!("example {}", index + 1).into(), payload))
+        .collect();
+    for job in [OPEN_JOB, EXECUTE_JOB] {
+        for step in ["001.json", "002.json", "003.json"] {
+            let file = shipped_fixtures().join("jobs").join(job).join(step);
+            let text = std::fs::read_to_string(&file).unwrap();
+            payloads.push((file, serde_json::from_str(&text).unwrap()));
+        }
+    }
+    for (file, payload) in payloads {
+        let checked =
+            jobmock::diff::check_payload(file.clone(), payload, &shapes, Default::default());
+        assert_eq!(checked.findings, [], "{}", file.display());
+        assert!(checked.job_type.is_some(), "{}", file.display());
+    }
 }

@@ -545,3 +545,16 @@ async fn a_reload_that_changes_the_flavour_restarts_every_job() {
     );
     assert_eq!(poll(&server, &job_path("j1"), "s").await.1, Some(404));
 }
+
+/// Replay checks a set's steps against its own flavour's shapes: the Kubernetes example set
+/// (EXECUTING, `notebookRuntimeId`, …) starts under `--check-shapes refuse`, with no warning.
+#[test]
+fn replay_checks_a_set_against_its_flavours_shapes() {
+    let set = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/enterprise-kubernetes");
+    let server = Binary::replay(&set, &["--check-shapes", "refuse"]);
+    server.terminate();
+    let (code, _, err) = server.wait(std::time::Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}

@@ -115,6 +115,20 @@ async fn a_broken_set_is_reported_and_the_previous_one_keeps_serving() {
     assert!(health["reloads"]["lastError"].is_null(), "{health}");
 }
 
+/// A step cut short after a line break is reported at column 1 of the line after, as every
+/// position is 1-based (serde_json says column 0 there).
+#[tokio::test]
+async fn a_reload_error_at_the_start_of_a_line_is_in_column_1() {
+    let fixtures = set_with_three_jobs();
+    let server = Binary::replay(fixtures.path(), &[]);
+    fixtures.file("jobs/kept/004.json", "{\n");
+    let refused = post(server.url("/__jobmock/reload")).send().await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let message = refused.json()["messages"][0].as_str().unwrap().to_string();
+    assert!(message.contains("004.json:2:1: "), "{message}");
+    assert!(!message.contains(":2:0"), "{message}");
+}
+
 /// Writes version `version` of 50 jobs: every step of every job says its version.
 fn write_version(fixtures: &FixtureDir, version: u64) {
     for n in 0..50 {
