@@ -77,6 +77,37 @@ pub enum Command {
     /// Write a capture again with credentials and personal data removed: `jobmock sanitize
     /// har IN.har --out OUT.har`.
     Sanitize(SanitizeArgs),
+
+    /// Write the web view of a fixture set on disk as one self-contained HTML file.
+    ///
+    /// Each job's steps (status, progress, hold count, recorded offset, fault) drawn on an axis,
+    /// the templates, the exchanges, and `jobmock diff`'s findings for the set: what
+    /// GET /__jobmock/ui shows of a running server, for a recording nobody has to serve. The
+    /// file holds no script and fetches nothing; every value in it is escaped.
+    #[command(after_help = "Examples:\n  \
+        jobmock report customer-case --out customer-case.html\n\n\
+        Exit codes: 0 written, 2 an error (a broken set, an --out that exists).")]
+    Report(ReportArgs),
+}
+
+/// The flags of `jobmock report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The fixture set.
+    ///
+    /// Example: customer-case
+    #[arg(value_name = "DIR")]
+    pub fixtures: PathBuf,
+
+    /// Where to write the page.
+    ///
+    /// Example: --out customer-case.html
+    #[arg(long, value_name = "FILE", default_value = "jobmock-report.html")]
+    pub out: PathBuf,
+
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// The flags of `jobmock replay`.

@@ -26,6 +26,8 @@
 //!   pseudonym (personal data): learned from each exchange, hunted through every text.
 //! - [`scan`]: `jobmock scan`, a fixture set (or a HAR) checked for credentials and personal data.
 //! - [`har`]: HAR 1.2 captures: imported as a fixture set, sanitized, exported from the journal.
+//! - [`ui`]: the web view (`/__jobmock/ui`, `jobmock report`): jobs, polls on a time axis, the
+//!   journal, escaped and without script.
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
 //! - [`tls`]: HTTPS for the serving modes: a self-signed certificate made at start, or files.
 //! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
@@ -48,6 +50,7 @@ pub mod scan;
 pub mod server;
 pub mod shape;
 pub mod tls;
+pub mod ui;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -75,7 +78,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sanitize(args) => match args.command {
             cli::SanitizeCommand::Har(args) => run_sanitize_har(args),
         },
+        Command::Report(args) => run_report(args),
     }
+}
+
+fn run_report(args: cli::ReportArgs) -> Result<ExitCode> {
+    match std::fs::symlink_metadata(&args.out) {
+        Ok(meta) if !meta.file_type().is_file() => {
+            return Err(Error::fixture(
+                &args.out,
+                "is not a regular file (a folder, a link, a device or a pipe)",
+                "give --out a file path",
+            ));
+        }
+        Ok(_) if !args.overwrite => {
+            return Err(Error::fixture(
+                &args.out,
+                "exists already; jobmock does not write over a file it was not told to",
+                "give another --out, or --overwrite to replace it",
+            ));
+        }
+        _ => {}
+    }
+    let page = ui::report::report(&args.fixtures)?;
+    fixture::write::file(&args.out, page.as_bytes())?;
+    eprintln!(
+        "jobmock: report of {} written to {} ({} KiB); open it in a browser",
+        args.fixtures.display(),
+        args.out.display(),
+        page.len().div_ceil(1024)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_import_har(args: cli::ImportHarArgs) -> Result<ExitCode> {

@@ -38,5 +38,7 @@ mod reload;
 mod replay;
 #[path = "integration/tokens.rs"]
 mod tokens;
+#[path = "integration/ui.rs"]
+mod ui;
 #[path = "integration/verify.rs"]
 mod verify;

@@ -27,6 +27,9 @@ pub fn shown(path: &str) -> String {
         .join("/")
 }
 
+/// A job recorded so far: its ID, and each step's status with the polls it held for.
+pub type RecordedJob = (String, Vec<(String, u32)>);
+
 pub struct Feedback {
     /// The live line, when stderr is a terminal.
     bar: Option<ProgressBar>,
@@ -209,6 +212,18 @@ impl Feedback {
             line.push_str(&format!(" | {short}…: {}", seen.status));
         }
         bar.set_message(line);
+    }
+
+    /// Each job recorded so far, with its steps' statuses and hold counts, and the number of
+    /// exchanges: what the recorder's web view shows.
+    pub fn recorded(&self) -> (Vec<RecordedJob>, u64) {
+        let stats = self.lock();
+        let jobs = stats
+            .jobs
+            .iter()
+            .map(|(job, seen)| (job.clone(), seen.sequence.clone()))
+            .collect();
+        (jobs, stats.exchanges)
     }
 
     /// How many answers were not written because their folder exists.

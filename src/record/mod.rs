@@ -132,6 +132,55 @@ impl Recorder {
         self.upstream.origin()
     }
 
+    /// `GET /__jobmock/ui` on the recorder: the jobs recorded so far, each step's status and
+    /// hold count, as replay's web view draws a set (the recorder keeps no journal).
+    fn web_view(&self) -> Response<ClientBody> {
+        let (jobs, exchanges) = self.feedback.recorded();
+        let jobs: Vec<serde_json::Value> = jobs
+            .into_iter()
+            .map(|(job, sequence)| {
+                let steps: Vec<serde_json::Value> = sequence
+                    .iter()
+                    .enumerate()
+                    .map(|(index, (status, polls))| {
+                        serde_json::json!({"file": format!("{:03}.json", index + 1), "status": status, "polls": polls})
+                    })
+                    .collect();
+                serde_json::json!({"jobId": job, "advance": "poll", "steps": steps, "sessions": {}})
+            })
+            .collect();
+        let page = crate::ui::Page {
+            title: format!("record of {}", self.upstream.origin()),
+            subtitle: format!(
+                "{} job(s) and {exchanges} exchange(s) recorded so far; refreshes every 3 s",
+                jobs.len()
+            ),
+            refresh_seconds: Some(3),
+            jobs,
+            ..crate::ui::Page::default()
+        };
+        let mut response = Response::new(Either::Left(Full::new(Bytes::from(crate::ui::render(
+            &page,
+        )))));
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        if let Ok(policy) = HeaderValue::from_str(&crate::ui::content_security_policy()) {
+            headers.insert(hyper::header::CONTENT_SECURITY_POLICY, policy);
+        }
+        headers.insert(
+            hyper::header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            hyper::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+        response
+    }
+
     /// Forwards one request, answers the client, and hands the exchange to the recording
     /// thread.
     pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<ClientBody> {
@@ -143,6 +192,9 @@ impl Recorder {
                 .headers_mut()
                 .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
             return answer;
+        }
+        if request.uri().path() == "/__jobmock/ui" && request.method() == hyper::Method::GET {
+            return self.web_view();
         }
         if request.uri().path().starts_with(CONTROL_PREFIX) {
             return control_refused(request.uri().path());

@@ -55,15 +55,23 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
         (["requests"], &Method::GET) => requests(replay, call),
         (["verify"], &Method::GET) => verify(replay, served, call),
         (["exchanges"], &Method::GET) => exchanges(replay, served),
-        (["health"] | ["jobs"] | ["jobs", _] | ["requests"] | ["verify"] | ["exchanges"], _) => {
-            wrong_method(call, "GET")
-        }
+        (["ui"], &Method::GET) => ui(replay, served, call),
+        (
+            ["health"]
+            | ["jobs"]
+            | ["jobs", _]
+            | ["requests"]
+            | ["verify"]
+            | ["exchanges"]
+            | ["ui"],
+            _,
+        ) => wrong_method(call, "GET"),
         (["reset"] | ["jobs", _, "advance"] | ["reload"], _) => wrong_method(call, "POST"),
         _ => error(
             StatusCode::NOT_FOUND,
             &format!(
                 "no control endpoint {}; see the README's control API: health, jobs, \
-                 jobs/<jobId>/advance, exchanges, reset, requests, verify, reload",
+                 jobs/<jobId>/advance, exchanges, reset, requests, verify, reload, ui",
                 call.path()
             ),
         ),
@@ -129,6 +137,23 @@ fn health(replay: &Replay, served: &Served) -> Response<Body> {
 }
 
 fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> {
+    let listed = match job_listing(replay, served, only) {
+        Ok(listed) => listed,
+        Err(unknown) => return *unknown,
+    };
+    match only {
+        Some(_) => ok(listed.into_iter().next().expect("one job was listed")),
+        None => ok(json!({ "jobs": listed })),
+    }
+}
+
+/// Every job (or the one named), as `GET /__jobmock/jobs` lists them; an unknown job is the
+/// control API's 404.
+fn job_listing(
+    replay: &Replay,
+    served: &Served,
+    only: Option<&str>,
+) -> Result<Vec<Value>, Box<Response<Body>>> {
     let now = Instant::now();
     let live = replay.lock();
     let found: Vec<(Found, Option<&Created>)> = match only {
@@ -139,7 +164,7 @@ fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> 
             }
             None => {
                 drop(live);
-                return unknown_job(served, job_id);
+                return Err(Box::new(unknown_job(served, job_id)));
             }
         },
         None => {
@@ -179,6 +204,7 @@ fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> 
                 .collect();
             let mut listed = json!({
                 "jobId": &*job.id,
+                "jobType": crate::ui::job_type(&job.steps),
                 "advance": job.sequence.advance().as_str(),
                 "steps": describe_steps(&job.steps, &job.sequence),
                 "sessions": sessions,
@@ -191,13 +217,15 @@ fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> 
         })
         .collect();
     drop(live);
-    match only {
-        Some(_) => ok(listed.into_iter().next().expect("one job was listed")),
-        None => ok(json!({ "jobs": listed })),
-    }
+    Ok(listed)
 }
 
 fn exchanges(replay: &Replay, served: &Served) -> Response<Body> {
+    ok(json!({ "exchanges": exchange_listing(replay, served) }))
+}
+
+/// Every recorded exchange, as `GET /__jobmock/exchanges` lists them.
+fn exchange_listing(replay: &Replay, served: &Served) -> Vec<Value> {
     let now = Instant::now();
     let live = replay.lock();
     let listed: Vec<Value> = served
@@ -233,24 +261,143 @@ fn exchanges(replay: &Replay, served: &Served) -> Response<Body> {
         })
         .collect();
     drop(live);
-    ok(json!({ "exchanges": listed }))
+    listed
 }
 
 fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
-    steps
-        .iter()
-        .enumerate()
-        .map(|(index, step)| {
-            json!({
-                "file": &*step.file,
-                "status": step.job_status.as_deref(),
-                "polls": sequence.hold(index),
-                "offsetMs": sequence.offset_ms(index),
-                "httpStatus": step.http_status.as_u16(),
-                "delayMs": step.delay.as_millis() as u64,
+    crate::ui::describe_steps(steps, sequence)
+}
+
+/// `GET /__jobmock/ui`: the web view of the jobs, their sessions' polls, the journal and the
+/// exchanges ([`crate::ui`]), filtered by `?session=` and `?job=`, refreshing every `?refresh=`
+/// seconds (3; 0: never).
+fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
+    let session = scope(call).map(str::to_string);
+    let job = call
+        .param("job")
+        .filter(|job| !job.is_empty())
+        .map(str::to_string);
+    let refresh = call
+        .param("refresh")
+        .and_then(|seconds| seconds.trim().parse::<u32>().ok())
+        .unwrap_or(3)
+        .min(3600);
+    let mut notes = Vec::new();
+    let mut jobs = match job_listing(replay, served, job.as_deref()) {
+        Ok(jobs) => jobs,
+        Err(_) => {
+            notes.push(format!(
+                "no job {} is served",
+                job.as_deref().unwrap_or_default()
+            ));
+            Vec::new()
+        }
+    };
+    if let Some(session) = &session {
+        for listed in &mut jobs {
+            if let Some(sessions) = listed["sessions"].as_object_mut() {
+                sessions.retain(|name, _| name == session);
+            }
+        }
+    }
+    let (entries, dropped) = {
+        let journal = replay.journal();
+        let entries: Vec<crate::replay::journal::Entry> = journal
+            .entries()
+            .filter(|entry| {
+                session
+                    .as_deref()
+                    .is_none_or(|session| &*entry.session == session)
             })
-        })
-        .collect()
+            .filter(|entry| {
+                job.as_deref()
+                    .is_none_or(|job| entry.job.as_deref() == Some(job))
+            })
+            .cloned()
+            .collect();
+        (entries, journal.dropped())
+    };
+    if dropped > 0 {
+        notes.push(format!(
+            "the journal dropped its {dropped} oldest request(s) (--journal-size): the first polls may be missing from the timelines"
+        ));
+    }
+    let mut timelines: std::collections::BTreeMap<(String, String), Vec<crate::ui::Mark>> =
+        std::collections::BTreeMap::new();
+    for entry in &entries {
+        let polled = matches!(
+            entry.served_by,
+            crate::replay::journal::ServedBy::Job
+                | crate::replay::journal::ServedBy::CreatedJob
+                | crate::replay::journal::ServedBy::TokenCheck
+        );
+        if let (true, Some(job)) = (polled, entry.job.as_deref()) {
+            timelines
+                .entry((job.to_string(), entry.session.to_string()))
+                .or_default()
+                .push(crate::ui::Mark {
+                    time_ms: entry.time_ms,
+                    status: entry.job_status.as_deref().map(str::to_string),
+                    error_code: entry.error_code,
+                    http_status: entry.status,
+                });
+        }
+    }
+    let journal: Vec<Value> = entries
+        .iter()
+        .rev()
+        .map(|entry| serde_json::to_value(entry).expect("an entry serialises"))
+        .collect();
+    let fixtures = served.fixtures.root().display().to_string();
+    let page = crate::ui::Page {
+        title: format!("replay of {fixtures}"),
+        subtitle: format!(
+            "{} job(s) and {} exchange(s) served; {} request(s) answered{}; {}",
+            served.fixtures.jobs().len(),
+            served.fixtures.exchanges().len(),
+            journal.len(),
+            session
+                .as_deref()
+                .map(|session| format!(" in session {session}"))
+                .unwrap_or_default(),
+            if refresh > 0 {
+                format!("refreshes every {refresh} s")
+            } else {
+                "does not refresh".to_string()
+            }
+        ),
+        refresh_seconds: (refresh > 0).then_some(refresh),
+        filter: Some(crate::ui::Filter { session, job }),
+        jobs,
+        timelines,
+        exchanges: exchange_listing(replay, served),
+        journal: Some(journal),
+        findings: None,
+        notes,
+    };
+    html_page(crate::ui::render(&page))
+}
+
+/// An HTML page of the control API, with the web view's policy.
+pub(super) fn html_page(page: String) -> Response<Body> {
+    let mut answer = response(StatusCode::OK, "text/html; charset=utf-8", full(page));
+    let headers = answer.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(&crate::ui::content_security_policy()) {
+        headers.insert(hyper::header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(
+        hyper::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        hyper::header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    answer
 }
 
 /// The session a control request is about: `?session=`, else the session of its path prefix

@@ -512,7 +512,11 @@ impl Replay {
                 },
             }
         } else {
-            let mut reply = Reply::refusal(None, code, admin_message);
+            // A poll refused for its token is journaled with its job: a timeline shows where
+            // the 498 came in.
+            let flavour = self.served().fixtures.flavour();
+            let job = Route::parse(call.path(), flavour).job();
+            let mut reply = Reply::refusal(job, code, admin_message);
             reply.note.served_by = ServedBy::TokenCheck;
             reply
         })
@@ -599,7 +603,8 @@ fn refused(status: StatusCode, code: u16, message: &str) -> Response<Body> {
     )
 }
 
-fn now_ms() -> u64 {
+/// Now, in epoch milliseconds, as the job timestamps and the journal count time.
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64)
