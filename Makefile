@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test fmt-check lint unit e2e bench soak fuzz clean
+.PHONY: run build test fmt-check lint unit e2e ui bench soak fuzz clean
 
 ## Build and serve the shipped fixtures on 127.0.0.1:8080.
 run:
@@ -11,9 +11,9 @@ run:
 build:
 	$(CARGO) build --release
 
-## Everything CI checks: formatting, lints with warnings as errors, every test, and the
-## end-to-end test with the ArcGIS API for Python.
-test: fmt-check lint unit e2e
+## Everything CI checks: formatting, lints with warnings as errors, every test, the
+## end-to-end test with the ArcGIS API for Python, and the web view in a real browser.
+test: fmt-check lint unit e2e ui
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -27,6 +27,12 @@ unit:
 ## The real client (PyPI arcgis) against replay --tls; installs it into target/e2e-venv.
 e2e:
 	bash scripts/e2e.sh
+
+## The web view (GET /__jobmock/ui, jobmock report) in headless Chromium, with the shipped and
+## the hostile fixtures (tests/ui/hostile); installs chromium with apt if missing. Screenshots
+## land in target/ui/.
+ui:
+	bash scripts/ui-test.sh
 
 ## Throughput, latency, start-up, memory and diff speed, beside a bare hyper server; writes
 ## BENCHMARKS.md. Loopback only, a few minutes.

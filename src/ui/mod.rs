@@ -71,11 +71,17 @@ pub const MAX_ROWS: usize = 300;
 /// The `Content-Security-Policy` of every page: nothing from anywhere, no script, the one
 /// style block by its hash, images only inline.
 pub fn content_security_policy() -> String {
+    format!("{}; frame-ancestors 'none'", page_policy())
+}
+
+/// The policy a page carries in its own `<meta>` (a report has no header): the same but for
+/// `frame-ancestors`, which browsers take from a header only (and say so on the console).
+fn page_policy() -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, STYLE.as_bytes());
     let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
     format!(
         "default-src 'none'; style-src 'sha256-{hash}'; img-src data:; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         form-action 'self'"
     )
 }
 
@@ -139,7 +145,7 @@ pub fn render(page: &Page) -> String {
         "meta",
         &[
             ("http-equiv", "Content-Security-Policy"),
-            ("content", &content_security_policy()),
+            ("content", &page_policy()),
         ],
     );
     h.raw("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
