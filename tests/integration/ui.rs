@@ -234,3 +234,44 @@ fn report_writes_one_self_contained_page() {
     again.push("--overwrite");
     assert_eq!(run_binary(&again).0, Some(0));
 }
+
+/// The recorder's web view: the jobs recorded so far, each step's status and hold count.
+#[tokio::test]
+async fn the_recorder_shows_what_it_recorded_so_far() {
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    for _ in 0..4 {
+        get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
+            .send()
+            .await;
+    }
+    // The recording thread takes what the proxy answered every few milliseconds.
+    let mut answer = get(proxy.url("/__jobmock/ui")).send().await;
+    for _ in 0..100 {
+        if answer.body.contains("2 poll(s)") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        answer = get(proxy.url("/__jobmock/ui")).send().await;
+    }
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer
+            .header("content-security-policy")
+            .starts_with("default-src 'none'")
+    );
+    let page = &answer.body;
+    assert_inert(page);
+    assert!(
+        page.contains(&format!("id=\"job-{EXECUTE_JOB}\"")),
+        "{page}"
+    );
+    assert!(page.contains("COMPLETED"));
+    assert!(
+        page.contains("2 poll(s)"),
+        "the last step held twice: {page}"
+    );
+    // Anything else under /__jobmock/ is still neither forwarded nor recorded.
+    assert_eq!(get(proxy.url("/__jobmock/health")).send().await.status, 404);
+}
