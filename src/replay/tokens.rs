@@ -126,14 +126,18 @@ pub struct Tokens {
     options: TokenOptions,
     /// The set's users (`users.json`), read again on reload.
     set_users: RwLock<Vec<User>>,
+    /// Whether there are users at all: read by every request, so without a lock.
+    has_users: std::sync::atomic::AtomicBool,
     speed: f64,
     issued: Mutex<Issued>,
 }
 
 impl Tokens {
     pub fn new(options: TokenOptions, set_users: Vec<User>, speed: f64) -> Tokens {
+        let has_users = !options.users.is_empty() || !set_users.is_empty();
         Tokens {
             options,
+            has_users: std::sync::atomic::AtomicBool::new(has_users),
             set_users: RwLock::new(set_users),
             speed: if speed > 0.0 { speed } else { 1.0 },
             issued: Mutex::new(Issued::default()),
@@ -142,20 +146,18 @@ impl Tokens {
 
     /// The set's users, after a reload.
     pub fn set_users(&self, users: Vec<User>) {
+        let has_users = !self.options.users.is_empty() || !users.is_empty();
         *self
             .set_users
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = users;
+        self.has_users
+            .store(has_users, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether replay answers `generateToken` itself: it has users to issue tokens to.
     pub fn issues(&self) -> bool {
-        !self.options.users.is_empty()
-            || !self
-                .set_users
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .is_empty()
+        self.has_users.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether requests are checked for tokens at all.
