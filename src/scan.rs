@@ -164,7 +164,7 @@ fn scan_har(path: &Path, har: &crate::har::Har, keep: &[Personal], findings: &mu
     for entry in &har.entries {
         // Multipart form fields, by their names (the finders read text, not parts).
         if let Some(post) = &entry.post
-            && let Some(boundary) = boundary_of(&post.mime_type)
+            && let Some(boundary) = crate::redact::boundary_of(&post.mime_type)
             && let Some(text) = &post.text
         {
             let fields = crate::redact::multipart_fields(text.as_bytes(), &boundary);
@@ -269,20 +269,6 @@ fn walk_har(
         }
         _ => {}
     }
-}
-
-/// The boundary of a `multipart/form-data; boundary=…` type.
-fn boundary_of(mime: &str) -> Option<String> {
-    let (kind, parameters) = mime.split_once(';')?;
-    if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
-        return None;
-    }
-    parameters.split(';').find_map(|parameter| {
-        let (name, value) = parameter.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("boundary")
-            .then(|| value.trim().trim_matches('"').to_string())
-    })
 }
 
 /// A `{"name", "value"}` pair that gives a credential or a person away.

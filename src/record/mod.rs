@@ -167,17 +167,7 @@ impl Recorder {
             CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
-        if let Ok(policy) = HeaderValue::from_str(&crate::ui::content_security_policy()) {
-            headers.insert(hyper::header::CONTENT_SECURITY_POLICY, policy);
-        }
-        headers.insert(
-            hyper::header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
-        headers.insert(
-            hyper::header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
+        crate::ui::page_headers(headers);
         response
     }
 

@@ -52,12 +52,12 @@ pub(super) fn is_form_text(text: &str) -> bool {
 
 /// The boundary of a `multipart/form-data` request.
 pub(super) fn multipart_boundary(headers: &HeaderMap) -> Option<String> {
-    let value = headers
-        .get(hyper::header::CONTENT_TYPE)?
-        .to_str()
-        .ok()?
-        .to_string();
-    let (mime, parameters) = value.split_once(';')?;
+    boundary_of(headers.get(hyper::header::CONTENT_TYPE)?.to_str().ok()?)
+}
+
+/// The boundary of a `multipart/form-data; boundary=…` content type.
+pub fn boundary_of(content_type: &str) -> Option<String> {
+    let (mime, parameters) = content_type.split_once(';')?;
     if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
         return None;
     }

@@ -51,7 +51,7 @@ use std::collections::{BTreeMap, HashMap};
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
-pub use bodies::{Wrapping, as_json, multipart_fields};
+pub use bodies::{Wrapping, as_json, boundary_of, multipart_fields};
 pub use names::{Personal, is_secret_header, is_secret_param};
 pub use replace::is_portal_user_segment;
 

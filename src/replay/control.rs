@@ -245,19 +245,7 @@ fn exchange_listing(replay: &Replay, served: &Served) -> Vec<Value> {
                     (session.to_string(), state)
                 })
                 .collect();
-            let params: serde_json::Map<String, Value> = exchange
-                .params
-                .iter()
-                .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
-                .collect();
-            json!({
-                "name": &*exchange.name,
-                "method": exchange.method,
-                "path": exchange.path,
-                "params": params,
-                "steps": describe_steps(&exchange.steps, &exchange.sequence),
-                "sessions": sessions,
-            })
+            crate::ui::exchange_value(exchange, sessions)
         })
         .collect();
     drop(live);
@@ -381,22 +369,7 @@ fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
 /// An HTML page of the control API, with the web view's policy.
 pub(super) fn html_page(page: String) -> Response<Body> {
     let mut answer = response(StatusCode::OK, "text/html; charset=utf-8", full(page));
-    let headers = answer.headers_mut();
-    if let Ok(policy) = HeaderValue::from_str(&crate::ui::content_security_policy()) {
-        headers.insert(hyper::header::CONTENT_SECURITY_POLICY, policy);
-    }
-    headers.insert(
-        hyper::header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        hyper::header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store"),
-    );
-    headers.insert(
-        hyper::header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    crate::ui::page_headers(answer.headers_mut());
     answer
 }
 

@@ -193,23 +193,14 @@ impl Replay {
         });
         // A set whose steps differ from their shapes is refused as a broken one (refuse), or
         // served with warnings on stderr and in the answer (warn).
+        // The set's users go with it: a reload that cannot read them fails as a whole.
         let loaded = loaded.and_then(|fixtures| {
             let warnings = super::checks::check(&fixtures, self.options.check_shapes)?;
-            Ok((fixtures, warnings))
+            let users = super::tokens::read_users(fixtures.root())?;
+            Ok((fixtures, warnings, users))
         });
-        let (fixtures, warnings) = match loaded {
+        let (fixtures, warnings, users) = match loaded {
             Ok(loaded) => loaded,
-            Err(err) => {
-                let mut live = self.lock();
-                live.reloads.failed += 1;
-                live.reloads.last_error = Some(crate::error::report(&err));
-                live.reloads.fingerprint = fingerprint.or(live.reloads.fingerprint);
-                return Err(err);
-            }
-        };
-        // The set's users go with it: a reload that cannot read them fails as a whole.
-        let users = match super::tokens::read_users(fixtures.root()) {
-            Ok(users) => users,
             Err(err) => {
                 let mut live = self.lock();
                 live.reloads.failed += 1;

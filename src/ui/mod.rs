@@ -85,6 +85,23 @@ fn page_policy() -> String {
     )
 }
 
+/// The headers of every page served: its policy, no sniffing, no caching, no referrer.
+pub fn page_headers(headers: &mut hyper::HeaderMap) {
+    use hyper::header::{self, HeaderValue};
+    if let Ok(policy) = HeaderValue::from_str(&content_security_policy()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+}
+
 /// A job's steps as the control API lists them, with what the page shows of each: its status,
 /// progress percent, hold count, offset, HTTP status, delay and fault.
 pub fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
@@ -112,6 +129,27 @@ pub fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
             })
         })
         .collect()
+}
+
+/// An exchange as `GET /__jobmock/exchanges` lists it, with its `sessions` (cursors per
+/// session, none for a set on disk).
+pub fn exchange_value(
+    exchange: &crate::fixture::Exchange,
+    sessions: serde_json::Map<String, Value>,
+) -> Value {
+    let params: serde_json::Map<String, Value> = exchange
+        .params
+        .iter()
+        .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
+        .collect();
+    json!({
+        "name": &*exchange.name,
+        "method": exchange.method,
+        "path": exchange.path,
+        "params": params,
+        "steps": describe_steps(&exchange.steps, &exchange.sequence),
+        "sessions": sessions,
+    })
 }
 
 /// A fault, in a few words.

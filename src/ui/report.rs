@@ -27,21 +27,7 @@ pub fn report(dir: &Path) -> Result<String> {
     let exchanges: Vec<Value> = set
         .exchanges()
         .iter()
-        .map(|exchange| {
-            let params: serde_json::Map<String, Value> = exchange
-                .params
-                .iter()
-                .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
-                .collect();
-            json!({
-                "name": &*exchange.name,
-                "method": exchange.method,
-                "path": exchange.path,
-                "params": params,
-                "steps": describe_steps(&exchange.steps, &exchange.sequence),
-                "sessions": {},
-            })
-        })
+        .map(|exchange| super::exchange_value(exchange, serde_json::Map::new()))
         .collect();
     let shapes = crate::diff::load_shapes_for(set.flavour(), None)?;
     let findings: Vec<String> = crate::diff::loaded::check_set(&set, &shapes)
