@@ -322,6 +322,7 @@ fn describe(kind: &Kind, value: &str, keep: &[Personal]) -> Option<String> {
         || value.starts_with(REDACTED)
         || value.starts_with('{')
         || value.starts_with('[')
+        || is_shape_placeholder(value)
     {
         return None;
     }
@@ -349,6 +350,20 @@ fn describe(kind: &Kind, value: &str, keep: &[Personal]) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// A shape's placeholder for a value (`<username>`, `<string>`): what `shape infer` writes in
+/// place of one-off values, never a value itself.
+fn is_shape_placeholder(value: &str) -> bool {
+    value
+        .strip_prefix('<')
+        .and_then(|inner| inner.strip_suffix('>'))
+        .is_some_and(|inner| {
+            !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
 }
 
 fn personal_words(kind: Personal) -> &'static str {

@@ -44,7 +44,7 @@ PERSON = {
 
 
 def person_set(shipped, into):
-    """The shipped set, with its Portal user `admin` made the person above."""
+    """The shipped set, with its Portal user `user-1` made the person above."""
     shutil.copytree(shipped, into)
     for folder, _, files in os.walk(into):
         for name in files:
@@ -55,14 +55,14 @@ def person_set(shipped, into):
                 value = json.load(f)
             if isinstance(value, dict):
                 for key, holder in [("user", value.get("user")), (None, value)]:
-                    if isinstance(holder, dict) and holder.get("username") == "admin":
+                    if isinstance(holder, dict) and holder.get("username") == "user-1":
                         holder.update(PERSON if "email" in holder else {"username": PERSON["username"]})
                 if name == "request.json":
-                    value["path"] = value["path"].replace("/community/users/admin", "/community/users/jane.doe")
+                    value["path"] = value["path"].replace("/community/users/user-1", "/community/users/jane.doe")
             with open(path, "w") as f:
                 json.dump(value, f, indent=2)
-    users = os.path.join(into, "exchanges", "GET-portal-sharing-rest-community-users-admin")
-    os.rename(users, users.replace("-admin", "-jane-doe"))
+    users = os.path.join(into, "exchanges", "GET-portal-sharing-rest-community-users-user-1")
+    os.rename(users, users.replace("-user-1", "-jane-doe"))
 
 
 def start(command):

@@ -207,3 +207,11 @@ fn listening_beyond_loopback_warns() {
     let (_, _, err) = local.wait(std::time::Duration::from_secs(10));
     assert!(!err.contains("warning: listening"), "{err}");
 }
+
+/// The shipped set passes its own scan: its people are pseudonyms (`user-1`), as a recording's
+/// are, and its shapes hold placeholders, not values.
+#[test]
+fn the_shipped_fixtures_pass_jobmock_scan() {
+    let (code, out, err) = run_binary(&["scan", shipped_fixtures().to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}{err}");
+}

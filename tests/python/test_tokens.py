@@ -44,7 +44,7 @@ def test_a_token_shorter_than_the_job_makes_the_client_raise(tmp_path):
         "steps": {"002.json": {"offsetMs": 500}, "003.json": {"offsetMs": 4000}}})
     with Server(fixtures, args=["--user", "admin:test-pass", "--token-lifetime", "2"]) as server:
         gis, notebooks = connect_with_password(server)
-        assert gis.users.me.username == "admin"
+        assert gis.users.me.username == "user-1"
         with pytest.raises(Exception, match="Token Expired") as raised:
             notebooks.execute_notebook(ITEM, future=True).result()
         assert "498" in str(raised.value)

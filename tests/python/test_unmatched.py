@@ -16,25 +16,25 @@ from jobmock import Server
 
 def test_an_unmatched_request_names_its_near_miss(client, jobmock):
     gis, _ = client
-    typo = jobmock.url + "/portal/sharing/rest/community/users/admn"
+    typo = jobmock.url + "/portal/sharing/rest/community/users/user-l"
     try:
         gis._con.get(typo, {"f": "json"})
     except Exception:
         pass  # the client may raise on the error body; the journal is what is checked
 
     [entry] = jobmock.requests(unmatched=True)
-    assert entry["path"] == "/portal/sharing/rest/community/users/admn"
+    assert entry["path"] == "/portal/sharing/rest/community/users/user-l"
     assert entry["matched"] is False and entry["servedBy"] == "nothing"
     near = entry["nearMiss"]
     assert near["kind"] == "exchange"
-    assert near["name"] == "GET-portal-sharing-rest-community-users-admin"
+    assert near["name"] == "GET-portal-sharing-rest-community-users-user-1"
     assert [(d["what"], d["sent"], d["recorded"]) for d in near["differences"]] == [
-        ("path", "/portal/sharing/rest/community/users/admn",
-         "/portal/sharing/rest/community/users/admin")]
+        ("path", "/portal/sharing/rest/community/users/user-l",
+         "/portal/sharing/rest/community/users/user-1")]
 
     report = jobmock.verify()
     assert [e["path"] for e in report["unmatched"]] == [entry["path"]]
-    assert any("GET-portal-sharing-rest-community-users-admin" in finding
+    assert any("GET-portal-sharing-rest-community-users-user-1" in finding
                for finding in report["findings"]), report["findings"]
     assert all(e["matched"] for e in jobmock.requests(unmatched=False))
 
