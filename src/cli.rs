@@ -1,5 +1,11 @@
 //! The command line: `jobmock <mode> [flags]`. The doc comments here are the `--help` text.
 
+mod captures;
+mod diff;
+
+pub use captures::*;
+pub use diff::*;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -88,26 +94,6 @@ pub enum Command {
         jobmock report customer-case --out customer-case.html\n\n\
         Exit codes: 0 written, 2 an error (a broken set, an --out that exists).")]
     Report(ReportArgs),
-}
-
-/// The flags of `jobmock report`.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// The fixture set.
-    ///
-    /// Example: customer-case
-    #[arg(value_name = "DIR")]
-    pub fixtures: PathBuf,
-
-    /// Where to write the page.
-    ///
-    /// Example: --out customer-case.html
-    #[arg(long, value_name = "FILE", default_value = "jobmock-report.html")]
-    pub out: PathBuf,
-
-    /// Replace --out if it exists.
-    #[arg(long)]
-    pub overwrite: bool,
 }
 
 /// The flags of `jobmock replay`.
@@ -475,118 +461,6 @@ pub struct RedactionArgs {
     pub redact_value: Vec<String>,
 }
 
-/// The `jobmock import` commands.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    #[command(subcommand)]
-    pub command: ImportCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ImportCommand {
-    /// Turn a HAR capture (DevTools "Save all as HAR with content", Fiddler, Charles,
-    /// mitmproxy) into a fixture set, as `record` would have written it.
-    ///
-    /// Job polls become steps of jobs/<jobId>/ (equal answers in a row collapsed into one step
-    /// with its hold count, each step at its time from the job's first poll), every other
-    /// exchange a folder of exchanges/, URLs naming the server become {{origin}}; entries are
-    /// taken in the order their answers arrived. The same redaction as `record`, learned from
-    /// the whole capture before anything is written. Entries of other sites, from the browser's
-    /// cache or without an answer are skipped and counted; an answer the HAR does not hold
-    /// whole is reported, never invented. A new set is written whole or not at all.
-    #[command(after_help = "Examples:
-          jobmock import har customer.har --fixtures customer-case
-          jobmock import har capture.har --origin https://notebooks.example.com --append
-          then: jobmock replay --fixtures customer-case
-
-        Exit codes: 0 imported and the closing scan found nothing, 1 the scan found something,
-        2 an error (a malformed HAR is named with the JSON path of the bad field).")]
-    Har(ImportHarArgs),
-}
-
-/// The flags of `jobmock import har`.
-#[derive(Debug, Args)]
-pub struct ImportHarArgs {
-    /// The HAR file (HAR 1.2, as every browser and proxy writes it).
-    ///
-    /// Example: customer.har
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-
-    /// The fixture set to write; made if missing.
-    ///
-    /// Example: --fixtures customer-case
-    #[arg(long, value_name = "DIR", default_value = "fixtures")]
-    pub fixtures: PathBuf,
-
-    /// The server whose entries are imported, as the HAR names it; repeatable. Default: every
-    /// server that answered an ArcGIS request (a job, …/admin/…, …/sharing/rest/…).
-    ///
-    /// Example: --origin https://notebooks.example.com:11443
-    #[arg(long, value_name = "URL")]
-    pub origin: Vec<String>,
-
-    #[command(flatten)]
-    pub existing: ExistingArgs,
-
-    #[command(flatten)]
-    pub redaction: RedactionArgs,
-
-    /// How step times (offsetMs) are written: rounded, exact or none (see `record --help`).
-    ///
-    /// Example: --offsets exact
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
-    pub offsets: OffsetsArg,
-}
-
-/// The `jobmock sanitize` commands.
-#[derive(Debug, Args)]
-pub struct SanitizeArgs {
-    #[command(subcommand)]
-    pub command: SanitizeCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SanitizeCommand {
-    /// Write a HAR again with every credential removed and personal data given pseudonyms,
-    /// still a HAR 1.2 that DevTools and any viewer open: safe to send to anyone, with or
-    /// without jobmock.
-    ///
-    /// The same redaction as `record` and `import har`: credentials the client sent and the
-    /// server issued, in headers, cookies, parameters, bodies (JSON, forms, text, base64) and
-    /// redirects, replaced wherever they occur in the file. Binary bodies (images, fonts) are
-    /// removed. The result is scanned.
-    #[command(after_help = "Examples:
-          jobmock sanitize har session.har --out session-safe.har
-
-        Exit codes: 0 written and its scan found nothing, 1 the scan found something,
-        2 an error.")]
-    Har(SanitizeHarArgs),
-}
-
-/// The flags of `jobmock sanitize har`.
-#[derive(Debug, Args)]
-pub struct SanitizeHarArgs {
-    /// The HAR to sanitize; it is not changed.
-    ///
-    /// Example: session.har
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-
-    /// Where to write the sanitized HAR.
-    ///
-    /// Example: --out session-safe.har
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-
-    /// Replace --out if it exists.
-    #[arg(long)]
-    pub overwrite: bool,
-
-    #[command(flatten)]
-    pub redaction: RedactionArgs,
-}
-
 /// How `record` writes step times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OffsetsArg {
@@ -642,115 +516,4 @@ pub enum AdvanceArg {
     Poll,
     /// By time since the first poll, each step at its offsetMs.
     Time,
-}
-
-/// The flags of `jobmock diff`.
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
-    jobmock diff                                   the shipped fixture set\n  \
-    jobmock diff recorded --format json            findings as JSON, for CI\n  \
-    jobmock diff recorded --shapes my-shapes       with shapes of your own\n  \
-    jobmock diff --against recorded-10.9 recorded-11.2   what changed between two versions")]
-pub struct DiffArgs {
-    /// Fixture sets, job folders or payload files to check.
-    ///
-    /// Example: jobmock diff fixtures recorded/jobs/j6185135c-92a8-4402-b8de-90a66dc61fcc
-    #[arg(value_name = "PATH", default_value = "fixtures")]
-    pub paths: Vec<PathBuf>,
-
-    /// A folder of shape files, one <jobType>.shape per job type, added to the built-in shapes
-    /// or put in their place.
-    ///
-    /// Example: --shapes shapes
-    #[arg(long, value_name = "DIR")]
-    pub shapes: Option<PathBuf>,
-
-    /// How to print: text (per file, the findings and a diff) or json (one document, for CI).
-    ///
-    /// Example: --format json
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
-    pub format: DiffFormat,
-
-    /// Check against the shapes of this server, whatever the sets' server.json files say
-    /// (without it, each set's own: notebook-server where it has none).
-    ///
-    /// Example: --flavour enterprise-kubernetes
-    #[arg(long, value_enum, value_name = "FLAVOUR")]
-    pub flavour: Option<FlavourArg>,
-
-    /// Compare the shapes of the payloads under PATH with those under OTHER, values ignored:
-    /// which fields appeared, vanished or changed type, per job type and status.
-    ///
-    /// Example: --against recorded-10.9
-    #[arg(long, value_name = "OTHER")]
-    pub against: Option<PathBuf>,
-}
-
-/// A server flavour, as `server.json` names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FlavourArg {
-    /// ArcGIS Notebook Server (the default).
-    NotebookServer,
-    /// ArcGIS Enterprise on Kubernetes 11.4+.
-    EnterpriseKubernetes,
-}
-
-impl FlavourArg {
-    pub fn flavour(self) -> crate::api::Flavour {
-        match self {
-            FlavourArg::NotebookServer => crate::api::Flavour::NotebookServer,
-            FlavourArg::EnterpriseKubernetes => crate::api::Flavour::EnterpriseKubernetes,
-        }
-    }
-}
-
-/// How `jobmock diff` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
-    Text,
-    Json,
-}
-
-/// The `jobmock shape` commands.
-#[derive(Debug, Args)]
-pub struct ShapeArgs {
-    #[command(subcommand)]
-    pub command: ShapeCommand,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ShapeCommand {
-    /// Learn shapes from recorded payloads: the union of what was seen, one shape per job type.
-    ///
-    /// Fields seen in every payload are marked required; fields seen only in some statuses,
-    /// available in those; upper-case string values become enumerations. Use the result with
-    /// `jobmock diff --shapes DIR` to freeze what your server does today.
-    #[command(after_help = "Examples:\n  \
-        jobmock shape infer recorded                      print the shapes\n  \
-        jobmock shape infer recorded --out shapes         write shapes/<jobType>.shape\n  \
-        jobmock diff recorded-later --shapes shapes")]
-    Infer(InferArgs),
-}
-
-/// The flags of `jobmock shape infer`.
-#[derive(Debug, Args)]
-pub struct InferArgs {
-    /// Fixture sets, job folders or payload files to learn from.
-    ///
-    /// Example: jobmock shape infer recorded
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
-
-    /// Write one <jobType>.shape per job type into this folder (made if missing) instead of
-    /// printing them. An existing shape file is not replaced unless --force is given.
-    ///
-    /// Example: --out shapes
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-
-    /// Replace existing shape files in --out.
-    ///
-    /// Example: --force
-    #[arg(long, requires = "out")]
-    pub force: bool,
 }

@@ -55,7 +55,7 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
         (["requests"], &Method::GET) => requests(replay, call),
         (["verify"], &Method::GET) => verify(replay, served, call),
         (["exchanges"], &Method::GET) => exchanges(replay, served),
-        (["ui"], &Method::GET) => ui(replay, served, call),
+        (["ui"], &Method::GET) => super::web::ui(replay, served, call),
         (
             ["health"]
             | ["jobs"]
@@ -149,7 +149,7 @@ fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> 
 
 /// Every job (or the one named), as `GET /__jobmock/jobs` lists them; an unknown job is the
 /// control API's 404.
-fn job_listing(
+pub(super) fn job_listing(
     replay: &Replay,
     served: &Served,
     only: Option<&str>,
@@ -225,7 +225,7 @@ fn exchanges(replay: &Replay, served: &Served) -> Response<Body> {
 }
 
 /// Every recorded exchange, as `GET /__jobmock/exchanges` lists them.
-fn exchange_listing(replay: &Replay, served: &Served) -> Vec<Value> {
+pub(super) fn exchange_listing(replay: &Replay, served: &Served) -> Vec<Value> {
     let now = Instant::now();
     let live = replay.lock();
     let listed: Vec<Value> = served
@@ -256,126 +256,9 @@ fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
     crate::ui::describe_steps(steps, sequence)
 }
 
-/// `GET /__jobmock/ui`: the web view of the jobs, their sessions' polls, the journal and the
-/// exchanges ([`crate::ui`]), filtered by `?session=` and `?job=`, refreshing every `?refresh=`
-/// seconds (3; 0: never).
-fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
-    let session = scope(call).map(str::to_string);
-    let job = call
-        .param("job")
-        .filter(|job| !job.is_empty())
-        .map(str::to_string);
-    let refresh = call
-        .param("refresh")
-        .and_then(|seconds| seconds.trim().parse::<u32>().ok())
-        .unwrap_or(3)
-        .min(3600);
-    let mut notes = Vec::new();
-    let mut jobs = match job_listing(replay, served, job.as_deref()) {
-        Ok(jobs) => jobs,
-        Err(_) => {
-            notes.push(format!(
-                "no job {} is served",
-                job.as_deref().unwrap_or_default()
-            ));
-            Vec::new()
-        }
-    };
-    if let Some(session) = &session {
-        for listed in &mut jobs {
-            if let Some(sessions) = listed["sessions"].as_object_mut() {
-                sessions.retain(|name, _| name == session);
-            }
-        }
-    }
-    let (entries, dropped) = {
-        let journal = replay.journal();
-        let entries: Vec<crate::replay::journal::Entry> = journal
-            .entries()
-            .filter(|entry| {
-                session
-                    .as_deref()
-                    .is_none_or(|session| &*entry.session == session)
-            })
-            .filter(|entry| {
-                job.as_deref()
-                    .is_none_or(|job| entry.job.as_deref() == Some(job))
-            })
-            .cloned()
-            .collect();
-        (entries, journal.dropped())
-    };
-    if dropped > 0 {
-        notes.push(format!(
-            "the journal dropped its {dropped} oldest request(s) (--journal-size): the first polls may be missing from the timelines"
-        ));
-    }
-    let mut timelines: std::collections::BTreeMap<(String, String), Vec<crate::ui::Mark>> =
-        std::collections::BTreeMap::new();
-    for entry in &entries {
-        let polled = matches!(
-            entry.served_by,
-            crate::replay::journal::ServedBy::Job
-                | crate::replay::journal::ServedBy::CreatedJob
-                | crate::replay::journal::ServedBy::TokenCheck
-        );
-        if let (true, Some(job)) = (polled, entry.job.as_deref()) {
-            timelines
-                .entry((job.to_string(), entry.session.to_string()))
-                .or_default()
-                .push(crate::ui::Mark {
-                    time_ms: entry.time_ms,
-                    status: entry.job_status.as_deref().map(str::to_string),
-                    error_code: entry.error_code,
-                    http_status: entry.status,
-                });
-        }
-    }
-    let journal: Vec<Value> = entries
-        .iter()
-        .rev()
-        .map(|entry| serde_json::to_value(entry).expect("an entry serialises"))
-        .collect();
-    let fixtures = served.fixtures.root().display().to_string();
-    let page = crate::ui::Page {
-        title: format!("replay of {fixtures}"),
-        subtitle: format!(
-            "{} job(s) and {} exchange(s) served; {} request(s) answered{}; {}",
-            served.fixtures.jobs().len(),
-            served.fixtures.exchanges().len(),
-            journal.len(),
-            session
-                .as_deref()
-                .map(|session| format!(" in session {session}"))
-                .unwrap_or_default(),
-            if refresh > 0 {
-                format!("refreshes every {refresh} s")
-            } else {
-                "does not refresh".to_string()
-            }
-        ),
-        refresh_seconds: (refresh > 0).then_some(refresh),
-        filter: Some(crate::ui::Filter { session, job }),
-        jobs,
-        timelines,
-        exchanges: exchange_listing(replay, served),
-        journal: Some(journal),
-        findings: None,
-        notes,
-    };
-    html_page(crate::ui::render(&page))
-}
-
-/// An HTML page of the control API, with the web view's policy.
-pub(super) fn html_page(page: String) -> Response<Body> {
-    let mut answer = response(StatusCode::OK, "text/html; charset=utf-8", full(page));
-    crate::ui::page_headers(answer.headers_mut());
-    answer
-}
-
 /// The session a control request is about: `?session=`, else the session of its path prefix
 /// (`/__session/<name>/__jobmock/…`); `None` for all sessions.
-fn scope(call: &Call) -> Option<&str> {
+pub(super) fn scope(call: &Call) -> Option<&str> {
     call.param("session")
         .or((call.session_from == SessionFrom::Prefix).then_some(&*call.session))
 }
