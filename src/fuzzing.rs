@@ -194,7 +194,13 @@ pub fn redaction(data: &[u8]) {
     let params = [("token".to_string(), secret.to_string())];
     redactor.learn_request("/x", &headers, body.as_bytes(), &params);
     redactor.learn_answer(Context::default(), &headers, body.as_bytes());
-    let scrubbed = redactor.scrub_text(body, Context { oauth: true });
+    let scrubbed = redactor.scrub_text(
+        body,
+        Context {
+            oauth: true,
+            ..Context::default()
+        },
+    );
     let _ = redactor.rescrub_text(&scrubbed);
     let mut json = serde_json::json!({"a": body, "token": secret});
     redactor.scrub_json(&mut json, Context::default());

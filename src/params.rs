@@ -8,12 +8,36 @@ use hyper::header::{CONTENT_TYPE, HOST};
 /// The parameters of a query string.
 pub fn from_query(query: Option<&str>) -> Vec<(String, String)> {
     query
-        .map(|query| {
-            form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect()
-        })
+        .map(|query| parse(query.as_bytes()))
         .unwrap_or_default()
+}
+
+/// `name=value&…` decoded as forms are (`+` is a space, then percent-decoding). Bytes that do
+/// not make UTF-8 (a form sent in ISO-8859-1) are read as Latin-1, one character a byte, so
+/// they are carried as they were and never become U+FFFD.
+fn parse(input: &[u8]) -> Vec<(String, String)> {
+    let text = |raw: &[u8]| -> String {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+        match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
+        }
+    };
+    input
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &pair[pair.len()..]),
+            };
+            (text(name), text(value))
+        })
+        .collect()
 }
 
 /// Whether a request's body is a form, whose fields are parameters.
@@ -30,7 +54,7 @@ pub fn is_form(headers: &HeaderMap) -> bool {
 
 /// The parameters of a form body.
 pub fn from_form(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
+    parse(body)
 }
 
 /// The last value given for `name` (a form value wins over the query's, as it comes later).
@@ -72,6 +96,14 @@ mod tests {
         assert_eq!(last(&params, "notebookParameters"), Some("{\"a\":1}"));
         assert_eq!(last(&params, "itemId"), Some("a b"));
         assert_eq!(last(&params, "token"), None);
+    }
+
+    #[test]
+    fn latin1_values_are_carried_as_they_were() {
+        let params = from_form(b"name=M%FCller&city=K%C3%B6ln&&flag");
+        assert_eq!(last(&params, "name"), Some("Müller"));
+        assert_eq!(last(&params, "city"), Some("Köln"));
+        assert_eq!(last(&params, "flag"), Some(""));
     }
 
     #[test]

@@ -1,18 +1,23 @@
-//! `jobmock scan`: looks through a fixture set for what looks like a credential or personal data
-//! (values after credential names, `Bearer` and `Basic` credentials, JWTs, passwords in URLs,
-//! e-mail addresses, personal fields that are not pseudonyms) and reports each with its
-//! `file:line:column`, never the whole value.
+//! `jobmock scan`: looks through a fixture set or a HAR for what redaction would replace (a
+//! credential, personal data that is not a pseudonym) and reports each with its
+//! `file:line:column` (in a HAR, its JSON path), never the whole value.
 //!
-//! It looks with the same finders the recorder redacts with ([`crate::redact::text`]), so a set
-//! the recorder wrote passes unless something got past it, and a set from elsewhere (written by
-//! hand, edited, imported) is held to the same rule.
+//! It is redaction run dry, so it finds exactly what `record`, `import har` and `sanitize har`
+//! would replace: every file is learned from first ([`Redactor::learn_document`], a HAR's
+//! entries as the importer learns them), then each is scrubbed in memory as the recorder writes
+//! it ([`Redactor::scrub_json`], [`Redactor::scrub_plan`]; a HAR through
+//! [`crate::har::sanitize`]) and every place that changes is a finding. A set the recorder
+//! wrote passes unless something got past it, and a set from elsewhere (written by hand,
+//! edited, imported) is held to the same rule.
 
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use crate::error::{Error, Result};
 use crate::redact::names::Personal;
-use crate::redact::text::{self, Decoded, Kind};
-use crate::redact::{REDACTED, is_example_address};
+use crate::redact::text::Kind;
+use crate::redact::{self, Context, REDACTED, Redactor};
 
 /// The largest file scanned: a HAR's limit (fixture files are at most 16 MiB, but a browser's HAR
 /// runs to hundreds). A larger file is an error, never scanned in part.
@@ -66,7 +71,7 @@ pub struct Report {
 /// Scans every file under `paths` (folders walked, links not followed). `keep`: kinds of
 /// personal data kept on purpose, not reported.
 pub fn scan(paths: &[PathBuf], keep: &[Personal]) -> Result<Report> {
-    let mut report = Report::default();
+    let mut files = Vec::new();
     for root in paths {
         if !root.exists() {
             return Err(Error::fixture(
@@ -80,17 +85,47 @@ pub fn scan(paths: &[PathBuf], keep: &[Personal]) -> Result<Report> {
                 let path = err.path().unwrap_or(root).to_path_buf();
                 Error::io(path, std::io::Error::other(err.to_string()))
             })?;
-            if !entry.file_type().is_file() {
-                continue;
+            if entry.file_type().is_file() {
+                files.push((entry.path().to_path_buf(), read(entry.path())?));
             }
-            report.files += 1;
-            scan_file(entry.path(), keep, &mut report.findings)?;
+        }
+    }
+    let options = redact::Options {
+        keep: keep.to_vec(),
+        ..redact::Options::default()
+    };
+    let mut redactor = Redactor::new(options.clone());
+    let mut hars = Vec::new();
+    // Everything is learned from before anything is looked at, as a recording does.
+    for (index, (path, bytes)) in files.iter().enumerate() {
+        if crate::har::looks_like_har(bytes)
+            && let Ok(har) = crate::har::Har::parse(path, bytes)
+        {
+            hars.push((index, har));
+        } else {
+            redactor.learn_document(bytes, Context::default());
+        }
+    }
+    let mut report = Report {
+        files: files.len(),
+        findings: Vec::new(),
+    };
+    for (index, (path, bytes)) in files.iter().enumerate() {
+        match hars.iter().position(|(at, _)| *at == index) {
+            Some(at) => scan_har(
+                path,
+                bytes,
+                &hars[at].1,
+                options.clone(),
+                &mut report.findings,
+            ),
+            None => scan_file(&mut redactor, path, bytes, &mut report.findings),
         }
     }
     Ok(report)
 }
 
-fn scan_file(path: &Path, keep: &[Personal], findings: &mut Vec<Finding>) -> Result<()> {
+fn read(path: &Path) -> Result<Vec<u8>> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut bytes = Vec::new();
@@ -105,292 +140,343 @@ fn scan_file(path: &Path, keep: &[Personal], findings: &mut Vec<Finding>) -> Res
             "scan a smaller capture, or split it",
         ));
     }
-    if crate::har::looks_like_har(&bytes)
-        && let Ok(har) = crate::har::Har::parse(path, &bytes)
-    {
-        scan_har(path, &har, keep, findings);
-        return Ok(());
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let decoded = Decoded::new(&text);
-    let mut reported_up_to = 0;
-    let mut found_here = text::find(&decoded, false);
-    found_here.sort_by_key(|found| found.range.start);
-    for found in found_here {
-        // One value is reported once (an `"email"` field is also an e-mail address).
-        if found.range.start < reported_up_to {
-            continue;
-        }
-        let Some(what) = describe(&found.kind, &found.value, keep) else {
-            continue;
-        };
-        reported_up_to = found.range.end;
-        let (line, column) = line_and_column(&text, found.range.start);
+    Ok(bytes)
+}
+
+/// A file of a set: a JSON document scrubbed as the recorder scrubs an answer, every string
+/// that changes a finding at its place; any other file scrubbed as text.
+fn scan_file(redactor: &mut Redactor, path: &Path, bytes: &[u8], findings: &mut Vec<Finding>) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut push = |offset: usize, original: &str, what: String| {
+        let (line, column) = line_and_column(&text, offset);
         findings.push(Finding {
             path: path.to_path_buf(),
             at: None,
             line,
             column,
             what,
-            excerpt: mask(&found.value),
-        });
-    }
-    Ok(())
-}
-
-/// A HAR, place by place: every string of the document (and every base64 body, decoded) read
-/// by the same finders, and every `{"name", "value"}` pair (headers, cookies, parameters) whose
-/// name is a credential's or a person's and whose value is not redacted. Findings name their
-/// JSON path.
-fn scan_har(path: &Path, har: &crate::har::Har, keep: &[Personal], findings: &mut Vec<Finding>) {
-    let mut found = |at: String, what: String, value: &str| {
-        findings.push(Finding {
-            path: path.to_path_buf(),
-            at: Some(at),
-            line: 0,
-            column: 0,
-            what,
-            excerpt: mask(value),
+            excerpt: mask(original),
         });
     };
-    let mut named = std::collections::HashSet::new();
-    walk_har(
-        &har.document,
-        &mut String::new(),
-        keep,
-        &mut named,
-        &mut found,
-    );
-    for entry in &har.entries {
-        // Multipart form fields, by their names (the finders read text, not parts).
-        if let Some(post) = &entry.post
-            && let Some(boundary) = crate::redact::boundary_of(&post.mime_type)
-            && let Some(text) = &post.text
-        {
-            let fields = crate::redact::multipart_fields(text.as_bytes(), &boundary);
-            for (index, (name, value)) in fields.into_iter().enumerate() {
-                if let Some(what) = named_pair(&name, &value, keep) {
-                    let at = format!(
-                        "log.entries[{}].request.postData.text (part {index})",
-                        entry.index
-                    );
-                    found(at, what, &value);
-                }
+    if let Ok(value) = serde_json::from_str::<Value>(&text)
+        && let Some(strings) = redact::text::json_strings(&text)
+    {
+        let mut scrubbed = value.clone();
+        redactor.scrub_json(&mut scrubbed, Context::default());
+        let is_request = path.file_name().is_some_and(|name| name == "request.json");
+        if is_request && let Some(Value::String(request_path)) = scrubbed.get_mut("path") {
+            *request_path = redactor.scrub_path(request_path, Context::default());
+        }
+        let mut changed = Vec::new();
+        changed_strings(&value, &scrubbed, None, &mut changed);
+        // The document's strings, in its order, are the text's strings in theirs.
+        for (string, place) in changed.iter().zip(&strings) {
+            let Some(replaced) = &string.replaced else {
+                continue;
+            };
+            // Where the string's text is as written (no escapes), places inside it are exact.
+            let raw = &text[place.inner.clone()];
+            let plan = redactor.scrub_plan(&string.original, Context::default());
+            let whole_by_name = plan
+                .iter()
+                .all(|(range, _, _)| range.len() == string.original.len());
+            if plan.is_empty() || whole_by_name || raw != string.original {
+                let (was, now) = difference(&string.original, replaced).unwrap_or_default();
+                let whole = was.len() == string.original.len();
+                let what = describe(now, string.name.as_deref(), whole);
+                push(place.inner.start, was, what);
+                continue;
+            }
+            for (range, with, kind) in first_of_each_place(plan) {
+                let what = kind_words(kind.as_ref(), &with);
+                push(
+                    place.inner.start + range.start,
+                    &string.original[range],
+                    what,
+                );
             }
         }
-        // A Portal user's name in a URL's path.
-        let path_start = entry
-            .url
-            .find("://")
-            .and_then(|at| entry.url[at + 3..].find('/').map(|slash| at + 3 + slash));
-        if !keep.contains(&Personal::Username)
-            && let Some(path_start) = path_start
-        {
-            let path = entry.url[path_start..]
-                .split(['?', '#'])
-                .next()
-                .unwrap_or_default();
-            let segments: Vec<String> = path.split('/').map(str::to_string).collect();
-            for index in 0..segments.len() {
-                if crate::redact::is_portal_user_segment(&segments, index)
-                    && !segments[index].is_empty()
-                    && !is_pseudonym(&segments[index])
-                {
-                    let at = format!("log.entries[{}].request.url", entry.index);
-                    found(
-                        at,
-                        "personal data (a user name in a path)".into(),
-                        &segments[index],
-                    );
-                }
-            }
-        }
+        return;
     }
-    for entry in &har.entries {
-        let base64 = entry
-            .content
-            .encoding
-            .as_deref()
-            .is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"));
-        if base64 && let Ok(body) = entry.answer_body() {
-            let text = String::from_utf8_lossy(&body);
-            let at = format!(
-                "log.entries[{}].response.content.text (base64-decoded)",
-                entry.index
-            );
-            for (what, value) in text_findings(&text, keep) {
-                found(at.clone(), what, &value);
-            }
-        }
+    let plan = redactor.scrub_plan(&text, Context::default());
+    for (range, with, kind) in first_of_each_place(plan) {
+        let what = kind_words(kind.as_ref(), &with);
+        push(range.start, &text[range], what);
     }
 }
 
-fn walk_har(
-    value: &serde_json::Value,
-    at: &mut String,
-    keep: &[Personal],
-    named: &mut std::collections::HashSet<String>,
-    found: &mut impl FnMut(String, String, &str),
-) {
-    use serde_json::Value;
+type Planned = (std::ops::Range<usize>, String, Option<Kind>);
+
+/// A plan in order of place, each place once (the most certain finding first, as splicing
+/// takes it).
+fn first_of_each_place(mut plan: Vec<Planned>) -> Vec<Planned> {
+    plan.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
+    let mut reported_up_to = 0;
+    plan.retain(|(range, _, _)| {
+        let fresh = range.start >= reported_up_to;
+        if fresh {
+            reported_up_to = range.end;
+        }
+        fresh
+    });
+    plan
+}
+
+/// What a finding is, in words.
+fn kind_words(kind: Option<&Kind>, replacement: &str) -> String {
+    match kind {
+        Some(Kind::NamedSecret { name, .. }) => describe(replacement, Some(name), true),
+        Some(Kind::Bearer) => "a Bearer credential".into(),
+        Some(Kind::Basic) => "a Basic credential (user name and password)".into(),
+        Some(Kind::Jwt) => "a JSON Web Token".into(),
+        Some(Kind::ApiKey) => "an ArcGIS API key".into(),
+        Some(Kind::UrlPassword) => "a password in a URL".into(),
+        Some(Kind::UrlUser) => "a user name in a URL".into(),
+        Some(Kind::Email) => "an e-mail address".into(),
+        Some(Kind::NamedPersonal(_)) | None => describe(replacement, None, true),
+    }
+}
+
+/// Each string of `original` (keys and values, in document order) with what `scrubbed` holds
+/// in its place, when that differs.
+fn changed_strings(original: &Value, scrubbed: &Value, name: Option<&str>, out: &mut Vec<Changed>) {
+    match (original, scrubbed) {
+        (Value::Object(before), Value::Object(after)) => {
+            for ((key, value), (new_key, new_value)) in before.iter().zip(after.iter()) {
+                out.push(Changed {
+                    original: key.clone(),
+                    replaced: (key != new_key).then(|| new_key.clone()),
+                    name: None,
+                });
+                changed_strings(value, new_value, Some(key), out);
+            }
+        }
+        (Value::Array(before), Value::Array(after)) => {
+            for (value, new_value) in before.iter().zip(after) {
+                changed_strings(value, new_value, name, out);
+            }
+        }
+        (Value::String(before), after) => {
+            let after = match after {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            out.push(Changed {
+                original: before.clone(),
+                replaced: (*before != after).then_some(after),
+                name: name.map(str::to_string),
+            });
+        }
+        // Strings inside what changed shape are not paired; they keep the count right.
+        (before, _) => strings_in(before, out),
+    }
+}
+
+/// A string of a document and what scrubbing made of it (`None`: the same), with the field it
+/// is the value of.
+struct Changed {
+    original: String,
+    replaced: Option<String>,
+    name: Option<String>,
+}
+
+fn strings_in(value: &Value, out: &mut Vec<Changed>) {
+    let unchanged = |text: &str| Changed {
+        original: text.to_string(),
+        replaced: None,
+        name: None,
+    };
     match value {
-        // A value reported for its name is not reported again for its shape.
-        Value::String(_) if named.contains(at.as_str()) => {}
-        Value::String(text) => {
-            for (what, value) in text_findings(text, keep) {
-                found(at.clone(), what, &value);
-            }
-        }
-        Value::Array(items) => {
-            for (index, item) in items.iter().enumerate() {
-                let before = at.len();
-                at.push_str(&format!("[{index}]"));
-                walk_har(item, at, keep, named, found);
-                at.truncate(before);
-            }
-        }
         Value::Object(map) => {
-            if let (Some(Value::String(name)), Some(Value::String(value))) =
-                (map.get("name"), map.get("value"))
-                && let Some(what) = named_pair(name, value, keep)
-            {
-                named.insert(format!("{at}.value"));
-                found(format!("{at}.value"), what, value);
-            }
-            for (key, item) in map {
-                let before = at.len();
-                if !at.is_empty() {
-                    at.push('.');
-                }
-                at.push_str(key);
-                walk_har(item, at, keep, named, found);
-                at.truncate(before);
+            for (key, value) in map {
+                out.push(unchanged(key));
+                strings_in(value, out);
             }
         }
+        Value::Array(items) => items.iter().for_each(|item| strings_in(item, out)),
+        Value::String(text) => out.push(unchanged(text)),
         _ => {}
     }
 }
 
-/// A `{"name", "value"}` pair that gives a credential or a person away.
-fn named_pair(name: &str, value: &str, keep: &[Personal]) -> Option<String> {
-    let value = value.trim();
-    if value.is_empty() || value.starts_with(REDACTED) {
+/// The part of `original` that `replaced` changed, and what took its place.
+fn difference<'a>(original: &'a str, replaced: &'a str) -> Option<(&'a str, &'a str)> {
+    if original == replaced {
         return None;
     }
-    let credential = crate::redact::is_secret_header(name)
-        || crate::redact::is_secret_param(name)
-        || crate::redact::names::is_credential_cookie(name);
-    if credential {
+    let prefix = original
+        .char_indices()
+        .zip(replaced.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(original.len().min(replaced.len()), |((at, _), _)| at);
+    let suffix = original[prefix..]
+        .chars()
+        .rev()
+        .zip(replaced[prefix..].chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    let was = &original[prefix..original.len() - suffix];
+    // What took its place is kept whole to its end, so that it is read as the pseudonym it is.
+    let now = &replaced[prefix..];
+    Some((if was.is_empty() { original } else { was }, now))
+}
+
+/// A HAR: sanitized in memory as `jobmock sanitize har` would, every string that changes a
+/// finding by its JSON path.
+fn scan_har(
+    path: &Path,
+    bytes: &[u8],
+    har: &crate::har::Har,
+    options: redact::Options,
+    findings: &mut Vec<Finding>,
+) {
+    let Ok(mut sanitized) = crate::har::Har::parse(path, bytes) else {
+        return;
+    };
+    crate::har::sanitize::sanitize(&mut sanitized, options);
+    let mut at = String::new();
+    walk_har(
+        &har.document,
+        &sanitized.document,
+        &mut at,
+        &mut |at, was, now, name, whole| {
+            findings.push(Finding {
+                path: path.to_path_buf(),
+                at: Some(at.to_string()),
+                line: 0,
+                column: 0,
+                what: describe(now, name, whole),
+                excerpt: mask(was),
+            });
+        },
+    );
+}
+
+/// Fields sanitizing sets afresh: not findings.
+const HAR_BOOKKEEPING: &[&str] = &["headersSize", "bodySize", "size", "comment"];
+
+fn walk_har(
+    original: &Value,
+    sanitized: &Value,
+    at: &mut String,
+    found: &mut impl FnMut(&str, &str, &str, Option<&str>, bool),
+) {
+    let (Value::Object(before), Value::Object(after)) = (original, sanitized) else {
+        match (original, sanitized) {
+            (Value::Array(before), Value::Array(after)) => {
+                for (index, (value, new_value)) in before.iter().zip(after).enumerate() {
+                    let length = at.len();
+                    at.push_str(&format!("[{index}]"));
+                    walk_har(value, new_value, at, found);
+                    at.truncate(length);
+                }
+            }
+            (Value::String(before), Value::String(after)) => {
+                if let Some((was, now)) = difference(before, after) {
+                    found(at, was, now, None, false);
+                }
+            }
+            _ => {}
+        }
+        return;
+    };
+    let base64 = before
+        .get("encoding")
+        .and_then(Value::as_str)
+        .is_some_and(|encoding| encoding.eq_ignore_ascii_case("base64"));
+    // `{"name": …, "value": …}`: a header, cookie or parameter, found by its name.
+    let pair_name = before.get("name").and_then(Value::as_str);
+    let boundary = before
+        .get("mimeType")
+        .and_then(Value::as_str)
+        .and_then(redact::boundary_of);
+    for (key, value) in before {
+        if HAR_BOOKKEEPING.contains(&key.as_str()) {
+            continue;
+        }
+        let Some(new_value) = after.get(key) else {
+            continue;
+        };
+        let length = at.len();
+        if !at.is_empty() {
+            at.push('.');
+        }
+        at.push_str(key);
+        match (value, new_value) {
+            (Value::String(was), Value::String(now)) if key == "text" && boundary.is_some() => {
+                // A multipart body, part by part, each by its field's name.
+                let boundary = boundary.as_deref().unwrap_or_default();
+                let parts = redact::multipart_fields(was.as_bytes(), boundary);
+                let new_parts = redact::multipart_fields(now.as_bytes(), boundary);
+                for (index, ((name, was), (_, now))) in parts.iter().zip(&new_parts).enumerate() {
+                    let length = was.len();
+                    if let Some((was, now)) = difference(was, now) {
+                        let at = format!("{at} (part {index})");
+                        found(&at, was, now, Some(name), was.len() == length);
+                    }
+                }
+            }
+            (Value::String(was), Value::String(now)) => {
+                if base64 && key == "text" {
+                    at.push_str(" (base64-decoded)");
+                }
+                let name = if key == "value" {
+                    pair_name
+                } else {
+                    Some(key.as_str())
+                };
+                let length = was.len();
+                if let Some((was, now)) = difference(was, now) {
+                    let whole = was.len() == length && key != "text";
+                    found(at, was, now, name, whole);
+                }
+            }
+            _ => walk_har(value, new_value, at, found),
+        }
+        at.truncate(length);
+    }
+}
+
+/// What was found, in words, by what redaction puts in its place and the name it stood under.
+fn describe(replacement: &str, name: Option<&str>, whole: bool) -> String {
+    let replacement = replacement.trim();
+    if replacement.starts_with(REDACTED)
+        && whole
+        && let Some(name) = name.filter(|name| !name.is_empty())
+    {
         // A name that looks generated may itself be a secret: not printed whole.
-        let shown = if crate::redact::names::looks_random(name) {
+        let shown = if redact::names::looks_random(name) {
             mask(name)
         } else {
             name.to_string()
         };
-        return Some(format!("a value for the credential name {shown:?}"));
+        return format!("a value for the credential name {shown:?}");
     }
-    let personal = crate::redact::names::personal_field(name)?;
-    if keep.contains(&personal) || is_pseudonym(value) || is_example_address(value) {
-        return None;
+    if replacement.starts_with("user-") && matches!(name, Some("url")) {
+        return "personal data (a user name in a path)".into();
     }
-    Some(format!("personal data ({})", personal_words(personal)))
-}
-
-/// What the finders see in one text, described; each value once.
-fn text_findings(text: &str, keep: &[Personal]) -> Vec<(String, String)> {
-    let decoded = Decoded::new(text);
-    let mut found_here = text::find(&decoded, false);
-    found_here.sort_by_key(|found| found.range.start);
-    let mut reported_up_to = 0;
-    let mut described = Vec::new();
-    for found in found_here {
-        if found.range.start < reported_up_to {
-            continue;
-        }
-        if let Some(what) = describe(&found.kind, &found.value, keep) {
-            reported_up_to = found.range.end;
-            described.push((what, found.value));
-        }
+    let word = replacement
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '@' || c == '.'))
+        .find(|word| !word.is_empty())
+        .unwrap_or_default();
+    if word.starts_with(REDACTED) && word.len() > REDACTED.len() {
+        "a value of a --redact-field field".into()
+    } else if word.starts_with(REDACTED) {
+        "a credential".into()
+    } else if word.ends_with("@example.com") {
+        "personal data (an e-mail address)".into()
+    } else if word.starts_with("user-") {
+        "personal data (a user name)".into()
+    } else if replacement.starts_with("First-") && replacement.contains(" Last-") {
+        "personal data (a full name)".into()
+    } else if word.starts_with("First-") {
+        "personal data (a first name)".into()
+    } else if word.starts_with("Last-") {
+        "personal data (a last name)".into()
+    } else {
+        "a credential or personal data".into()
     }
-    described
-}
-
-/// What a finding is, in words; `None` when it is a placeholder, a pseudonym or kept.
-fn describe(kind: &Kind, value: &str, keep: &[Personal]) -> Option<String> {
-    let value = value.trim();
-    if value.is_empty()
-        || value.starts_with(REDACTED)
-        || value.starts_with('{')
-        || value.starts_with('[')
-        || is_shape_placeholder(value)
-    {
-        return None;
-    }
-    Some(match kind {
-        Kind::NamedSecret { name, .. } => format!("a value for the credential name {name:?}"),
-        Kind::Bearer => "a Bearer credential".into(),
-        Kind::Basic => "a Basic credential (user name and password)".into(),
-        Kind::Jwt => "a JSON Web Token".into(),
-        Kind::UrlPassword => "a password in a URL".into(),
-        Kind::UrlUser if !keep.contains(&Personal::Username) && !is_pseudonym(value) => {
-            "a user name in a URL".into()
-        }
-        Kind::NamedPersonal(personal) if !keep.contains(personal) && !is_pseudonym(value) => {
-            if is_example_address(value) {
-                return None;
-            }
-            format!("personal data ({})", personal_words(*personal))
-        }
-        Kind::Email
-            if !keep.contains(&Personal::Email)
-                && !is_example_address(value)
-                && !is_pseudonym(value) =>
-        {
-            "an e-mail address".into()
-        }
-        _ => return None,
-    })
-}
-
-/// A shape's placeholder for a value (`<username>`, `<string>`): what `shape infer` writes in
-/// place of one-off values, never a value itself.
-fn is_shape_placeholder(value: &str) -> bool {
-    value
-        .strip_prefix('<')
-        .and_then(|inner| inner.strip_suffix('>'))
-        .is_some_and(|inner| {
-            !inner.is_empty()
-                && inner
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        })
-}
-
-fn personal_words(kind: Personal) -> &'static str {
-    match kind {
-        Personal::Username => "a user name",
-        Personal::Email => "an e-mail address",
-        Personal::FullName => "a full name",
-        Personal::FirstName => "a first name",
-        Personal::LastName => "a last name",
-    }
-}
-
-/// Whether `value` is one of the recorder's pseudonyms (`user-3`, `First-3 Last-3`, …).
-fn is_pseudonym(value: &str) -> bool {
-    let numbered = |word: &str, prefix: &str| {
-        word.strip_prefix(prefix)
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    numbered(value, "user-")
-        || value
-            .strip_suffix("@example.com")
-            .is_some_and(|user| numbered(user, "user-"))
-        || numbered(value, "First-")
-        || numbered(value, "Last-")
-        || value
-            .split_once(' ')
-            .is_some_and(|(first, last)| numbered(first, "First-") && numbered(last, "Last-"))
 }
 
 /// Line and column (1-based, in characters) of byte `offset` of `text`.
@@ -447,20 +533,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pseudonyms_and_placeholders_are_not_findings() {
-        for value in [
-            "user-12",
-            "user-3@example.com",
-            "First-2 Last-2",
-            "REDACTED",
-        ] {
-            assert!(
-                describe(&Kind::NamedPersonal(Personal::Username), value, &[]).is_none(),
-                "{value}"
-            );
-        }
-        assert!(describe(&Kind::NamedPersonal(Personal::Username), "jane", &[]).is_some());
-        assert!(describe(&Kind::Email, "jane@customer.com", &[Personal::Email]).is_none());
+    fn what_is_found_is_named_by_what_replaces_it() {
+        assert_eq!(describe("REDACTED", None, true), "a credential");
+        assert_eq!(
+            describe("REDACTED", Some("token"), true),
+            "a value for the credential name \"token\""
+        );
+        assert_eq!(
+            describe("user-3@example.com", Some("email"), true),
+            "personal data (an e-mail address)"
+        );
+        assert_eq!(
+            describe("First-2 Last-2", None, true),
+            "personal data (a full name)"
+        );
+        assert_eq!(
+            describe("Last-2", None, true),
+            "personal data (a last name)"
+        );
+        assert_eq!(
+            difference("token abc123 here", "token REDACTED here"),
+            Some(("abc123", "REDACTED here"))
+        );
     }
 
     #[test]

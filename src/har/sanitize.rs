@@ -155,7 +155,15 @@ fn scrub_entry(
         scrub_headers(redactor, response, context);
         scrub_cookies(redactor, response, context);
         // A redirect may carry OAuth's `code` and tokens in its query or fragment.
-        scrub_url(redactor, response, "redirectURL", Context { oauth: true });
+        scrub_url(
+            redactor,
+            response,
+            "redirectURL",
+            Context {
+                oauth: true,
+                ..Context::default()
+            },
+        );
         if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
             scrub_content(redactor, content, context, done);
         }

@@ -279,19 +279,7 @@ impl Writer {
         }
         self.scrubbed_at = self.redactor.generation();
         let redactor = &mut self.redactor;
-        let mut scrub = |name: &str, text: &str| {
-            let scrubbed = redactor.rescrub_text(text);
-            // A document must stay one: a value holding quotes, replaced in the text, could
-            // join two strings. Then it is scrubbed string by string instead.
-            if name.ends_with(".json")
-                && serde_json::from_str::<Value>(&scrubbed).is_err()
-                && let Ok(mut value) = serde_json::from_str::<Value>(text)
-            {
-                redactor.rescrub_json(&mut value);
-                return String::from_utf8(pretty_json(&value)).expect("JSON is UTF-8");
-            }
-            scrubbed
-        };
+        let mut scrub = |name: &str, text: &str| redactor.rescrub_file(name, text);
         for err in self.store.rescrub(&mut scrub) {
             self.feedback.warn(&format!(
                 "could not scrub again: {}",
@@ -557,7 +545,10 @@ impl Writer {
             }
             // A redirect may carry OAuth's `code`.
             let context = if *name == hyper::header::LOCATION {
-                Context { oauth: true }
+                Context {
+                    oauth: true,
+                    ..Context::default()
+                }
             } else {
                 context
             };

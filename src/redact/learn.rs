@@ -9,11 +9,12 @@ use hyper::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
 use super::bodies::{Wrapping, as_json, is_form_text, multipart_boundary, multipart_fields};
+use super::decode::fold_name;
 use super::text::{self, Decoded, Finding, Kind};
 use super::{
     Context, Extent, Found, Hunted, MIN_HUNTED_SECRET, Personal, REDACTED, Redactor, base64_cores,
     is_example_address, is_huntable_personal, is_redacted, is_secret_header, is_secret_json_field,
-    is_secret_param, leaves, names, pseudonym,
+    is_secret_param, named_by_sibling, names, pseudonym, secret_leaves,
 };
 
 impl Redactor {
@@ -29,11 +30,19 @@ impl Redactor {
     ) -> Context {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let query = crate::params::from_query(Some(query));
-        let oauth = path.to_ascii_lowercase().contains("oauth2")
+        let lower = path.to_ascii_lowercase();
+        let oauth = lower.contains("oauth2")
             || names::names_say_oauth(query.iter().chain(form).map(|(name, _)| name.as_str()));
-        let context = Context { oauth };
+        let token_service = lower.ends_with("/generatetoken") || lower.contains("/tokens/");
+        let context = Context {
+            oauth,
+            token_service,
+        };
         for (name, value) in query.iter().chain(form) {
             self.learn_param(name, value, context);
+            // A parameter may hold a document or a connection string of its own
+            // (`notebookParameters={"conn": "…;AccountKey=…"}`).
+            self.learn_value_text(value, context);
         }
         self.learn_text(target, context);
         if crate::params::is_form(headers) {
@@ -71,7 +80,10 @@ impl Redactor {
                 self.learn_cookie(value.split(';').next().unwrap_or_default(), context);
             } else if name == LOCATION {
                 // A redirect's query and fragment are parameters; `code` there is OAuth's.
-                let oauth = Context { oauth: true };
+                let oauth = Context {
+                    oauth: true,
+                    ..context
+                };
                 for part in value
                     .splitn(2, '?')
                     .skip(1)
@@ -103,9 +115,23 @@ impl Redactor {
             Some((json, Wrapping::Jsonp)) => self.learn_json(&json, context),
             None => {}
         }
+        if let Some(text) = text::utf16_text(body) {
+            self.learn_body(text.as_bytes(), context);
+            return;
+        }
         let Ok(text) = std::str::from_utf8(body) else {
             return;
         };
+        // The legacy token service answers the token alone, in plain text.
+        let lone = text.trim();
+        if context.token_service
+            && lone.bytes().all(|b| {
+                b.is_ascii_alphanumeric()
+                    || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+            })
+        {
+            self.learn_secret(lone, Found::Named);
+        }
         if is_form_text(text) {
             for (name, value) in crate::params::from_query(Some(text.trim())) {
                 self.learn_param(&name, &value, context);
@@ -165,22 +191,28 @@ impl Redactor {
         match value {
             Value::Object(map) => {
                 let mut person = Vec::new();
+                let is_person = map.keys().any(|key| self.personal(key).is_some());
+                let by_sibling = named_by_sibling(map);
                 for (key, value) in map {
-                    let secret = is_secret_json_field(key, value, context);
+                    let secret = is_secret_json_field(key, value, context)
+                        || by_sibling == Some(key.as_str());
+                    let personal = self
+                        .personal(key)
+                        .or_else(|| is_person.then(|| self.weak_personal(key)).flatten());
                     match value {
                         Value::String(text) if secret => self.learn_secret(text, Found::Named),
                         Value::Number(number) if secret => {
                             self.learn_secret(&number.to_string(), Found::Named)
                         }
-                        // `"tokens": [...]`, `"credentials": {"key": ...}`: all of it.
+                        // `"tokens": [...]`, `"credentials": {"key": ...}`: its strings.
                         Value::Array(_) | Value::Object(_) if secret => {
-                            for leaf in leaves(value) {
+                            for leaf in secret_leaves(value) {
                                 self.learn_secret(&leaf, Found::Named);
                             }
+                            self.learn_json(value, context);
                         }
-                        Value::String(text) if self.personal(key).is_some() => {
-                            let kind = self.personal(key).expect("checked in the guard");
-                            person.push((kind, text.clone()));
+                        Value::String(text) if personal.is_some() => {
+                            person.push((personal.expect("checked in the guard"), text.clone()));
                         }
                         Value::String(text) if self.extra_field(key).is_some() => {
                             let field = self.extra_field(key).expect("checked in the guard");
@@ -192,9 +224,22 @@ impl Redactor {
                 self.learn_person(&person);
             }
             Value::Array(items) => items.iter().for_each(|item| self.learn_json(item, context)),
-            Value::String(text) => self.learn_text(text, context),
+            Value::String(text) => self.learn_value_text(text, context),
             _ => {}
         }
+    }
+
+    /// Learns from a string value: a document inside it (JSON in a string, as
+    /// `notebookParameters` carries) by its structure, and the text itself.
+    pub(super) fn learn_value_text(&mut self, text: &str, context: Context) {
+        let trimmed = text.trim_start();
+        if trimmed.starts_with(['{', '['])
+            && let Ok(inner) = serde_json::from_str::<Value>(trimmed)
+            && (inner.is_object() || inner.is_array())
+        {
+            self.learn_json(&inner, context);
+        }
+        self.learn_text(text, context);
     }
 
     /// Learns what is named or shaped like a credential or personal data in free text.
@@ -202,12 +247,30 @@ impl Redactor {
         if text.len() < 4 {
             return;
         }
-        let decoded = Decoded::new(text);
-        for finding in text::find(&decoded, context.oauth) {
-            self.learn_finding(&finding);
+        if let Some(text) = text::utf16_text(text.as_bytes()) {
+            self.learn_text(&text, context);
         }
+        let decoded = Decoded::new(text);
+        self.learn_findings(&text::find(&decoded, context.oauth));
         for value in self.pattern_matches(&decoded) {
             self.learn_secret(&value.1, Found::Named);
+        }
+    }
+
+    /// Learns what was found in a text; the personal cells of one CSV row are one person.
+    pub(super) fn learn_findings(&mut self, findings: &[Finding]) {
+        let mut rows: std::collections::BTreeMap<u32, Vec<(Personal, String)>> = Default::default();
+        for finding in findings {
+            match (&finding.kind, finding.row) {
+                (Kind::NamedPersonal(kind), Some(row)) => rows
+                    .entry(row)
+                    .or_default()
+                    .push((*kind, finding.value.clone())),
+                _ => self.learn_finding(finding),
+            }
+        }
+        for person in rows.values() {
+            self.learn_person(person);
         }
     }
 
@@ -221,7 +284,7 @@ impl Redactor {
                     Found::Loose
                 },
             ),
-            Kind::Bearer | Kind::Jwt | Kind::UrlPassword => {
+            Kind::Bearer | Kind::Jwt | Kind::ApiKey | Kind::UrlPassword => {
                 self.learn_secret(&finding.value, Found::Named)
             }
             Kind::Basic => self.learn_basic(&finding.value),
@@ -241,7 +304,7 @@ impl Redactor {
         if value.is_empty() || is_redacted(value) || self.pseudonyms.contains_key(value) {
             return;
         }
-        let hunted = !names::is_api_word(value)
+        let hunted = !names::is_word(value)
             && match found {
                 Found::Named => value.chars().count() >= MIN_HUNTED_SECRET,
                 Found::Loose => names::looks_like_credential(value),
@@ -272,6 +335,36 @@ impl Redactor {
         for core in base64_cores(value.as_bytes()) {
             self.hunt(core.into_bytes(), REDACTED.into(), Extent::Base64, false);
         }
+        // Echoed in hex, or in a UTF-16 text.
+        if value.len() >= 8 {
+            let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+            self.hunt(
+                hex.to_ascii_uppercase().into_bytes(),
+                REDACTED.into(),
+                Extent::Anywhere,
+                false,
+            );
+            self.hunt(hex.into_bytes(), REDACTED.into(), Extent::Anywhere, false);
+            if value.is_ascii() {
+                for (pattern, replacement) in [
+                    (text::utf16(value, false), text::utf16(REDACTED, false)),
+                    (text::utf16(value, true), text::utf16(REDACTED, true)),
+                ] {
+                    self.hunt(
+                        pattern,
+                        String::from_utf8(replacement).expect("ASCII"),
+                        Extent::Anywhere,
+                        false,
+                    );
+                }
+            }
+        }
+        // A JWT's payload and signature give it away alone (its header is every JWT's).
+        if let Some(parts) = text::jwt_parts(value) {
+            for part in parts.into_iter().skip(1).filter(|part| part.len() >= 16) {
+                self.learn_secret(part, Found::Named);
+            }
+        }
     }
 
     pub(super) fn hunt(
@@ -282,7 +375,7 @@ impl Redactor {
         any_case: bool,
     ) {
         let pattern = if any_case {
-            pattern.to_ascii_lowercase()
+            fold_name(&String::from_utf8_lossy(&pattern)).into_bytes()
         } else {
             pattern
         };
@@ -293,6 +386,7 @@ impl Redactor {
         self.hunted.insert(
             key,
             Hunted {
+                secret: !any_case && replacement.starts_with(REDACTED),
                 replacement,
                 extent,
             },
@@ -301,8 +395,9 @@ impl Redactor {
         self.generation += 1;
     }
 
-    /// Gives the personal values of one person (one JSON object, one parameter) their
-    /// pseudonyms: the same person's values share a number.
+    /// Gives the personal values of one person (one JSON object, one parameter, one CSV row)
+    /// their pseudonyms: the same person's values share a number, however they are spelled
+    /// (see [`person_key`]) and wherever they were seen first.
     pub(super) fn learn_person(&mut self, values: &[(Personal, String)]) {
         let values: Vec<&(Personal, String)> = values
             .iter()
@@ -311,6 +406,8 @@ impl Redactor {
                     && !value.trim().is_empty()
                     && !self.pseudonyms.contains_key(value.as_str())
                     && !is_redacted(value)
+                    && !super::looks_like_pseudonym(value)
+                    && !text::is_placeholder(value)
                     && !is_example_address(value)
             })
             .collect();
@@ -319,52 +416,53 @@ impl Redactor {
         }
         let person = values
             .iter()
-            .find_map(|(_, value)| self.people.get(value).copied())
+            .find_map(|(_, value)| self.people.get(&person_key(value)).copied())
             .unwrap_or_else(|| {
                 self.counts.people += 1;
                 self.counts.people
             });
         for (kind, value) in values {
-            if self.people.contains_key(value) {
-                continue;
+            self.give_pseudonym(*kind, value, person);
+        }
+    }
+
+    fn give_pseudonym(&mut self, kind: Personal, value: &str, person: usize) {
+        let pair = (kind, value.to_string());
+        if self.personal_pseudonyms.contains_key(&pair) {
+            return;
+        }
+        self.people.entry(person_key(value)).or_insert(person);
+        let pseudonym = pseudonym(kind, person);
+        self.pseudonyms.insert(pseudonym.clone(), value.to_string());
+        if is_huntable_personal(value) {
+            // A person's values in any case and normal form: `JDoe_GIS` is `jdoe_gis`.
+            self.hunt(
+                text::decoded_form(value),
+                pseudonym.clone(),
+                Extent::Token,
+                true,
+            );
+        }
+        if kind == Personal::Email {
+            for core in base64_cores(value.as_bytes()) {
+                self.hunt(core.into_bytes(), pseudonym.clone(), Extent::Base64, false);
             }
-            self.people.insert(value.clone(), person);
-            let pseudonym = pseudonym(*kind, person);
-            self.pseudonyms.insert(pseudonym.clone(), value.clone());
-            if is_huntable_personal(value) {
-                // A person's values in any case: `JDoe_GIS` is also written `jdoe_gis`.
+        }
+        for (part, kind) in name_parts(kind, value) {
+            if kind == Personal::Username {
+                // `CORP\jdoe` and `jdoe` are one user.
+                self.people.entry(person_key(part)).or_insert(person);
+            }
+            if is_huntable_personal(part) {
                 self.hunt(
-                    text::decoded_form(value),
-                    pseudonym.clone(),
+                    text::decoded_form(part),
+                    self::pseudonym(kind, person),
                     Extent::Token,
                     true,
                 );
             }
-            if *kind == Personal::Email {
-                for core in base64_cores(value.as_bytes()) {
-                    self.hunt(core.into_bytes(), pseudonym.clone(), Extent::Base64, false);
-                }
-            }
-            // The parts of a full name are the person's first and last names
-            // (`Hello Maria`, `GARCIA, MARIA`).
-            if *kind == Personal::FullName
-                && let Some((first, last)) = value.trim().split_once(' ')
-            {
-                let last = last.rsplit(' ').next().unwrap_or(last);
-                for (part, kind) in [(first, Personal::FirstName), (last, Personal::LastName)] {
-                    if is_huntable_personal(part) && !self.people.contains_key(part) {
-                        self.hunt(
-                            text::decoded_form(part),
-                            self::pseudonym(kind, person),
-                            Extent::Token,
-                            true,
-                        );
-                    }
-                }
-            }
-            self.personal_pseudonyms
-                .insert((*kind, value.clone()), pseudonym);
         }
+        self.personal_pseudonyms.insert(pair, pseudonym);
     }
 
     pub(super) fn extra_pseudonym(&mut self, field: &str, value: &str) -> String {
@@ -391,6 +489,11 @@ impl Redactor {
         names::personal_field(name).filter(|kind| !self.options.keep.contains(kind))
     }
 
+    /// A field that is personal inside a person's object ([`names::weak_personal_field`]).
+    pub(super) fn weak_personal(&self, name: &str) -> Option<Personal> {
+        names::weak_personal_field(name).filter(|kind| !self.options.keep.contains(kind))
+    }
+
     pub(super) fn extra_field(&self, name: &str) -> Option<String> {
         self.options
             .extra_fields
@@ -404,7 +507,7 @@ impl Redactor {
         if let Some(pseudonym) = self.personal_pseudonyms.get(&(kind, value.to_string())) {
             return pseudonym.clone();
         }
-        match self.people.get(value) {
+        match self.people.get(&person_key(value)) {
             // The same value learned as another kind (a username that is also a first name).
             Some(&person) => pseudonym(kind, person),
             None => {
@@ -430,4 +533,72 @@ impl Redactor {
     }
 
     // ---- replacing -------------------------------------------------------------------------
+}
+
+/// What one person's value is known by: folded ([`fold_name`]), and for a name its words in
+/// order (`MÜLLER, JÜRGEN` is `Jürgen Müller`).
+pub(super) fn person_key(value: &str) -> String {
+    let folded = fold_name(value.trim());
+    if folded.contains('@') || folded.contains('\\') {
+        return folded;
+    }
+    let mut words: Vec<&str> = folded
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.sort_unstable();
+    words.join(" ")
+}
+
+/// The parts of a personal value that stand for the person alone: a name's words (the first
+/// of a full name is the first name, the rest the surname, both halves of a double surname;
+/// `GARCIA, MARIA` the other way round), and the user of `DOMAIN\user` or a user principal
+/// name `user@domain`.
+fn name_parts(kind: Personal, value: &str) -> Vec<(&str, Personal)> {
+    let value = value.trim();
+    match kind {
+        Personal::Username => {
+            let user = value
+                .rsplit_once('\\')
+                .map(|(_, user)| user)
+                .unwrap_or(value);
+            (user != value && !user.is_empty())
+                .then_some((user, Personal::Username))
+                .into_iter()
+                .collect()
+        }
+        Personal::Email => Vec::new(),
+        Personal::FirstName | Personal::LastName => {
+            let words = words_of(value);
+            if words.len() < 2 {
+                return Vec::new();
+            }
+            words.into_iter().map(|word| (word, kind)).collect()
+        }
+        Personal::FullName => {
+            // `Last, First` or `First Last …`.
+            let (first, last) = match value.split_once(',') {
+                Some((last, first)) => (words_of(first), words_of(last)),
+                None => {
+                    let words = words_of(value);
+                    let (first, last) = words.split_at(words.len().min(1));
+                    (first.to_vec(), last.to_vec())
+                }
+            };
+            if first.len() + last.len() < 2 {
+                return Vec::new();
+            }
+            let first = first.into_iter().map(|word| (word, Personal::FirstName));
+            first
+                .chain(last.into_iter().map(|word| (word, Personal::LastName)))
+                .collect()
+        }
+    }
+}
+
+fn words_of(value: &str) -> Vec<&str> {
+    value
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| !word.is_empty())
+        .collect()
 }

@@ -43,8 +43,89 @@ pub(super) fn tag_attributes(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding>
                         structured: true,
                     },
                     value: text,
+                    row: None,
                 });
             }
+        }
+    }
+    found
+}
+
+/// XML by local name: the text of an element named like a credential, whatever its prefix and
+/// attributes (`<Token expires="…">VALUE</Token>`, `<wsse:Password Type="…">VALUE</…>`), and
+/// the value of an attribute named like one (`<Credential password="VALUE"/>`).
+pub(super) fn xml_elements(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
+    let bytes = decoded.bytes();
+    let mut found = Vec::new();
+    let mut push = |range: Range<usize>, name: String| {
+        let text = decoded.text(range.clone());
+        if !text.trim().is_empty()
+            && !is_placeholder(text.trim())
+            && let Some(range) = decoded.original_range(range)
+        {
+            found.push(Finding {
+                range,
+                kind: Kind::NamedSecret {
+                    name,
+                    structured: true,
+                },
+                value: text,
+                row: None,
+            });
+        }
+    };
+    let mut from = 0;
+    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'<') {
+        let start = from + offset + 1;
+        let Some(length) = bytes[start..].iter().take(4096).position(|&b| b == b'>') else {
+            break;
+        };
+        let tag = start..start + length;
+        from = tag.end + 1;
+        let name_end = bytes[tag.clone()]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .map_or(tag.end, |end| tag.start + end);
+        let name = String::from_utf8_lossy(&bytes[tag.start..name_end]).into_owned();
+        if name.is_empty() || !name.as_bytes()[0].is_ascii_alphabetic() {
+            continue;
+        }
+        let local = name.rsplit(':').next().unwrap_or(&name).to_string();
+        for (attribute, value) in attributes(bytes, name_end..tag.end) {
+            let attribute = String::from_utf8_lossy(&bytes[attribute]).into_owned();
+            let attribute_local = attribute.rsplit(':').next().unwrap_or(&attribute);
+            if matches!(
+                name_kind(attribute_local, oauth),
+                Some(Kind::NamedSecret { .. })
+            ) {
+                push(value, attribute_local.to_string());
+            }
+        }
+        let self_closing = bytes.get(tag.end.wrapping_sub(1)) == Some(&b'/');
+        // `<token>` right after `<` is found by its name already ([`super::text`]); here the
+        // elements with a prefix or attributes.
+        let plain = local == name && name_end == tag.end;
+        if self_closing
+            || plain
+            || !matches!(name_kind(&local, oauth), Some(Kind::NamedSecret { .. }))
+        {
+            continue;
+        }
+        let content_start = tag.end + 1;
+        let content_end = bytes[content_start.min(bytes.len())..]
+            .iter()
+            .take(64 * 1024)
+            .position(|&b| b == b'<')
+            .map_or(bytes.len(), |end| content_start + end);
+        let mut content = content_start..content_end;
+        while content.start < content.end && bytes[content.start].is_ascii_whitespace() {
+            content.start += 1;
+        }
+        while content.end > content.start && bytes[content.end - 1].is_ascii_whitespace() {
+            content.end -= 1;
+        }
+        if !content.is_empty() {
+            push(content, local);
         }
     }
     found
@@ -116,7 +197,7 @@ pub(super) fn csv_cells(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
     }
     let mut found = Vec::new();
     let mut line_start = header_end + 1;
-    for _ in 0..100_000 {
+    for row in 0..100_000 {
         if line_start >= bytes.len() {
             break;
         }
@@ -146,6 +227,7 @@ pub(super) fn csv_cells(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
                     range,
                     kind: kind.clone(),
                     value: text,
+                    row: Some(row),
                 });
             }
             if cell_end >= line_end {

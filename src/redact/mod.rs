@@ -22,10 +22,15 @@
 //!    there in one pass (as written, and in base64), as a whole token; named values and shapes
 //!    are replaced where they stand whether learned or not.
 //!
-//! Values are replaced as whole tokens only (`admin` never inside `administrator`). A value
-//! is hunted through the whole recording only when it is distinctive: a named secret of at
-//! least [`MIN_HUNTED_SECRET`] characters, a secret found in free text only when it looks like
-//! one ([`names::looks_like_credential`]), never a word of the API ([`names::is_api_word`]).
+//! Values are replaced as whole tokens only (`admin` never inside `administrator`), and only
+//! values: JSON keys, HTTP methods, header names, numbers and literals are never rewritten (a
+//! key is replaced only where it is a learned credential whole). A value is hunted through the
+//! whole recording only when it is distinctive: a named secret of at least
+//! [`MIN_HUNTED_SECRET`] characters, a secret found in free text only when it looks like one
+//! ([`names::looks_like_credential`]), a personal value of at least four characters that is no
+//! ordinary word ([`names::is_word`]: `Post`, `Max`, `English` are replaced only where a
+//! personal field holds them). Names are matched in any case and normal form
+//! ([`decode::fold_name`]).
 //! Cookies that are not credentials are never learned at all. The recorder hands every file
 //! through [`Redactor::rescrub_text`] (or [`Redactor::rescrub_json`]) again when a value is
 //! learned after the file was written (see `record::writer`), so earlier occurrences go too.
@@ -45,6 +50,7 @@ mod markup;
 pub mod names;
 mod replace;
 pub mod text;
+mod words;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -63,7 +69,7 @@ pub const REDACTED: &str = "REDACTED";
 pub const MIN_HUNTED_SECRET: usize = 6;
 
 /// The shortest personal value (a first name) hunted through a whole recording.
-const MIN_HUNTED_PERSONAL: usize = 3;
+const MIN_HUNTED_PERSONAL: usize = 4;
 
 /// The domains reserved for examples (RFC 2606): addresses there are nobody's.
 const EXAMPLE_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
@@ -78,6 +84,25 @@ pub fn is_redacted(value: &str) -> bool {
                     .rsplit_once('-')
                     .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         })
+}
+
+/// Whether `value` has the shape of a pseudonym redaction writes (`user-3`,
+/// `user-3@example.com`, `First-3 Last-3`, `First-3`, `Last-3`): a set read again (a scan, a
+/// HAR sanitized twice) keeps them as they are.
+pub fn looks_like_pseudonym(value: &str) -> bool {
+    let numbered = |word: &str, prefix: &str| {
+        word.strip_prefix(prefix)
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    numbered(value, "user-")
+        || value
+            .strip_suffix("@example.com")
+            .is_some_and(|user| numbered(user, "user-"))
+        || numbered(value, "First-")
+        || numbered(value, "Last-")
+        || value
+            .split_once(' ')
+            .is_some_and(|(first, last)| numbered(first, "First-") && numbered(last, "Last-"))
 }
 
 /// `query` with the value of every secret parameter replaced by [`REDACTED`]; other parameters
@@ -124,6 +149,9 @@ pub struct Options {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Context {
     pub oauth: bool,
+    /// The request asked a token service (`…/generateToken`, `/arcgis/tokens/`): an answer in
+    /// plain text is the token itself.
+    pub token_service: bool,
 }
 
 /// How a secret was found, which decides whether it is hunted elsewhere.
@@ -152,6 +180,8 @@ pub struct Counts {
 #[derive(Debug, Clone)]
 struct Hunted {
     replacement: String,
+    /// A credential's (never a person's): the only kind replaced inside a JSON key.
+    secret: bool,
     /// Where a match counts.
     extent: Extent,
 }
@@ -171,7 +201,8 @@ enum Extent {
 /// The learned values, as automata (one for values whose case matters, one for those whose
 /// does not); built again when a value is added.
 struct Matcher {
-    automata: Vec<(AhoCorasick, Vec<Hunted>)>,
+    /// Each automaton, its values, and whether it finds them in any case.
+    automata: Vec<(AhoCorasick, Vec<Hunted>, bool)>,
 }
 
 /// A hunted value's key: whether it is found in any case (personal data: `JDoe` is `jdoe`),
@@ -232,38 +263,91 @@ fn is_secret_json_field(key: &str, value: &Value, context: Context) -> bool {
     is_secret_param(key) || (context.oauth && names::is_oauth_code(key) && value.is_string())
 }
 
-/// The strings and numbers inside `value`, as text.
-fn leaves(value: &Value) -> Vec<String> {
+/// Fields that describe a credential rather than hold one, inside a field named like a
+/// credential (`"tokens": {"token": …, "expires": …, "ssl": true}`).
+const CREDENTIAL_METADATA: &[&str] = &[
+    "expires",
+    "expiresin",
+    "expiration",
+    "expiresat",
+    "ssl",
+    "type",
+    "tokentype",
+    "scope",
+    "issuedat",
+    "created",
+    "modified",
+    "referer",
+    "url",
+    "name",
+    "description",
+];
+
+fn is_credential_metadata(key: &str) -> bool {
+    CREDENTIAL_METADATA.contains(&names::fold(key).as_str())
+}
+
+/// The strings inside `value` (a field named like a credential), but those of fields that
+/// describe the credential ([`CREDENTIAL_METADATA`]): numbers and literals hold no credential.
+fn secret_leaves(value: &Value) -> Vec<String> {
     match value {
         Value::String(text) => vec![text.clone()],
-        Value::Number(number) => vec![number.to_string()],
-        Value::Array(items) => items.iter().flat_map(leaves).collect(),
-        Value::Object(map) => map.values().flat_map(leaves).collect(),
+        Value::Array(items) => items.iter().flat_map(secret_leaves).collect(),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(key, _)| !is_credential_metadata(key))
+            .flat_map(|(_, value)| secret_leaves(value))
+            .collect(),
         _ => Vec::new(),
     }
 }
 
-/// Every string and number inside `value` made [`REDACTED`], its shape kept; how many.
+/// Every string [`secret_leaves`] finds inside `value` made [`REDACTED`], its shape kept;
+/// how many.
 fn redact_leaves(value: &mut Value) -> usize {
     match value {
         Value::String(text) if !text::is_placeholder(text) => {
             *value = Value::from(REDACTED);
             1
         }
-        Value::Number(_) => {
-            *value = Value::from(REDACTED);
-            1
-        }
         Value::Array(items) => items.iter_mut().map(redact_leaves).sum(),
-        Value::Object(map) => map.values_mut().map(redact_leaves).sum(),
+        Value::Object(map) => map
+            .iter_mut()
+            .filter(|(key, _)| !is_credential_metadata(key))
+            .map(|(_, value)| redact_leaves(value))
+            .sum(),
         _ => 0,
     }
+}
+
+/// The field of `map` that holds a secret by what a sibling names it: a geoprocessing
+/// parameter `{"paramName": "db_password", "dataType": "GPString", "value": "…"}`, a HAR's
+/// `{"name": "Authorization", "value": "…"}`.
+fn named_by_sibling(map: &serde_json::Map<String, Value>) -> Option<&'static str> {
+    let names_secret = map.iter().any(|(key, value)| {
+        matches!(
+            names::fold(key).as_str(),
+            "paramname" | "name" | "key" | "field" | "parameter" | "param"
+        ) && value.as_str().is_some_and(is_secret_param)
+    });
+    if !names_secret {
+        return None;
+    }
+    ["value", "defaultValue"]
+        .into_iter()
+        .find(|field| map.contains_key(*field))
 }
 
 /// Whether a personal value is distinctive enough to be hunted through a recording: long
 /// enough, and not a word of the API (`admin`).
 fn is_huntable_personal(value: &str) -> bool {
-    value.trim().chars().count() >= MIN_HUNTED_PERSONAL && !names::is_api_word(value.trim())
+    let value = value.trim();
+    value.chars().count() >= MIN_HUNTED_PERSONAL
+        && !value.chars().all(|c| c.is_ascii_digit())
+        && value
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|word| !word.is_empty())
+            .any(|word| !names::is_word(word))
 }
 
 /// The pseudonym of personal data of `kind` of person number `person`.

@@ -6,12 +6,46 @@
 //! `accessToken`, `Access-Token` and `ACCESS.TOKEN` are one name; a bracketed name is also read
 //! by its last part (`user[password]` is a password), and a plural as its singular (`tokens`).
 
-/// A name folded for comparison: lower case, without `_`, `-`, `.` and brackets.
+/// A name folded for comparison: lower case, without `_`, `-`, `.`, spaces and brackets.
 pub fn fold(name: &str) -> String {
     name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.' | '[' | ']'))
+        .filter(|c| !matches!(c, '_' | '-' | '.' | '[' | ']' | ' '))
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// The words a name is made of, lower case: split at `_`, `-`, `.`, `:`, spaces, brackets and
+/// camel-case humps (`gis_pass` is `gis pass`, `AccountKey` is `account key`,
+/// `X-Amz-Signature` is `x amz signature`, `PWD` is `pwd`).
+pub fn parts(name: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (index, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                parts.push(std::mem::take(&mut current));
+            }
+            continue;
+        }
+        // A hump: `aB` and `ABc` (the last capital of a run begins the next word).
+        let previous = index.checked_sub(1).map(|at| chars[at]);
+        let next = chars.get(index + 1).copied();
+        let hump = c.is_uppercase()
+            && previous.is_some_and(|p| {
+                p.is_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_uppercase() && next.is_some_and(char::is_lowercase))
+            });
+        if hump && !current.is_empty() {
+            parts.push(std::mem::take(&mut current));
+        }
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
 }
 
 /// Folded names that end a secret's name: `token` covers `token`, `access_token`, `agstoken`,
@@ -34,6 +68,12 @@ const SECRET_SUFFIXES: &[&str] = &[
     "credentials",
     "signature",
     "sessionid",
+    "codeverifier",
+    "subscriptionkey",
+    "accountkey",
+    "sharedkey",
+    "clientkey",
+    "masterkey",
 ];
 
 /// Folded names that are secrets only as a whole (as a suffix they would catch ordinary names).
@@ -52,13 +92,82 @@ const SECRET_NAMES: &[&str] = &[
     "samlresponse",
     "sessionkey",
     "authkey",
+    "sas",
 ];
 
-/// Whether a query or form parameter, or a JSON field, named `name` carries a secret.
+/// Words that make a name a secret's when they are its last word (`gis_pass`, `dbPwd`,
+/// `ldap.bind.secret`, `sasSig`): alone as a suffix of the folded name they would catch
+/// `compass` or `bypass`.
+const SECRET_LAST_WORDS: &[&str] = &[
+    "pass",
+    "pwd",
+    "pw",
+    "passwd",
+    "password",
+    "secret",
+    "token",
+    "sig",
+    "otp",
+    "jwt",
+    "pin",
+    "passcode",
+    "passphrase",
+    "credential",
+    "signature",
+    "cookie",
+];
+
+/// Words that make a name ending in `key` a secret's (`AccountKey`, `Ocp-Apim-Subscription-Key`,
+/// `primaryKey` of a storage account), where `sortKey` or `foreignKey` is not.
+const KEY_QUALIFIERS: &[&str] = &[
+    "account",
+    "access",
+    "api",
+    "app",
+    "application",
+    "auth",
+    "client",
+    "encryption",
+    "license",
+    "master",
+    "primary",
+    "private",
+    "secondary",
+    "secret",
+    "session",
+    "shared",
+    "signing",
+    "storage",
+    "subscription",
+    "sas",
+    "hmac",
+];
+
+/// Whether a query or form parameter, or a JSON field, named `name` carries a secret: by its
+/// folded whole (`agstoken`, `client_secret`), or by its last words (`gis_pass`,
+/// `AccountKey`, `code_verifier`). What follows the secret's word makes it something else:
+/// `tokenExpiration`, `passwordPolicy`, `token_type` are not secrets.
 ///
 /// `code` is a secret only in an OAuth exchange; see [`is_oauth_code`].
 pub fn is_secret_param(name: &str) -> bool {
-    readings(name).any(|folded| is_secret_folded(&folded))
+    readings(name).any(|folded| is_secret_folded(&folded)) || secret_by_parts(name)
+}
+
+fn secret_by_parts(name: &str) -> bool {
+    let parts = parts(name);
+    let Some(last) = parts.last() else {
+        return false;
+    };
+    let singular = last.strip_suffix('s').unwrap_or(last);
+    if SECRET_LAST_WORDS.contains(&last.as_str()) || SECRET_LAST_WORDS.contains(&singular) {
+        return true;
+    }
+    let before = parts.len().checked_sub(2).map(|at| parts[at].as_str());
+    match (before, singular) {
+        (Some(qualifier), "key") => KEY_QUALIFIERS.contains(&qualifier),
+        (Some("code"), "verifier") | (Some("session"), "id") => true,
+        _ => false,
+    }
 }
 
 /// The ways a name is read: folded whole, and by the last part of a bracketed or dotted name
@@ -66,7 +175,7 @@ pub fn is_secret_param(name: &str) -> bool {
 fn readings(name: &str) -> impl Iterator<Item = String> {
     let last = name
         .trim_end_matches(']')
-        .rsplit(['[', ']', '.'])
+        .rsplit(['[', ']', '.', ':'])
         .next()
         .filter(|last| !last.is_empty() && last.len() < name.len())
         .map(fold);
@@ -108,6 +217,7 @@ pub fn is_secret_header(name: &str) -> bool {
         return false;
     }
     is_secret_folded(&folded)
+        || secret_by_parts(name)
         || [
             "token",
             "secret",
@@ -147,28 +257,64 @@ pub enum Personal {
 }
 
 impl Personal {
-    /// The field names (folded) of each kind, as README lists them.
+    /// The field names (folded) of each kind, as README lists them: the ArcGIS REST API's user
+    /// and item fields, editor tracking (`created_user`, `last_edited_user`, `Creator`,
+    /// `Editor`), the identity provider's (`idpUsername`, SAML's and OpenID's claims), and a
+    /// CSV's `Full Name`.
     pub const FIELDS: &'static [(&'static str, Personal)] = &[
         ("username", Personal::Username),
         ("user", Personal::Username),
         ("owner", Personal::Username),
+        ("idpusername", Personal::Username),
+        ("createduser", Personal::Username),
+        ("lastediteduser", Personal::Username),
+        ("editeduser", Personal::Username),
+        ("creator", Personal::Username),
+        ("editor", Personal::Username),
+        ("lasteditor", Personal::Username),
+        ("createdby", Personal::Username),
+        ("modifiedby", Personal::Username),
+        ("lastmodifiedby", Personal::Username),
+        ("updatedby", Personal::Username),
+        ("submittedby", Personal::Username),
+        ("preferredusername", Personal::Username),
+        ("userprincipalname", Personal::Username),
+        ("upn", Personal::Username),
+        ("samaccountname", Personal::Username),
+        ("nameid", Personal::Username),
         ("email", Personal::Email),
         ("emailaddress", Personal::Email),
         ("mail", Personal::Email),
+        ("useremail", Personal::Email),
         ("fullname", Personal::FullName),
-        ("displayname", Personal::FullName),
+        ("commonname", Personal::FullName),
         ("firstname", Personal::FirstName),
         ("givenname", Personal::FirstName),
         ("lastname", Personal::LastName),
         ("surname", Personal::LastName),
         ("familyname", Personal::LastName),
     ];
+
+    /// Fields that name a person only inside an object that is a person's (one with another
+    /// personal field): a notebook's `kernelspec.display_name` is a runtime's name.
+    pub const WEAK_FIELDS: &'static [(&'static str, Personal)] =
+        &[("displayname", Personal::FullName)];
 }
 
 /// The kind of personal data a field named `name` holds, if any.
 pub fn personal_field(name: &str) -> Option<Personal> {
+    field_of(Personal::FIELDS, name)
+}
+
+/// The kind of personal data a field named `name` holds inside a person's object (see
+/// [`Personal::WEAK_FIELDS`]).
+pub fn weak_personal_field(name: &str) -> Option<Personal> {
+    field_of(Personal::WEAK_FIELDS, name)
+}
+
+fn field_of(fields: &[(&str, Personal)], name: &str) -> Option<Personal> {
     readings(name).find_map(|folded| {
-        Personal::FIELDS
+        fields
             .iter()
             .find(|(field, _)| *field == folded)
             .map(|(_, kind)| *kind)
@@ -252,6 +398,15 @@ pub fn is_api_word(value: &str) -> bool {
     API_WORDS
         .iter()
         .any(|word| value.eq_ignore_ascii_case(word))
+}
+
+/// Whether `value` could be an ordinary word rather than only a name: a word of the API, of
+/// English ([`super::words`]), or of the formats and products a recording is made of. A
+/// personal value that is one (a surname `Post`, a first name `Max`) is replaced where it
+/// stands as a personal field's value, never hunted through text (`POST`, `"max"`).
+pub fn is_word(value: &str) -> bool {
+    let value = value.trim();
+    is_api_word(value) || super::words::is_word(value)
 }
 
 /// Whether `value` looks like a generated credential rather than words or a path: at least

@@ -7,10 +7,11 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
+use super::decode::Folded;
 use super::text::{self, Decoded, Finding, Kind};
 use super::{
     Context, Extent, Found, Hunted, Matcher, Personal, REDACTED, Redactor, is_example_address,
-    is_redacted, is_secret_json_field, is_secret_param, names, redact_leaves,
+    is_redacted, is_secret_json_field, is_secret_param, named_by_sibling, names, redact_leaves,
 };
 
 /// Whether `segments[index]` is a Portal user's name: it follows `community/users` or
@@ -25,37 +26,104 @@ impl Redactor {
     /// `text` with every credential and personal value replaced: those named or shaped like one
     /// here, and every value learned anywhere before, in any encoding [`Decoded`] reads.
     pub fn scrub_text(&mut self, text: &str, context: Context) -> String {
+        let replacements: Vec<(Range<usize>, String)> = self
+            .scrub_plan(text, context)
+            .into_iter()
+            .map(|(range, with, _)| (range, with))
+            .collect();
+        self.counts.replaced += replacements.len();
+        text::splice(text, replacements)
+    }
+
+    /// What [`Redactor::scrub_text`] replaces in `text`: each range of the original with what
+    /// takes its place, and what was found there (`None`: a value learned elsewhere, or a
+    /// `--redact-value` match); what `jobmock scan` reports.
+    pub fn scrub_plan(
+        &mut self,
+        text: &str,
+        context: Context,
+    ) -> Vec<(Range<usize>, String, Option<Kind>)> {
+        if let Some(inner) = text::utf16_text(text.as_bytes()) {
+            self.learn_text(&inner, context);
+        }
         let decoded = Decoded::new(text);
         let findings = text::find(&decoded, context.oauth);
-        for finding in &findings {
-            self.learn_finding(finding);
-        }
+        self.learn_findings(&findings);
         let patterns = self.pattern_matches(&decoded);
         for (_, value) in &patterns {
             self.learn_secret(value, Found::Named);
         }
-        let mut replacements: Vec<(Range<usize>, String)> = Vec::new();
+        let mut replacements = Vec::new();
         for finding in findings {
             if let Some(with) = self.replacement(&finding) {
-                replacements.push((finding.range, with));
+                replacements.push((finding.range, with, Some(finding.kind)));
             }
         }
         replacements.extend(
             patterns
                 .into_iter()
-                .map(|(range, _)| (range, REDACTED.to_string())),
+                .map(|(range, _)| (range, REDACTED.to_string(), None)),
         );
-        replacements.extend(self.hunted_in(&decoded));
-        self.counts.replaced += replacements.len();
-        text::splice(text, replacements)
+        replacements.extend(
+            self.hunted_in(&decoded, false)
+                .into_iter()
+                .map(|(range, with)| (range, with, None)),
+        );
+        replacements
+    }
+
+    /// Learns from a whole document: JSON by its structure, anything else as text (what
+    /// `jobmock scan` learns from a fixture set before it looks).
+    pub fn learn_document(&mut self, body: &[u8], context: Context) {
+        self.learn_body(body, context);
     }
 
     /// `text` with the learned values replaced, and nothing else: what a file written before a
     /// value was learned gets when it is written again.
     pub fn rescrub_text(&mut self, text: &str) -> String {
+        self.rescrub(text, false)
+    }
+
+    /// `text` with the learned values replaced (only credentials, when `secrets_only`).
+    fn rescrub(&mut self, text: &str, secrets_only: bool) -> String {
         let decoded = Decoded::new(text);
-        let replacements = self.hunted_in(&decoded);
+        let replacements = self.hunted_in(&decoded, secrets_only);
         self.counts.replaced += replacements.len();
+        text::splice(text, replacements)
+    }
+
+    /// A file of a fixture set written before a value was learned, with the learned values
+    /// replaced in what it holds and nowhere else: in a JSON file, inside string values only
+    /// (a key only where a learned credential is in it; a request rule's `method` never), so
+    /// that the document keeps every key, number and literal, and stays one whatever the
+    /// values hold; any other file as text.
+    pub fn rescrub_file(&mut self, name: &str, text: &str) -> String {
+        if !name.ends_with(".json") {
+            return self.rescrub_text(text);
+        }
+        let Some(strings) = text::json_strings(text) else {
+            return self.rescrub_text(text);
+        };
+        let mut replacements = Vec::new();
+        let mut previous_key: Option<&str> = None;
+        for string in strings {
+            let inner = &text[string.inner.clone()];
+            if string.is_key {
+                previous_key = Some(inner);
+                let scrubbed = self.scrub_key(inner);
+                if scrubbed != inner {
+                    replacements.push((string.inner, scrubbed));
+                }
+                continue;
+            }
+            if name == "request.json" && previous_key == Some("method") {
+                continue;
+            }
+            let scrubbed = self.rescrub(inner, false);
+            if scrubbed != inner {
+                replacements.push((string.inner, scrubbed));
+            }
+        }
         text::splice(text, replacements)
     }
 
@@ -65,6 +133,7 @@ impl Redactor {
             | Kind::Bearer
             | Kind::Basic
             | Kind::Jwt
+            | Kind::ApiKey
             | Kind::UrlPassword => Some(REDACTED.to_string()),
             Kind::NamedPersonal(kind) => (!self.options.keep.contains(kind)
                 && !self.is_pseudonym(&finding.value))
@@ -81,7 +150,9 @@ impl Redactor {
     }
 
     pub(super) fn is_pseudonym(&self, value: &str) -> bool {
-        self.pseudonyms.contains_key(value) || is_redacted(value)
+        self.pseudonyms.contains_key(value)
+            || is_redacted(value)
+            || super::looks_like_pseudonym(value)
     }
 
     /// `REDACTED@host` or `user-1@host`: a URL's user information as scrubbing left it, not an
@@ -92,8 +163,14 @@ impl Redactor {
             .is_some_and(|(local, _)| self.is_pseudonym(local))
     }
 
-    /// Where the learned values occur in `decoded`, as whole tokens, with their replacements.
-    pub(super) fn hunted_in(&mut self, decoded: &Decoded<'_>) -> Vec<(Range<usize>, String)> {
+    /// Where the learned values occur in `decoded`, as whole tokens, with their replacements
+    /// (only credentials', when `secrets_only`). Names (hunted in any case) are looked for in
+    /// the text folded as they were ([`Folded`]), so `MÜLLER` is found for `Müller`.
+    pub(super) fn hunted_in(
+        &mut self,
+        decoded: &Decoded<'_>,
+        secrets_only: bool,
+    ) -> Vec<(Range<usize>, String)> {
         if self.hunted.is_empty() {
             return Vec::new();
         }
@@ -114,55 +191,82 @@ impl Redactor {
                         .ascii_case_insensitive(any_case)
                         .build(patterns)
                         .expect("learned values make an automaton of bounded size");
-                    Some((automaton, hunted))
+                    Some((automaton, hunted, any_case))
                 })
                 .collect();
             Matcher { automata }
         });
         let bytes = decoded.bytes();
+        let folded = matcher
+            .automata
+            .iter()
+            .any(|(_, _, any_case)| *any_case && !secrets_only)
+            .then(|| Folded::new(bytes))
+            .flatten();
         let mut found = Vec::new();
-        let matches = matcher.automata.iter().flat_map(|(automaton, hunted)| {
-            automaton
-                .find_overlapping_iter(bytes)
-                .map(move |m| (m.range(), &hunted[m.pattern().as_usize()]))
-        });
-        for (range, hunted) in matches {
-            let mut range = range;
-            match hunted.extent {
-                Extent::Base64 => {
-                    // The whole base64 run around it: the encoded document holds a secret.
-                    let is_b64 = |b: u8| {
-                        b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
-                    };
-                    while range.start > 0 && is_b64(bytes[range.start - 1]) {
-                        range.start -= 1;
+        for (automaton, hunted, any_case) in &matcher.automata {
+            let view = match (&folded, any_case) {
+                (_, true) if secrets_only => continue,
+                (Some(folded), true) => Some(folded),
+                _ => None,
+            };
+            let haystack = view.map_or(bytes, |view| view.bytes());
+            for m in automaton.find_overlapping_iter(haystack) {
+                let hunted = &hunted[m.pattern().as_usize()];
+                if secrets_only && !hunted.secret {
+                    continue;
+                }
+                let Some(mut range) = (match view {
+                    Some(view) => view.decoded_range(m.range()),
+                    None => Some(m.range()),
+                }) else {
+                    continue;
+                };
+                match hunted.extent {
+                    Extent::Base64 => {
+                        // The whole base64 run around it: the encoded document holds a secret.
+                        let is_b64 = |b: u8| {
+                            b.is_ascii_alphanumeric()
+                                || matches!(b, b'+' | b'/' | b'=' | b'-' | b'_')
+                        };
+                        while range.start > 0 && is_b64(bytes[range.start - 1]) {
+                            range.start -= 1;
+                        }
+                        while range.end < bytes.len() && is_b64(bytes[range.end]) {
+                            range.end += 1;
+                        }
                     }
-                    while range.end < bytes.len() && is_b64(bytes[range.end]) {
-                        range.end += 1;
+                    Extent::Anywhere => {}
+                    Extent::Token => {
+                        if !(decoded.boundary_before(range.start)
+                            && decoded.boundary_after(range.end))
+                        {
+                            continue;
+                        }
                     }
                 }
-                Extent::Anywhere => {}
-                Extent::Token => {
-                    if !(decoded.boundary_before(range.start) && decoded.boundary_after(range.end))
-                    {
-                        continue;
-                    }
+                if let Some(original) = decoded.original_range(range) {
+                    found.push((original, hunted.replacement.clone()));
                 }
-            }
-            if let Some(original) = decoded.original_range(range) {
-                found.push((original, hunted.replacement.clone()));
             }
         }
         found
     }
 
     /// A JSON document with every secret field redacted, every personal field pseudonymised, and
-    /// every string scrubbed as text.
+    /// every string scrubbed as text. Keys, numbers and literals stay as they are (a key holding
+    /// a learned credential is the one exception).
     pub fn scrub_json(&mut self, value: &mut Value, context: Context) {
         match value {
             Value::Object(map) => {
+                let is_person = map.keys().any(|key| self.personal(key).is_some());
+                let by_sibling = named_by_sibling(map).map(str::to_string);
                 for (key, value) in map.iter_mut() {
-                    let secret = is_secret_json_field(key, value, context);
+                    let secret = is_secret_json_field(key, value, context)
+                        || by_sibling.as_deref() == Some(key.as_str());
+                    let personal = self
+                        .personal(key)
+                        .or_else(|| is_person.then(|| self.weak_personal(key)).flatten());
                     let placeholder = match value {
                         Value::String(text) => text::is_placeholder(text),
                         Value::Number(_) => false,
@@ -175,7 +279,7 @@ impl Redactor {
                     } else if secret && !placeholder {
                         *value = Value::from(REDACTED);
                         self.counts.replaced += 1;
-                    } else if let (Some(kind), Value::String(text)) = (self.personal(key), &*value)
+                    } else if let (Some(kind), Value::String(text)) = (personal, &*value)
                         && !self.is_pseudonym(text)
                         && !placeholder
                         && !is_example_address(text)
@@ -194,59 +298,64 @@ impl Redactor {
                         self.scrub_json(value, context);
                     }
                 }
-                self.scrub_keys(map, |redactor, key| redactor.scrub_text(key, context));
+                self.scrub_keys(map);
             }
             Value::Array(items) => items
                 .iter_mut()
                 .for_each(|item| self.scrub_json(item, context)),
             Value::String(text) => *text = self.scrub_text(text, context),
-            Value::Number(number) if self.is_hunted_number(number) => {
-                *value = Value::from(REDACTED);
-                self.counts.replaced += 1;
-            }
             _ => {}
         }
     }
 
-    /// Whether a number is a learned secret (a one-time code): it is written as [`REDACTED`].
-    pub(super) fn is_hunted_number(&self, number: &serde_json::Number) -> bool {
-        self.hunted
-            .contains_key(&(false, number.to_string().into_bytes()))
-    }
-
-    /// A JSON document with the learned values replaced in every string and key, and nothing
-    /// else: [`Redactor::rescrub_text`] for a document, which keeps it a document whatever the
-    /// values hold (a value with a quote in it cannot join two strings).
+    /// A JSON document with the learned values replaced in every string (and the credentials in
+    /// every key), and nothing else: [`Redactor::rescrub_text`] for a document.
     pub fn rescrub_json(&mut self, value: &mut Value) {
         match value {
             Value::Object(map) => {
                 map.values_mut().for_each(|value| self.rescrub_json(value));
-                self.scrub_keys(map, |redactor, key| redactor.rescrub_text(key));
+                self.scrub_keys(map);
             }
             Value::Array(items) => items.iter_mut().for_each(|item| self.rescrub_json(item)),
             Value::String(text) => *text = self.rescrub_text(text),
-            Value::Number(number) if self.is_hunted_number(number) => {
-                *value = Value::from(REDACTED);
-                self.counts.replaced += 1;
-            }
             _ => {}
         }
     }
 
-    /// Replaces keys of `map` that `scrub` changes, keeping their order: a key may hold a
-    /// value too (`{"<token>": {...}}`).
-    pub(super) fn scrub_keys(
-        &mut self,
-        map: &mut serde_json::Map<String, Value>,
-        mut scrub: impl FnMut(&mut Redactor, &str) -> String,
-    ) {
-        let changed = map.keys().any(|key| scrub(self, key) != *key);
-        if !changed {
+    /// Replaces the keys of `map` that hold what was learned, keeping their order: a learned
+    /// credential in a key (`{"<token>": {...}}`), or a key that is as a whole a person's
+    /// distinctive value (`{"jdoe_gis": 1}`); a key is never renamed for anything else (`"max"`
+    /// stays for a person named Max), and two keys never become one.
+    pub(super) fn scrub_keys(&mut self, map: &mut serde_json::Map<String, Value>) {
+        let renamed: Vec<String> = map.keys().map(|key| self.scrub_key(key)).collect();
+        if map.keys().zip(&renamed).all(|(key, new)| key == new) {
             return;
         }
         let entries = std::mem::take(map);
-        for (key, value) in entries {
-            map.insert(scrub(self, &key), value);
+        for ((_, value), new) in entries.into_iter().zip(&renamed) {
+            let mut unique = new.clone();
+            let mut number = 1;
+            while map.contains_key(&unique) || (number > 1 && renamed.contains(&unique)) {
+                number += 1;
+                unique = format!("{new}-{number}");
+            }
+            map.insert(unique, value);
+        }
+    }
+
+    /// A key with what was learned replaced (see [`Redactor::scrub_keys`]).
+    fn scrub_key(&mut self, key: &str) -> String {
+        let secrets = self.rescrub(key, true);
+        if secrets != key {
+            return secrets;
+        }
+        let decoded = Decoded::new(key);
+        match self.hunted_in(&decoded, false).as_slice() {
+            [(range, with)] if *range == (0..key.len()) => {
+                self.counts.replaced += 1;
+                with.clone()
+            }
+            _ => key.to_string(),
         }
     }
 

@@ -17,6 +17,8 @@ pub struct Finding {
     pub kind: Kind,
     /// The value found, decoded.
     pub value: String,
+    /// The row of a CSV cell: the personal cells of a row are one person's.
+    pub row: Option<u32>,
 }
 
 /// What a finding is.
@@ -34,6 +36,8 @@ pub enum Kind {
     Basic,
     /// A JSON Web Token (`eyJ….eyJ….…`).
     Jwt,
+    /// An ArcGIS API key (`AAPK…`, `AAPT…`, `AATK…`).
+    ApiKey,
     /// The password of a URL's user information (`https://user:password@host`); the user name
     /// is a separate finding.
     UrlPassword,
@@ -197,6 +201,21 @@ pub fn is_placeholder(value: &str) -> bool {
         || super::is_redacted(value)
         || value.starts_with("{{")
         || value.starts_with(['{', '['])
+        || is_shape_placeholder(value)
+}
+
+/// A shape's placeholder for a value (`<username>`, `<string>`): what `shape infer` writes in
+/// place of one-off values, never a value itself.
+pub fn is_shape_placeholder(value: &str) -> bool {
+    value
+        .strip_prefix('<')
+        .and_then(|inner| inner.strip_suffix('>'))
+        .is_some_and(|inner| {
+            !inner.is_empty()
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
 }
 
 /// Whether `value` is a `Bearer` credential: RFC 6750's token68 (letters, digits, `-._~+/`, then
@@ -231,6 +250,18 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
             at = next.max(name_end);
             continue;
         }
+        if is_api_key(name)
+            && let Some(range) = decoded.original_range(at..name_end)
+        {
+            found.push(Finding {
+                range,
+                kind: Kind::ApiKey,
+                value: name.to_string(),
+                row: None,
+            });
+            at = name_end;
+            continue;
+        }
         if name.starts_with("eyJ")
             && let Some(end) = jwt_end(bytes, at)
             && let Some(range) = decoded.original_range(at..end)
@@ -239,6 +270,7 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
                 range,
                 kind: Kind::Jwt,
                 value: decoded.text(at..end),
+                row: None,
             });
             at = end;
             continue;
@@ -246,6 +278,7 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
         at = name_end;
     }
     found.extend(super::markup::tag_attributes(decoded, oauth));
+    found.extend(super::markup::xml_elements(decoded, oauth));
     found.extend(super::markup::csv_cells(decoded, oauth));
     let in_urls = url_credentials(decoded);
     // `https://user:password@host`: the password and host are not an e-mail address.
@@ -333,6 +366,11 @@ fn named_value(
             (Kind::Bearer, value)
         }
         _ if basic => (Kind::Basic, basic_credentials(&value)?),
+        // A value behind markup or in prose is one only when it looks like one: `<th>Key</th>
+        // <th>Value</th>` is a table's head, `Token: expired` a sentence.
+        Some(Kind::NamedSecret { .. }) if !structured && !names::looks_like_credential(&value) => {
+            return Some((Vec::new(), end));
+        }
         Some(Kind::NamedSecret { name, .. }) => (Kind::NamedSecret { name, structured }, value),
         // Personal data after markup or in prose is too loose a match to act on
         // ("Owner</th><td>Status", "user: 42"), and a number is nobody's name.
@@ -343,7 +381,15 @@ fn named_value(
         }
         _ => return None,
     };
-    Some((vec![Finding { range, kind, value }], end))
+    Some((
+        vec![Finding {
+            range,
+            kind,
+            value,
+            row: None,
+        }],
+        end,
+    ))
 }
 
 /// `user:password` from the base64 of a Basic credential, if it is one.
@@ -408,6 +454,7 @@ fn url_credentials(decoded: &Decoded<'_>) -> Vec<Finding> {
                         range: original,
                         kind,
                         value,
+                        row: None,
                     });
                 }
             }
@@ -460,11 +507,118 @@ fn emails(decoded: &Decoded<'_>) -> Vec<Finding> {
                 range,
                 kind: Kind::Email,
                 value: decoded.text(start..end),
+                row: None,
             });
         }
         from = end;
     }
     found
+}
+
+/// Whether a word is an ArcGIS API key: `AAPK`, `AAPT` or `AATK`, then at least 32 letters,
+/// digits, `-` and `_`.
+fn is_api_key(word: &str) -> bool {
+    ["AAPK", "AAPT", "AATK"].iter().any(|prefix| {
+        word.strip_prefix(prefix).is_some_and(|rest| {
+            rest.len() >= 32
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        })
+    })
+}
+
+/// The three parts of a JSON Web Token, if `value` is one.
+pub fn jwt_parts(value: &str) -> Option<Vec<&str>> {
+    let value = value.trim();
+    (value.starts_with("eyJ") && jwt_end(value.as_bytes(), 0) == Some(value.len()))
+        .then(|| value.split('.').collect())
+}
+
+/// A text in UTF-16 without a byte-order mark (or with one), as a string: at least half of
+/// its first bytes NUL at every other place. `None` for anything else.
+pub fn utf16_text(bytes: &[u8]) -> Option<String> {
+    if bytes.len() < 8 || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let sample = &bytes[..bytes.len().min(512)];
+    let nul_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let pairs = sample.len() / 2;
+    let little = nul_at(1) * 2 >= pairs && nul_at(0) * 8 < pairs;
+    let big = nul_at(0) * 2 >= pairs && nul_at(1) * 8 < pairs;
+    if !little && !big {
+        return None;
+    }
+    let units = bytes.chunks_exact(2).map(|pair| {
+        if little {
+            u16::from_le_bytes([pair[0], pair[1]])
+        } else {
+            u16::from_be_bytes([pair[0], pair[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    Some(text.trim_start_matches('\u{feff}').to_string())
+}
+
+/// `value` in UTF-16, little- or big-endian: how a learned value is hunted in such a text.
+pub fn utf16(value: &str, big_endian: bool) -> Vec<u8> {
+    value
+        .encode_utf16()
+        .flat_map(|unit| {
+            if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+/// A string of a JSON text: the range inside its quotes (escapes as written), and whether it
+/// is an object's key.
+pub struct JsonString {
+    pub inner: Range<usize>,
+    pub is_key: bool,
+}
+
+/// The strings of the JSON document `text`, in order; `None` when `text` is not one.
+pub fn json_strings(text: &str) -> Option<Vec<JsonString>> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let bytes = text.as_bytes();
+    let mut strings = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'"' {
+            at += 1;
+            continue;
+        }
+        let start = at + 1;
+        let mut end = start;
+        loop {
+            match *bytes.get(end)? {
+                b'\\' => end += 2,
+                b'"' => break,
+                _ => end += 1,
+            }
+        }
+        let mut next = end + 1;
+        while next < bytes.len() && bytes[next].is_ascii_whitespace() {
+            next += 1;
+        }
+        strings.push(JsonString {
+            inner: start..end,
+            is_key: bytes.get(next) == Some(&b':'),
+        });
+        at = end + 1;
+    }
+    Some(strings)
 }
 
 /// Where `needle` first occurs in `haystack`.
@@ -528,9 +682,11 @@ mod tests {
             [("tok-1".to_string(), secret("access_token", true))]
         );
         assert_eq!(
-            found("<tr><td>Token</td><td>Tk9.zz</td></tr>"),
-            [("Tk9.zz".to_string(), secret("Token", false))]
+            found("<tr><td>Token</td><td>Tk9.zz-41aa</td></tr>"),
+            [("Tk9.zz-41aa".to_string(), secret("Token", false))]
         );
+        // A table's head is no credential: behind markup, a value must look like one.
+        assert!(found("<tr><th>Key</th><th>Value</th></tr>").is_empty());
         assert_eq!(
             found(r#"<input type="hidden" name="token" value="Q1w2">"#),
             [("Q1w2".to_string(), secret("value", true))]
@@ -602,9 +758,10 @@ mod tests {
             [("jane".to_string(), Kind::NamedPersonal(Personal::Username))]
         );
         assert!(
-            found("user: 42, Token: expired").len() == 1,
-            "prose is loose"
+            found("user: 42, Token: expired").is_empty(),
+            "prose is loose: a word after a name in a sentence is no credential"
         );
+        assert_eq!(found("Token: s3cr3t-Zq81").len(), 1);
     }
 
     #[test]

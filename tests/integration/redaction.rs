@@ -712,7 +712,9 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "a-one-time-code-echoed-as-a-number",
+            // A number is data: one equal to a learned code stays a number (see
+            // `redaction_leaves_what_is_not_a_credential_as_it_was`); the code as text goes.
+            name: "a-one-time-code-echoed-as-text",
             secrets: 0,
             personal: &["98765432"],
             requests: |_| {
@@ -728,8 +730,8 @@ fn cases() -> Vec<Case> {
             },
             answer: |_, _| {
                 json_with(
-                    "a-one-time-code-echoed-as-a-number",
-                    json!({"count": 98765432, "ok": true}),
+                    "a-one-time-code-echoed-as-text",
+                    json!({"messages": ["code 98765432 accepted"], "ok": true}),
                 )
             },
         },
@@ -1188,6 +1190,35 @@ fn kept_cases() -> Vec<Kept> {
             },
             answer: |_| json_answer(&json!({"note": "©abcdefghijklmnop1Q ©"})),
             holds: &["©"],
+        },
+        Kept {
+            name: "a number equal to a learned one-time code",
+            request: || {
+                post(
+                    "/arcgis/admin/verify2",
+                    "application/x-www-form-urlencoded",
+                    "otp=98765433&f=json",
+                )
+            },
+            answer: |_| json_answer(&json!({"count": 98765433, "expires": 1795000000000u64})),
+            holds: &["\"count\": 98765433", "\"expires\": 1795000000000"],
+        },
+        Kept {
+            name: "a token answer's metadata",
+            request: || {
+                post(
+                    "/portal/sharing/rest/generateToken",
+                    "application/x-www-form-urlencoded",
+                    "username=svc_kept&password=Kept-pw-0001&f=json",
+                )
+            },
+            answer: |_| {
+                json_answer(
+                    &json!({"token": "Kq81zXv0PLmw9RTt2aYb", "expires": 1795000000123u64,
+                    "ssl": true, "tokens": {"token": "Kq81zXv0PLmw9RTt2aYb", "expires": 1795000000123u64}}),
+                )
+            },
+            holds: &["\"expires\": 1795000000123", "\"ssl\": true"],
         },
     ]
 }
