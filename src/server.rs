@@ -8,6 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::output::note;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -159,7 +160,7 @@ pub async fn serve<H, F, B, E>(
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(DRAIN_LIMIT) => {
-            eprintln!("jobmock: requests still in flight after {DRAIN_LIMIT:?}; stopping anyway");
+            note!("jobmock: requests still in flight after {DRAIN_LIMIT:?}; stopping anyway");
         }
     }
 }
@@ -182,7 +183,7 @@ async fn accept(
                 // --max-connections): the listener itself is fine, so wait a moment for
                 // connections to close instead of spinning or exiting; say so once a second.
                 if told.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
-                    eprintln!(
+                    note!(
                         "jobmock: accept failed: {err} (if it says too many open files, raise \
                          `ulimit -n` or lower --max-connections)"
                     );

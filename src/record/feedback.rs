@@ -11,6 +11,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::store::Stored;
+use crate::output::note;
 
 /// A path as printed: segments that look generated (a token, an item ID) shown as `…`. The path
 /// was scrubbed of every value known when it is printed; this hides the ones learned later.
@@ -166,7 +167,7 @@ impl Feedback {
     pub fn warn(&self, message: &str) {
         match &self.bar {
             Some(bar) => bar.println(format!("jobmock: {message}")),
-            None => eprintln!("jobmock: {message}"),
+            None => note!("jobmock: {message}"),
         }
     }
 
@@ -189,7 +190,7 @@ impl Feedback {
 
     fn log(&self, line: &str) {
         if self.bar.is_none() && self.log_lines {
-            eprintln!("jobmock: {line}");
+            note!("jobmock: {line}");
         }
     }
 

@@ -33,6 +33,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::api::CONTROL_PREFIX;
 use crate::api::format::{Format, error_body};
 use crate::error::{Error, Result};
+use crate::output::note;
 use crate::params;
 use crate::redact::Redactor;
 use feedback::Feedback;
@@ -412,7 +413,7 @@ fn quiet_panics_in_the_recording_thread() {
                     .location()
                     .map(|at| format!(" at {}:{}", at.file(), at.line()))
                     .unwrap_or_default();
-                eprintln!(
+                note!(
                     "jobmock: internal error in the recording thread{place} (what it was about \
                      is not printed: it may hold a credential); please report it"
                 );
