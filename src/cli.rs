@@ -52,7 +52,9 @@ pub enum Command {
     /// headers, and URLs naming the upstream, which are made to name the proxy so the client
     /// keeps talking through it). Job polls become steps of jobs/<jobId>/, every other exchange
     /// a folder of exchanges/, ready for `jobmock replay`. Credentials are never written, in any
-    /// encoding; personal data gets pseudonyms; what was written is scanned at the end.
+    /// encoding; personal data gets pseudonyms; what was written is scanned at the end. A
+    /// WebSocket (any `Connection: upgrade` the upstream accepts with 101, such as a notebook's
+    /// kernel channel) is tunnelled to the upstream both ways and not recorded.
     Record(RecordArgs),
 
     /// Check recorded payloads against the expected shapes of their job types, and show the drift.

@@ -51,6 +51,8 @@ pub enum Error {
     Runtime { source: io::Error },
     /// A command-line value is out of range in a way clap cannot check.
     Usage { message: String },
+    /// What a command prints could not be written to stdout (a closed pipe, a full disk).
+    Output { source: io::Error },
 }
 
 impl Error {
@@ -136,6 +138,7 @@ impl fmt::Display for Error {
             Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
             Error::Runtime { .. } => write!(f, "cannot start the async runtime"),
             Error::Usage { message } => write!(f, "{message}"),
+            Error::Output { .. } => write!(f, "cannot write the output"),
         }
     }
 }
@@ -146,7 +149,8 @@ impl std::error::Error for Error {
             Error::Io { source, .. }
             | Error::Write { source, .. }
             | Error::Bind { source, .. }
-            | Error::Runtime { source } => Some(source),
+            | Error::Runtime { source }
+            | Error::Output { source } => Some(source),
             // The JSON error's message is already part of our Display.
             Error::Json { .. }
             | Error::Shape { .. }

@@ -28,9 +28,14 @@
 //! - [`har`]: HAR 1.2 captures: imported as a fixture set, sanitized, exported from the journal.
 //! - [`ui`]: the web view (`/__jobmock/ui`, `jobmock report`): jobs, polls on a time axis, the
 //!   journal, escaped and without script.
+//! - [`output`]: all printing: stdout's writes end a command on a closed pipe, stderr's never
+//!   panic.
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
 //! - [`tls`]: HTTPS for the serving modes: a self-signed certificate made at start, or files.
 //! - `fuzzing`: the properties the fuzz targets check, shared with their regression tests.
+
+// Printing goes through `output`, which neither panics on a closed pipe nor hides a failed write.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod api;
 pub mod cli;
@@ -41,6 +46,7 @@ pub mod fixture;
 pub mod fuzzing;
 pub mod har;
 pub mod job;
+pub mod output;
 pub mod parallel;
 pub mod params;
 pub mod record;
@@ -58,6 +64,7 @@ use std::sync::Arc;
 
 use std::io::IsTerminal;
 
+use crate::output::note;
 use cli::{Cli, Command, DiffArgs, Existing, InferArgs, RecordArgs, ReplayArgs, ScanArgs};
 use error::{Error, Result};
 use fixture::FixtureSet;
@@ -102,7 +109,7 @@ fn run_report(args: cli::ReportArgs) -> Result<ExitCode> {
     }
     let page = ui::report::report(&args.fixtures)?;
     fixture::write::file(&args.out, page.as_bytes())?;
-    eprintln!(
+    note!(
         "jobmock: report of {} written to {} ({} KiB); open it in a browser",
         args.fixtures.display(),
         args.out.display(),
@@ -120,7 +127,7 @@ fn run_import_har(args: cli::ImportHarArgs) -> Result<ExitCode> {
         origins: args.origin.clone(),
     };
     let (summary, found) = har::import::import(&args.file, options)?;
-    eprintln!("jobmock: {summary}");
+    note!("jobmock: {summary}");
     Ok(if found {
         ExitCode::from(1)
     } else {
@@ -132,7 +139,7 @@ fn run_sanitize_har(args: cli::SanitizeHarArgs) -> Result<ExitCode> {
     let options = redaction_options(&args.redaction)?;
     let (summary, found) =
         har::sanitize::sanitize_file(&args.file, &args.out, args.overwrite, options)?;
-    eprintln!("jobmock: {summary}");
+    note!("jobmock: {summary}");
     Ok(if found {
         ExitCode::from(1)
     } else {
@@ -179,16 +186,16 @@ fn run_scan(args: ScanArgs) -> Result<ExitCode> {
     let keep = personal_kinds(&args.keep_field)?;
     let report = scan::scan(&args.paths, &keep)?;
     for finding in &report.findings {
-        println!("{finding}");
+        output::print(format_args!("{finding}\n"))?;
     }
     if report.findings.is_empty() {
-        eprintln!(
+        note!(
             "jobmock: scan: no credential or personal data found in {} file(s)",
             report.files
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!(
+        note!(
             "jobmock: scan: {} finding(s) in {} file(s); replace them (or record again) before \
              sending the set",
             report.findings.len(),
@@ -281,8 +288,10 @@ fn run_infer(args: InferArgs) -> Result<ExitCode> {
     }
     let Some(out) = args.out else {
         for (job_type, shape) in &shapes {
-            println!("// the shape of job type {job_type:?}: save it as {job_type}.shape");
-            print!("{}", shape::write::shape_text(shape));
+            output::print(format_args!(
+                "// the shape of job type {job_type:?}: save it as {job_type}.shape\n{}",
+                shape::write::shape_text(shape)
+            ))?;
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -308,7 +317,7 @@ fn run_infer(args: InferArgs) -> Result<ExitCode> {
             shape::write::shape_text(shape)
         );
         fixture::write::file(&path, text.as_bytes())?;
-        eprintln!("jobmock: wrote {}", path.display());
+        note!("jobmock: wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -377,7 +386,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         let guarded = args.control_token.is_some();
         let listener = bind(&args.listen, scheme, guarded).await?;
         let flavour = replay.served().fixtures().flavour();
-        eprintln!(
+        note!(
             "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}{}; Ctrl-C stops",
             args.fixtures.display(),
             // Said only for a set that is not Notebook Server's, the default.
@@ -401,7 +410,7 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         }
         let unmatched = replay.unmatched_served();
         if args.strict && unmatched > 0 {
-            eprintln!(
+            note!(
                 "jobmock: {unmatched} request(s) matched no fixture (--strict): each was printed \
                  above; GET /__jobmock/verify lists them with their near misses"
             );
@@ -444,20 +453,20 @@ fn run_record(args: RecordArgs) -> Result<ExitCode> {
         })?;
         let recorder = Arc::new(record::Recorder::new(options, addr)?);
         if args.insecure {
-            eprintln!(
+            note!(
                 "jobmock: warning: --insecure: the upstream's certificate is not checked; \
                  anyone between here and {} could read and change the traffic",
                 recorder.upstream_origin()
             );
         }
-        eprintln!(
+        note!(
             "jobmock: recording {} into {}; Ctrl-C stops",
             recorder.upstream_origin(),
             args.fixtures.display()
         );
         record::serve(listener, tls, Arc::clone(&recorder), shutdown).await;
         let (summary, found) = recorder.finish().await;
-        eprintln!("jobmock: {summary}");
+        note!("jobmock: {summary}");
         Ok(if found {
             ExitCode::from(1)
         } else {
@@ -487,7 +496,7 @@ async fn bind(listen: &str, scheme: &str, guarded: bool) -> Result<tokio::net::T
     let addr = listener.local_addr().map_err(bind_error)?;
     announce(&format!("listening on {scheme}://{addr}"));
     if !addr.ip().is_loopback() {
-        eprintln!(
+        note!(
             "jobmock: warning: listening on {addr}, beyond this machine: anyone who can reach \
              it can use it{}",
             if guarded {

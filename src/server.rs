@@ -8,14 +8,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::output::note;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 /// How long requests in flight may take to finish after shutdown begins.
@@ -115,7 +115,11 @@ pub async fn serve<H, F, B, E>(
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let graceful = GracefulShutdown::new();
+    // Every connection holds a receiver: a value sent asks each to finish the request in flight
+    // and close, and `closed()` says when all have. hyper-util's `GracefulShutdown` does the
+    // same, but takes no HTTP/1 connection served with upgrades (only the `auto` builder's,
+    // which brings HTTP/2 along).
+    let (stop, _) = watch::channel(());
     let http = limits.http();
     // One permit per open connection: at the cap, the loop stops accepting, and new clients
     // wait in the kernel's listen queue rather than being refused or crashing the server.
@@ -131,37 +135,63 @@ pub async fn serve<H, F, B, E>(
         let _ = stream.set_nodelay(true);
         let service = service_fn(handler.clone());
         let http = http.clone();
-        let watcher = graceful.watcher();
+        let stopping = stop.subscribe();
         let tls = tls.clone();
         tokio::spawn(async move {
             let _permit = permit;
             // A client that goes away mid-request, or fails its handshake, is its own
             // business, not the server's: the connection's result is dropped.
             match tls {
-                None => {
-                    let connection = http.serve_connection(TokioIo::new(stream), service);
-                    let _ = watcher.watch(connection).await;
-                }
+                None => serve_connection(&http, stream, service, stopping).await,
                 Some(tls) => {
                     let Ok(Ok(stream)) =
                         tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await
                     else {
                         return;
                     };
-                    let connection = http.serve_connection(TokioIo::new(stream), service);
-                    let _ = watcher.watch(connection).await;
+                    serve_connection(&http, stream, service, stopping).await;
                 }
             }
         });
     }
 
     drop(listener);
+    let _ = stop.send(());
     tokio::select! {
-        () = graceful.shutdown() => {}
+        () = stop.closed() => {}
         () = tokio::time::sleep(DRAIN_LIMIT) => {
-            eprintln!("jobmock: requests still in flight after {DRAIN_LIMIT:?}; stopping anyway");
+            note!("jobmock: requests still in flight after {DRAIN_LIMIT:?}; stopping anyway");
         }
     }
+}
+
+/// Serves one connection until it closes, or until `stopping` says the server stops: then the
+/// request in flight is finished and the connection closed.
+///
+/// Served with upgrades: a handler that answers 101 (record, passing a WebSocket through) gets
+/// the connection's bytes from `hyper::upgrade::on` once the answer is written. The connection
+/// is then no longer hyper's, and no timeout of it (`--header-timeout`) applies any more.
+async fn serve_connection<I, S, B>(
+    http: &http1::Builder,
+    io: I,
+    service: S,
+    mut stopping: watch::Receiver<()>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let connection = http
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => return,
+        _ = stopping.changed() => connection.as_mut().graceful_shutdown(),
+    }
+    let _ = connection.await;
 }
 
 /// The next connection, once there is a free slot for it.
@@ -182,7 +212,7 @@ async fn accept(
                 // --max-connections): the listener itself is fine, so wait a moment for
                 // connections to close instead of spinning or exiting; say so once a second.
                 if told.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
-                    eprintln!(
+                    note!(
                         "jobmock: accept failed: {err} (if it says too many open files, raise \
                          `ulimit -n` or lower --max-connections)"
                     );

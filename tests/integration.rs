@@ -40,5 +40,7 @@ mod replay;
 mod tokens;
 #[path = "integration/ui.rs"]
 mod ui;
+#[path = "integration/upgrade.rs"]
+mod upgrade;
 #[path = "integration/verify.rs"]
 mod verify;

@@ -363,7 +363,7 @@ pub fn run(
         Output::Text { colour } => report::text(&checked, &shapes, totals, colour),
         Output::Json => report::json(&checked, totals),
     };
-    print!("{printed}");
+    crate::output::print(printed)?;
     Ok(totals.findings > 0)
 }
 
@@ -400,7 +400,7 @@ pub fn run_against(other: &Path, paths: &[PathBuf], output: Output) -> Result<bo
         Output::Text { colour } => against::text(&changes, &unmatched, totals, colour),
         Output::Json => against::json(&changes, &unmatched, totals),
     };
-    print!("{printed}");
+    crate::output::print(printed)?;
     Ok(!changes.is_empty())
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::store::Stored;
+use crate::output::note;
 
 /// A path as printed: segments that look generated (a token, an item ID) shown as `…`. The path
 /// was scrubbed of every value known when it is printed; this hides the ones learned later.
@@ -25,6 +26,25 @@ pub fn shown(path: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The protocol a connection switched to, as printed: the first one its `Upgrade` header names,
+/// lower case (`websocket`), or `other` for anything that does not read as a protocol's name (a
+/// header value is never printed as it came).
+pub fn shown_protocol(upgrade: &[u8]) -> String {
+    let first = upgrade
+        .split(|&byte| byte == b',')
+        .next()
+        .unwrap_or_default();
+    let name = String::from_utf8_lossy(first).trim().to_ascii_lowercase();
+    let plain = name
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"./_-".contains(&byte));
+    if plain && (1..=24).contains(&name.len()) && !crate::redact::names::looks_random(&name) {
+        name
+    } else {
+        "other".to_string()
+    }
 }
 
 /// A job recorded so far: its ID, and each step's status with the polls it held for.
@@ -49,6 +69,8 @@ struct Stats {
     exchange_steps: u64,
     upstream_errors: u64,
     passed_through: u64,
+    /// Connections that switched protocols and were tunnelled, by protocol.
+    upgrades: BTreeMap<String, u64>,
     /// Answers not written because their folder exists (and the user did not say to overwrite
     /// or append), and how many folders that was.
     refused: u64,
@@ -157,6 +179,21 @@ impl Feedback {
         self.warn(message);
     }
 
+    /// A request switched protocols (`protocol`, as [`shown_protocol`] gives it) and its
+    /// connection is tunnelled, not recorded: said as it happens, on the live line too, and
+    /// counted in the summary.
+    pub fn upgraded(&self, method: &str, path: &str, protocol: &str) {
+        *self
+            .lock()
+            .upgrades
+            .entry(protocol.to_string())
+            .or_default() += 1;
+        self.warn(&format!(
+            "{method} {}: upgraded to {protocol}; tunnelled both ways, not recorded",
+            shown(path)
+        ));
+    }
+
     /// The set's `server.json` was written with `flavour`: said in the summary.
     pub fn flavour(&self, flavour: crate::api::Flavour) {
         self.lock().flavour = Some(flavour);
@@ -166,7 +203,7 @@ impl Feedback {
     pub fn warn(&self, message: &str) {
         match &self.bar {
             Some(bar) => bar.println(format!("jobmock: {message}")),
-            None => eprintln!("jobmock: {message}"),
+            None => note!("jobmock: {message}"),
         }
     }
 
@@ -189,7 +226,7 @@ impl Feedback {
 
     fn log(&self, line: &str) {
         if self.bar.is_none() && self.log_lines {
-            eprintln!("jobmock: {line}");
+            note!("jobmock: {line}");
         }
     }
 
@@ -265,6 +302,21 @@ impl Feedback {
                 stats.passed_through
             ));
         }
+        if !stats.upgrades.is_empty() {
+            let count: u64 = stats.upgrades.values().sum();
+            let protocols: Vec<String> = stats
+                .upgrades
+                .iter()
+                .map(|(protocol, times)| match times {
+                    1 => protocol.clone(),
+                    times => format!("{protocol} ×{times}"),
+                })
+                .collect();
+            summary.push_str(&format!(
+                "; {count} upgrade(s) ({}) tunnelled, not recorded",
+                protocols.join(", ")
+            ));
+        }
         if let Some(flavour) = stats.flavour {
             summary.push_str(&format!(
                 "\n  {}: {flavour} ({})",
@@ -294,5 +346,20 @@ impl Feedback {
         self.stats
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_protocol_is_shown_by_its_name_and_nothing_else() {
+        assert_eq!(shown_protocol(b"websocket"), "websocket");
+        assert_eq!(shown_protocol(b"WebSocket, h2c"), "websocket");
+        assert_eq!(shown_protocol(b"TLS/1.2"), "tls/1.2");
+        assert_eq!(shown_protocol(b"token=s3cr3t"), "other");
+        assert_eq!(shown_protocol(b"a7f3c9e1b2d4f6a8c0e2b4d6f8a1c3e5"), "other");
+        assert_eq!(shown_protocol(b""), "other");
     }
 }

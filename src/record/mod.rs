@@ -4,8 +4,9 @@
 //! This module owns the flow of one request on the runtime: read it, forward it, answer the
 //! client, and hand the exchange to the recording thread ([`writer`]), which alone learns,
 //! scrubs ([`crate::redact`]) and writes ([`store`], named and timed by [`layout`]). The
-//! upstream connection is [`upstream`]'s, the origin placeholder [`origin`]'s, and what the user
-//! sees while it runs [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
+//! upstream connection is [`upstream`]'s, the origin placeholder [`origin`]'s, a connection
+//! that switched protocols (a WebSocket) [`tunnel`]'s, and what the user sees while it runs
+//! [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
 //! disk: a failure to write is reported on stderr and the client still gets what the server
 //! said.
 
@@ -13,6 +14,7 @@ pub mod feedback;
 pub mod layout;
 pub mod origin;
 pub mod store;
+pub mod tunnel;
 pub mod upstream;
 pub mod writer;
 
@@ -25,7 +27,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::header::{
+    CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, UPGRADE,
+};
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -33,6 +37,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::api::CONTROL_PREFIX;
 use crate::api::format::{Format, error_body};
 use crate::error::{Error, Result};
+use crate::output::note;
 use crate::params;
 use crate::redact::Redactor;
 use feedback::Feedback;
@@ -82,7 +87,13 @@ pub struct Recorder {
     max_record_bytes: usize,
     max_body_bytes: usize,
     limits: crate::server::Limits,
+    /// Connections that switched protocols, passed through until they close or the recorder
+    /// stops.
+    tunnels: tunnel::Tunnels,
 }
+
+/// How long the tasks of open tunnels may take to let go of them when the recorder stops.
+const TUNNEL_CLOSE_LIMIT: Duration = Duration::from_secs(2);
 
 /// The body of an answer to the client: whole, or streaming from the upstream.
 pub type ClientBody = Either<Full<Bytes>, upstream::PassThrough>;
@@ -125,6 +136,7 @@ impl Recorder {
             max_record_bytes: options.max_record_bytes,
             max_body_bytes: options.max_body_bytes,
             limits: options.limits,
+            tunnels: tunnel::Tunnels::default(),
         })
     }
 
@@ -173,7 +185,7 @@ impl Recorder {
 
     /// Forwards one request, answers the client, and hands the exchange to the recording
     /// thread.
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<ClientBody> {
+    pub async fn handle(self: Arc<Self>, mut request: Request<Incoming>) -> Response<ClientBody> {
         if let Some(refusal) = self.limits.refuse_head(&request) {
             let mut answer =
                 arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
@@ -189,6 +201,12 @@ impl Recorder {
         if request.uri().path().starts_with(CONTROL_PREFIX) {
             return control_refused(request.uri().path());
         }
+        // Taken before the request is taken apart: the client's side of the tunnel, should the
+        // upstream agree to switch protocols.
+        let asked_upgrade = upstream::upgrade_asked(request.headers()).cloned();
+        let client_upgrade = asked_upgrade
+            .is_some()
+            .then(|| hyper::upgrade::on(&mut request));
         let (parts, body) = request.into_parts();
         let reading = Limited::new(body, self.max_body_bytes).collect();
         let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
@@ -250,6 +268,24 @@ impl Recorder {
                         response.headers_mut().append(name.clone(), value.clone());
                     }
                 }
+                return response;
+            }
+            Ok(upstream::Sent::Switched { headers, upgraded }) => {
+                let Some(client_upgrade) = client_upgrade else {
+                    // Not reached: the upstream is asked to switch only when the client asked.
+                    let message = format!(
+                        "upstream {}: switched protocols unasked",
+                        self.upstream.origin()
+                    );
+                    return arcgis_error(StatusCode::BAD_GATEWAY, 502, &message);
+                };
+                let response = switched(&headers, asked_upgrade.as_ref());
+                let protocol = response.headers().get(UPGRADE).map_or_else(
+                    || "other".to_string(),
+                    |value| feedback::shown_protocol(value.as_bytes()),
+                );
+                self.tunnels.open(client_upgrade, upgraded);
+                self.record(exchange(Outcome::Upgraded { protocol })).await;
                 return response;
             }
             Err(cause) => {
@@ -377,8 +413,26 @@ pub fn closing_lines(finished: &writer::Finished) -> (String, bool) {
     )
 }
 
+/// The 101 for the client: the upstream's headers (`Sec-WebSocket-Accept` …) but for
+/// hop-by-hop ones, and the `Connection: upgrade` and `Upgrade` that switch this hop too.
+fn switched(headers: &hyper::HeaderMap, asked: Option<&HeaderValue>) -> Response<ClientBody> {
+    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let answer = response.headers_mut();
+    for (name, value) in headers {
+        if !is_hop_by_hop(name, headers) && *name != CONTENT_LENGTH {
+            answer.append(name.clone(), value.clone());
+        }
+    }
+    answer.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+    if let Some(protocol) = headers.get(UPGRADE).or(asked) {
+        answer.insert(UPGRADE, protocol.clone());
+    }
+    response
+}
+
 /// Serves `recorder` on `listener` (over TLS when `tls` is given) until `shutdown` completes,
-/// then lets requests in flight finish and be recorded.
+/// then lets requests in flight finish and be recorded, and closes the tunnels still open.
 pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
@@ -394,6 +448,7 @@ pub async fn serve(
     };
     let limits = recorder.limits;
     crate::server::serve(listener, tls, limits, handler, shutdown).await;
+    recorder.tunnels.close(TUNNEL_CLOSE_LIMIT).await;
 }
 
 /// The name of the recording thread.
@@ -412,7 +467,7 @@ fn quiet_panics_in_the_recording_thread() {
                     .location()
                     .map(|at| format!(" at {}:{}", at.file(), at.line()))
                     .unwrap_or_default();
-                eprintln!(
+                note!(
                     "jobmock: internal error in the recording thread{place} (what it was about \
                      is not printed: it may hold a credential); please report it"
                 );

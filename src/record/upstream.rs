@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::header::{ACCEPT_ENCODING, CONNECTION, CONTENT_ENCODING, HOST, HeaderName, HeaderValue};
+use hyper::header::{
+    ACCEPT_ENCODING, CONNECTION, CONTENT_ENCODING, HOST, HeaderName, HeaderValue, UPGRADE,
+};
 use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
@@ -58,6 +60,12 @@ pub enum Sent {
         status: StatusCode,
         headers: HeaderMap,
         body: PassThrough,
+    },
+    /// The client asked to switch protocols (`Upgrade: websocket`) and the upstream agreed
+    /// (101): its headers, and its side of the connection once hyper hands it over.
+    Switched {
+        headers: HeaderMap,
+        upgraded: hyper::upgrade::OnUpgrade,
     },
 }
 
@@ -155,7 +163,9 @@ impl Upstream {
 
     /// Forwards one request. An answer up to `max_record` bytes is read whole (within the
     /// timeout); a larger one is handed back streaming, each part within the timeout of the one
-    /// before. The error is a sentence for the client's 502 answer.
+    /// before. A request to switch protocols ([`upgrade_asked`]) is forwarded with its
+    /// `Connection: upgrade` and `Upgrade`, and a 101 comes back as [`Sent::Switched`]. The
+    /// error is a sentence for the client's 502 answer.
     pub async fn send(
         &self,
         method: &Method,
@@ -182,6 +192,13 @@ impl Upstream {
         if let Some(encodings) = decodable_encodings(headers) {
             forwarded.insert(ACCEPT_ENCODING, encodings);
         }
+        // Hop-by-hop, so left out above; but the client asks this hop and the next alike, and
+        // the proxy passes the switched connection on (the legacy client serves upgrades).
+        let upgrade = upgrade_asked(headers);
+        if let Some(protocols) = upgrade {
+            forwarded.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+            forwarded.insert(UPGRADE, protocols.clone());
+        }
 
         let exchange = async {
             let response = self
@@ -189,6 +206,12 @@ impl Upstream {
                 .request(request)
                 .await
                 .map_err(|err| cause(&err))?;
+            if upgrade.is_some() && response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                return Ok(Sent::Switched {
+                    headers: response.headers().clone(),
+                    upgraded: hyper::upgrade::on(response),
+                });
+            }
             let (parts, mut body) = response.into_parts();
             let mut read = std::collections::VecDeque::new();
             let mut size = 0;
@@ -310,6 +333,19 @@ pub fn is_hop_by_hop(name: &HeaderName, headers: &HeaderMap) -> bool {
                     .any(|token| token.trim().eq_ignore_ascii_case(name.as_str()))
             })
         })
+}
+
+/// The protocols a request asks to switch to (`Upgrade: websocket`), when it also says
+/// `Connection: upgrade`, as HTTP/1.1 wants both.
+pub fn upgrade_asked(headers: &HeaderMap) -> Option<&HeaderValue> {
+    let listed = headers.get_all(CONNECTION).iter().any(|listed| {
+        listed.to_str().is_ok_and(|listed| {
+            listed
+                .split(',')
+                .any(|token| token.trim().eq_ignore_ascii_case("upgrade"))
+        })
+    });
+    listed.then(|| headers.get(UPGRADE)).flatten()
 }
 
 /// The client's Accept-Encoding narrowed to what the recorder can decode (gzip, deflate), so
@@ -507,6 +543,20 @@ mod tests {
             &decoded_body(&answer, 1 << 20).unwrap()[..],
             b"{\"status\":\"COMPLETED\"}"
         );
+    }
+
+    #[test]
+    fn an_upgrade_is_asked_with_both_connection_and_upgrade() {
+        let mut headers = HeaderMap::new();
+        headers.insert(UPGRADE, "websocket".parse().unwrap());
+        assert!(
+            upgrade_asked(&headers).is_none(),
+            "Upgrade alone asks nothing"
+        );
+        headers.insert(CONNECTION, "keep-alive, Upgrade".parse().unwrap());
+        assert_eq!(upgrade_asked(&headers).unwrap(), "websocket");
+        headers.remove(UPGRADE);
+        assert!(upgrade_asked(&headers).is_none());
     }
 
     #[test]

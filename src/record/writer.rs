@@ -167,6 +167,9 @@ pub enum Outcome {
     TooLarge { limit: usize },
     /// The answer's encoding could not be undone, or undoing it passed the limit.
     NotDecoded,
+    /// The upstream switched protocols (101) and the connection is tunnelled
+    /// ([`super::tunnel`]): nothing to write, but the request is learned from and its path said.
+    Upgraded { protocol: String },
 }
 
 /// The recording thread's state.
@@ -321,6 +324,11 @@ impl Writer {
                 self.feedback.passed_through(&format!(
                     "not recorded: {method} {shown}: the answer is larger than {limit} bytes (record --max-record-bytes); passed through"
                 ));
+                return;
+            }
+            Outcome::Upgraded { protocol } => {
+                let shown = self.redactor.scrub_path(path, context);
+                self.feedback.upgraded(method.as_str(), &shown, &protocol);
                 return;
             }
             Outcome::NotDecoded => {

@@ -5,6 +5,7 @@
 use crate::diff::loaded::{Placed, check_set};
 use crate::error::{Error, Result};
 use crate::fixture::FixtureSet;
+use crate::output::note;
 
 /// What to do with a step that differs from its shape.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,13 +61,13 @@ pub fn check(set: &FixtureSet, mode: CheckShapes) -> Result<Vec<String>> {
         }
     );
     for line in &lines {
-        eprintln!("jobmock: warning: {line}");
+        note!("jobmock: warning: {line}");
     }
     if mode == CheckShapes::Refuse {
-        eprintln!("jobmock: {summary}");
+        note!("jobmock: {summary}");
         return Err(refusal(&first.placed(), placed.len()));
     }
-    eprintln!(
+    note!(
         "jobmock: warning: {summary}; served as written (--check-shapes refuse refuses such a \
          set, off skips the check)"
     );

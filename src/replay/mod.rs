@@ -55,6 +55,7 @@ use crate::api::CONTROL_PREFIX;
 use crate::api::format::{self, Format};
 use crate::fixture::{FixtureSet, ORIGIN_PLACEHOLDER, Step};
 use crate::job::{Advance, Cursors, Job};
+use crate::output::note;
 pub use body::Body;
 use body::{Closed, full};
 use journal::Journal;
@@ -321,7 +322,7 @@ impl Replay {
         let hint = near.as_ref().map(near::NearMiss::describe);
         if let Kind::AdminError { message, .. } = &mut reply.kind {
             if self.options.strict {
-                eprintln!(
+                note!(
                     "jobmock: unmatched (--strict): {} {} (session {:?}): {message}{}",
                     call.method,
                     call.journal_target(),

@@ -15,6 +15,7 @@ use super::near::NearMiss;
 use super::request::Call;
 use super::{Replay, now_ms};
 use crate::api::format::{self, Format};
+use crate::output::note;
 
 /// What a request is answered with, and what the journal notes of it.
 pub struct Reply {
@@ -189,7 +190,7 @@ impl Replay {
         // The entry the journal let go of (its oldest) is dropped after its lock is released.
         drop(forgotten);
         if self.options.verbose {
-            eprintln!(
+            note!(
                 "{} {} -> {} ({})",
                 call.method,
                 call.path(),

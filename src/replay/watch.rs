@@ -16,6 +16,7 @@ use walkdir::WalkDir;
 
 use super::Replay;
 use crate::error::report;
+use crate::output::note;
 
 /// How often the folder is looked at, at the most.
 pub const INTERVAL: Duration = Duration::from_millis(500);
@@ -43,7 +44,7 @@ pub async fn watch(replay: Arc<Replay>, interval: Duration) {
         let replay = Arc::clone(&replay);
         let outcome = tokio::task::spawn_blocking(move || replay.reload()).await;
         match outcome {
-            Ok(Ok(changes)) => eprintln!(
+            Ok(Ok(changes)) => note!(
                 "jobmock: reloaded {}: {} unchanged, {} changed, {} added, {} removed",
                 root.display(),
                 changes.unchanged,
@@ -51,11 +52,11 @@ pub async fn watch(replay: Arc<Replay>, interval: Duration) {
                 changes.added,
                 changes.removed
             ),
-            Ok(Err(err)) => eprintln!(
+            Ok(Err(err)) => note!(
                 "jobmock: not reloaded, still serving the previous set: {}",
                 report(&err)
             ),
-            Err(_) => eprintln!("jobmock: not reloaded: the reload stopped unexpectedly"),
+            Err(_) => note!("jobmock: not reloaded: the reload stopped unexpectedly"),
         }
     }
 }

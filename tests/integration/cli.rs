@@ -215,3 +215,98 @@ fn the_shipped_fixtures_pass_jobmock_scan() {
     let (code, out, err) = run_binary(&["scan", shipped_fixtures().to_str().unwrap()]);
     assert_eq!(code, Some(0), "{out}{err}");
 }
+
+/// Runs `jobmock ARGS` with stdout a pipe whose reader reads a few bytes and goes away, as
+/// `| head -c 16` does (or with stderr a pipe closed at once); returns the exit code and what
+/// the other stream said.
+fn run_into_a_closed_pipe(args: &[&str], close_stderr: bool) -> (Option<i32>, String) {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jobmock"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the jobmock binary runs");
+    let (mut closed, mut kept): (Box<dyn Read + Send>, Box<dyn Read + Send>) = if close_stderr {
+        (
+            Box::new(child.stderr.take().unwrap()),
+            Box::new(child.stdout.take().unwrap()),
+        )
+    } else {
+        (
+            Box::new(child.stdout.take().unwrap()),
+            Box::new(child.stderr.take().unwrap()),
+        )
+    };
+    let reading = std::thread::spawn(move || {
+        let mut said = String::new();
+        let _ = kept.read_to_string(&mut said);
+        said
+    });
+    if !close_stderr {
+        let mut first = [0u8; 16];
+        let _ = closed.read(&mut first);
+    }
+    drop(closed);
+    let status = child.wait().unwrap();
+    (status.code(), reading.join().unwrap())
+}
+
+/// A set with thousands of findings: `scan` prints far more than a pipe holds.
+fn set_with_many_findings() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let items: Vec<serde_json::Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "token": format!("eyJhbGciOiJIUzI1NiJ9.abcdefghijklmnopqrstuv{i:05}.xyzxyzxyzxyz"),
+                "password": format!("hunter2hunter{i}"),
+            })
+        })
+        .collect();
+    std::fs::create_dir_all(dir.path().join("jobs")).unwrap();
+    std::fs::write(
+        dir.path().join("jobs/many.json"),
+        serde_json::to_vec_pretty(&serde_json::json!({ "items": items })).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+/// `jobmock scan … | head` (and any output command whose reader goes away) ends quietly with
+/// exit code 0, as ripgrep does: no panic, no backtrace.
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let set = set_with_many_findings();
+    let set = set.path().to_str().unwrap();
+    let (code, err) = run_into_a_closed_pipe(&["scan", set], false);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(code, Some(0), "{err}");
+
+    let shipped = shipped_fixtures();
+    let shipped = shipped.to_str().unwrap();
+    for args in [
+        &["--help"][..],
+        &["record", "--help"],
+        &["diff", "--format", "json", shipped],
+        &["shape", "infer", shipped],
+    ] {
+        let (code, err) = run_into_a_closed_pipe(args, false);
+        assert!(!err.contains("panicked"), "jobmock {args:?}: {err}");
+        assert!(
+            matches!(code, Some(0 | 1)),
+            "jobmock {args:?}: {code:?} {err}"
+        );
+    }
+}
+
+/// A closed stderr drops the lines meant for it: the command still ends with its own exit code
+/// (1: findings), not a panic's 101.
+#[test]
+fn a_closed_stderr_drops_its_lines_and_keeps_the_exit_code() {
+    let set = set_with_many_findings();
+    let (code, out) = run_into_a_closed_pipe(&["scan", set.path().to_str().unwrap()], true);
+    assert_eq!(code, Some(1), "{}", &out[..out.len().min(500)]);
+    assert!(out.lines().count() >= 6000, "every finding is on stdout");
+}
