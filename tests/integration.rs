@@ -10,6 +10,8 @@ mod checks;
 mod cli;
 #[path = "integration/diff.rs"]
 mod diff;
+#[path = "integration/faithfulness.rs"]
+mod faithfulness;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
 #[path = "integration/flavours.rs"]
