@@ -219,9 +219,7 @@ fn scrub_headers(redactor: &mut Redactor, object: &mut Map<String, Value>, conte
         let Some(Value::String(value)) = header.get_mut("value") else {
             continue;
         };
-        *value = if redact::is_secret_header(&name) {
-            REDACTED.to_string()
-        } else if name == "cookie" {
+        *value = if name == "cookie" {
             value
                 .split(';')
                 .map(|cookie| scrub_cookie(redactor, cookie.trim(), context))
@@ -236,10 +234,32 @@ fn scrub_headers(redactor: &mut Redactor, object: &mut Map<String, Value>, conte
             } else {
                 format!("{cookie};{}", redactor.scrub_text(attributes, context))
             }
+        } else if redact::is_secret_header(&name) {
+            // The credential goes; its scheme (`Bearer`, `Basic`) is how the header is read.
+            match value.trim().split_once(' ') {
+                Some((scheme, _)) if is_auth_scheme(scheme) => format!("{scheme} {REDACTED}"),
+                _ => REDACTED.to_string(),
+            }
         } else {
             redactor.scrub_text(value, context)
         };
     }
+}
+
+/// The authentication schemes a credential header's value begins with.
+fn is_auth_scheme(word: &str) -> bool {
+    [
+        "bearer",
+        "basic",
+        "digest",
+        "negotiate",
+        "ntlm",
+        "token",
+        "hoba",
+        "mutual",
+    ]
+    .iter()
+    .any(|scheme| word.eq_ignore_ascii_case(scheme))
 }
 
 fn scrub_cookie(redactor: &mut Redactor, cookie: &str, context: Context) -> String {

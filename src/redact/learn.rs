@@ -178,7 +178,7 @@ impl Redactor {
     }
 
     pub(super) fn learn_param(&mut self, name: &str, value: &str, context: Context) {
-        if is_secret_param(name) || (context.oauth && names::is_oauth_code(name)) {
+        if names::is_secret_value(name, value) || (context.oauth && names::is_oauth_code(name)) {
             self.learn_secret(value, Found::Named);
         } else if let Some(kind) = self.personal(name) {
             self.learn_person(&[(kind, value.to_string())]);
@@ -201,7 +201,8 @@ impl Redactor {
                         .or_else(|| is_person.then(|| self.weak_personal(key)).flatten());
                     match value {
                         Value::String(text) if secret => self.learn_secret(text, Found::Named),
-                        Value::Number(number) if secret => {
+                        // A code sent as a number may be echoed as text.
+                        Value::Number(number) if is_secret_param(key) => {
                             self.learn_secret(&number.to_string(), Found::Named)
                         }
                         // `"tokens": [...]`, `"credentials": {"key": ...}`: its strings.
@@ -301,7 +302,11 @@ impl Redactor {
 
     pub(super) fn learn_secret(&mut self, value: &str, found: Found) {
         let value = value.trim();
-        if value.is_empty() || is_redacted(value) || self.pseudonyms.contains_key(value) {
+        // `Bearer REDACTED` is what redaction left, not a credential.
+        if value.is_empty()
+            || value.split_whitespace().any(is_redacted)
+            || self.pseudonyms.contains_key(value)
+        {
             return;
         }
         let hunted = !names::is_word(value)
@@ -407,7 +412,7 @@ impl Redactor {
                     && !self.pseudonyms.contains_key(value.as_str())
                     && !is_redacted(value)
                     && !super::looks_like_pseudonym(value)
-                    && !text::is_placeholder(value)
+                    && !text::is_template(value)
                     && !is_example_address(value)
             })
             .collect();
@@ -442,6 +447,17 @@ impl Redactor {
                 Extent::Token,
                 true,
             );
+        } else if words_of(value).len() >= 2 {
+            // A name of ordinary words (`Will Post`) is hunted only as it is written, whole,
+            // and in capitals: `we will post` is left as it is.
+            for spelling in [value.trim().to_string(), value.trim().to_uppercase()] {
+                self.hunt(
+                    text::decoded_form(&spelling),
+                    pseudonym.clone(),
+                    Extent::Token,
+                    false,
+                );
+            }
         }
         if kind == Personal::Email {
             for core in base64_cores(value.as_bytes()) {

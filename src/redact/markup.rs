@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use super::names;
 use super::text::{Decoded, Finding, Kind, is_placeholder, name_kind};
 
 /// Values of HTML elements named like a credential: `<input name="token" value="…">`, in any
@@ -221,6 +222,10 @@ pub(super) fn csv_cells(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
             if let Some(kind) = column
                 && let text = decoded.text(cell.clone())
                 && !is_placeholder(&text)
+                && match kind {
+                    Kind::NamedSecret { name, .. } => names::is_secret_value(name, &text),
+                    _ => true,
+                }
                 && let Some(range) = decoded.original_range(cell)
             {
                 found.push(Finding {

@@ -260,7 +260,14 @@ impl Redactor {
 /// Whether the JSON field `key` holding `value` is a credential. OAuth's `code` is one only as
 /// a string: a number there is an error's code.
 fn is_secret_json_field(key: &str, value: &Value, context: Context) -> bool {
-    is_secret_param(key) || (context.oauth && names::is_oauth_code(key) && value.is_string())
+    match value {
+        // A number or a literal is data: never a credential written as one (`"key": 7`).
+        Value::String(text) => {
+            names::is_secret_value(key, text) || (context.oauth && names::is_oauth_code(key))
+        }
+        Value::Array(_) | Value::Object(_) => is_secret_param(key),
+        _ => false,
+    }
 }
 
 /// Fields that describe a credential rather than hold one, inside a field named like a
@@ -340,7 +347,7 @@ fn named_by_sibling(map: &serde_json::Map<String, Value>) -> Option<&'static str
 
 /// Whether a personal value is distinctive enough to be hunted through a recording: long
 /// enough, and not a word of the API (`admin`).
-fn is_huntable_personal(value: &str) -> bool {
+pub(super) fn is_huntable_personal(value: &str) -> bool {
     let value = value.trim();
     value.chars().count() >= MIN_HUNTED_PERSONAL
         && !value.chars().all(|c| c.is_ascii_digit())

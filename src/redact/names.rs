@@ -189,6 +189,22 @@ fn is_secret_folded(folded: &str) -> bool {
     })
 }
 
+/// Names too common to mean a credential on their own (`"key": 7`, a CSV's `Key` column, a
+/// `session` of a survey): their value is one only when it looks like one
+/// ([`looks_like_credential`]).
+const WEAK_SECRET_NAMES: &[&str] = &[
+    "key", "keys", "session", "sessions", "auth", "ticket", "sid",
+];
+
+/// Whether `value`, given under the name `name`, is a credential: the name is a secret's
+/// ([`is_secret_param`]), and where the name is a common word ([`WEAK_SECRET_NAMES`]) the value
+/// looks like a credential too.
+pub fn is_secret_value(name: &str, value: &str) -> bool {
+    is_secret_param(name)
+        && (!WEAK_SECRET_NAMES.contains(&fold(name).as_str())
+            || looks_like_credential(value.trim()))
+}
+
 /// Whether `name` is OAuth's authorization `code`: a secret in an OAuth exchange (an
 /// `/oauth2/` path, a redirect's `Location`, parameters that come with `state`, `client_id`,
 /// `redirect_uri` or `grant_type`), and an ordinary field elsewhere (ArcGIS errors carry a

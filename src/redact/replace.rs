@@ -272,6 +272,10 @@ impl Redactor {
                         Value::Number(_) => false,
                         _ => true,
                     };
+                    let template = match value {
+                        Value::String(text) => text::is_template(text),
+                        _ => true,
+                    };
                     if secret && matches!(value, Value::Array(_) | Value::Object(_)) {
                         self.counts.replaced += redact_leaves(value);
                         // Its keys may be credentials too (`"sessions": {"<id>": …}`).
@@ -281,7 +285,7 @@ impl Redactor {
                         self.counts.replaced += 1;
                     } else if let (Some(kind), Value::String(text)) = (personal, &*value)
                         && !self.is_pseudonym(text)
-                        && !placeholder
+                        && !template
                         && !is_example_address(text)
                     {
                         let text = text.clone();

@@ -204,6 +204,15 @@ pub fn is_placeholder(value: &str) -> bool {
         || is_shape_placeholder(value)
 }
 
+/// What stands in a fixture for a value rather than being one: a template (`{{origin}}`), a
+/// shape's placeholder, what redaction wrote. A person's field holding `"true"` is a value.
+pub fn is_template(value: &str) -> bool {
+    value.trim().is_empty()
+        || value.starts_with("{{")
+        || super::is_redacted(value)
+        || is_shape_placeholder(value)
+}
+
 /// A shape's placeholder for a value (`<username>`, `<string>`): what `shape infer` writes in
 /// place of one-off values, never a value itself.
 pub fn is_shape_placeholder(value: &str) -> bool {
@@ -371,12 +380,17 @@ fn named_value(
         Some(Kind::NamedSecret { .. }) if !structured && !names::looks_like_credential(&value) => {
             return Some((Vec::new(), end));
         }
+        Some(Kind::NamedSecret { ref name, .. })
+            if !names::is_secret_value(name, &value) && !(oauth && names::is_oauth_code(name)) =>
+        {
+            return Some((Vec::new(), end));
+        }
         Some(Kind::NamedSecret { name, .. }) => (Kind::NamedSecret { name, structured }, value),
         // Personal data after markup or in prose is too loose a match to act on
         // ("Owner</th><td>Status", "user: 42"), and a number is nobody's name.
-        Some(Kind::NamedPersonal(kind))
-            if structured && !value.bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        // In free text, a person's value is taken only when it is distinctive: `USER=sde` in
+        // a connection string is a service's account, `user=Post` could be anything.
+        Some(Kind::NamedPersonal(kind)) if structured && super::is_huntable_personal(&value) => {
             (Kind::NamedPersonal(kind), value)
         }
         _ => return None,
