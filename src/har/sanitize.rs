@@ -58,6 +58,10 @@ pub fn sanitize_file(
     let done = sanitize(&mut har, options);
     let bytes = serde_json::to_vec_pretty(&har.document).expect("a JSON value serialises");
     write::file(output, &bytes)?;
+    let replaced = redact::summary::Summary::of_document(
+        &output.display().to_string(),
+        &String::from_utf8_lossy(&bytes),
+    );
     let report = crate::scan::scan(&[output.to_path_buf()], &[])?;
     let mut summary = format!(
         "sanitized {} HAR entries into {}: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced",
@@ -67,6 +71,7 @@ pub fn sanitize_file(
         done.counts.people,
         done.counts.replaced
     );
+    summary.push_str(&format!("\nreplaced in the HAR: {}", replaced.line()));
     if done.binary_removed > 0 {
         summary.push_str(&format!(
             "; {} binary bod{} removed (nothing in them can be checked)",

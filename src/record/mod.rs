@@ -404,10 +404,23 @@ impl Recorder {
 pub fn closing_lines(finished: &writer::Finished) -> (String, bool) {
     let counts = finished.counts;
     let (verdict, found) = crate::scan::verdict_for(finished);
+    // What was replaced, per file and kind, into the set for its reviewer.
+    let summary = crate::redact::summary::of_folders(&finished.root, &finished.folders);
+    let written = if finished.folders.is_empty() {
+        String::new()
+    } else {
+        match summary.write(&finished.root) {
+            Ok(()) => format!(" (per file: {})", crate::redact::summary::SUMMARY_FILE),
+            Err(err) => format!(" (not written: {})", crate::error::report(&err)),
+        }
+    };
     (
         format!(
-            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced\n{verdict}",
-            counts.secrets, counts.people, counts.replaced
+            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced\n  replaced in the files: {}{written}\n{verdict}",
+            counts.secrets,
+            counts.people,
+            counts.replaced,
+            summary.line()
         ),
         found,
     )

@@ -49,6 +49,7 @@ mod learn;
 mod markup;
 pub mod names;
 mod replace;
+pub mod summary;
 pub mod text;
 mod words;
 

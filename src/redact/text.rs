@@ -381,7 +381,7 @@ fn named_value(
             return Some((Vec::new(), end));
         }
         Some(Kind::NamedSecret { ref name, .. })
-            if !names::is_secret_value(name, &value) && !(oauth && names::is_oauth_code(name)) =>
+            if !(names::is_secret_value(name, &value) || (oauth && names::is_oauth_code(name))) =>
         {
             return Some((Vec::new(), end));
         }

@@ -735,6 +735,198 @@ fn cases() -> Vec<Case> {
                 )
             },
         },
+        Case {
+            name: "secrets-where-deployments-carry-them",
+            secrets: 8,
+            personal: &[],
+            requests: |s| {
+                let parameters = json!({
+                    "conn": format!("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={};EndpointSuffix=core.windows.net", s[0]),
+                    "gis_pass": s[1], "dbPwd": s[2], "svc_secret": s[3], "mapApiKey": s[4],
+                })
+                .to_string();
+                let form: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("itemId", "abc")
+                    .append_pair("notebookParameters", &parameters)
+                    .append_pair("f", "json")
+                    .finish();
+                vec![post(
+                    "/notebookserver/admin/notebooks/executeNotebook",
+                    "application/x-www-form-urlencoded",
+                    form,
+                )]
+            },
+            answer: |_, s| {
+                json_with(
+                    "secrets-where-deployments-carry-them",
+                    json!({"messages": [
+                        format!("Server=db;Database=gis;Password={};", s[5]),
+                        format!("BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2020-08-04&sig={}", s[6]),
+                        format!("https://bucket.s3.amazonaws.com/o?X-Amz-Date=1&X-Amz-Signature={}&x=1", s[7]),
+                    ]}),
+                )
+            },
+        },
+        Case {
+            name: "shaped-secrets-in-messages",
+            secrets: 2,
+            personal: &["AAPKa81b2c3d4e5f60718293a4b5c6d7e8f9Zq_Xw-Ty81Lm0Np2Qr"],
+            requests: |s| {
+                let jwt = format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi{}.{}", s[0], s[1]);
+                vec![
+                    get("/arcgis/admin/keys?f=json")
+                        .header("Authorization", format!("Bearer {jwt}")),
+                ]
+            },
+            answer: |_, s| {
+                json_with(
+                    "shaped-secrets-in-messages",
+                    json!({"messages": [
+                        "geocoding with AAPKa81b2c3d4e5f60718293a4b5c6d7e8f9Zq_Xw-Ty81Lm0Np2Qr",
+                        format!("signature {} rejected", s[1]),
+                    ]}),
+                )
+            },
+        },
+        Case {
+            name: "legacy-and-xml-token-answers",
+            secrets: 5,
+            personal: &[],
+            requests: |s| {
+                vec![
+                    get(format!(
+                        "/arcgis/tokens/generateToken?username=svc&password={}&client=requestip",
+                        s[0]
+                    )),
+                    get("/arcgis/tokens/xml?f=xml"),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.ends_with("generateToken") {
+                    text("text/plain", s[1].clone())
+                } else {
+                    text(
+                        "text/xml",
+                        format!(
+                            "<TokenResponse case=\"case-legacy-and-xml-token-answers\"><Token expires=\"1795000000000\">{}</Token><wsse:Password Type=\"wsse:PasswordText\">{}</wsse:Password><Credential password=\"{}\" user=\"svc\"/><sec:ApiKey>{}</sec:ApiKey></TokenResponse>",
+                            s[2], s[3], s[4], s[1]
+                        ),
+                    )
+                }
+            },
+        },
+        Case {
+            name: "geoprocessing-and-oauth-secrets",
+            secrets: 3,
+            personal: &[],
+            requests: |s| {
+                vec![
+                    get("/arcgis/rest/services/Tool/GPServer/Run/jobs/j1/results?f=json"),
+                    post(
+                        "/portal/sharing/rest/oauth2/token",
+                        "application/x-www-form-urlencoded",
+                        format!(
+                            "grant_type=authorization_code&code_verifier={}&client_id=app1&f=json",
+                            s[1]
+                        ),
+                    ),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.ends_with("results") {
+                    json_with(
+                        "geoprocessing-and-oauth-secrets",
+                        json!({"results": [
+                            {"paramName": "db_password", "dataType": "GPString", "value": s[0]},
+                            {"paramName": "count", "dataType": "GPLong", "value": 3},
+                        ]}),
+                    )
+                } else {
+                    json_with(
+                        "geoprocessing-and-oauth-secrets",
+                        json!({"access_token": s[2], "messages": [format!("verifier {} used", s[1])]}),
+                    )
+                }
+            },
+        },
+        Case {
+            name: "learned-values-echoed-in-hex-base64url-and-utf-16",
+            secrets: 2,
+            personal: &[],
+            requests: |s| {
+                vec![
+                    get("/arcgis/admin/echo16?f=json")
+                        .header("X-Auth-Token", &s[0])
+                        .header("Ocp-Apim-Subscription-Key", &s[1]),
+                    get("/arcgis/admin/echo16b?f=txt").header("X-Auth-Token", &s[0]),
+                ]
+            },
+            answer: |seen, s| {
+                if seen.path.ends_with("echo16") {
+                    let hex: String = s[0].bytes().map(|b| format!("{b:02x}")).collect();
+                    let state = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(json!({"t": s[0], "n": 1}).to_string());
+                    json_with(
+                        "learned-values-echoed-in-hex-base64url-and-utf-16",
+                        json!({"debug": hex, "state": state, "messages": [format!("key {} accepted", s[1])]}),
+                    )
+                } else {
+                    let body: Vec<u8> = format!("echo token={} ok", s[0])
+                        .encode_utf16()
+                        .flat_map(u16::to_le_bytes)
+                        .collect();
+                    (200, vec![("content-type", "text/plain".to_string())], body)
+                }
+            },
+        },
+        Case {
+            name: "people-by-field-in-any-spelling",
+            secrets: 0,
+            personal: &[
+                "Jürgen",
+                "Müller",
+                "MÜLLER",
+                "JÜRGEN",
+                "Mu\u{308}ller",
+                "jmuller_gis",
+                "CORP\\jmuller",
+                "kwong_gis",
+                "mlopez_gis",
+                "García",
+                "López",
+                "María García López",
+                "Ngozi Okonkwo",
+                "Okonkwo",
+            ],
+            requests: |_| {
+                vec![
+                    get("/portal/sharing/rest/community/users/jmuller_gis?f=json"),
+                    get("/arcgis/rest/services/Edits/FeatureServer/0/query?f=json"),
+                    get("/portal/sharing/rest/content/items/csv1/data"),
+                ]
+            },
+            answer: |seen, _| {
+                if seen.path.contains("community/users") {
+                    json_with(
+                        "people-by-field-in-any-spelling",
+                        json!({"username": "jmuller_gis", "fullName": "Jürgen Müller", "firstName": "Jürgen",
+                               "lastName": "Müller", "idpUsername": "CORP\\jmuller",
+                               "description": "MÜLLER, JÜRGEN; also Mu\u{308}ller"}),
+                    )
+                } else if seen.path.contains("FeatureServer") {
+                    json_with(
+                        "people-by-field-in-any-spelling",
+                        json!({"features": [{"attributes": {"OBJECTID": 1, "created_user": "kwong_gis",
+                               "last_edited_user": "kwong_gis", "Creator": "mlopez_gis", "note": "by kwong_gis"}}]}),
+                    )
+                } else {
+                    text(
+                        "text/csv",
+                        "Full Name,Email,note\nMaría García López,mgl@customer.com,case-people-by-field-in-any-spelling\nNgozi Okonkwo,ngozi@customer.com,López and Okonkwo met\n".to_string(),
+                    )
+                }
+            },
+        },
     ]
 }
 
@@ -769,6 +961,10 @@ pub(crate) fn spellings(value: &str) -> Vec<String> {
             .collect(),
         value.chars().map(|c| format!("&#{};", c as u32)).collect(),
     ];
+    all.push(value.bytes().map(|b| format!("{b:02x}")).collect());
+    all.push(value.bytes().map(|b| format!("{b:02X}")).collect());
+    let utf16: Vec<u8> = value.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    all.push(String::from_utf8_lossy(&utf16).into_owned());
     for offset in 0..3usize {
         let mut input = vec![b' '; offset];
         input.extend_from_slice(value.as_bytes());
@@ -974,8 +1170,8 @@ fn no_canary_survives_a_har_import_or_sanitize() {
             at_ms += 10;
         }
     }
-    let har =
-        json!({"log": {"version": "1.2", "creator": {"name": "canary-suite"}, "entries": entries}});
+    let har = json!({"log": {"version": "1.2", "creator": {"name": "canary-suite"},
+                             "entries": entries.clone()}});
     let dir = tempfile::tempdir().unwrap();
     let har_path = dir.path().join("canaries.har");
     std::fs::write(&har_path, serde_json::to_vec_pretty(&har).unwrap()).unwrap();
@@ -989,6 +1185,25 @@ fn no_canary_survives_a_har_import_or_sanitize() {
                 .map(move |canary| (case.name.to_string(), canary))
         })
         .collect();
+
+    // The raw capture, scanned: every entry that holds a canary is named (scan finds what
+    // redaction replaces, with one recogniser).
+    let (code, out, err) = run_binary(&["scan", har_path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    for (index, entry) in entries.iter().enumerate() {
+        let raw = entry.to_string();
+        // (`--redact-value` patterns are the user's, for record and import alone.)
+        if let Some((case, canary)) = canaries.iter().find(|(case, canary)| {
+            case != "redact-value-pattern"
+                && (raw.contains(canary.as_str())
+                    || raw.contains(&serde_json::to_string(canary).unwrap()[1..canary.len()]))
+        }) {
+            assert!(
+                out.contains(&format!("log.entries[{index}].")),
+                "case {case}: scan of the raw HAR names nothing in entry {index}, which holds {canary:?}:\n{out}"
+            );
+        }
+    }
 
     let imported = tempfile::tempdir().unwrap();
     let set = imported.path().join("set");
