@@ -142,6 +142,7 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
                 || !name.ends_with(".json")
                 || name == SCRIPT_FILE
                 || name == REQUEST_FILE
+                || name == crate::redact::summary::SUMMARY_FILE
             {
                 continue;
             }
