@@ -54,19 +54,10 @@ impl<'a> Decoded<'a> {
     /// The range of the original that decoded bytes `range` came from, when the range starts and
     /// ends on whole units (not inside one escape or one character).
     pub fn original_range(&self, range: Range<usize>) -> Option<Range<usize>> {
-        if range.is_empty() || range.end > self.bytes.len() {
-            return None;
-        }
-        let first = self.spans[range.start];
-        let last = self.spans[range.end - 1];
-        let starts_unit = range.start == 0 || self.spans[range.start - 1] != first;
-        let ends_unit = range.end == self.spans.len() || self.spans[range.end] != last;
-        let original = first.0 as usize..last.1 as usize;
-        (starts_unit
-            && ends_unit
-            && self.original.is_char_boundary(original.start)
-            && self.original.is_char_boundary(original.end))
-        .then_some(original)
+        whole_units(&self.spans, range).filter(|original| {
+            self.original.is_char_boundary(original.start)
+                && self.original.is_char_boundary(original.end)
+        })
     }
 
     /// The decoded bytes `range` as text (lossy).
@@ -83,6 +74,19 @@ impl<'a> Decoded<'a> {
     pub fn boundary_after(&self, at: usize) -> bool {
         at >= self.bytes.len() || !is_token_byte(self.bytes[at])
     }
+}
+
+/// The range that `spans[range]` came from, when `range` starts and ends on whole units (the
+/// bytes of one unit share a span).
+fn whole_units(spans: &[(u32, u32)], range: Range<usize>) -> Option<Range<usize>> {
+    if range.is_empty() || range.end > spans.len() {
+        return None;
+    }
+    let first = spans[range.start];
+    let last = spans[range.end - 1];
+    let starts_unit = range.start == 0 || spans[range.start - 1] != first;
+    let ends_unit = range.end == spans.len() || spans[range.end] != last;
+    (starts_unit && ends_unit).then_some(first.0 as usize..last.1 as usize)
 }
 
 /// One pass of decoding over `input`; `outer` maps `input`'s bytes to the original (none on the
@@ -217,14 +221,7 @@ impl Folded {
     /// The decoded bytes that folded bytes `range` came from, when it starts and ends on whole
     /// characters.
     pub fn decoded_range(&self, range: Range<usize>) -> Option<Range<usize>> {
-        if range.is_empty() || range.end > self.bytes.len() {
-            return None;
-        }
-        let first = self.spans[range.start];
-        let last = self.spans[range.end - 1];
-        let starts_unit = range.start == 0 || self.spans[range.start - 1] != first;
-        let ends_unit = range.end == self.spans.len() || self.spans[range.end] != last;
-        (starts_unit && ends_unit).then_some(first.0 as usize..last.1 as usize)
+        whole_units(&self.spans, range)
     }
 }
 
