@@ -482,27 +482,31 @@ fn url_credentials(decoded: &Decoded<'_>) -> Vec<Finding> {
     found
 }
 
-/// E-mail addresses (not the user information of a URL, which [`url_credentials`] finds).
+/// E-mail addresses (not the user information of a URL, which [`url_credentials`] finds), also
+/// internationalised ones (`jürgen@müller.de`): letters of any script count.
 fn emails(decoded: &Decoded<'_>) -> Vec<Finding> {
     let bytes = decoded.bytes();
-    let is_local =
-        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
-    let is_domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+    let is_local = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let is_domain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-');
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(offset) = bytes[from..].iter().position(|&b| b == b'@') {
         let at = from + offset;
         from = at + 1;
         let mut start = at;
-        while start > 0 && is_local(bytes[start - 1]) {
-            start -= 1;
+        while let Some((c, len)) = char_before(bytes, start)
+            && is_local(c)
+        {
+            start -= len;
         }
         while start < at && bytes[start] == b'.' {
             start += 1;
         }
         let mut end = at + 1;
-        while end < bytes.len() && is_domain(bytes[end]) {
-            end += 1;
+        while let Some((c, len)) = char_at(bytes, end)
+            && is_domain(c)
+        {
+            end += len;
         }
         while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-') {
             end -= 1;
@@ -527,6 +531,28 @@ fn emails(decoded: &Decoded<'_>) -> Vec<Finding> {
         from = end;
     }
     found
+}
+
+/// The character starting at `at` in `bytes`, and its length, if a valid one does.
+fn char_at(bytes: &[u8], at: usize) -> Option<(char, usize)> {
+    let first = *bytes.get(at)?;
+    let len = match first {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let c = std::str::from_utf8(bytes.get(at..at + len)?)
+        .ok()?
+        .chars()
+        .next()?;
+    Some((c, len))
+}
+
+/// The character ending at `end` in `bytes`, and its length, if a valid one does.
+fn char_before(bytes: &[u8], end: usize) -> Option<(char, usize)> {
+    (1..=4.min(end)).find_map(|len| char_at(bytes, end - len).filter(|(_, found)| *found == len))
 }
 
 /// Whether a word is an ArcGIS API key: `AAPK`, `AAPT` or `AATK`, then at least 32 letters,
@@ -761,6 +787,10 @@ mod tests {
         assert_eq!(
             found("contact jane.doe@customer.com."),
             [("jane.doe@customer.com".to_string(), Kind::Email)]
+        );
+        assert_eq!(
+            found("an IDN address:\u{a0}jürgen@müller.de\u{a0}here"),
+            [("jürgen@müller.de".to_string(), Kind::Email)]
         );
     }
 
