@@ -26,6 +26,8 @@ mod hostile;
 mod lifecycle;
 #[path = "integration/limits.rs"]
 mod limits;
+#[path = "integration/methods.rs"]
+mod methods;
 #[path = "integration/properties.rs"]
 mod properties;
 #[path = "integration/record.rs"]

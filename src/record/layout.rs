@@ -84,6 +84,7 @@ mod tests {
             method: "GET".into(),
             path: "/arcgis/sharing/rest/info".into(),
             params: BTreeMap::from([("f".to_string(), "json".to_string())]),
+            exact_method: false,
         };
         let json = exchange_name(&request);
         assert!(json.starts_with("GET-arcgis-sharing-rest-info-"), "{json}");

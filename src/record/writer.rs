@@ -420,6 +420,9 @@ impl Writer {
                     method: method.to_string(),
                     path: shown_path.clone(),
                     params,
+                    // GET and POST alike, so that a recording made with one client version
+                    // replays for the others.
+                    exact_method: false,
                 })
             }
         };

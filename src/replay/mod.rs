@@ -390,11 +390,13 @@ impl Replay {
         }
         // A recorded exchange answers before the built-in operations: it is what a real server
         // said.
-        if let Some(index) =
-            served
-                .fixtures
-                .find_exchange(call.method.as_str(), call.path(), &call.params)
-        {
+        // GET and POST alike, but for the operations the server takes by POST only.
+        if let Some(index) = served.fixtures.find_exchange(
+            call.method.as_str(),
+            call.path(),
+            &call.params,
+            !route.is_post_only(),
+        ) {
             return self.serve_exchange(served, call, index).await;
         }
         if !is_api_method(&call.method) {

@@ -113,11 +113,17 @@ impl Difference {
             None => "not sent".to_string(),
         };
         match self.what {
-            What::Method => format!(
-                "method {} here, {} in the recording",
-                self.sent.as_deref().unwrap_or_default(),
-                self.recorded.as_deref().unwrap_or_default()
-            ),
+            What::Method => {
+                let sent = self.sent.as_deref().unwrap_or_default();
+                let recorded = self.recorded.as_deref().unwrap_or_default();
+                // GET and POST differ only where the exchange asks for its method exactly.
+                let why = if crate::fixture::exchange::method_answers(recorded, false, sent) {
+                    " (its request.json says \"exactMethod\": true)"
+                } else {
+                    ""
+                };
+                format!("method {sent} here, {recorded} in the recording{why}")
+            }
             What::Path => format!(
                 "path {} here, {} in the recording",
                 self.sent.as_deref().unwrap_or_default(),
@@ -189,7 +195,7 @@ fn closest_exchange(
                     recorded: Some(exchange.path.clone()),
                 });
             }
-            if !exchange.method.eq_ignore_ascii_case(method) {
+            if !exchange.answers_method(method) {
                 cost += 2.0;
                 differences.push(Difference {
                     what: What::Method,

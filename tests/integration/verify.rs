@@ -26,7 +26,7 @@ fn set_with_errors_and_a_recording() -> FixtureDir {
         )
         .file(
             "exchanges/POST-execute/request.json",
-            r#"{"method":"POST","path":"/nb/admin/notebooks/executeNotebook",
+            r#"{"method":"POST","path":"/nb/admin/notebooks/executeNotebook","exactMethod":true,
                 "params":{"itemId":"c21213a381804c85935f50a1349a390f","updatePortalItem":"false"}}"#,
         )
         .file(
@@ -243,7 +243,8 @@ async fn an_unmatched_request_names_the_recording_it_nearly_matched() {
     );
     assert_eq!(unmatched[2]["nearMiss"], Value::Null);
 
-    // The method and a missing parameter are differences too.
+    // The method (where the exchange asks for it exactly) and a missing parameter are
+    // differences too.
     get(server.url("/nb/admin/notebooks/executeNotebook?itemId=c21213a381804c85935f50a1349a390f"))
         .send()
         .await;
