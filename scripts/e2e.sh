@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# The end-to-end tests with the real client, the ArcGIS API for Python (PyPI `arcgis`):
+# The end-to-end tests with the real client, the ArcGIS API for Python (PyPI `arcgis`), in every
+# 2.4.x version PyPI has as a wheel (the client matrix):
 #
 # 1. the Python package: builds the wheel from pyproject.toml as `pip install .` does (PEP 517,
-#    maturin; the dev profile, so that it reuses what `cargo test` compiled), installs it afresh,
-#    and runs tests/python with pytest: the `jobmock` fixture of the package's plugin against
-#    the client;
-# 2. the client recorded through `jobmock record --tls`, then replayed (tests/e2e/record_client.py).
+#    maturin; the dev profile, so that it reuses what `cargo test` compiled), installs it afresh
+#    into each client's environment, and runs tests/python with pytest there: the `jobmock`
+#    fixture of the package's plugin against that client;
+# 2. the client recorded through `jobmock record --tls`, then replayed
+#    (tests/e2e/record_client.py), with the newest client (which asks the Portal by GET) and the
+#    oldest (which asks it by POST).
 #
-# The client and pytest live in a virtual environment under target/ (kept between runs; pip's
-# own cache makes a rebuild fast). The wheel is reinstalled on every run, so the suite never
-# tests a stale one.
+# Each client lives in a virtual environment of its own under target/ (kept between runs; pip's
+# own cache makes a rebuild fast), with pytest. The wheel is reinstalled on every run, so the
+# suite never tests a stale one. JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
+#
+# 2.3.x and 2.4.0 come as source packages only, whose dependencies build `gssapi` (Kerberos
+# headers from Debian's libkrb5-dev): not in the matrix, see README ("Client versions").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ARCGIS_VERSION=2.4.4
+ARCGIS_VERSIONS=${JOBMOCK_E2E_ARCGIS:-"2.4.4 2.4.3 2.4.2 2.4.1.5"}
 PYTEST_VERSION=8.3.5
-VENV=${JOBMOCK_E2E_VENV:-target/e2e-venv}
 WHEELS=target/wheels
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -23,24 +28,47 @@ if ! command -v python3 >/dev/null 2>&1; then
     exit 0
 fi
 
-wanted="import arcgis, pytest, sys; sys.exit(arcgis.__version__ != '$ARCGIS_VERSION' or pytest.__version__ != '$PYTEST_VERSION')"
-if ! "$VENV/bin/python" -c "$wanted" 2>/dev/null; then
-    echo "e2e: installing arcgis==$ARCGIS_VERSION and pytest==$PYTEST_VERSION into $VENV"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-        "arcgis==$ARCGIS_VERSION" "pytest==$PYTEST_VERSION"
-fi
+# The environment of one client version: 2.4.4's where it always was (other scripts use it).
+venv_of() {
+    if [ "$1" = 2.4.4 ]; then
+        echo "${JOBMOCK_E2E_VENV:-target/e2e-venv}"
+    else
+        echo "target/e2e/arcgis-$1"
+    fi
+}
 
+for version in $ARCGIS_VERSIONS; do
+    venv=$(venv_of "$version")
+    wanted="import arcgis, pytest, sys; sys.exit(arcgis.__version__ != '$version' or pytest.__version__ != '$PYTEST_VERSION')"
+    if ! "$venv/bin/python" -c "$wanted" 2>/dev/null; then
+        echo "e2e: installing arcgis==$version and pytest==$PYTEST_VERSION into $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary arcgis \
+            "arcgis==$version" "pytest==$PYTEST_VERSION"
+    fi
+done
+
+first=$(venv_of "${ARCGIS_VERSIONS%% *}")
 echo "e2e: building the wheel (pip wheel ., maturin, dev profile)"
 rm -rf "$WHEELS"
-MATURIN_PEP517_ARGS="--profile dev" "$VENV/bin/pip" wheel --quiet --disable-pip-version-check \
+MATURIN_PEP517_ARGS="--profile dev" "$first/bin/pip" wheel --quiet --disable-pip-version-check \
     --no-deps --wheel-dir "$WHEELS" .
-"$VENV/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps \
-    "$WHEELS"/jobmock-*.whl
-
-# The suite runs the installed package: its plugin, and the jobmock command beside its Python.
-(cd tests/python && JOBMOCK_BIN= "../../$VENV/bin/python" -m pytest -q)
 
 cargo build --quiet --bin jobmock
-"$VENV/bin/python" tests/e2e/record_client.py target/debug/jobmock fixtures
+for version in $ARCGIS_VERSIONS; do
+    venv=$(venv_of "$version")
+    echo "e2e: arcgis $version"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps \
+        "$WHEELS"/jobmock-*.whl
+    # The suite runs the installed package: its plugin, and the jobmock command beside its Python.
+    (cd tests/python && JOBMOCK_BIN= "../../$venv/bin/python" -m pytest -q)
+done
+
+# Recorded with the newest client and the oldest: the Portal asked by GET, then by POST.
+newest=${ARCGIS_VERSIONS%% *}
+oldest=${ARCGIS_VERSIONS##* }
+for version in $(printf '%s\n' "$newest" "$oldest" | uniq); do
+    echo "e2e: recording and replaying arcgis $version"
+    "$(venv_of "$version")/bin/python" tests/e2e/record_client.py target/debug/jobmock fixtures
+done

@@ -78,6 +78,9 @@ pub enum ServedBy {
     TokenCheck,
     /// `generateToken`, answered by replay's token service.
     TokenService,
+    /// The Portal's sharing root (`…/sharing/rest`), answered from the set's own Portal
+    /// version where nothing recorded answers it.
+    PortalRoot,
     /// Refused as it was sent: a bad `f`, job ID or method.
     Refusal,
     /// Nothing: no fixture, recording or operation answers it (an unmatched request).

@@ -432,6 +432,19 @@ impl Replay {
                 404,
                 format!("no resource {below:?} under job {id}, and no recorded exchange for it"),
             ),
+            // Clients differ in whether they ask the Portal's root (arcgis 2.4.2 does, 2.4.4
+            // does not): a set recorded with one answers the others from its own version.
+            Route::Other
+                if is_sharing_root(call.path())
+                    && let Some(version) = served.fixtures.portal_version() =>
+            {
+                Reply::value(
+                    None,
+                    serde_json::json!({ "currentVersion": version }),
+                    "Portal",
+                    journal::ServedBy::PortalRoot,
+                )
+            }
             Route::Other | Route::BadJobId { .. } => Reply::unmatched(
                 None,
                 404,
@@ -583,4 +596,9 @@ async fn answer_or_close(
         .handle(request)
         .await
         .map_err(|CloseConnection| Closed)
+}
+
+/// Whether `path` is a Portal's sharing root (`/portal/sharing/rest`, with or without its slash).
+fn is_sharing_root(path: &str) -> bool {
+    path.trim_end_matches('/').ends_with("/sharing/rest")
 }

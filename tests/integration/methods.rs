@@ -138,3 +138,42 @@ async fn a_recording_made_with_one_method_replays_for_the_other() {
         .await;
     assert_eq!(portal.status, 200, "{}", portal.body);
 }
+
+/// Clients differ in whether they ask the Portal's sharing root: a set recorded without it
+/// answers it from its own recorded Portal version, by GET and POST, with or without the
+/// slash; a set with no Portal answers at all does not invent one.
+#[tokio::test]
+async fn the_sharing_root_is_answered_from_the_sets_portal_version() {
+    let fixtures = FixtureDir::new();
+    fixtures
+        .file(
+            "exchanges/GET-info/request.json",
+            r#"{"method":"GET","path":"/portal/sharing/rest/info","params":{"f":"json"}}"#,
+        )
+        .file(
+            "exchanges/GET-info/001.json",
+            r#"{"owningSystemUrl":"{{origin}}/portal","currentVersion":"2023.1","fullVersion":"11.1.0"}"#,
+        );
+    let server = TestServer::start(fixtures.path()).await;
+    for answer in [
+        get(server.url("/portal/sharing/rest?f=json")).send().await,
+        post(server.url("/portal/sharing/rest/"))
+            .form("f=json")
+            .send()
+            .await,
+    ] {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.json()["currentVersion"], "2023.1", "{}", answer.body);
+    }
+    let entries = get(server.url("/__jobmock/requests")).send().await.json();
+    assert_eq!(
+        entries["requests"][0]["servedBy"], "portalRoot",
+        "{entries}"
+    );
+
+    let empty = FixtureDir::new();
+    empty.job("jone", &["SUBMITTED"]);
+    let server = TestServer::start(empty.path()).await;
+    let answer = get(server.url("/portal/sharing/rest?f=json")).send().await;
+    assert_eq!(code(&answer), 404, "{}", answer.body);
+}

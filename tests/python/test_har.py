@@ -7,6 +7,7 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
+import arcgis
 import pytest
 
 from conftest import EXPIRED_TOKEN_ITEM, FAILING_ITEM, ITEM, connect
@@ -43,6 +44,9 @@ def import_har(har, fixtures):
 
 
 def test_the_journal_as_har_replays_the_same_to_the_client(jobmock, tmp_path):
+    # arcgis 2.4.1 to 2.4.3 ask for the Portal admin root from their second GIS in a process on:
+    # one connection first, so that the recorded run asks what the replayed one will.
+    connect(jobmock.new_session())
     first = run_scenarios(jobmock)
     assert first["execute"] == first["open"] == "COMPLETED" and first["failing"] == "FAILED"
     assert "498" in first["expired"] or "Invalid token" in first["expired"], first
@@ -76,4 +80,10 @@ def test_a_mitmproxy_capture_replays_to_the_client(tmp_path):
         assert notebooks.execute_notebook(ITEM, future=True).result()["status"] == "COMPLETED"
         assert notebooks.open_notebook(ITEM, future=True).result()["status"] == "COMPLETED"
         assert notebooks.execute_notebook(FAILING_ITEM, future=True).result()["status"] == "FAILED"
-        assert session.verify()["unmatched"] == []
+        # The capture was made with arcgis 2.4.4 in a fresh process. Older clients also ask for
+        # the Portal admin root from their second GIS in a process on, which the capture does
+        # not hold; they go on without it.
+        unmatched = [entry["path"] for entry in session.verify()["unmatched"]]
+        if arcgis.__version__ != "2.4.4":
+            unmatched = [path for path in unmatched if path != "/portal/portaladmin"]
+        assert unmatched == []
