@@ -24,7 +24,8 @@ lint:
 unit:
 	$(CARGO) test --all-targets
 
-## The real client (PyPI arcgis) against replay --tls; installs it into target/e2e-venv.
+## The real client (PyPI arcgis, every 2.4.x wheel: 2.4.4, 2.4.3, 2.4.2, 2.4.1.5) against replay
+## --tls and through record; installs each into a virtual environment under target/.
 e2e:
 	bash scripts/e2e.sh
 

@@ -99,6 +99,9 @@ pub struct Unit {
     pub files: Vec<PathBuf>,
     /// The server the payloads come from: whose shapes they are checked against.
     pub flavour: Flavour,
+    /// For a recorded Portal exchange, the Portal resource it answers
+    /// ([`builtin::portal_resource`]): its steps are checked against that resource's shape.
+    pub portal: Option<&'static str>,
 }
 
 /// The payload files under `paths`: every `*.json` but scripts, exchange rules and hidden
@@ -165,6 +168,7 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             flavour: flavours.of(&folder)?,
             job_folder: Some(folder),
             files,
+            portal: None,
         });
     }
     for file in singles {
@@ -173,6 +177,55 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             flavour: flavours.of(&folder)?,
             job_folder: None,
             files: vec![file],
+            portal: None,
+        });
+    }
+    for path in paths.iter().filter(|path| path.is_dir()) {
+        units.extend(portal_units(&path.join(EXCHANGES_DIR))?);
+    }
+    Ok(units)
+}
+
+/// The recorded Portal exchanges of the `exchanges/` folder `dir` (if it exists): one unit per
+/// exchange whose `request.json` asks a Portal resource, of its step files.
+fn portal_units(dir: &Path) -> Result<Vec<Unit>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_dir())
+        .collect();
+    folders.sort();
+    let mut units = Vec::new();
+    for folder in folders {
+        let Ok(request) =
+            read_json::<crate::fixture::exchange::RequestFile>(&folder.join(REQUEST_FILE))
+        else {
+            continue;
+        };
+        let Some(resource) = builtin::portal_resource(&request.path) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .map_err(|e| Error::io(&folder, e))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|file| {
+                file.file_name().is_some_and(|name| {
+                    let name = name.to_string_lossy();
+                    name.ends_with(".json")
+                        && !name.starts_with('.')
+                        && name != SCRIPT_FILE
+                        && name != REQUEST_FILE
+                })
+            })
+            .collect();
+        files.sort();
+        units.push(Unit {
+            flavour: flavour_of(dir.parent().unwrap_or(dir))?,
+            job_folder: None,
+            files,
+            portal: Some(resource),
         });
     }
     Ok(units)
@@ -242,7 +295,14 @@ impl Checked {
     pub fn expected<'a>(&self, shapes: &'a Shapes) -> Option<&'a Shape> {
         match self.error {
             Some(api) => Some(api.shape()),
-            None => self.job_type.as_deref().and_then(|t| shapes.get(t)),
+            None => self.job_type.as_deref().and_then(|t| {
+                shapes.get(t).or_else(|| {
+                    builtin::PORTAL
+                        .iter()
+                        .any(|(name, _)| *name == t)
+                        .then(|| portal_shape(t))
+                })
+            }),
         }
     }
 }
@@ -300,13 +360,63 @@ pub fn check_payload(file: PathBuf, payload: Value, shapes: &Shapes, flavour: Fl
     }
 }
 
+/// Checks a recorded Portal answer against its resource's shape: the fields clients read must
+/// be there, with the kinds a Portal gives them; the fields a Portal version adds that the
+/// shape does not list are not drift. A recorded error answer is checked as any error answer.
+fn check_portal(
+    file: PathBuf,
+    payload: Value,
+    resource: &'static str,
+    flavour: Flavour,
+) -> Checked {
+    if ErrorApi::of(&payload).is_some() {
+        return check_payload(file, payload, &Shapes::new(), flavour);
+    }
+    let findings = portal_shape(resource)
+        .check(&payload)
+        .into_iter()
+        .filter(|finding| finding.kind != FindingKind::UnexpectedField)
+        .collect();
+    Checked {
+        file,
+        payload,
+        job_type: Some(resource.to_string()),
+        flavour,
+        error: None,
+        findings,
+    }
+}
+
+/// The built-in shape of a Portal resource, parsed once.
+pub fn portal_shape(resource: &str) -> &'static Shape {
+    static SHAPES: std::sync::OnceLock<BTreeMap<&'static str, Shape>> = std::sync::OnceLock::new();
+    let shapes = SHAPES.get_or_init(|| {
+        builtin::PORTAL
+            .iter()
+            .map(|(name, text)| {
+                (
+                    *name,
+                    parse(text).expect("the Portal shapes parse (tested)"),
+                )
+            })
+            .collect()
+    });
+    &shapes[resource]
+}
+
 /// Reads and checks the files of `unit`: each against its shape, then a job's steps as a
 /// sequence.
 pub fn check_unit(unit: &Unit, shapes: &Shapes) -> Result<Vec<Checked>> {
     let mut checked = Vec::with_capacity(unit.files.len());
     for file in &unit.files {
         let payload: Value = read_json(file)?;
-        checked.push(check_payload(file.clone(), payload, shapes, unit.flavour));
+        checked.push(match unit.portal {
+            Some(resource) => check_portal(file.clone(), payload, resource, unit.flavour),
+            None => check_payload(file.clone(), payload, shapes, unit.flavour),
+        });
+    }
+    if unit.portal.is_some() {
+        return Ok(checked);
     }
     sequence::check(unit.job_folder.as_deref(), &mut checked);
     Ok(checked)

@@ -47,6 +47,43 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// (resource, shape text) of each Portal resource clients read before any job: what `diff`
+/// checks a recorded Portal exchange against. Their text lives in `fixtures/shapes/portal/`.
+pub const PORTAL: &[(&str, &str)] = &[
+    (
+        "Portal user",
+        include_str!("../../fixtures/shapes/portal/user.shape"),
+    ),
+    (
+        "Portal self",
+        include_str!("../../fixtures/shapes/portal/portals-self.shape"),
+    ),
+    (
+        "Portal info",
+        include_str!("../../fixtures/shapes/portal/info.shape"),
+    ),
+    (
+        "Portal sharing root",
+        include_str!("../../fixtures/shapes/portal/sharing-root.shape"),
+    ),
+];
+
+/// The Portal resource (a name of [`PORTAL`]) a recorded exchange's path is, if any:
+/// `…/sharing/rest/community/users/<user>` and `…/community/self` are users, `…/portals/self`
+/// the Portal's self, `…/sharing/rest/info` its info, `…/sharing/rest` its root.
+pub fn portal_resource(path: &str) -> Option<&'static str> {
+    let path = path.trim_end_matches('/');
+    let (_, resource) = path.split_once("/sharing/rest")?;
+    let segments: Vec<&str> = resource.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [] => Some("Portal sharing root"),
+        ["info"] => Some("Portal info"),
+        ["portals", "self"] => Some("Portal self"),
+        ["community", "self"] | ["community", "users", _] => Some("Portal user"),
+        _ => None,
+    }
+}
+
 /// Which ArcGIS API an error answer is in the shape of: clients react differently to the two
 /// (the ArcGIS API for Python raises on the Portal's, hands the admin API's back).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -143,6 +180,56 @@ mod tests {
         let bad = json!({"error": {"code": 498}});
         assert_eq!(ErrorApi::Portal.shape().check(&bad).len(), 1);
         assert_eq!(ErrorApi::of(&json!({"status": "COMPLETED"})), None);
+    }
+
+    #[test]
+    fn the_portal_shapes_parse_and_take_the_shipped_answers() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/exchanges");
+        for (resource, text) in PORTAL {
+            let shape = parse(text).unwrap_or_else(|err| panic!("{resource}: {err:?}"));
+            let mut checked = 0;
+            for folder in std::fs::read_dir(&root).unwrap() {
+                let folder = folder.unwrap().path();
+                let request: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(folder.join("request.json")).unwrap())
+                        .unwrap();
+                if portal_resource(request["path"].as_str().unwrap()) != Some(resource) {
+                    continue;
+                }
+                let answer: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(folder.join("001.json")).unwrap())
+                        .unwrap();
+                // Fields a Portal adds beyond the listed ones are not drift (as `diff` reads it).
+                let drift: Vec<_> = shape
+                    .check(&answer)
+                    .into_iter()
+                    .filter(|finding| finding.kind != super::super::FindingKind::UnexpectedField)
+                    .collect();
+                assert_eq!(drift, [], "{}", folder.display());
+                checked += 1;
+            }
+            assert!(checked > 0, "the shipped set has a {resource}");
+        }
+        assert_eq!(
+            portal_resource("/portal/sharing/rest/"),
+            Some("Portal sharing root")
+        );
+        assert_eq!(
+            portal_resource("/arcgis/sharing/rest/community/users/jdoe"),
+            Some("Portal user")
+        );
+        assert_eq!(
+            portal_resource("/portal/sharing/rest/content/items/x"),
+            None
+        );
+        let missing_id =
+            json!({"username": "u", "orgId": "o", "role": "org_user", "privileges": []});
+        let shape = parse(PORTAL[0].1).unwrap();
+        assert_eq!(
+            shape.check(&missing_id).len(),
+            1,
+            "a user without its id is drift"
+        );
     }
 
     #[test]

@@ -637,3 +637,30 @@ fn the_reference_examples_conform_to_the_default_shapes() {
         assert!(checked.job_type.is_some(), "{}", file.display());
     }
 }
+
+/// Recorded Portal answers are checked too: a user without the `id` that arcgis 2.4.2 and 2.4.3
+/// read is drift, named with its file and field; the shipped set's Portal answers have none.
+#[test]
+fn a_portal_user_without_its_id_is_drift() {
+    let (code, out, err) = run_binary(&["diff", "fixtures"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let set = FixtureDir::new();
+    set.job("jone", &["SUBMITTED"])
+        .file(
+            "exchanges/GET-user/request.json",
+            r#"{"method":"GET","path":"/portal/sharing/rest/community/users/user-1","params":{"f":"json"}}"#,
+        )
+        .file(
+            "exchanges/GET-user/001.json",
+            r#"{"username":"user-1","orgId":"o1","role":"org_admin","privileges":[],"newField":1}"#,
+        );
+    let (code, out, err) = run_binary(&["diff", set.path().to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.contains("GET-user/001.json"), "{out}");
+    assert!(out.contains("id"), "{out}");
+    assert!(
+        out.contains("GET-user/001.json: 1 finding")
+            && out.contains("missing-required-field at id"),
+        "the missing id alone, not the field a Portal adds, is drift: {out}"
+    );
+}
