@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test fmt-check lint unit e2e ui bench soak fuzz clean
+.PHONY: run build test fmt-check lint unit e2e e2e-source ui bench soak fuzz clean
 
 ## Build and serve the shipped fixtures on 127.0.0.1:8080.
 run:
@@ -28,6 +28,11 @@ unit:
 ## --tls and through record; installs each into a virtual environment under target/.
 e2e:
 	bash scripts/e2e.sh
+
+## The client versions PyPI has as source packages only (arcgis 2.4.0), minutes to build: every
+## scenario against replay --strict. CI runs it after `make test`.
+e2e-source:
+	bash scripts/e2e-source.sh
 
 ## The web view (GET /__jobmock/ui, jobmock report) in headless Chromium, with the shipped and
 ## the hostile fixtures (tests/ui/hostile); installs chromium with apt if missing. Screenshots

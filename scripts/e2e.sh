@@ -6,6 +6,7 @@
 #    maturin; the dev profile, so that it reuses what `cargo test` compiled), installs it afresh
 #    into each client's environment, and runs tests/python with pytest there: the `jobmock`
 #    fixture of the package's plugin against that client;
+#    and tests/e2e/client_scenarios.py, every scenario against `replay --strict`;
 # 2. the client recorded through `jobmock record --tls`, then replayed
 #    (tests/e2e/record_client.py), with the newest client (which asks the Portal by GET) and the
 #    oldest (which asks it by POST).
@@ -14,8 +15,8 @@
 # own cache makes a rebuild fast), with pytest. The wheel is reinstalled on every run, so the
 # suite never tests a stale one. JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
 #
-# 2.3.x and 2.4.0 come as source packages only, whose dependencies build `gssapi` (Kerberos
-# headers from Debian's libkrb5-dev): not in the matrix, see README ("Client versions").
+# 2.4.0 comes as a source package only, whose dependencies build `gssapi`: its scenarios run in
+# scripts/e2e-source.sh (`make e2e-source`, which CI runs after `make test`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,6 +64,8 @@ for version in $ARCGIS_VERSIONS; do
         "$WHEELS"/jobmock-*.whl
     # The suite runs the installed package: its plugin, and the jobmock command beside its Python.
     (cd tests/python && JOBMOCK_BIN= "../../$venv/bin/python" -m pytest -q)
+    # What every version must get: each scenario against replay --strict, nothing unanswered.
+    "$venv/bin/python" tests/e2e/client_scenarios.py target/debug/jobmock fixtures
 done
 
 # Recorded with the newest client and the oldest: the Portal asked by GET, then by POST.

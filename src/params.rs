@@ -16,17 +16,6 @@ pub fn from_query(query: Option<&str>) -> Vec<(String, String)> {
 /// not make UTF-8 (a form sent in ISO-8859-1) are read as Latin-1, one character a byte, so
 /// they are carried as they were and never become U+FFFD.
 fn parse(input: &[u8]) -> Vec<(String, String)> {
-    let text = |raw: &[u8]| -> String {
-        let spaced: Vec<u8> = raw
-            .iter()
-            .map(|&b| if b == b'+' { b' ' } else { b })
-            .collect();
-        let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
-        match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
-        }
-    };
     input
         .split(|&b| b == b'&')
         .filter(|pair| !pair.is_empty())
@@ -35,9 +24,22 @@ fn parse(input: &[u8]) -> Vec<(String, String)> {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
                 None => (pair, &pair[pair.len()..]),
             };
-            (text(name), text(value))
+            (decode(name), decode(value))
         })
         .collect()
+}
+
+/// One name or value of a query or form, decoded (see [`from_query`]).
+pub fn decode(raw: &[u8]) -> String {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => err.into_bytes().iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 /// Whether a request's body is a form, whose fields are parameters.

@@ -36,6 +36,8 @@ mod record;
 mod record_faults;
 #[path = "integration/redaction.rs"]
 mod redaction;
+#[path = "integration/redaction_properties.rs"]
+mod redaction_properties;
 #[path = "integration/reload.rs"]
 mod reload;
 #[path = "integration/replay.rs"]

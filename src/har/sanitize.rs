@@ -398,18 +398,25 @@ fn scrub_body(
     }
     let text = std::str::from_utf8(body).ok()?;
     if mime.contains("x-www-form-urlencoded") {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
-            .map(|(name, value)| {
-                let value = scrub_pair(redactor, &name, &value, context);
-                (name.into_owned(), value)
+        // Pair by pair, each as it was sent unless scrubbing changes its value: a form's own
+        // encoding (ISO-8859-1, `%20` or `+`) is kept.
+        let pairs: Vec<String> = text
+            .split('&')
+            .map(|pair| {
+                let (raw_name, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+                let name = crate::params::decode(raw_name.as_bytes());
+                let value = crate::params::decode(raw_value.as_bytes());
+                let scrubbed = scrub_pair(redactor, &name, &value, context);
+                if scrubbed == value {
+                    pair.to_string()
+                } else {
+                    let encoded: String =
+                        form_urlencoded::byte_serialize(scrubbed.as_bytes()).collect();
+                    format!("{raw_name}={encoded}")
+                }
             })
             .collect();
-        return Some(
-            form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish()
-                .into_bytes(),
-        );
+        return Some(pairs.join("&").into_bytes());
     }
     Some(redactor.scrub_text(text, context).into_bytes())
 }

@@ -266,7 +266,9 @@ fn is_secret_json_field(key: &str, value: &Value, context: Context) -> bool {
         Value::String(text) => {
             names::is_secret_value(key, text) || (context.oauth && names::is_oauth_code(key))
         }
-        Value::Array(_) | Value::Object(_) => is_secret_param(key),
+        Value::Array(_) | Value::Object(_) => {
+            is_secret_param(key) && !names::is_weak_secret_name(key)
+        }
         _ => false,
     }
 }

@@ -200,9 +200,13 @@ const WEAK_SECRET_NAMES: &[&str] = &[
 /// ([`is_secret_param`]), and where the name is a common word ([`WEAK_SECRET_NAMES`]) the value
 /// looks like a credential too.
 pub fn is_secret_value(name: &str, value: &str) -> bool {
-    is_secret_param(name)
-        && (!WEAK_SECRET_NAMES.contains(&fold(name).as_str())
-            || looks_like_credential(value.trim()))
+    is_secret_param(name) && (!is_weak_secret_name(name) || looks_like_credential(value.trim()))
+}
+
+/// Whether `name` is one of the [`WEAK_SECRET_NAMES`]: a structure under it (`"key": {…}`) is
+/// read field by field, not taken whole for a credential.
+pub fn is_weak_secret_name(name: &str) -> bool {
+    WEAK_SECRET_NAMES.contains(&fold(name).as_str())
 }
 
 /// Whether `name` is OAuth's authorization `code`: a secret in an OAuth exchange (an

@@ -125,7 +125,9 @@ async fn a_browser_har_becomes_the_set_record_would_write() {
             &format!("{SERVER}/portal/sharing/rest/portals/self?f=pjson"),
             3100,
             200,
-            json!({"size": 30, "mimeType": "application/json", "text": "{\n  \"name\": \"Customer Portal\"\n}"}),
+            // A Portal's self, with the fields clients read (diff checks them).
+            json!({"size": 95, "mimeType": "application/json",
+                   "text": "{\n  \"id\": \"0123456789ABCDEF\",\n  \"name\": \"Customer Portal\",\n  \"isPortal\": true,\n  \"currentVersion\": \"2024.1\"\n}"}),
         ),
         entry(
             "GET",

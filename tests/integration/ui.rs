@@ -219,7 +219,7 @@ fn report_writes_one_self_contained_page() {
         "hold counts"
     );
     assert!(page.contains("admin error 498: Invalid token."));
-    assert!(page.contains("Exchanges (9)"));
+    assert!(page.contains("Exchanges (12)"));
     assert!(page.contains("no drift"));
     assert!(
         !page.contains("http://") && !page.contains("https://"),

@@ -346,7 +346,7 @@ async fn verify_reports_polls_intervals_submissions_and_unused_fixtures() {
     assert!(unused_jobs.contains(&Value::from(EXECUTE_JOB)));
     assert_eq!(
         report["unused"]["exchanges"].as_array().unwrap().len(),
-        9,
+        12,
         "no exchange was used"
     );
 

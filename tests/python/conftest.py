@@ -22,16 +22,27 @@ EXPIRED_TOKEN_ITEM = "00000000000000000000000000000498"
 EXPIRED_TOKEN_JOB = "j00000498-0000-4000-8000-000000000498"
 
 
+def trusting(ca_bundle):
+    """The arguments that make `GIS` trust the mock's certificate: `verify_cert=True,
+    ca_bundles=…` from arcgis 2.4.1 on (which refuse `verify_cert=<pem>`), `verify_cert=<pem>`
+    before (2.4.0 and 2.3.x have no `ca_bundles`)."""
+    import arcgis
+
+    version = tuple(int(part) for part in arcgis.__version__.split(".")[:3])
+    if version >= (2, 4, 1):
+        return {"verify_cert": True, "ca_bundles": ca_bundle}
+    return {"verify_cert": ca_bundle}
+
+
 def connect(session):
     """The client as its users build it: a GIS over the session's URL, trusting the mock's
-    certificate (`verify_cert=True, ca_bundles=…`; `verify_cert=<pem>` is refused by arcgis)."""
+    certificate (see `trusting`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from arcgis.gis import GIS
         from arcgis.gis.nb import NotebookServer
 
-    gis = GIS(session.url + "/portal", token=TOKEN, verify_cert=True,
-              ca_bundles=session.ca_bundle)
+    gis = GIS(session.url + "/portal", token=TOKEN, **trusting(session.ca_bundle))
     return gis, NotebookServer(session.url + "/notebookserver", gis).notebooks
 
 

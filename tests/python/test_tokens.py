@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import ITEM
+from conftest import ITEM, trusting
 from jobmock import Server, shipped_fixtures
 
 
@@ -32,8 +32,8 @@ def connect_with_password(server):
     from arcgis.gis import GIS
     from arcgis.gis.nb import NotebookServer
 
-    gis = GIS(server.base_url + "/portal", "admin", "test-pass", verify_cert=True,
-              ca_bundles=server.ca_bundle, use_gen_token=True)
+    gis = GIS(server.base_url + "/portal", "admin", "test-pass", use_gen_token=True,
+              **trusting(server.ca_bundle))
     return gis, NotebookServer(server.base_url + "/notebookserver", gis).notebooks
 
 
