@@ -153,8 +153,55 @@ pub fn is_secret_param(name: &str) -> bool {
     readings(name).any(|folded| is_secret_folded(&folded)) || secret_by_parts(name)
 }
 
+/// Words after a secret's word that name its form, not something else: `passwordHash`,
+/// `tokenValue`, `secret_key_base` are still the secret.
+const FORM_WORDS: &[&str] = &[
+    "value",
+    "values",
+    "hash",
+    "salt",
+    "base",
+    "string",
+    "str",
+    "text",
+    "data",
+    "raw",
+    "plain",
+    "encrypted",
+    "enc",
+    "b64",
+    "base64",
+    "hex",
+];
+
+/// Words that make a name ending in `code` a one-time code's (`otp_code`, `mfaCode`), where
+/// `status_code` or `country_code` is not.
+const CODE_QUALIFIERS: &[&str] = &[
+    "otp",
+    "mfa",
+    "totp",
+    "sms",
+    "verification",
+    "auth",
+    "authorization",
+    "recovery",
+    "backup",
+    "security",
+    "access",
+    "pin",
+    "confirmation",
+    "reset",
+];
+
 fn secret_by_parts(name: &str) -> bool {
-    let parts = parts(name);
+    let mut parts = parts(name);
+    while parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|last| FORM_WORDS.contains(&last.as_str()))
+    {
+        parts.pop();
+    }
     let Some(last) = parts.last() else {
         return false;
     };
@@ -165,6 +212,7 @@ fn secret_by_parts(name: &str) -> bool {
     let before = parts.len().checked_sub(2).map(|at| parts[at].as_str());
     match (before, singular) {
         (Some(qualifier), "key") => KEY_QUALIFIERS.contains(&qualifier),
+        (Some(qualifier), "code") => CODE_QUALIFIERS.contains(&qualifier),
         (Some("code"), "verifier") | (Some("session"), "id") => true,
         _ => false,
     }
@@ -484,6 +532,20 @@ mod tests {
             "session_key",
             "pass",
             "jwt",
+            "gis_pass",
+            "dbPwd",
+            "svc_secret",
+            "mapApiKey",
+            "AccountKey",
+            "Ocp-Apim-Subscription-Key",
+            "code_verifier",
+            "X-Amz-Signature",
+            "aws_secret_access_key",
+            "passwordHash",
+            "secret_key_base",
+            "otp_code",
+            "mfaCode",
+            "PGPASSWORD",
         ] {
             assert!(is_secret_param(name), "{name} is a secret");
         }
@@ -498,6 +560,14 @@ mod tests {
             "authInfo",
             "passwordPolicy",
             "f",
+            "status_code",
+            "countryCode",
+            "sortKey",
+            "foreignKey",
+            "tokenServicesUrl",
+            "compass",
+            "bypass",
+            "api_key_id",
         ] {
             assert!(!is_secret_param(name), "{name} is not a secret");
         }
