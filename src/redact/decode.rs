@@ -65,14 +65,34 @@ impl<'a> Decoded<'a> {
         String::from_utf8_lossy(&self.bytes[range]).into_owned()
     }
 
-    /// Whether the decoded byte before `at` (or the start) lets a whole token begin at `at`.
+    /// Whether the decoded character before `at` (or the start) lets a whole token begin at
+    /// `at`: not a letter, digit or `_` of any script (`。` and `«` end a name, `é` does not).
     pub fn boundary_before(&self, at: usize) -> bool {
-        at == 0 || !is_token_byte(self.bytes[at - 1])
+        if at == 0 {
+            return true;
+        }
+        let byte = self.bytes[at - 1];
+        if byte < 0x80 {
+            return !is_token_byte(byte);
+        }
+        (2..=4.min(at))
+            .find_map(|len| char_of(&self.bytes[at - len..at]))
+            .is_none_or(|c| !c.is_alphanumeric())
     }
 
-    /// Whether the decoded byte at `at` (or the end) lets a whole token end there.
+    /// Whether the decoded character at `at` (or the end) lets a whole token end there.
     pub fn boundary_after(&self, at: usize) -> bool {
-        at >= self.bytes.len() || !is_token_byte(self.bytes[at])
+        if at >= self.bytes.len() {
+            return true;
+        }
+        let byte = self.bytes[at];
+        if byte < 0x80 {
+            return !is_token_byte(byte);
+        }
+        (2..=4)
+            .filter(|len| at + len <= self.bytes.len())
+            .find_map(|len| char_of(&self.bytes[at..at + len]))
+            .is_none_or(|c| !c.is_alphanumeric())
     }
 }
 
@@ -223,6 +243,14 @@ impl Folded {
     pub fn decoded_range(&self, range: Range<usize>) -> Option<Range<usize>> {
         whole_units(&self.spans, range)
     }
+}
+
+/// The one character `bytes` are, if they are exactly one.
+fn char_of(bytes: &[u8]) -> Option<char> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut chars = text.chars();
+    let c = chars.next()?;
+    chars.next().is_none().then_some(c)
 }
 
 /// Bytes that continue a token: a value is replaced only where it is not glued to one of these

@@ -69,7 +69,8 @@ pub const REDACTED: &str = "REDACTED";
 /// where it is named (it would match ordinary words).
 pub const MIN_HUNTED_SECRET: usize = 6;
 
-/// The shortest personal value (a first name) hunted through a whole recording.
+/// The shortest personal value (a first name) in the Latin script hunted through a whole
+/// recording; in other scripts, two characters.
 const MIN_HUNTED_PERSONAL: usize = 4;
 
 /// The domains reserved for examples (RFC 2606): addresses there are nobody's.
@@ -352,7 +353,14 @@ fn named_by_sibling(map: &serde_json::Map<String, Value>) -> Option<&'static str
 /// enough, and not a word of the API (`admin`).
 pub(super) fn is_huntable_personal(value: &str) -> bool {
     let value = value.trim();
-    value.chars().count() >= MIN_HUNTED_PERSONAL
+    // Written in a script whose names are a few characters (王伟, 김민준), a name is
+    // distinctive short: no word of the API or of English is written in it.
+    let least = if value.chars().any(|c| c.is_alphabetic() && c > '\u{24f}') {
+        2
+    } else {
+        MIN_HUNTED_PERSONAL
+    };
+    value.chars().count() >= least
         && !value.chars().all(|c| c.is_ascii_digit())
         && value
             .split(|c: char| c.is_whitespace() || c == ',')

@@ -243,3 +243,23 @@ fn values_given_to_redact_value_are_secrets() {
         "licence REDACTED and REDACTED"
     );
 }
+
+#[test]
+fn names_of_every_script_and_form_are_hunted_as_whole_names() {
+    let mut redactor = redactor();
+    let user = json!({"username": "wangwei_gis", "fullName": "王伟", "email": "wang@customer.cn"});
+    redactor.learn_document(user.to_string().as_bytes(), Context::default());
+    let other = json!({"fullName": "Seán O'Brien-Ní Dhónaill", "username": "sobrien"});
+    redactor.learn_document(other.to_string().as_bytes(), Context::default());
+    for (text, gone) in [
+        ("提交者: 王伟。", "王伟"),
+        ("«王伟»", "王伟"),
+        ("by SEÁN O'BRIEN-NÍ DHÓNAILL today", "O'BRIEN"),
+        ("Dear Seán,", "Seán"),
+    ] {
+        let scrubbed = redactor.scrub_text(text, Context::default());
+        assert!(!scrubbed.contains(gone), "{text} became {scrubbed}");
+    }
+    // Glued to other letters of its script, a name is another word.
+    assert_eq!(redactor.scrub_text("王伟达", Context::default()), "王伟达");
+}
