@@ -421,7 +421,34 @@ fn scrub_body(
     Some(redactor.scrub_text(text, context).into_bytes())
 }
 
-/// Every string in `value` scrubbed as text.
+/// The HAR's own fields that say how an exchange was made, never what it carried: written as
+/// they were (a person named Post leaves every `"method": "POST"`), as is the `name` of a
+/// header, cookie or parameter.
+const HAR_STRUCTURE: &[&str] = &[
+    "method",
+    "httpVersion",
+    "mimeType",
+    "encoding",
+    "startedDateTime",
+    "pageref",
+    "_resourceType",
+];
+
+/// A structure field with the credentials in it replaced, and nothing else: no personal value
+/// rewrites a method or a header's name, and no credential stays in one (a hostile HAR may put
+/// one there).
+fn scrub_credentials(redactor: &mut Redactor, text: &str) -> String {
+    let credentials = redactor
+        .scrub_plan(text, Context::default())
+        .into_iter()
+        .filter(|(_, with, _)| with == REDACTED)
+        .map(|(range, with, _)| (range, with))
+        .collect();
+    redact::text::splice(text, credentials)
+}
+
+/// Every string in `value` scrubbed as text, but the HAR's structure ([`HAR_STRUCTURE`]), of
+/// which only credentials are.
 fn scrub_strings(redactor: &mut Redactor, value: &mut Value) {
     match value {
         Value::String(text) => {
@@ -433,9 +460,19 @@ fn scrub_strings(redactor: &mut Redactor, value: &mut Value) {
         Value::Array(items) => items
             .iter_mut()
             .for_each(|item| scrub_strings(redactor, item)),
-        Value::Object(map) => map
-            .values_mut()
-            .for_each(|item| scrub_strings(redactor, item)),
+        Value::Object(map) => {
+            let pair = map.contains_key("name") && map.contains_key("value");
+            for (key, item) in map.iter_mut() {
+                match item {
+                    Value::String(text)
+                        if HAR_STRUCTURE.contains(&key.as_str()) || (pair && key == "name") =>
+                    {
+                        *text = scrub_credentials(redactor, text);
+                    }
+                    _ => scrub_strings(redactor, item),
+                }
+            }
+        }
         _ => {}
     }
 }

@@ -94,7 +94,8 @@ impl Redactor {
 
     /// A file of a fixture set written before a value was learned, with the learned values
     /// replaced in what it holds and nowhere else: in a JSON file, inside string values only
-    /// (a key only where a learned credential is in it; a request rule's `method` never), so
+    /// (a key only where a learned credential is in it; a request rule's `method` only for a
+    /// credential), so
     /// that the document keeps every key, number and literal, and stays one whatever the
     /// values hold; any other file as text.
     pub fn rescrub_file(&mut self, name: &str, text: &str) -> String {
@@ -116,10 +117,9 @@ impl Redactor {
                 }
                 continue;
             }
-            if name == "request.json" && previous_key == Some("method") {
-                continue;
-            }
-            let scrubbed = self.rescrub(inner, false);
+            // A request rule's method is never renamed for a person, only a credential goes.
+            let secrets_only = name == "request.json" && previous_key == Some("method");
+            let scrubbed = self.rescrub(inner, secrets_only);
             if scrubbed != inner {
                 replacements.push((string.inner, scrubbed));
             }
