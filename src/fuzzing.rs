@@ -205,11 +205,11 @@ pub fn redaction(data: &[u8]) {
     let mut json = serde_json::json!({"a": body, "token": secret});
     redactor.scrub_json(&mut json, Context::default());
 
-    // The property holds for a secret the model promises to hunt: long enough, not a word of
-    // the API, spelled without escapes or spaces, and not a placeholder itself.
+    // The property holds for a secret the model promises to hunt: long enough, not an ordinary
+    // word, spelled without escapes or spaces, and not a placeholder itself.
     let hunted = secret.chars().count() >= MIN_HUNTED_SECRET
         && secret == secret.trim()
-        && !names::is_api_word(secret)
+        && !names::is_word(secret)
         && text::decoded_form(secret) == secret.as_bytes()
         && !secret.contains(char::is_whitespace)
         && !secret.starts_with(crate::redact::REDACTED)

@@ -392,6 +392,92 @@ fn html_reference(text: &[u8], at: usize) -> Option<(char, usize)> {
     Some((c, end + 2))
 }
 
+/// A text in UTF-16 without a byte-order mark (or with one), as a string: at least half of
+/// its first bytes NUL at every other place. `None` for anything else.
+pub fn utf16_text(bytes: &[u8]) -> Option<String> {
+    if bytes.len() < 8 || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let sample = &bytes[..bytes.len().min(512)];
+    let nul_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let pairs = sample.len() / 2;
+    let little = nul_at(1) * 2 >= pairs && nul_at(0) * 8 < pairs;
+    let big = nul_at(0) * 2 >= pairs && nul_at(1) * 8 < pairs;
+    if !little && !big {
+        return None;
+    }
+    let units = bytes.chunks_exact(2).map(|pair| {
+        if little {
+            u16::from_le_bytes([pair[0], pair[1]])
+        } else {
+            u16::from_be_bytes([pair[0], pair[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
+    Some(text.trim_start_matches('\u{feff}').to_string())
+}
+
+/// `value` in UTF-16, little- or big-endian: how a learned value is hunted in such a text.
+pub fn utf16(value: &str, big_endian: bool) -> Vec<u8> {
+    value
+        .encode_utf16()
+        .flat_map(|unit| {
+            if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            }
+        })
+        .collect()
+}
+
+/// A string of a JSON text: the range inside its quotes (escapes as written), and whether it
+/// is an object's key.
+pub struct JsonString {
+    pub inner: Range<usize>,
+    pub is_key: bool,
+}
+
+/// The strings of the JSON document `text`, in order; `None` when `text` is not one.
+pub fn json_strings(text: &str) -> Option<Vec<JsonString>> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let bytes = text.as_bytes();
+    let mut strings = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] != b'"' {
+            at += 1;
+            continue;
+        }
+        let start = at + 1;
+        let mut end = start;
+        loop {
+            match *bytes.get(end)? {
+                b'\\' => end += 2,
+                b'"' => break,
+                _ => end += 1,
+            }
+        }
+        let mut next = end + 1;
+        while next < bytes.len() && bytes[next].is_ascii_whitespace() {
+            next += 1;
+        }
+        strings.push(JsonString {
+            inner: start..end,
+            is_key: bytes.get(next) == Some(&b':'),
+        });
+        at = end + 1;
+    }
+    Some(strings)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

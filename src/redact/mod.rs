@@ -39,16 +39,20 @@
 //!
 //! - [`names`]: which names mean a credential, personal data, or a word of the API.
 //! - [`decode`]: a text read through the encodings a value may hide in.
-//! - [`text`]: the finders by name and by shape; `markup` those of HTML tags and CSV.
+//! - [`text`]: the finders by name; `shaped` those by shape; `markup` those of HTML and XML
+//!   tags and CSV.
 //! - `bodies`: what a body holds (JSON however wrapped, forms, multipart).
-//! - `learn`, `replace`: the two passes of [`Redactor`].
+//! - `learn`, `replace`: the two passes of [`Redactor`]; `people`: who a personal value is,
+//!   and its pseudonym.
 
 mod bodies;
 pub mod decode;
 mod learn;
 mod markup;
 pub mod names;
+mod people;
 mod replace;
+mod shaped;
 pub mod summary;
 pub mod text;
 mod words;

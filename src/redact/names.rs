@@ -389,92 +389,13 @@ fn field_of(fields: &[(&str, Personal)], name: &str) -> Option<Personal> {
     })
 }
 
-/// Words of the ArcGIS REST API (path segments, formats, literals). A learned value equal to
-/// one of them (a password `portal`, a username `admin`) is replaced where it is named, but
-/// never hunted through the recording: it would rename `/arcgis/admin/…` and break the replay.
-const API_WORDS: &[&str] = &[
-    "admin",
-    "administrator",
-    "arcgis",
-    "portal",
-    "sharing",
-    "rest",
-    "home",
-    "notebooks",
-    "notebook",
-    "notebookserver",
-    "system",
-    "jobs",
-    "job",
-    "server",
-    "services",
-    "service",
-    "info",
-    "self",
-    "users",
-    "user",
-    "community",
-    "content",
-    "items",
-    "item",
-    "data",
-    "portals",
-    "generatetoken",
-    "oauth2",
-    "authorize",
-    "login",
-    "logout",
-    "signin",
-    "security",
-    "machines",
-    "site",
-    "json",
-    "pjson",
-    "html",
-    "true",
-    "false",
-    "null",
-    "success",
-    "error",
-    "redacted",
-    "origin",
-    "executenotebook",
-    "opennotebook",
-    "submitted",
-    "processing",
-    "completed",
-    "failed",
-    "cancel",
-    // Words of HTTP and its media types, which header values are made of.
-    "charset",
-    "utf-8",
-    "text",
-    "plain",
-    "application",
-    "javascript",
-    "xml",
-    "bearer",
-    "basic",
-    "realm",
-    "token",
-    "password",
-    "secret",
-];
-
-/// Whether `value` is a word of the API that must never be hunted (see [`API_WORDS`]).
-pub fn is_api_word(value: &str) -> bool {
-    API_WORDS
-        .iter()
-        .any(|word| value.eq_ignore_ascii_case(word))
-}
-
 /// Whether `value` could be an ordinary word rather than only a name: a word of the API, of
 /// English ([`super::words`]), or of the formats and products a recording is made of. A
 /// personal value that is one (a surname `Post`, a first name `Max`) is replaced where it
 /// stands as a personal field's value, never hunted through text (`POST`, `"max"`).
 pub fn is_word(value: &str) -> bool {
     let value = value.trim();
-    is_api_word(value) || super::words::is_word(value)
+    super::words::is_api_word(value) || super::words::is_word(value)
 }
 
 /// Whether `value` looks like a generated credential rather than words or a path: at least

@@ -6,7 +6,12 @@
 
 use std::ops::Range;
 
-pub use super::decode::{Decoded, decoded_form, is_token_byte};
+pub use super::decode::{
+    Decoded, JsonString, decoded_form, is_token_byte, json_strings, utf16, utf16_text,
+};
+pub use super::shaped::{basic_credentials, jwt_parts};
+
+use super::shaped::{emails, is_api_key, is_bearer_token, jwt_end, url_credentials};
 
 use super::names::{self, Personal};
 
@@ -48,7 +53,7 @@ pub enum Kind {
 }
 
 /// Decoded bytes that end a value found after a name.
-fn ends_value(byte: u8) -> bool {
+pub(super) fn ends_value(byte: u8) -> bool {
     byte.is_ascii_whitespace()
         || matches!(
             byte,
@@ -227,18 +232,6 @@ pub fn is_shape_placeholder(value: &str) -> bool {
         })
 }
 
-/// Whether `value` is a `Bearer` credential: RFC 6750's token68 (letters, digits, `-._~+/`, then
-/// `=` padding), long enough and mixed enough to be one (`Bearer authentication` is prose,
-/// `Bearer realm=…` a challenge).
-fn is_bearer_token(value: &str) -> bool {
-    let body = value.trim_end_matches('=');
-    !body.is_empty()
-        && body.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
-        })
-        && names::looks_like_credential(value)
-}
-
 /// Everything found by name and by shape in `text`. `oauth`: `code` is a secret here.
 pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
     let bytes = decoded.bytes();
@@ -406,261 +399,6 @@ fn named_value(
     ))
 }
 
-/// `user:password` from the base64 of a Basic credential, if it is one.
-pub fn basic_credentials(encoded: &str) -> Option<String> {
-    use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim_end_matches('.'))
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    (text.contains(':') && !text.contains(char::is_control)).then_some(text)
-}
-
-/// The end of a JWT starting at `at` (`eyJ…` header, `.`, payload, `.`, signature).
-fn jwt_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let is_b64url = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
-    let mut end = at;
-    let mut dots = 0;
-    let mut part = 0;
-    while end < bytes.len() {
-        let byte = bytes[end];
-        if is_b64url(byte) {
-            part += 1;
-        } else if byte == b'.' && dots < 2 && part >= 4 {
-            dots += 1;
-            part = 0;
-        } else {
-            break;
-        }
-        end += 1;
-    }
-    (dots == 2 && end - at >= 20).then_some(end)
-}
-
-/// The user name and password of URLs with user information (`scheme://user:password@host`).
-fn url_credentials(decoded: &Decoded<'_>) -> Vec<Finding> {
-    let bytes = decoded.bytes();
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(offset) = find_bytes(&bytes[from..], b"://") {
-        let start = from + offset + 3;
-        from = start;
-        let authority_end = bytes[start..]
-            .iter()
-            .position(|&b| matches!(b, b'/' | b'?' | b'#') || ends_value(b))
-            .map_or(bytes.len(), |end| start + end);
-        let Some(at) = bytes[start..authority_end].iter().rposition(|&b| b == b'@') else {
-            continue;
-        };
-        let userinfo = start..start + at;
-        let (user, password) = match bytes[userinfo.clone()].iter().position(|&b| b == b':') {
-            Some(colon) => (
-                userinfo.start..userinfo.start + colon,
-                Some(userinfo.start + colon + 1..userinfo.end),
-            ),
-            None => (userinfo.clone(), None),
-        };
-        let mut push = |range: Range<usize>, kind: Kind| {
-            if let Some(original) = decoded.original_range(range.clone()) {
-                let value = decoded.text(range);
-                if !is_placeholder(&value) {
-                    found.push(Finding {
-                        range: original,
-                        kind,
-                        value,
-                        row: None,
-                    });
-                }
-            }
-        };
-        if let Some(password) = password {
-            push(password, Kind::UrlPassword);
-        }
-        push(user, Kind::UrlUser);
-        from = authority_end;
-    }
-    found
-}
-
-/// E-mail addresses (not the user information of a URL, which [`url_credentials`] finds), also
-/// internationalised ones (`jürgen@müller.de`): letters of any script count.
-fn emails(decoded: &Decoded<'_>) -> Vec<Finding> {
-    let bytes = decoded.bytes();
-    let is_local = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
-    let is_domain = |c: char| c.is_alphanumeric() || matches!(c, '.' | '-');
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'@') {
-        let at = from + offset;
-        from = at + 1;
-        let mut start = at;
-        while let Some((c, len)) = char_before(bytes, start)
-            && is_local(c)
-        {
-            start -= len;
-        }
-        while start < at && bytes[start] == b'.' {
-            start += 1;
-        }
-        let mut end = at + 1;
-        while let Some((c, len)) = char_at(bytes, end)
-            && is_domain(c)
-        {
-            end += len;
-        }
-        while end > at + 1 && matches!(bytes[end - 1], b'.' | b'-') {
-            end -= 1;
-        }
-        let domain = &bytes[at + 1..end];
-        let has_tld = domain
-            .iter()
-            .rposition(|&b| b == b'.')
-            .is_some_and(|dot| dot > 0 && domain.len() - dot > 2);
-        let in_url = start >= 2 && &bytes[start - 2..start] == b"//";
-        if start == at || !has_tld || in_url {
-            continue;
-        }
-        if let Some(range) = decoded.original_range(start..end) {
-            found.push(Finding {
-                range,
-                kind: Kind::Email,
-                value: decoded.text(start..end),
-                row: None,
-            });
-        }
-        from = end;
-    }
-    found
-}
-
-/// The character starting at `at` in `bytes`, and its length, if a valid one does.
-fn char_at(bytes: &[u8], at: usize) -> Option<(char, usize)> {
-    let first = *bytes.get(at)?;
-    let len = match first {
-        0x00..=0x7F => 1,
-        0xC2..=0xDF => 2,
-        0xE0..=0xEF => 3,
-        0xF0..=0xF4 => 4,
-        _ => return None,
-    };
-    let c = std::str::from_utf8(bytes.get(at..at + len)?)
-        .ok()?
-        .chars()
-        .next()?;
-    Some((c, len))
-}
-
-/// The character ending at `end` in `bytes`, and its length, if a valid one does.
-fn char_before(bytes: &[u8], end: usize) -> Option<(char, usize)> {
-    (1..=4.min(end)).find_map(|len| char_at(bytes, end - len).filter(|(_, found)| *found == len))
-}
-
-/// Whether a word is an ArcGIS API key: `AAPK`, `AAPT` or `AATK`, then at least 32 letters,
-/// digits, `-` and `_`.
-fn is_api_key(word: &str) -> bool {
-    ["AAPK", "AAPT", "AATK"].iter().any(|prefix| {
-        word.strip_prefix(prefix).is_some_and(|rest| {
-            rest.len() >= 32
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
-        })
-    })
-}
-
-/// The three parts of a JSON Web Token, if `value` is one.
-pub fn jwt_parts(value: &str) -> Option<Vec<&str>> {
-    let value = value.trim();
-    (value.starts_with("eyJ") && jwt_end(value.as_bytes(), 0) == Some(value.len()))
-        .then(|| value.split('.').collect())
-}
-
-/// A text in UTF-16 without a byte-order mark (or with one), as a string: at least half of
-/// its first bytes NUL at every other place. `None` for anything else.
-pub fn utf16_text(bytes: &[u8]) -> Option<String> {
-    if bytes.len() < 8 || bytes.len() % 2 != 0 {
-        return None;
-    }
-    let sample = &bytes[..bytes.len().min(512)];
-    let nul_at = |parity: usize| {
-        sample
-            .iter()
-            .skip(parity)
-            .step_by(2)
-            .filter(|&&b| b == 0)
-            .count()
-    };
-    let pairs = sample.len() / 2;
-    let little = nul_at(1) * 2 >= pairs && nul_at(0) * 8 < pairs;
-    let big = nul_at(0) * 2 >= pairs && nul_at(1) * 8 < pairs;
-    if !little && !big {
-        return None;
-    }
-    let units = bytes.chunks_exact(2).map(|pair| {
-        if little {
-            u16::from_le_bytes([pair[0], pair[1]])
-        } else {
-            u16::from_be_bytes([pair[0], pair[1]])
-        }
-    });
-    let text: String = char::decode_utf16(units).collect::<Result<_, _>>().ok()?;
-    Some(text.trim_start_matches('\u{feff}').to_string())
-}
-
-/// `value` in UTF-16, little- or big-endian: how a learned value is hunted in such a text.
-pub fn utf16(value: &str, big_endian: bool) -> Vec<u8> {
-    value
-        .encode_utf16()
-        .flat_map(|unit| {
-            if big_endian {
-                unit.to_be_bytes()
-            } else {
-                unit.to_le_bytes()
-            }
-        })
-        .collect()
-}
-
-/// A string of a JSON text: the range inside its quotes (escapes as written), and whether it
-/// is an object's key.
-pub struct JsonString {
-    pub inner: Range<usize>,
-    pub is_key: bool,
-}
-
-/// The strings of the JSON document `text`, in order; `None` when `text` is not one.
-pub fn json_strings(text: &str) -> Option<Vec<JsonString>> {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
-    let bytes = text.as_bytes();
-    let mut strings = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] != b'"' {
-            at += 1;
-            continue;
-        }
-        let start = at + 1;
-        let mut end = start;
-        loop {
-            match *bytes.get(end)? {
-                b'\\' => end += 2,
-                b'"' => break,
-                _ => end += 1,
-            }
-        }
-        let mut next = end + 1;
-        while next < bytes.len() && bytes[next].is_ascii_whitespace() {
-            next += 1;
-        }
-        strings.push(JsonString {
-            inner: start..end,
-            is_key: bytes.get(next) == Some(&b':'),
-        });
-        at = end + 1;
-    }
-    Some(strings)
-}
-
 /// Where `needle` first occurs in `haystack`.
 pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
@@ -763,34 +501,6 @@ mod tests {
         );
         assert!(
             found(r#"{"token": null, "messages": ["Token Required"], "code": 499}"#).is_empty()
-        );
-    }
-
-    #[test]
-    fn credentials_are_found_by_their_shape() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
-        assert_eq!(found(&format!("x {jwt} y")), [(jwt.to_string(), Kind::Jwt)]);
-        assert_eq!(
-            found("Authorization: Bearer abc.def.ghi1"),
-            [("abc.def.ghi1".to_string(), Kind::Bearer)]
-        );
-        let basic = found("Basic YWxpY2U6czNjcjN0");
-        assert_eq!(basic, [("YWxpY2U6czNjcjN0".to_string(), Kind::Basic)]);
-        assert!(found("a Basic licence").is_empty());
-        assert_eq!(
-            found("see https://alice:pw1@host.example.com/x"),
-            [
-                ("alice".to_string(), Kind::UrlUser),
-                ("pw1".to_string(), Kind::UrlPassword)
-            ]
-        );
-        assert_eq!(
-            found("contact jane.doe@customer.com."),
-            [("jane.doe@customer.com".to_string(), Kind::Email)]
-        );
-        assert_eq!(
-            found("an IDN address:\u{a0}jürgen@müller.de\u{a0}here"),
-            [("jürgen@müller.de".to_string(), Kind::Email)]
         );
     }
 

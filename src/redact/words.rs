@@ -424,6 +424,85 @@ pub fn is_word(value: &str) -> bool {
             .is_some_and(|singular| words.contains(singular))
 }
 
+/// Words of the ArcGIS REST API (path segments, formats, literals). A learned value equal to
+/// one of them (a password `portal`, a username `admin`) is replaced where it is named, but
+/// never hunted through the recording: it would rename `/arcgis/admin/…` and break the replay.
+const API_WORDS: &[&str] = &[
+    "admin",
+    "administrator",
+    "arcgis",
+    "portal",
+    "sharing",
+    "rest",
+    "home",
+    "notebooks",
+    "notebook",
+    "notebookserver",
+    "system",
+    "jobs",
+    "job",
+    "server",
+    "services",
+    "service",
+    "info",
+    "self",
+    "users",
+    "user",
+    "community",
+    "content",
+    "items",
+    "item",
+    "data",
+    "portals",
+    "generatetoken",
+    "oauth2",
+    "authorize",
+    "login",
+    "logout",
+    "signin",
+    "security",
+    "machines",
+    "site",
+    "json",
+    "pjson",
+    "html",
+    "true",
+    "false",
+    "null",
+    "success",
+    "error",
+    "redacted",
+    "origin",
+    "executenotebook",
+    "opennotebook",
+    "submitted",
+    "processing",
+    "completed",
+    "failed",
+    "cancel",
+    // Words of HTTP and its media types, which header values are made of.
+    "charset",
+    "utf-8",
+    "text",
+    "plain",
+    "application",
+    "javascript",
+    "xml",
+    "bearer",
+    "basic",
+    "realm",
+    "token",
+    "password",
+    "secret",
+];
+
+/// Whether `value` is a word of the API that must never be hunted (see [`API_WORDS`]).
+pub fn is_api_word(value: &str) -> bool {
+    API_WORDS
+        .iter()
+        .any(|word| value.eq_ignore_ascii_case(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
