@@ -72,11 +72,12 @@ pub enum Command {
     /// Look through a fixture set for credentials and personal data before you send it to
     /// anyone.
     ///
-    /// Reports, with file:line:column and the value masked, every value after a credential
-    /// name (token, password, apiKey, …), Bearer and Basic credentials, JSON Web Tokens,
-    /// passwords in URLs, e-mail addresses (but at example.com) and personal fields (username,
-    /// email, fullName, …) that are not the recorder's pseudonyms. Exit code 0: nothing found;
-    /// 1: something found; 2: an error.
+    /// Redaction run dry: everything is learned first, then each file is scrubbed in memory as
+    /// `record` writes it (a HAR as `sanitize har` does), and every place that would change is
+    /// reported, with file:line:column (a HAR's JSON path) and the value masked: credentials by
+    /// name (token, gis_pass, AccountKey, …) and shape (Bearer, Basic, JWTs, API keys), and
+    /// personal values by field (username, fullName, created_user, …) that are not pseudonyms.
+    /// Exit code 0: nothing found; 1: something found; 2: an error.
     Scan(ScanArgs),
 
     /// Turn a capture into a fixture set: `jobmock import har FILE.har`.
