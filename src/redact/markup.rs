@@ -12,14 +12,7 @@ use super::text::{Decoded, Finding, Kind, is_placeholder, name_kind};
 pub(super) fn tag_attributes(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
     let bytes = decoded.bytes();
     let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'<') {
-        let start = from + offset + 1;
-        let Some(length) = bytes[start..].iter().take(4096).position(|&b| b == b'>') else {
-            break;
-        };
-        let tag = start..start + length;
-        from = tag.end;
+    for tag in tags(bytes) {
         let attributes = attributes(bytes, tag);
         let names_secret = attributes.iter().any(|(name, value)| {
             let attribute = String::from_utf8_lossy(&bytes[name.clone()]).to_ascii_lowercase();
@@ -75,14 +68,7 @@ pub(super) fn xml_elements(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
             });
         }
     };
-    let mut from = 0;
-    while let Some(offset) = bytes[from..].iter().position(|&b| b == b'<') {
-        let start = from + offset + 1;
-        let Some(length) = bytes[start..].iter().take(4096).position(|&b| b == b'>') else {
-            break;
-        };
-        let tag = start..start + length;
-        from = tag.end + 1;
+    for tag in tags(bytes) {
         let name_end = bytes[tag.clone()]
             .iter()
             .position(|b| b.is_ascii_whitespace() || *b == b'/')
@@ -130,6 +116,19 @@ pub(super) fn xml_elements(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
         }
     }
     found
+}
+
+/// The insides of the tags of `bytes` (what stands between `<` and the next `>`, within 4 KiB),
+/// in order.
+fn tags(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let offset = bytes.get(from..)?.iter().position(|&b| b == b'<')?;
+        let start = from + offset + 1;
+        let length = bytes[start..].iter().take(4096).position(|&b| b == b'>')?;
+        from = start + length;
+        Some(start..start + length)
+    })
 }
 
 /// The `name=value` attributes of the tag `bytes[tag]`: the range of each name and value.

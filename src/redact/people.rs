@@ -12,6 +12,17 @@ use super::{
 };
 
 impl Redactor {
+    /// Hunts `value` as a whole token, replaced by `replacement`; in any case and normal form
+    /// when `any_case`.
+    fn hunt_token(&mut self, value: &str, replacement: String, any_case: bool) {
+        self.hunt(
+            text::decoded_form(value),
+            replacement,
+            Extent::Token,
+            any_case,
+        );
+    }
+
     /// Gives the personal values of one person (one JSON object, one parameter, one CSV row)
     /// their pseudonyms: the same person's values share a number, however they are spelled
     /// (see [`person_key`]) and wherever they were seen first.
@@ -53,22 +64,12 @@ impl Redactor {
         self.pseudonyms.insert(pseudonym.clone(), value.to_string());
         if is_huntable_personal(value) {
             // A person's values in any case and normal form: `JDoe_GIS` is `jdoe_gis`.
-            self.hunt(
-                text::decoded_form(value),
-                pseudonym.clone(),
-                Extent::Token,
-                true,
-            );
+            self.hunt_token(value, pseudonym.clone(), true);
         } else if words_of(value).len() >= 2 {
             // A name of ordinary words (`Will Post`) is hunted only as it is written, whole,
             // and in capitals: `we will post` is left as it is.
             for spelling in [value.trim().to_string(), value.trim().to_uppercase()] {
-                self.hunt(
-                    text::decoded_form(&spelling),
-                    pseudonym.clone(),
-                    Extent::Token,
-                    false,
-                );
+                self.hunt_token(&spelling, pseudonym.clone(), false);
             }
         }
         if kind == Personal::Email {
@@ -82,12 +83,7 @@ impl Redactor {
                 self.people.entry(person_key(part)).or_insert(person);
             }
             if is_huntable_personal(part) {
-                self.hunt(
-                    text::decoded_form(part),
-                    self::pseudonym(kind, person),
-                    Extent::Token,
-                    true,
-                );
+                self.hunt_token(part, self::pseudonym(kind, person), true);
             }
         }
         self.personal_pseudonyms.insert(pair, pseudonym);
@@ -103,12 +99,7 @@ impl Redactor {
         self.extra.insert(key, pseudonym.clone());
         self.pseudonyms.insert(pseudonym.clone(), value.to_string());
         if is_huntable_personal(value) {
-            self.hunt(
-                text::decoded_form(value),
-                pseudonym.clone(),
-                Extent::Token,
-                false,
-            );
+            self.hunt_token(value, pseudonym.clone(), false);
         }
         pseudonym
     }

@@ -190,16 +190,8 @@ pub fn jwt_parts(value: &str) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::text::find;
+    use super::super::text::found;
     use super::*;
-
-    fn found(text: &str) -> Vec<(String, Kind)> {
-        let decoded = Decoded::new(text);
-        find(&decoded, false)
-            .into_iter()
-            .map(|finding| (text[finding.range].to_string(), finding.kind))
-            .collect()
-    }
 
     #[test]
     fn credentials_are_found_by_their_shape() {

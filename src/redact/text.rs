@@ -430,17 +430,19 @@ pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> Stri
     out
 }
 
+/// What [`find`] finds in `text`, as (the original text found, its kind): for tests.
+#[cfg(test)]
+pub(super) fn found(text: &str) -> Vec<(String, Kind)> {
+    let decoded = Decoded::new(text);
+    find(&decoded, false)
+        .into_iter()
+        .map(|finding| (text[finding.range].to_string(), finding.kind))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn found(text: &str) -> Vec<(String, Kind)> {
-        let decoded = Decoded::new(text);
-        find(&decoded, false)
-            .into_iter()
-            .map(|finding| (text[finding.range].to_string(), finding.kind))
-            .collect()
-    }
 
     fn secret(name: &str, structured: bool) -> Kind {
         Kind::NamedSecret {
