@@ -35,6 +35,25 @@ pub enum Error {
         /// How to fix it.
         hint: String,
     },
+    /// A file given on the command line (a HAR, a certificate, a key) is not what it must be.
+    Input {
+        path: PathBuf,
+        message: String,
+        hint: String,
+    },
+    /// An output file (`--out`, `--tls-cert-out`) that jobmock will not write: it exists, or is
+    /// not a regular file.
+    OutFile {
+        path: PathBuf,
+        message: String,
+        hint: String,
+    },
+    /// A file or a recording is past one of jobmock's limits, so it is refused whole.
+    TooLarge {
+        path: PathBuf,
+        message: String,
+        hint: String,
+    },
     /// A fixture file's content breaks a rule at one place (too deep, not UTF-8).
     FixtureAt {
         path: PathBuf,
@@ -69,7 +88,7 @@ impl Error {
     /// after `é` is a column too far. Every other position jobmock prints is 1-based and in
     /// characters, so the column is counted again here, in `text`.
     pub(crate) fn json(path: impl Into<PathBuf>, text: &[u8], source: serde_json::Error) -> Error {
-        let column = char_column(text, source.line(), source.column());
+        let column = crate::util::position::serde_column(text, source.line(), source.column());
         Error::Json {
             path: path.into(),
             column,
@@ -83,6 +102,42 @@ impl Error {
         hint: impl Into<String>,
     ) -> Error {
         Error::Fixture {
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub(crate) fn input(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Error {
+        Error::Input {
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub(crate) fn out_file(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Error {
+        Error::OutFile {
+            path: path.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub(crate) fn too_large(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Error {
+        Error::TooLarge {
             path: path.into(),
             message: message.into(),
             hint: hint.into(),
@@ -122,6 +177,21 @@ impl fmt::Display for Error {
                 path,
                 message,
                 hint,
+            }
+            | Error::Input {
+                path,
+                message,
+                hint,
+            }
+            | Error::OutFile {
+                path,
+                message,
+                hint,
+            }
+            | Error::TooLarge {
+                path,
+                message,
+                hint,
             } => write!(f, "{}: {message} (fix: {hint})", path.display()),
             Error::FixtureAt {
                 path,
@@ -155,26 +225,13 @@ impl std::error::Error for Error {
             Error::Json { .. }
             | Error::Shape { .. }
             | Error::Fixture { .. }
+            | Error::Input { .. }
+            | Error::OutFile { .. }
+            | Error::TooLarge { .. }
             | Error::FixtureAt { .. }
             | Error::Usage { .. } => None,
         }
     }
-}
-
-/// The 1-based column, in characters, of serde_json's position (`line`, and `byte_column`:
-/// the bytes read on that line when the error was found) in `text`.
-fn char_column(text: &[u8], line: usize, byte_column: usize) -> usize {
-    let start = match line {
-        0 | 1 => 0,
-        _ => memchr::memchr_iter(b'\n', text)
-            .nth(line - 2)
-            .map_or(text.len(), |newline| newline + 1),
-    };
-    let end = (start + byte_column).min(text.len());
-    String::from_utf8_lossy(&text[start..end])
-        .chars()
-        .count()
-        .max(1)
 }
 
 /// The whole chain of an error, joined with `": "`, for the one line printed before exit.

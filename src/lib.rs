@@ -57,6 +57,7 @@ pub mod server;
 pub mod shape;
 pub mod tls;
 pub mod ui;
+pub mod util;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -90,25 +91,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn run_report(args: cli::ReportArgs) -> Result<ExitCode> {
-    match std::fs::symlink_metadata(&args.out) {
-        Ok(meta) if !meta.file_type().is_file() => {
-            return Err(Error::fixture(
-                &args.out,
-                "is not a regular file (a folder, a link, a device or a pipe)",
-                "give --out a file path",
-            ));
-        }
-        Ok(_) if !args.overwrite => {
-            return Err(Error::fixture(
-                &args.out,
-                "exists already; jobmock does not write over a file it was not told to",
-                "give another --out, or --overwrite to replace it",
-            ));
-        }
-        _ => {}
-    }
+    util::write::may_write(&args.out, args.overwrite, "--out", "--overwrite")?;
     let page = ui::report::report(&args.fixtures)?;
-    fixture::write::file(&args.out, page.as_bytes())?;
+    util::write::file(&args.out, page.as_bytes())?;
     note!(
         "jobmock: report of {} written to {} ({} KiB); open it in a browser",
         args.fixtures.display(),
@@ -316,7 +301,7 @@ fn run_infer(args: InferArgs) -> Result<ExitCode> {
                 .count(),
             shape::write::shape_text(shape)
         );
-        fixture::write::file(&path, text.as_bytes())?;
+        util::write::file(&path, text.as_bytes())?;
         note!("jobmock: wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)

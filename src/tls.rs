@@ -10,7 +10,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::{Error, Result};
-use crate::fixture::write;
+use crate::util::write;
 
 /// Where the certificate comes from.
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ pub fn acceptor(certificate: &Certificate) -> Result<TlsAcceptor> {
                 Certificate::Files { key, .. } => key.clone(),
                 Certificate::SelfSigned { .. } => PathBuf::from("(self-signed)"),
             };
-            Error::fixture(
+            Error::input(
                 path,
                 format!("the certificate and key do not make a TLS server: {err}"),
                 "give --tls-key the private key of the --tls-cert certificate",
@@ -61,18 +61,18 @@ pub fn acceptor(certificate: &Certificate) -> Result<TlsAcceptor> {
 fn read_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
     let hint = "give --tls-cert a PEM file with -----BEGIN CERTIFICATE----- blocks";
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-        .map_err(|err| Error::fixture(path, format!("cannot read the certificate: {err}"), hint))?
+        .map_err(|err| Error::input(path, format!("cannot read the certificate: {err}"), hint))?
         .collect::<std::result::Result<_, _>>()
-        .map_err(|err| Error::fixture(path, format!("not a PEM certificate: {err}"), hint))?;
+        .map_err(|err| Error::input(path, format!("not a PEM certificate: {err}"), hint))?;
     if chain.is_empty() {
-        return Err(Error::fixture(path, "holds no certificate", hint));
+        return Err(Error::input(path, "holds no certificate", hint));
     }
     Ok(chain)
 }
 
 fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_file(path).map_err(|err| {
-        Error::fixture(
+        Error::input(
             path,
             format!("cannot read the private key: {err}"),
             "give --tls-key a PEM file with a -----BEGIN PRIVATE KEY----- block",

@@ -6,6 +6,7 @@
 //! is replay's. The steps are read from memory, not from disk: only a finding that is shown has
 //! its file read again, for its line and column.
 
+use crate::util::position::line_column;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -158,7 +159,7 @@ fn place(text: &str, finding: &Finding) -> (usize, usize) {
     }
     loop {
         if let Some(offset) = locate(text, path) {
-            return position(text, offset);
+            return line_column(text.as_bytes(), offset);
         }
         if path.is_empty() {
             return (1, 1);
@@ -308,14 +309,6 @@ impl Scanner<'_> {
     }
 }
 
-/// The 1-based line and column (in characters) of byte `offset` of `text`.
-fn position(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,7 +316,7 @@ mod tests {
     #[test]
     fn paths_are_found_where_their_field_or_item_begins() {
         let text = "{\n  \"jobId\": \"j1\",\n  \"customAttributes\": {\"isCancelled\": false},\n  \"messages\": [\"a\", \"b\"],\n  \"status\": \"PROCESING\"\n}\n";
-        let at = |path| locate(text, path).map(|offset| position(text, offset));
+        let at = |path| locate(text, path).map(|offset| line_column(text.as_bytes(), offset));
         assert_eq!(at("status"), Some((5, 3)));
         assert_eq!(at("customAttributes.isCancelled"), Some((3, 24)));
         assert_eq!(at("messages[1]"), Some((4, 21)));

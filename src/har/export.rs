@@ -12,8 +12,9 @@ use base64::Engine as _;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::read::{Har, format_time};
+use super::read::Har;
 use crate::replay::journal::Entry;
+use crate::util::clock::iso_time;
 
 /// The HAR of `entries`, with URLs on `origin` (`https://127.0.0.1:8080`), sanitized.
 pub fn journal_har(entries: &[Entry], origin: &str) -> Value {
@@ -124,7 +125,7 @@ fn har_entry(entry: &Entry, origin: &str) -> Value {
         }
     }
     json!({
-        "startedDateTime": format_time(entry.time_ms),
+        "startedDateTime": iso_time(entry.time_ms),
         "time": 0,
         "request": request,
         "response": {

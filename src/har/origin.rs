@@ -147,7 +147,7 @@ pub(super) fn wanted_origins(
         }
     }
     if wanted.is_empty() {
-        return Err(Error::fixture(
+        return Err(Error::input(
             &har.path,
             format!(
                 "none of its {} entries is a request to ArcGIS (a job, …/admin/…, …/sharing/rest/…)",
@@ -176,7 +176,7 @@ pub(super) fn nothing_to_import(
         .map(|(origin, count)| format!("{origin} ({count})"))
         .collect();
     let wanted: Vec<String> = wanted.iter().map(ToString::to_string).collect();
-    Error::fixture(
+    Error::input(
         &har.path,
         format!(
             "none of its {} entries can be imported from {}: the HAR's servers are {}",

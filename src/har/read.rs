@@ -9,7 +9,6 @@
 //! encoding) is not an error of the file: [`Entry::answer_body`] says why, and the importer
 //! reports that entry instead of inventing an answer.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -77,18 +76,15 @@ pub struct Content {
 impl Har {
     /// Reads and checks `path`.
     pub fn read(path: &Path) -> Result<Har> {
-        let file = std::fs::File::open(path).map_err(|source| Error::io(path, source))?;
-        let mut bytes = Vec::new();
-        file.take(MAX_HAR_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::io(path, source))?;
-        if bytes.len() as u64 > MAX_HAR_BYTES {
-            return Err(Error::fixture(
-                path,
-                format!("the HAR is larger than {} MiB", MAX_HAR_BYTES >> 20),
-                "save a HAR of the part of the session that shows the problem",
-            ));
-        }
+        let bytes = crate::util::read::at_most(path, MAX_HAR_BYTES)
+            .map_err(|source| Error::io(path, source))?
+            .ok_or_else(|| {
+                Error::too_large(
+                    path,
+                    format!("the HAR is larger than {} MiB", MAX_HAR_BYTES >> 20),
+                    "save a HAR of the part of the session that shows the problem",
+                )
+            })?;
         Har::parse(path, &bytes)
     }
 
@@ -210,7 +206,7 @@ struct At<'a> {
 impl At<'_> {
     fn error(&self, at: &str, problem: impl std::fmt::Display) -> Error {
         let at = if at.is_empty() { "the document" } else { at };
-        Error::fixture(
+        Error::input(
             self.path,
             format!("{at}: {problem}"),
             "save the HAR again from the browser's DevTools (\"Save all as HAR with content\"), \
@@ -413,18 +409,6 @@ pub fn parse_time(text: &str) -> Option<i64> {
     i64::try_from(parsed.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
-/// Epoch milliseconds as HAR writes them: `2026-11-29T22:37:42.123Z`.
-pub fn format_time(epoch_ms: u64) -> String {
-    let nanos = i128::from(epoch_ms) * 1_000_000;
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    at.format(&format)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,7 +416,10 @@ mod tests {
     #[test]
     fn times_of_every_writer_read_and_write_back() {
         let chrome = parse_time("2026-11-29T22:37:42.123Z").unwrap();
-        assert_eq!(format_time(chrome as u64), "2026-11-29T22:37:42.123Z");
+        assert_eq!(
+            crate::util::clock::iso_time(chrome as u64),
+            "2026-11-29T22:37:42.123Z"
+        );
         assert_eq!(parse_time("2026-11-29T23:37:42.123+01:00"), Some(chrome));
         assert_eq!(
             parse_time("2026-11-29T22:37:42.1234567+00:00"),

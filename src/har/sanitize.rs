@@ -15,9 +15,9 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::read::Har;
-use crate::error::{Error, Result};
-use crate::fixture::write;
+use crate::error::Result;
 use crate::redact::{self, Context, REDACTED, Redactor};
+use crate::util::write;
 
 /// What sanitizing did, for the summary.
 #[derive(Debug, Default)]
@@ -37,23 +37,7 @@ pub fn sanitize_file(
     overwrite: bool,
     options: redact::Options,
 ) -> Result<(String, bool)> {
-    if let Ok(meta) = std::fs::symlink_metadata(output)
-        && !meta.file_type().is_file()
-    {
-        return Err(Error::fixture(
-            output,
-            "is not a regular file (a folder, a link, a device or a pipe); the sanitized HAR is \
-             written whole, then moved into place, which would replace it",
-            "give --out a file path",
-        ));
-    }
-    if output.exists() && !overwrite {
-        return Err(Error::fixture(
-            output,
-            "exists already; jobmock does not write over a file it was not told to",
-            "give another --out, or --overwrite to replace it",
-        ));
-    }
+    write::may_write(output, overwrite, "--out", "--overwrite")?;
     let mut har = Har::read(input)?;
     let done = sanitize(&mut har, options);
     let bytes = serde_json::to_vec_pretty(&har.document).expect("a JSON value serialises");

@@ -18,7 +18,8 @@ pub use super::layout::{Offsets, exchange_name};
 use crate::error::{Error, Result};
 use crate::fixture::exchange::{REQUEST_FILE, RequestFile};
 use crate::fixture::script::{SCRIPT_FILE, ScriptFile, StepScript};
-use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json, write};
+use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json};
+use crate::util::write;
 
 /// What to do when the folder a recording would write exists already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -308,7 +309,7 @@ impl Recording {
             return Ok(self.hold());
         }
         if self.steps.len() >= MAX_STEPS {
-            return Err(Error::fixture(
+            return Err(Error::too_large(
                 &self.dir,
                 format!("has {MAX_STEPS} steps, the most a recording writes"),
                 "record this job or exchange again in a fresh fixture set",

@@ -441,7 +441,7 @@ fn tls_config(trust: &Trust) -> Result<rustls::ClientConfig> {
 
 fn add_ca_file(roots: &mut rustls::RootCertStore, path: &Path) -> Result<()> {
     let bad = |message: String| {
-        Error::fixture(
+        Error::input(
             path,
             message,
             "give --ca-cert a PEM file with one or more -----BEGIN CERTIFICATE----- blocks",

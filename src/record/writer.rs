@@ -28,8 +28,8 @@ use super::store::{Store, Stored, StoredAnswer, Target};
 use crate::api::Flavour;
 use crate::fixture::exchange::RequestFile;
 use crate::fixture::server::{self as server_file, SERVER_FILE, Written};
-use crate::fixture::write::pretty_json;
 use crate::redact::{self, Context, Redactor};
+use crate::util::write::pretty_json;
 
 /// The job a path polls, under the job paths of any flavour: its answers are the job's steps.
 fn job_id_in_path(path: &str) -> Option<&str> {

@@ -438,46 +438,6 @@ pub fn utf16(value: &str, big_endian: bool) -> Vec<u8> {
         .collect()
 }
 
-/// A string of a JSON text: the range inside its quotes (escapes as written), and whether it
-/// is an object's key.
-pub struct JsonString {
-    pub inner: Range<usize>,
-    pub is_key: bool,
-}
-
-/// The strings of the JSON document `text`, in order; `None` when `text` is not one.
-pub fn json_strings(text: &str) -> Option<Vec<JsonString>> {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
-    let bytes = text.as_bytes();
-    let mut strings = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] != b'"' {
-            at += 1;
-            continue;
-        }
-        let start = at + 1;
-        let mut end = start;
-        loop {
-            match *bytes.get(end)? {
-                b'\\' => end += 2,
-                b'"' => break,
-                _ => end += 1,
-            }
-        }
-        let mut next = end + 1;
-        while next < bytes.len() && bytes[next].is_ascii_whitespace() {
-            next += 1;
-        }
-        strings.push(JsonString {
-            inner: start..end,
-            is_key: bytes.get(next) == Some(&b':'),
-        });
-        at = end + 1;
-    }
-    Some(strings)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -102,7 +102,7 @@ impl Redactor {
         if !name.ends_with(".json") {
             return self.rescrub_text(text);
         }
-        let Some(strings) = text::json_strings(text) else {
+        let Some(strings) = crate::util::json::json_strings(text) else {
             return self.rescrub_text(text);
         };
         let mut replacements = Vec::new();

@@ -119,7 +119,7 @@ impl Summary {
     pub fn write(&self, root: &Path) -> Result<()> {
         let mut json = serde_json::to_vec_pretty(self).expect("a summary serialises");
         json.push(b'\n');
-        crate::fixture::write::file(&root.join(SUMMARY_FILE), &json)
+        crate::util::write::file(&root.join(SUMMARY_FILE), &json)
     }
 
     /// One line of totals, by kind: `12 credentials, 3 user names … in 9 files`.

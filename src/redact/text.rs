@@ -6,9 +6,7 @@
 
 use std::ops::Range;
 
-pub use super::decode::{
-    Decoded, JsonString, decoded_form, is_token_byte, json_strings, utf16, utf16_text,
-};
+pub use super::decode::{Decoded, decoded_form, is_token_byte, utf16, utf16_text};
 pub use super::shaped::{basic_credentials, jwt_parts};
 
 use super::shaped::{emails, is_api_key, is_bearer_token, jwt_end, url_credentials};

@@ -15,11 +15,12 @@ use super::lifecycle::{self, Created};
 use super::reply::{Kind, Note, Reply};
 use super::request::Call;
 use super::served::Served;
-use super::{Found, Key, Live, Replay, Stale, now_ms};
+use super::{Found, Key, Live, Replay, Stale};
 use crate::api::Flavour;
 use crate::api::format::{self, Format};
 use crate::job::answer::{self, Chosen, Patches, PollSettings};
 use crate::job::{Fault, Instant, Step};
+use crate::util::clock::now_ms;
 
 impl Replay {
     /// The job `id` as `session` sees it: a fixture job it has not deleted, or a job it (or

@@ -42,7 +42,6 @@ pub mod watch;
 mod web;
 
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use hyper::body::Incoming;
@@ -544,13 +543,6 @@ fn refused(status: StatusCode, code: u16, message: &str) -> Response<Body> {
         Format::Json.content_type(),
         full(format::error_body(Format::Json, code, message)),
     )
-}
-
-/// Now, in epoch milliseconds, as the job timestamps and the journal count time.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_millis() as u64)
 }
 
 /// Serves `replay` on `listener` (over TLS when `tls` is given) until `shutdown` completes,

@@ -9,13 +9,14 @@ use hyper::header::{ALLOW, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
+use super::Replay;
 use super::body::{Body, Truncated, full};
 use super::journal::{Entry, ServedBy};
 use super::near::NearMiss;
 use super::request::Call;
-use super::{Replay, now_ms};
 use crate::api::format::{self, Format};
 use crate::output::note;
+use crate::util::clock::now_ms;
 
 /// What a request is answered with, and what the journal notes of it.
 pub struct Reply {

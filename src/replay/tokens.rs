@@ -242,7 +242,7 @@ impl Tokens {
                 expires: Instant::now() + lifetime,
             },
         );
-        let expires_ms = super::now_ms().saturating_add(lifetime.as_millis() as u64);
+        let expires_ms = crate::util::clock::now_ms().saturating_add(lifetime.as_millis() as u64);
         Generated::Token { token, expires_ms }
     }
 
@@ -376,7 +376,7 @@ mod tests {
         else {
             panic!("admin is a user")
         };
-        assert!(expires_ms >= super::super::now_ms() + 119_000);
+        assert!(expires_ms >= crate::util::clock::now_ms() + 119_000);
         assert_eq!(tokens.check(Some(&token), "/nb/admin/x"), Verdict::Fine);
         let (session, job) = (Arc::from("s"), Arc::from("j1"));
         tokens.expire_at(&token, &session, &job, 1);

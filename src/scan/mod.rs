@@ -77,7 +77,7 @@ pub fn scan(paths: &[PathBuf], keep: &[Personal]) -> Result<Report> {
     let mut files = Vec::new();
     for root in paths {
         if !root.exists() {
-            return Err(Error::fixture(
+            return Err(Error::input(
                 root,
                 "does not exist",
                 "give `jobmock scan` a fixture set, such as the --fixtures folder of a recording",
@@ -129,21 +129,16 @@ pub fn scan(paths: &[PathBuf], keep: &[Personal]) -> Result<Report> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, e))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        // A scan that read part of a file and said "nothing found" would be a lie.
-        return Err(Error::fixture(
-            path,
-            format!("is larger than {} MiB: not scanned", MAX_FILE_BYTES >> 20),
-            "scan a smaller capture, or split it",
-        ));
-    }
-    Ok(bytes)
+    // A scan that read part of a file and said "nothing found" would be a lie.
+    crate::util::read::at_most(path, MAX_FILE_BYTES)
+        .map_err(|e| Error::io(path, e))?
+        .ok_or_else(|| {
+            Error::too_large(
+                path,
+                format!("is larger than {} MiB: not scanned", MAX_FILE_BYTES >> 20),
+                "scan a smaller capture, or split it",
+            )
+        })
 }
 
 /// A file of a set: a JSON document scrubbed as the recorder scrubs an answer, every string
@@ -151,7 +146,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 fn scan_file(redactor: &mut Redactor, path: &Path, bytes: &[u8], findings: &mut Vec<Finding>) {
     let text = String::from_utf8_lossy(bytes);
     let mut push = |offset: usize, original: &str, what: String| {
-        let (line, column) = line_and_column(&text, offset);
+        let (line, column) = crate::util::position::line_column(text.as_bytes(), offset);
         findings.push(Finding {
             path: path.to_path_buf(),
             at: None,
@@ -162,7 +157,7 @@ fn scan_file(redactor: &mut Redactor, path: &Path, bytes: &[u8], findings: &mut 
         });
     };
     if let Ok(value) = serde_json::from_str::<Value>(&text)
-        && let Some(strings) = redact::text::json_strings(&text)
+        && let Some(strings) = crate::util::json::json_strings(&text)
     {
         let mut scrubbed = value.clone();
         redactor.scrub_json(&mut scrubbed, Context::default());
@@ -366,14 +361,6 @@ pub(super) fn describe(replacement: &str, name: Option<&str>, whole: bool) -> St
     }
 }
 
-/// Line and column (1-based, in characters) of byte `offset` of `text`.
-fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-    (line, text[line_start..offset].chars().count() + 1)
-}
-
 /// A value shown without giving it away: its first three characters and its length.
 pub(super) fn mask(value: &str) -> String {
     let shown: String = value.chars().take(3).collect();
@@ -445,8 +432,7 @@ mod tests {
     }
 
     #[test]
-    fn places_are_lines_and_columns_and_values_are_masked() {
-        assert_eq!(line_and_column("ab\ncdé f", 8), (2, 5));
+    fn values_are_masked() {
         assert_eq!(mask("secretvalue"), "sec…, 11 characters");
     }
 }

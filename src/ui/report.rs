@@ -43,7 +43,7 @@ pub fn report(dir: &Path) -> Result<String> {
             set.exchanges().len(),
             set.flavour().product(),
             env!("CARGO_PKG_VERSION"),
-            crate::har::read::format_time(crate::replay::now_ms())
+            crate::util::clock::iso_time(crate::util::clock::now_ms())
         ),
         jobs,
         exchanges,

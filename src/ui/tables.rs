@@ -82,7 +82,7 @@ pub(super) fn journal_section(h: &mut Html, journal: &[Value]) {
             &[],
             &entry["timeMs"]
                 .as_u64()
-                .map(crate::har::read::format_time)
+                .map(crate::util::clock::iso_time)
                 .unwrap_or_default(),
         );
         h.element("td", &[], entry["session"].as_str().unwrap_or(""));

@@ -387,7 +387,7 @@ async fn import_har_writes_the_flavour_its_paths_show() {
             let body = json!({"jobId": K8S_JOB, "type": "executeNotebook", "status": status});
             let text = body.to_string();
             json!({
-                "startedDateTime": jobmock::har::read::format_time(1_795_000_000_000 + index as u64 * 1000),
+                "startedDateTime": jobmock::util::clock::iso_time(1_795_000_000_000 + index as u64 * 1000),
                 "time": 10,
                 "request": {"method": "GET", "url": format!("{origin}/arcgis{}", job_path(K8S_JOB)),
                             "httpVersion": "HTTP/1.1", "cookies": [], "headers": [],

@@ -15,7 +15,7 @@ const T0: u64 = 1_795_000_000_000;
 /// One HAR entry as DevTools writes it: `at_ms` after [`T0`], answered after `time_ms`.
 fn entry(method: &str, url: &str, at_ms: u64, status: u16, content: Value) -> Value {
     json!({
-        "startedDateTime": jobmock::har::read::format_time(T0 + at_ms),
+        "startedDateTime": jobmock::util::clock::iso_time(T0 + at_ms),
         "time": 12.5,
         "request": {
             "method": method, "url": url, "httpVersion": "HTTP/2",

@@ -1149,7 +1149,7 @@ fn no_canary_survives_a_har_import_or_sanitize() {
                                  "encoding": "base64"}),
             };
             let mut entry = json!({
-                "startedDateTime": jobmock::har::read::format_time(at_ms),
+                "startedDateTime": jobmock::util::clock::iso_time(at_ms),
                 "time": 5,
                 "request": {"method": request.method,
                             "url": format!("https://customer.example{}", request.target),
