@@ -88,7 +88,7 @@ impl Error {
     /// after `é` is a column too far. Every other position jobmock prints is 1-based and in
     /// characters, so the column is counted again here, in `text`.
     pub(crate) fn json(path: impl Into<PathBuf>, text: &[u8], source: serde_json::Error) -> Error {
-        let column = crate::util::position::serde_column(text, source.line(), source.column());
+        let column = serde_column(text, source.line(), source.column());
         Error::Json {
             path: path.into(),
             column,
@@ -232,6 +232,23 @@ impl std::error::Error for Error {
             | Error::Usage { .. } => None,
         }
     }
+}
+
+/// The 1-based column, in characters, of the position serde_json reports: `line`, and
+/// `byte_column`, the bytes read on that line when the error was found (0 before its first
+/// character). An error is never placed before column 1.
+fn serde_column(text: &[u8], line: usize, byte_column: usize) -> usize {
+    let start = match line {
+        0 | 1 => 0,
+        _ => memchr::memchr_iter(b'\n', text)
+            .nth(line - 2)
+            .map_or(text.len(), |newline| newline + 1),
+    };
+    let end = (start + byte_column).min(text.len());
+    String::from_utf8_lossy(&text[start..end])
+        .chars()
+        .count()
+        .max(1)
 }
 
 /// The whole chain of an error, joined with `": "`, for the one line printed before exit.

@@ -1,4 +1,4 @@
-//! The flags of the commands that work on captures and sets on disk: `import har`,
+//! The flags of the commands that work on captures and sets on disk: `scan`, `import har`,
 //! `sanitize har` and `report`.
 
 use std::path::PathBuf;
@@ -137,4 +137,25 @@ pub struct SanitizeHarArgs {
 
     #[command(flatten)]
     pub redaction: RedactionArgs,
+}
+
+/// The flags of `jobmock scan`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    jobmock scan recorded                          before sending a recording to anyone\n  \
+    jobmock scan recorded --keep-field username    usernames kept on purpose are fine\n\n\
+    Exit codes: 0 nothing found, 1 something found, 2 an error.")]
+pub struct ScanArgs {
+    /// Fixture sets, folders or files to scan; a HAR file is read as one (findings named by
+    /// their JSON path).
+    ///
+    /// Example: jobmock scan recorded
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// A kind of personal data kept on purpose (record --keep-field): not reported.
+    ///
+    /// Example: --keep-field username
+    #[arg(long, value_name = "NAME")]
+    pub keep_field: Vec<String>,
 }

@@ -9,15 +9,11 @@
 //! for the values learned anywhere. A body that is neither text nor JSON (an image, a font) is
 //! removed, since nothing in it can be checked.
 
-use std::path::Path;
-
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::read::Har;
-use crate::error::Result;
 use crate::redact::{self, Context, REDACTED, Redactor};
-use crate::util::write;
 
 /// What sanitizing did, for the summary.
 #[derive(Debug, Default)]
@@ -26,56 +22,6 @@ pub struct Sanitized {
     pub counts: redact::Counts,
     /// Bodies removed because they are binary.
     pub binary_removed: usize,
-}
-
-/// Reads the HAR at `input`, writes it sanitized to `output` (whole, never over an existing
-/// file unless `overwrite`), and returns the summary and whether a scan of the result found
-/// anything.
-pub fn sanitize_file(
-    input: &Path,
-    output: &Path,
-    overwrite: bool,
-    options: redact::Options,
-) -> Result<(String, bool)> {
-    write::may_write(output, overwrite, "--out", "--overwrite")?;
-    let mut har = Har::read(input)?;
-    let done = sanitize(&mut har, options);
-    let bytes = serde_json::to_vec_pretty(&har.document).expect("a JSON value serialises");
-    write::file(output, &bytes)?;
-    let replaced = redact::summary::Summary::of_document(
-        &output.display().to_string(),
-        &String::from_utf8_lossy(&bytes),
-    );
-    let report = crate::scan::scan(&[output.to_path_buf()], &[])?;
-    let mut summary = format!(
-        "sanitized {} HAR entries into {}: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced",
-        done.entries,
-        output.display(),
-        done.counts.secrets,
-        done.counts.people,
-        done.counts.replaced
-    );
-    summary.push_str(&format!("\nreplaced in the HAR: {}", replaced.line()));
-    if done.binary_removed > 0 {
-        summary.push_str(&format!(
-            "; {} binary bod{} removed (nothing in them can be checked)",
-            done.binary_removed,
-            if done.binary_removed == 1 { "y" } else { "ies" }
-        ));
-    }
-    let found = !report.findings.is_empty();
-    if found {
-        summary.push_str(&format!(
-            "\nscan: {} finding(s) in the sanitized HAR; check them before you send it:",
-            report.findings.len()
-        ));
-        for finding in report.findings.iter().take(20) {
-            summary.push_str(&format!("\n  {finding}"));
-        }
-    } else {
-        summary.push_str("\nscan: nothing found in the sanitized HAR");
-    }
-    Ok((summary, found))
 }
 
 /// Sanitizes `har.document` in place.

@@ -11,20 +11,6 @@ pub fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
     (line, characters(&before[line_start..]) + 1)
 }
 
-/// The 1-based column, in characters, of the position serde_json reports: `line`, and
-/// `byte_column`, the bytes read on that line when the error was found (0 before its first
-/// character). An error is never placed before column 1.
-pub fn serde_column(text: &[u8], line: usize, byte_column: usize) -> usize {
-    let start = match line {
-        0 | 1 => 0,
-        _ => memchr::memchr_iter(b'\n', text)
-            .nth(line - 2)
-            .map_or(text.len(), |newline| newline + 1),
-    };
-    let end = (start + byte_column).min(text.len());
-    characters(&text[start..end]).max(1)
-}
-
 fn characters(bytes: &[u8]) -> usize {
     String::from_utf8_lossy(bytes).chars().count()
 }
@@ -40,7 +26,5 @@ mod tests {
         assert_eq!(line_column(text, comma), (2, 8));
         assert_eq!(line_column(text, 0), (1, 1));
         assert_eq!(line_column(text, text.len() + 10), (3, 2));
-        assert_eq!(serde_column(text, 2, 9), 8);
-        assert_eq!(serde_column(b"{\n", 2, 0), 1);
     }
 }

@@ -1,0 +1,60 @@
+//! `jobmock shape infer`: the shapes of recorded payloads, learned and printed or written as
+//! one `<jobType>.shape` file per job type.
+
+use std::process::ExitCode;
+
+use crate::cli::InferArgs;
+use crate::error::{Error, Result};
+use crate::output::{self, note};
+use crate::shape::{infer::infer_by_type, write::shape_text};
+
+pub(super) fn infer(args: InferArgs) -> Result<ExitCode> {
+    let payloads = crate::diff::read_payloads(&args.paths)?;
+    let shapes = infer_by_type(&payloads);
+    if shapes.is_empty() {
+        return Err(Error::Usage {
+            message: format!(
+                "no job payload (a JSON object with a \"type\") under {}",
+                args.paths
+                    .iter()
+                    .map(|path| path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
+    let Some(out) = args.out else {
+        for (job_type, shape) in &shapes {
+            output::print(format_args!(
+                "// the shape of job type {job_type:?}: save it as {job_type}.shape\n{}",
+                shape_text(shape)
+            ))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(&out).map_err(|source| Error::Write {
+        path: out.clone(),
+        source,
+    })?;
+    for (job_type, shape) in &shapes {
+        let path = out.join(format!("{job_type}.{}", crate::diff::SHAPE_EXTENSION));
+        if path.exists() && !args.force {
+            return Err(Error::out_file(
+                &path,
+                "exists already",
+                "give --force to replace it, or another --out folder",
+            ));
+        }
+        let text = format!(
+            "// The shape of {job_type} jobs, learned by `jobmock shape infer` from {} payload(s).\n{}",
+            payloads
+                .iter()
+                .filter(|p| p.get("type").and_then(|t| t.as_str()) == Some(job_type.as_str()))
+                .count(),
+            shape_text(shape)
+        );
+        crate::util::write::file(&path, text.as_bytes())?;
+        note!("jobmock: wrote {}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
