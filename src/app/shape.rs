@@ -38,11 +38,11 @@ pub(super) fn infer(args: InferArgs) -> Result<ExitCode> {
     })?;
     for (job_type, shape) in &shapes {
         let path = out.join(format!("{job_type}.{}", crate::diff::SHAPE_EXTENSION));
-        if path.exists() && !args.force {
+        if path.exists() && !args.overwrite {
             return Err(Error::out_file(
                 &path,
                 "exists already",
-                "give --force to replace it, or another --out folder",
+                "give --overwrite to replace it, or another --out folder",
             ));
         }
         let text = format!(

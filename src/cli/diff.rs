@@ -102,15 +102,15 @@ pub struct InferArgs {
     pub paths: Vec<PathBuf>,
 
     /// Write one <jobType>.shape per job type into this folder (made if missing) instead of
-    /// printing them. An existing shape file is not replaced unless --force is given.
+    /// printing them. An existing shape file is not replaced unless --overwrite is given.
     ///
     /// Example: --out shapes
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// Replace existing shape files in --out.
+    /// Replace existing shape files in --out (--force is the older spelling).
     ///
-    /// Example: --force
-    #[arg(long, requires = "out")]
-    pub force: bool,
+    /// Example: --overwrite
+    #[arg(long, alias = "force", requires = "out")]
+    pub overwrite: bool,
 }

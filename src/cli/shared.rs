@@ -105,23 +105,27 @@ impl From<&ServeLimits> for crate::server::Limits {
     }
 }
 
-/// What to do with folders that exist: the same flags for record and import.
+/// What to do with folders that exist: the same flags for record and import. `--overwrite` is
+/// jobmock's one spelling for "replace what exists" (`report`, `sanitize har`, `shape infer`
+/// use it too); `--existing` says the same as one flag, for older scripts.
 #[derive(Debug, Args)]
 pub struct ExistingArgs {
-    /// What to do with a job or exchange folder that exists already: refuse (write nothing for
-    /// it, and say so), overwrite (replace it), or append (add the new steps after the old).
+    /// The same choice as one flag, kept for older scripts: refuse (write nothing for a job or
+    /// exchange folder that exists already, and say so), overwrite (same as --overwrite), or
+    /// append (same as --append).
     ///
     /// Example: --existing append
     #[arg(long, value_enum, value_name = "WHAT", default_value_t = Existing::Refuse)]
     pub existing: Existing,
 
-    /// Same as --existing overwrite.
+    /// Replace a job or exchange folder that exists already (without it, such a folder is
+    /// refused: nothing is written for it, and the recorder says so).
     ///
     /// Example: --overwrite
     #[arg(long, conflicts_with_all = ["existing", "append"])]
     pub overwrite: bool,
 
-    /// Same as --existing append.
+    /// Add the new steps after those of a job folder that exists already.
     ///
     /// Example: --append
     #[arg(long, conflicts_with = "existing")]

@@ -362,7 +362,19 @@ fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
         shapes.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "an existing shape is not replaced silently");
-    assert!(stderr.contains("--force"), "{stderr}");
+    assert!(stderr.contains("give --overwrite"), "{stderr}");
+    // --overwrite replaces it; --force, the older spelling, still does.
+    for flag in ["--overwrite", "--force"] {
+        let (code, _, stderr) = run_binary(&[
+            "shape",
+            "infer",
+            fixtures.to_str().unwrap(),
+            "--out",
+            shapes.to_str().unwrap(),
+            flag,
+        ]);
+        assert_eq!(code, Some(0), "{flag}: {stderr}");
+    }
 
     // The shipped openNotebook jobs never carried messages: a recording that does drifts.
     let mut payload = completed_open_notebook();
