@@ -1,0 +1,164 @@
+//! One unit checked: each payload against the shape of its job type (or its Portal resource),
+//! then the unit's steps as a sequence.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::api::Flavour;
+use crate::error::Result;
+use crate::fixture::read_json;
+use crate::shape::builtin::{self, ErrorApi};
+use crate::shape::parse::parse;
+use crate::shape::{Finding, FindingKind, Shape};
+
+use super::{Shapes, Unit, sequence};
+
+/// One payload file and what was found in it.
+#[derive(Debug)]
+pub struct Checked {
+    pub file: PathBuf,
+    pub payload: Value,
+    /// The job type whose shape applied, if one did.
+    pub job_type: Option<String>,
+    /// The flavour whose shapes applied.
+    pub flavour: Flavour,
+    /// The API whose error answer this is, for a recorded error rather than a job: checked
+    /// against that API's error shape, and left out of the sequence checks.
+    pub error: Option<ErrorApi>,
+    pub findings: Vec<Finding>,
+}
+
+impl Checked {
+    /// The shape this payload was checked against, if any: its API's error shape, or its job
+    /// type's.
+    pub fn expected<'a>(&self, shapes: &'a Shapes) -> Option<&'a Shape> {
+        match self.error {
+            Some(api) => Some(api.shape()),
+            None => self.job_type.as_deref().and_then(|t| {
+                shapes.get(t).or_else(|| {
+                    builtin::PORTAL
+                        .iter()
+                        .any(|(name, _)| *name == t)
+                        .then(|| portal_shape(t))
+                })
+            }),
+        }
+    }
+}
+
+/// Whether `payload` is an error answer (either ArcGIS shape) rather than a job: recordings keep
+/// those as they came, and they are checked against the error shapes, not a job type's.
+pub fn is_error_answer(payload: &Value) -> bool {
+    ErrorApi::of(payload).is_some()
+}
+
+/// Checks one payload against its shape: an error answer against its API's error shape, a job
+/// against the shape of its `type`. The sequence checks come after, over a job's steps.
+pub fn check_payload(file: PathBuf, payload: Value, shapes: &Shapes, flavour: Flavour) -> Checked {
+    if let Some(api) = ErrorApi::of(&payload) {
+        let findings = api.shape().check(&payload);
+        return Checked {
+            file,
+            payload,
+            job_type: None,
+            flavour,
+            error: Some(api),
+            findings,
+        };
+    }
+    let job_type = payload
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mut findings = Vec::new();
+    match job_type
+        .as_deref()
+        .and_then(|job_type| shapes.get(job_type))
+    {
+        Some(shape) => findings.extend(shape.check(&payload)),
+        None => findings.push(Finding {
+            kind: FindingKind::NoShape,
+            path: "type".to_string(),
+            expected: format!(
+                "a job type with a shape: {}",
+                shapes.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            found: job_type
+                .as_deref()
+                .map_or("no type".to_string(), |t| format!("{t:?}")),
+        }),
+    }
+    let has_shape = job_type.as_deref().is_some_and(|t| shapes.contains_key(t));
+    Checked {
+        file,
+        payload,
+        job_type: job_type.filter(|_| has_shape),
+        flavour,
+        error: None,
+        findings,
+    }
+}
+
+/// Checks a recorded Portal answer against its resource's shape: the fields clients read must
+/// be there, with the kinds a Portal gives them; the fields a Portal version adds that the
+/// shape does not list are not drift. A recorded error answer is checked as any error answer.
+fn check_portal(
+    file: PathBuf,
+    payload: Value,
+    resource: &'static str,
+    flavour: Flavour,
+) -> Checked {
+    if ErrorApi::of(&payload).is_some() {
+        return check_payload(file, payload, &Shapes::new(), flavour);
+    }
+    let findings = portal_shape(resource)
+        .check(&payload)
+        .into_iter()
+        .filter(|finding| finding.kind != FindingKind::UnexpectedField)
+        .collect();
+    Checked {
+        file,
+        payload,
+        job_type: Some(resource.to_string()),
+        flavour,
+        error: None,
+        findings,
+    }
+}
+
+/// The built-in shape of a Portal resource, parsed once.
+pub fn portal_shape(resource: &str) -> &'static Shape {
+    static SHAPES: std::sync::OnceLock<BTreeMap<&'static str, Shape>> = std::sync::OnceLock::new();
+    let shapes = SHAPES.get_or_init(|| {
+        builtin::PORTAL
+            .iter()
+            .map(|(name, text)| {
+                (
+                    *name,
+                    parse(text).expect("the Portal shapes parse (tested)"),
+                )
+            })
+            .collect()
+    });
+    &shapes[resource]
+}
+
+/// Reads and checks the files of `unit`: each against its shape, then a job's steps as a
+/// sequence.
+pub fn check_unit(unit: &Unit, shapes: &Shapes) -> Result<Vec<Checked>> {
+    let mut checked = Vec::with_capacity(unit.files.len());
+    for file in &unit.files {
+        let payload: Value = read_json(file)?;
+        checked.push(match unit.portal {
+            Some(resource) => check_portal(file.clone(), payload, resource, unit.flavour),
+            None => check_payload(file.clone(), payload, shapes, unit.flavour),
+        });
+    }
+    if unit.portal.is_some() {
+        return Ok(checked);
+    }
+    sequence::check(unit.job_folder.as_deref(), &mut checked);
+    Ok(checked)
+}
