@@ -39,14 +39,16 @@
 //!
 //! - [`names`]: which names mean a credential, personal data, or a word of the API.
 //! - [`decode`]: a text read through the encodings a value may hide in.
-//! - [`text`]: the finders by name; `shaped` those by shape; `markup` those of HTML and XML
-//!   tags and CSV.
+//! - [`text`]: the finders by name, and [`text::find`], which runs every finder; `shaped` those
+//!   by shape; `markup` those of HTML and XML tags and CSV; `finding`: what they find
+//!   ([`text::Finding`], [`text::Kind`]) and the helpers they share, below all three.
 //! - `bodies`: what a body holds (JSON however wrapped, forms, multipart).
 //! - `learn`, `replace`: the two passes of [`Redactor`]; `people`: who a personal value is,
 //!   and its pseudonym.
 
 mod bodies;
 pub mod decode;
+mod finding;
 mod learn;
 mod markup;
 pub mod names;
