@@ -38,6 +38,8 @@
 //! # Layout
 //!
 //! - [`names`]: which names mean a credential, personal data, or a word of the API.
+//! - `words`: which values are ordinary words (English, read from `words.txt.gz`, and the
+//!   lists kept by hand in `word_lists`), never hunted as a person's.
 //! - [`decode`]: a text read through the encodings a value may hide in.
 //! - [`text`]: the finders by name, and [`text::find`], which runs every finder; `shaped` those
 //!   by shape; `markup` those of HTML and XML tags and CSV; `finding`: what they find
@@ -57,6 +59,7 @@ mod replace;
 mod shaped;
 pub mod summary;
 pub mod text;
+mod word_lists;
 mod words;
 
 use std::collections::{BTreeMap, HashMap};
