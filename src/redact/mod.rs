@@ -30,7 +30,7 @@
 //! ([`names::looks_like_credential`]), a personal value of at least four characters that is no
 //! ordinary word ([`names::is_word`]: `Post`, `Max`, `English` are replaced only where a
 //! personal field holds them). Names are matched in any case and normal form
-//! ([`decode::fold_name`]).
+//! ([`folding::fold_name`]).
 //! Cookies that are not credentials are never learned at all. The recorder hands every file
 //! through [`Redactor::rescrub_text`] (or [`Redactor::rescrub_json`]) again when a value is
 //! learned after the file was written (see `record::writer`), so earlier occurrences go too.
@@ -41,6 +41,7 @@
 //! - `words`: which values are ordinary words (English, read from `words.txt.gz`, and the
 //!   lists kept by hand in `word_lists`), never hunted as a person's.
 //! - [`decode`]: a text read through the encodings a value may hide in.
+//! - [`folding`]: names in any case and normal form, and a text seen so.
 //! - [`text`]: the finders by name, and [`text::find`], which runs every finder; `shaped` those
 //!   by shape; `markup` those of HTML and XML tags and CSV; `finding`: what they find
 //!   ([`text::Finding`], [`text::Kind`]) and the helpers they share, below all three.
@@ -51,6 +52,7 @@
 mod bodies;
 pub mod decode;
 mod finding;
+pub mod folding;
 mod learn;
 mod markup;
 pub mod names;
