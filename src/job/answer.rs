@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
-use super::{Cursor, Fault, Instant, Job, Step};
+use super::model::{Fault, Job, Step};
+use super::sequence::Cursor;
 
 /// What a poll is answered under.
 #[derive(Debug, Clone, Copy)]

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use hyper::header::{HeaderName, HeaderValue};
 
-use super::Sequence;
+use super::sequence::Sequence;
 
 /// One job: its steps and how they advance. Two jobs are equal when they serve the same answers
 /// the same way (a reload keeps the cursors of such a job).

@@ -9,7 +9,7 @@ use hyper::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
 use super::bodies::{Wrapping, as_json, is_form_text, multipart_boundary, multipart_fields};
-use super::decode::fold_name;
+use super::folding::fold_name;
 use super::text::{self, Decoded, Finding, Kind};
 use super::{
     Context, Extent, Found, Hunted, MIN_HUNTED_SECRET, Personal, REDACTED, Redactor, base64_cores,

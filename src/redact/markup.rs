@@ -4,8 +4,9 @@
 
 use std::ops::Range;
 
+use super::decode::Decoded;
+use super::finding::{Finding, Kind, is_placeholder, name_kind};
 use super::names;
-use super::text::{Decoded, Finding, Kind, is_placeholder, name_kind};
 
 /// Values of HTML elements named like a credential: `<input name="token" value="…">`, in any
 /// order of attributes, and `<meta name="csrf-token" content="…">`.

@@ -30,7 +30,7 @@
 //! ([`names::looks_like_credential`]), a personal value of at least four characters that is no
 //! ordinary word ([`names::is_word`]: `Post`, `Max`, `English` are replaced only where a
 //! personal field holds them). Names are matched in any case and normal form
-//! ([`decode::fold_name`]).
+//! ([`folding::fold_name`]).
 //! Cookies that are not credentials are never learned at all. The recorder hands every file
 //! through [`Redactor::rescrub_text`] (or [`Redactor::rescrub_json`]) again when a value is
 //! learned after the file was written (see `record::writer`), so earlier occurrences go too.
@@ -38,15 +38,21 @@
 //! # Layout
 //!
 //! - [`names`]: which names mean a credential, personal data, or a word of the API.
+//! - `words`: which values are ordinary words (English, read from `words.txt.gz`, and the
+//!   lists kept by hand in `word_lists`), never hunted as a person's.
 //! - [`decode`]: a text read through the encodings a value may hide in.
-//! - [`text`]: the finders by name; `shaped` those by shape; `markup` those of HTML and XML
-//!   tags and CSV.
+//! - [`folding`]: names in any case and normal form, and a text seen so.
+//! - [`text`]: the finders by name, and [`text::find`], which runs every finder; `shaped` those
+//!   by shape; `markup` those of HTML and XML tags and CSV; `finding`: what they find
+//!   ([`text::Finding`], [`text::Kind`]) and the helpers they share, below all three.
 //! - `bodies`: what a body holds (JSON however wrapped, forms, multipart).
 //! - `learn`, `replace`: the two passes of [`Redactor`]; `people`: who a personal value is,
 //!   and its pseudonym.
 
 mod bodies;
 pub mod decode;
+mod finding;
+pub mod folding;
 mod learn;
 mod markup;
 pub mod names;
@@ -55,6 +61,7 @@ mod replace;
 mod shaped;
 pub mod summary;
 pub mod text;
+mod word_lists;
 mod words;
 
 use std::collections::{BTreeMap, HashMap};

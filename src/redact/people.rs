@@ -4,7 +4,7 @@
 //! the personal cells of a CSV row as one person. A value is hunted through text only where it
 //! is distinctive ([`super::is_huntable_personal`]): a name of ordinary words only as written.
 
-use super::decode::fold_name;
+use super::folding::fold_name;
 use super::text;
 use super::{
     Extent, Personal, REDACTED, Redactor, base64_cores, is_example_address, is_huntable_personal,

@@ -7,7 +7,7 @@ use std::ops::Range;
 use aho_corasick::AhoCorasick;
 use serde_json::Value;
 
-use super::decode::Folded;
+use super::folding::Folded;
 use super::text::{self, Decoded, Finding, Kind};
 use super::{
     Context, Extent, Found, Hunted, Matcher, Personal, REDACTED, Redactor, is_example_address,

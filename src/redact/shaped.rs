@@ -4,8 +4,9 @@
 
 use std::ops::Range;
 
+use super::decode::Decoded;
+use super::finding::{Finding, Kind, ends_value, find_bytes, is_placeholder};
 use super::names;
-use super::text::{Decoded, Finding, Kind, ends_value, find_bytes, is_placeholder};
 
 /// Whether `value` is a `Bearer` credential: RFC 6750's token68 (letters, digits, `-._~+/`, then
 /// `=` padding), long enough and mixed enough to be one (`Bearer authentication` is prose,
@@ -186,38 +187,4 @@ pub fn jwt_parts(value: &str) -> Option<Vec<&str>> {
     let value = value.trim();
     (value.starts_with("eyJ") && jwt_end(value.as_bytes(), 0) == Some(value.len()))
         .then(|| value.split('.').collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::text::found;
-    use super::*;
-
-    #[test]
-    fn credentials_are_found_by_their_shape() {
-        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
-        assert_eq!(found(&format!("x {jwt} y")), [(jwt.to_string(), Kind::Jwt)]);
-        assert_eq!(
-            found("Authorization: Bearer abc.def.ghi1"),
-            [("abc.def.ghi1".to_string(), Kind::Bearer)]
-        );
-        let basic = found("Basic YWxpY2U6czNjcjN0");
-        assert_eq!(basic, [("YWxpY2U6czNjcjN0".to_string(), Kind::Basic)]);
-        assert!(found("a Basic licence").is_empty());
-        assert_eq!(
-            found("see https://alice:pw1@host.example.com/x"),
-            [
-                ("alice".to_string(), Kind::UrlUser),
-                ("pw1".to_string(), Kind::UrlPassword)
-            ]
-        );
-        assert_eq!(
-            found("contact jane.doe@customer.com."),
-            [("jane.doe@customer.com".to_string(), Kind::Email)]
-        );
-        assert_eq!(
-            found("an IDN address:\u{a0}jürgen@müller.de\u{a0}here"),
-            [("jürgen@müller.de".to_string(), Kind::Email)]
-        );
-    }
 }

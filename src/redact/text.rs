@@ -7,68 +7,15 @@
 use std::ops::Range;
 
 pub use super::decode::{Decoded, decoded_form, is_token_byte, utf16, utf16_text};
+pub use super::finding::{
+    Finding, Kind, find_bytes, is_placeholder, is_shape_placeholder, is_template,
+};
 pub use super::shaped::{basic_credentials, jwt_parts};
 
+use super::finding::{ends_value, name_kind};
 use super::shaped::{emails, is_api_key, is_bearer_token, jwt_end, url_credentials};
 
-use super::names::{self, Personal};
-
-/// What was found in a text, and where (a range of the original).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub range: Range<usize>,
-    pub kind: Kind,
-    /// The value found, decoded.
-    pub value: String,
-    /// The row of a CSV cell: the personal cells of a row are one person's.
-    pub row: Option<u32>,
-}
-
-/// What a finding is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
-    /// The value of a secret's name (`token=…`, `"password": "…"`, `<td>Token</td><td>…`).
-    /// `structured`: after `=` or `:` right behind the name, as in a URL or JSON, rather than
-    /// found through markup.
-    NamedSecret { name: String, structured: bool },
-    /// The value of a personal field (`"email": "…"`, `username=…`).
-    NamedPersonal(Personal),
-    /// `Bearer <credential>`.
-    Bearer,
-    /// `Basic <base64 of user:password>`; the value is the decoded `user:password`.
-    Basic,
-    /// A JSON Web Token (`eyJ….eyJ….…`).
-    Jwt,
-    /// An ArcGIS API key (`AAPK…`, `AAPT…`, `AATK…`).
-    ApiKey,
-    /// The password of a URL's user information (`https://user:password@host`); the user name
-    /// is a separate finding.
-    UrlPassword,
-    /// The user name of a URL's user information.
-    UrlUser,
-    /// An e-mail address.
-    Email,
-}
-
-/// Decoded bytes that end a value found after a name.
-pub(super) fn ends_value(byte: u8) -> bool {
-    byte.is_ascii_whitespace()
-        || matches!(
-            byte,
-            b'"' | b'\''
-                | b'&'
-                | b'<'
-                | b'>'
-                | b','
-                | b';'
-                | b'#'
-                | b')'
-                | b']'
-                | b'}'
-                | b'\\'
-                | b'|'
-        )
-}
+use super::names;
 
 fn is_name_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'[' | b']')
@@ -198,38 +145,6 @@ fn value_end(bytes: &[u8], start: usize, quote: Option<u8>) -> usize {
     end.map_or(bytes.len(), |end| start + end)
 }
 
-/// Literal JSON values, placeholders and structures are never secrets.
-pub fn is_placeholder(value: &str) -> bool {
-    matches!(value, "null" | "true" | "false" | "undefined" | "")
-        || super::is_redacted(value)
-        || value.starts_with("{{")
-        || value.starts_with(['{', '['])
-        || is_shape_placeholder(value)
-}
-
-/// What stands in a fixture for a value rather than being one: a template (`{{origin}}`), a
-/// shape's placeholder, what redaction wrote. A person's field holding `"true"` is a value.
-pub fn is_template(value: &str) -> bool {
-    value.trim().is_empty()
-        || value.starts_with("{{")
-        || super::is_redacted(value)
-        || is_shape_placeholder(value)
-}
-
-/// A shape's placeholder for a value (`<username>`, `<string>`): what `shape infer` writes in
-/// place of one-off values, never a value itself.
-pub fn is_shape_placeholder(value: &str) -> bool {
-    value
-        .strip_prefix('<')
-        .and_then(|inner| inner.strip_suffix('>'))
-        .is_some_and(|inner| {
-            !inner.is_empty()
-                && inner
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        })
-}
-
 /// Everything found by name and by shape in `text`. `oauth`: `code` is a secret here.
 pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
     let bytes = decoded.bytes();
@@ -309,18 +224,6 @@ pub fn find(decoded: &Decoded<'_>, oauth: bool) -> Vec<Finding> {
     found
 }
 
-/// What a name names: a secret, personal data, or neither.
-pub(super) fn name_kind(name: &str, oauth: bool) -> Option<Kind> {
-    if names::is_secret_param(name) || (oauth && names::is_oauth_code(name)) {
-        Some(Kind::NamedSecret {
-            name: name.to_string(),
-            structured: true,
-        })
-    } else {
-        names::personal_field(name).map(Kind::NamedPersonal)
-    }
-}
-
 /// The finding after the name `bytes[name_start..name_end]`, if it names a secret or personal
 /// data; and where to go on looking.
 fn named_value(
@@ -397,13 +300,6 @@ fn named_value(
     ))
 }
 
-/// Where `needle` first occurs in `haystack`.
-pub fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
-}
-
 /// `text` with each range replaced by its text. Ranges must not overlap and are taken in
 /// order of their start; an overlapping one is skipped.
 pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> String {
@@ -428,19 +324,19 @@ pub fn splice(text: &str, mut replacements: Vec<(Range<usize>, String)>) -> Stri
     out
 }
 
-/// What [`find`] finds in `text`, as (the original text found, its kind): for tests.
-#[cfg(test)]
-pub(super) fn found(text: &str) -> Vec<(String, Kind)> {
-    let decoded = Decoded::new(text);
-    find(&decoded, false)
-        .into_iter()
-        .map(|finding| (text[finding.range].to_string(), finding.kind))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::names::Personal;
     use super::*;
+
+    /// What [`find`] finds in `text`, as (the original text found, its kind): for tests.
+    fn found(text: &str) -> Vec<(String, Kind)> {
+        let decoded = Decoded::new(text);
+        find(&decoded, false)
+            .into_iter()
+            .map(|finding| (text[finding.range].to_string(), finding.kind))
+            .collect()
+    }
 
     fn secret(name: &str, structured: bool) -> Kind {
         Kind::NamedSecret {
@@ -534,6 +430,34 @@ mod tests {
                 vec![(4..5, "E".into()), (0..2, "AB".into()), (1..3, "x".into())]
             ),
             "ABcdEf"
+        );
+    }
+
+    #[test]
+    fn credentials_are_found_by_their_shape() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
+        assert_eq!(found(&format!("x {jwt} y")), [(jwt.to_string(), Kind::Jwt)]);
+        assert_eq!(
+            found("Authorization: Bearer abc.def.ghi1"),
+            [("abc.def.ghi1".to_string(), Kind::Bearer)]
+        );
+        let basic = found("Basic YWxpY2U6czNjcjN0");
+        assert_eq!(basic, [("YWxpY2U6czNjcjN0".to_string(), Kind::Basic)]);
+        assert!(found("a Basic licence").is_empty());
+        assert_eq!(
+            found("see https://alice:pw1@host.example.com/x"),
+            [
+                ("alice".to_string(), Kind::UrlUser),
+                ("pw1".to_string(), Kind::UrlPassword)
+            ]
+        );
+        assert_eq!(
+            found("contact jane.doe@customer.com."),
+            [("jane.doe@customer.com".to_string(), Kind::Email)]
+        );
+        assert_eq!(
+            found("an IDN address:\u{a0}jürgen@müller.de\u{a0}here"),
+            [("jürgen@müller.de".to_string(), Kind::Email)]
         );
     }
 }

@@ -1,52 +1,8 @@
-//! Which names carry what: the parameters, JSON fields, headers and cookies whose values are
-//! credentials, the fields that hold personal data, and the words of the ArcGIS REST API that a
-//! value may never be hunted as.
-//!
-//! Names are compared case-insensitively with `_`, `-` and `.` ignored, so `access_token`,
-//! `accessToken`, `Access-Token` and `ACCESS.TOKEN` are one name; a bracketed name is also read
-//! by its last part (`user[password]` is a password), and a plural as its singular (`tokens`).
+//! Which names carry a credential: query and form parameters, JSON fields, headers and cookies
+//! (by their folded whole, or by their last words), OAuth's `code`; and which values look like
+//! a generated credential.
 
-/// A name folded for comparison: lower case, without `_`, `-`, `.`, spaces and brackets.
-pub fn fold(name: &str) -> String {
-    name.chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.' | '[' | ']' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// The words a name is made of, lower case: split at `_`, `-`, `.`, `:`, spaces, brackets and
-/// camel-case humps (`gis_pass` is `gis pass`, `AccountKey` is `account key`,
-/// `X-Amz-Signature` is `x amz signature`, `PWD` is `pwd`).
-pub fn parts(name: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut current = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (index, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            if !current.is_empty() {
-                parts.push(std::mem::take(&mut current));
-            }
-            continue;
-        }
-        // A hump: `aB` and `ABc` (the last capital of a run begins the next word).
-        let previous = index.checked_sub(1).map(|at| chars[at]);
-        let next = chars.get(index + 1).copied();
-        let hump = c.is_uppercase()
-            && previous.is_some_and(|p| {
-                p.is_lowercase()
-                    || p.is_ascii_digit()
-                    || (p.is_uppercase() && next.is_some_and(char::is_lowercase))
-            });
-        if hump && !current.is_empty() {
-            parts.push(std::mem::take(&mut current));
-        }
-        current.extend(c.to_lowercase());
-    }
-    if !current.is_empty() {
-        parts.push(current);
-    }
-    parts
-}
+use super::reading::{fold, parts, readings};
 
 /// Folded names that end a secret's name: `token` covers `token`, `access_token`, `agstoken`,
 /// `X-Auth-Token`; `password` covers `newPassword`.
@@ -218,18 +174,6 @@ fn secret_by_parts(name: &str) -> bool {
     }
 }
 
-/// The ways a name is read: folded whole, and by the last part of a bracketed or dotted name
-/// (`user[password]`, `auth.token`).
-fn readings(name: &str) -> impl Iterator<Item = String> {
-    let last = name
-        .trim_end_matches(']')
-        .rsplit(['[', ']', '.', ':'])
-        .next()
-        .filter(|last| !last.is_empty() && last.len() < name.len())
-        .map(fold);
-    std::iter::once(fold(name)).chain(last)
-}
-
 fn is_secret_folded(folded: &str) -> bool {
     let singular = folded.strip_suffix('s').unwrap_or(folded);
     [folded, singular].into_iter().any(|name| {
@@ -312,90 +256,6 @@ pub fn is_credential_cookie(name: &str) -> bool {
         ]
         .iter()
         .any(|part| folded.contains(part))
-}
-
-/// The kinds of personal data a recording pseudonymises by default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Personal {
-    Username,
-    Email,
-    FullName,
-    FirstName,
-    LastName,
-}
-
-impl Personal {
-    /// The field names (folded) of each kind, as README lists them: the ArcGIS REST API's user
-    /// and item fields, editor tracking (`created_user`, `last_edited_user`, `Creator`,
-    /// `Editor`), the identity provider's (`idpUsername`, SAML's and OpenID's claims), and a
-    /// CSV's `Full Name`.
-    pub const FIELDS: &'static [(&'static str, Personal)] = &[
-        ("username", Personal::Username),
-        ("user", Personal::Username),
-        ("owner", Personal::Username),
-        ("idpusername", Personal::Username),
-        ("createduser", Personal::Username),
-        ("lastediteduser", Personal::Username),
-        ("editeduser", Personal::Username),
-        ("creator", Personal::Username),
-        ("editor", Personal::Username),
-        ("lasteditor", Personal::Username),
-        ("createdby", Personal::Username),
-        ("modifiedby", Personal::Username),
-        ("lastmodifiedby", Personal::Username),
-        ("updatedby", Personal::Username),
-        ("submittedby", Personal::Username),
-        ("preferredusername", Personal::Username),
-        ("userprincipalname", Personal::Username),
-        ("upn", Personal::Username),
-        ("samaccountname", Personal::Username),
-        ("nameid", Personal::Username),
-        ("email", Personal::Email),
-        ("emailaddress", Personal::Email),
-        ("mail", Personal::Email),
-        ("useremail", Personal::Email),
-        ("fullname", Personal::FullName),
-        ("commonname", Personal::FullName),
-        ("firstname", Personal::FirstName),
-        ("givenname", Personal::FirstName),
-        ("lastname", Personal::LastName),
-        ("surname", Personal::LastName),
-        ("familyname", Personal::LastName),
-    ];
-
-    /// Fields that name a person only inside an object that is a person's (one with another
-    /// personal field): a notebook's `kernelspec.display_name` is a runtime's name.
-    pub const WEAK_FIELDS: &'static [(&'static str, Personal)] =
-        &[("displayname", Personal::FullName)];
-}
-
-/// The kind of personal data a field named `name` holds, if any.
-pub fn personal_field(name: &str) -> Option<Personal> {
-    field_of(Personal::FIELDS, name)
-}
-
-/// The kind of personal data a field named `name` holds inside a person's object (see
-/// [`Personal::WEAK_FIELDS`]).
-pub fn weak_personal_field(name: &str) -> Option<Personal> {
-    field_of(Personal::WEAK_FIELDS, name)
-}
-
-fn field_of(fields: &[(&str, Personal)], name: &str) -> Option<Personal> {
-    readings(name).find_map(|folded| {
-        fields
-            .iter()
-            .find(|(field, _)| *field == folded)
-            .map(|(_, kind)| *kind)
-    })
-}
-
-/// Whether `value` could be an ordinary word rather than only a name: a word of the API, of
-/// English ([`super::words`]), or of the formats and products a recording is made of. A
-/// personal value that is one (a surname `Post`, a first name `Max`) is replaced where it
-/// stands as a personal field's value, never hunted through text (`POST`, `"max"`).
-pub fn is_word(value: &str) -> bool {
-    let value = value.trim();
-    super::words::is_api_word(value) || super::words::is_word(value)
 }
 
 /// Whether `value` looks like a generated credential rather than words or a path: at least
