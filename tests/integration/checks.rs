@@ -44,9 +44,7 @@ async fn replay_warns_about_steps_that_differ_from_their_shapes() {
         .status()
         .await;
     assert_eq!(job, "SUBMITTED", "served as written");
-    server.terminate();
-    let (code, _, stderr) = server.wait(Duration::from_secs(30));
-    assert_eq!(code, Some(0), "{stderr}");
+    let stderr = server.stop_within(Duration::from_secs(30));
     let typo = place_of(&fixtures, "jobs/typo/002.json", "\"status\"");
     assert!(
         stderr.contains(&format!(
@@ -74,17 +72,7 @@ async fn replay_warns_about_steps_that_differ_from_their_shapes() {
 #[test]
 fn replay_refuses_a_set_with_drift_when_asked() {
     let fixtures = set_with_slips();
-    let (code, stdout, stderr) = run_binary(&[
-        "replay",
-        "--fixtures",
-        fixtures.path().to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-        "--check-shapes",
-        "refuse",
-    ]);
-    assert_eq!(code, Some(2), "{stdout}{stderr}");
-    assert!(!stdout.contains("listening"), "{stdout}");
+    let stderr = replay_refuses(fixtures.path(), &["--check-shapes", "refuse"]);
     let moved = place_of(&fixtures, "jobs/moved/001.json", "\"jobId\"");
     assert!(
         stderr.contains(&format!(
@@ -100,9 +88,7 @@ fn replay_refuses_a_set_with_drift_when_asked() {
 fn replay_checks_nothing_when_told_off() {
     let fixtures = set_with_slips();
     let server = Binary::replay(fixtures.path(), &["--check-shapes", "off"]);
-    server.terminate();
-    let (code, _, stderr) = server.wait(Duration::from_secs(30));
-    assert_eq!(code, Some(0), "{stderr}");
+    let stderr = server.stop_within(Duration::from_secs(30));
     assert!(!stderr.contains("warning"), "{stderr}");
 }
 

@@ -31,18 +31,7 @@ fn a_broken_fixture_stops_the_start_with_exit_code_2() {
         "jobs/j1/001.json",
         "{\n  \"status\": \"SUBMITTED\"\n  \"jobId\": \"j1\"\n}\n",
     );
-    let (code, stdout, stderr) = run_binary(&[
-        "replay",
-        "--fixtures",
-        fixtures.path().to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    assert_eq!(code, Some(2), "stderr: {stderr}");
-    assert!(
-        stdout.is_empty(),
-        "nothing is served, so nothing is announced: {stdout}"
-    );
+    let stderr = replay_refuses(fixtures.path(), &[]);
     assert!(stderr.starts_with("jobmock: "), "{stderr}");
     assert!(
         stderr.contains("jobs/j1/001.json:3:3: expected `,` or `}`"),
@@ -53,8 +42,7 @@ fn a_broken_fixture_stops_the_start_with_exit_code_2() {
 /// A missing fixture folder and a bad --speed are errors with exit code 2.
 #[test]
 fn bad_arguments_exit_with_code_2_and_say_why() {
-    let (code, _, stderr) = run_binary(&["replay", "--fixtures", "/nonexistent/fixtures"]);
-    assert_eq!(code, Some(2));
+    let stderr = replay_refuses(std::path::Path::new("/nonexistent/fixtures"), &[]);
     assert!(
         stderr.contains("cannot read /nonexistent/fixtures"),
         "{stderr}"
@@ -196,9 +184,7 @@ fn listening_beyond_loopback_warns() {
         let mut args = vec!["replay", "--fixtures", "fixtures", "--listen", "0.0.0.0:0"];
         args.extend(extra);
         let server = Binary::start(&args);
-        server.terminate();
-        let (code, _, err) = server.wait(std::time::Duration::from_secs(10));
-        assert_eq!(code, Some(0), "{err}");
+        let err = server.stop();
         assert!(err.contains("warning: listening on 0.0.0.0:"), "{err}");
         assert_eq!(err.contains("give --control-token"), says_control, "{err}");
     }

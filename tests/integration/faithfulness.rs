@@ -948,11 +948,6 @@ fn assert_no_problems(what: &str, problems: &[String]) {
 // ---------------------------------------------------------------------------------------------
 // A written fixture set, checked against the scenario that made it.
 
-fn read_json(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
-    serde_json::from_str(&text).map_err(|err| format!("{}: not JSON ({err})", path.display()))
-}
-
 /// The step files of a folder (`001.json`, `002.txt`, …), in order.
 fn step_files(dir: &Path) -> Vec<PathBuf> {
     let mut steps: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -1048,7 +1043,7 @@ fn check_set(
         .collect();
     for dir in sub_dirs(&set.join("exchanges")) {
         let name = file_name(&dir);
-        let request = match read_json(&dir.join("request.json")) {
+        let request = match try_read_json(&dir.join("request.json")) {
             Ok(request) => request,
             Err(err) => {
                 checker.problem(err);
@@ -1108,7 +1103,7 @@ fn check_set(
                 }
             }
         }
-        let script = read_json(&dir.join("script.json")).ok();
+        let script = try_read_json(&dir.join("script.json")).ok();
         let steps = step_files(&dir);
         if steps.len() != 1 {
             checker.problem(format!("{at}: {} step files for one answer", steps.len()));
@@ -1152,7 +1147,7 @@ fn check_set(
                 steps.len()
             ));
         }
-        let script = read_json(&dir.join("script.json")).ok();
+        let script = try_read_json(&dir.join("script.json")).ok();
         for (step, sent) in steps.iter().zip(answers) {
             let at = format!("jobs/{job}/{}", file_name(step));
             check_step(&mut checker, &at, step, script.as_ref(), sent);
@@ -1716,7 +1711,7 @@ proptest! {
             "sanitize", "har", har_path.to_str().unwrap(), "--out", safe.to_str().unwrap(),
         ]);
         prop_assert!(matches!(code, Some(0 | 1)), "sanitize failed ({code:?}): {out}{err}");
-        let sanitized: Value = serde_json::from_slice(&std::fs::read(&safe).unwrap()).unwrap();
+        let sanitized = read_json(&safe);
         problems.extend(
             check_sanitized_har(&har, &sanitized, Some(&learned))
                 .into_iter()
@@ -1756,8 +1751,8 @@ fn faithful_shipped_capture_sanitized_keeps_its_structure() {
         matches!(code, Some(0 | 1)),
         "sanitize failed ({code:?}): {out}{err}"
     );
-    let original: Value = serde_json::from_slice(&std::fs::read(&har_path).unwrap()).unwrap();
-    let sanitized: Value = serde_json::from_slice(&std::fs::read(&safe).unwrap()).unwrap();
+    let original = read_json(&har_path);
+    let sanitized = read_json(&safe);
     assert_no_problems(
         "the shipped capture, sanitized",
         &check_sanitized_har(&original, &sanitized, None),
@@ -1778,7 +1773,7 @@ async fn faithful_shipped_set_recorded_again_is_the_same() {
     let mut checker = Checker::new(Some(&nothing));
     let mut expected: Vec<(String, PathBuf)> = Vec::new();
     for dir in sub_dirs(&shipped.join("exchanges")) {
-        let request = read_json(&dir.join("request.json")).unwrap();
+        let request = read_json(&dir.join("request.json"));
         let method = request["method"].as_str().unwrap().to_string();
         let path = request["path"].as_str().unwrap().to_string();
         let params: Vec<(String, String)> = request["params"]
@@ -1802,7 +1797,7 @@ async fn faithful_shipped_set_recorded_again_is_the_same() {
     }
     let mut polled = Vec::new();
     for dir in sub_dirs(&shipped.join("jobs")) {
-        let script = read_json(&dir.join("script.json")).unwrap_or(json!({}));
+        let script = try_read_json(&dir.join("script.json")).unwrap_or(json!({}));
         let steps = step_files(&dir);
         // Poll-advanced jobs without faults are polled through; others answer their first step.
         let plain = script["advance"].as_str().unwrap_or("poll") == "poll"
@@ -1857,8 +1852,8 @@ async fn faithful_shipped_set_recorded_again_is_the_same() {
     let recorded: Vec<PathBuf> = sub_dirs(&set.path().join("exchanges"));
     for (request, dir) in &expected {
         let found = recorded.iter().find(|again| {
-            read_json(&again.join("request.json")).is_ok_and(|written| {
-                let shipped = read_json(&dir.join("request.json")).unwrap();
+            try_read_json(&again.join("request.json")).is_ok_and(|written| {
+                let shipped = read_json(&dir.join("request.json"));
                 written["method"] == shipped["method"]
                     && written["path"] == shipped["path"]
                     && written["params"] == shipped["params"]

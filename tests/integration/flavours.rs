@@ -3,7 +3,6 @@
 //! end; `record` and `import har` write the flavour they see; `diff` checks against its shapes.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -32,17 +31,8 @@ async fn poll(server: &TestServer, path: &str, session: &str) -> (String, Option
     )
 }
 
-fn stop(binary: Binary) -> String {
-    binary.terminate();
-    let (code, _, stderr) = binary.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "stderr: {stderr}");
-    stderr
-}
-
 fn server_json(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("server.json"))
-        .unwrap_or_else(|err| panic!("no server.json in {}: {err}", dir.display()));
-    serde_json::from_str(&text).unwrap()
+    read_json(&dir.join("server.json"))
 }
 
 /// A Kubernetes set serves its jobs at `<ctx>/admin/notebooks/jobs/<id>` (and `<ctx>/admin/jobs/
@@ -264,14 +254,7 @@ fn a_bad_server_json_names_its_place_and_the_allowed_values() {
 
     // The binary says the same and exits 2.
     fixtures.file("server.json", "{\"flavour\": \"k8s\"}");
-    let (code, _, err) = run_binary(&[
-        "replay",
-        "--fixtures",
-        fixtures.path().to_str().unwrap(),
-        "--listen",
-        "127.0.0.1:0",
-    ]);
-    assert_eq!(code, Some(2), "{err}");
+    let err = replay_refuses(fixtures.path(), &[]);
     assert!(err.starts_with("jobmock: "), "{err}");
     assert!(err.contains("server.json:1:"), "{err}");
 }
@@ -292,7 +275,7 @@ async fn record_writes_the_flavour_its_paths_show() {
         statuses,
         ["SUBMITTED", "EXECUTING", "COMPLETED", "error", "error"]
     );
-    let printed = stop(proxy);
+    let printed = proxy.stop();
     assert!(
         printed.contains("server.json: enterprise-kubernetes"),
         "{printed}"
@@ -332,7 +315,7 @@ async fn record_never_overwrites_server_json_with_another_flavour() {
     get(proxy.url("/arcgis/admin/notebooks/jobs?f=json"))
         .send()
         .await;
-    let printed = stop(proxy);
+    let printed = proxy.stop();
     assert!(
         printed.contains("not writing server.json: it says notebook-server"),
         "{printed}"
@@ -355,7 +338,7 @@ async fn record_never_overwrites_server_json_with_another_flavour() {
     get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
         .send()
         .await;
-    stop(proxy);
+    proxy.stop();
     assert!(!recorded.path().join("server.json").exists());
 
     let declared = "{\"flavour\": \"enterprise-kubernetes\"}";
@@ -364,7 +347,7 @@ async fn record_never_overwrites_server_json_with_another_flavour() {
     get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
         .send()
         .await;
-    let printed = stop(proxy);
+    let printed = proxy.stop();
     assert!(
         printed.contains("not writing server.json: it says enterprise-kubernetes"),
         "{printed}"
@@ -515,7 +498,7 @@ async fn record_says_once_when_a_recording_mixes_two_servers() {
             .send()
             .await;
     }
-    let printed = stop(proxy);
+    let printed = proxy.stop();
     let said = "is a path of notebook-server (ArcGIS Notebook Server, the default), but this \
                 set's jobs are enterprise-kubernetes's";
     assert_eq!(printed.matches(said).count(), 1, "{printed}");
@@ -553,8 +536,6 @@ fn replay_checks_a_set_against_its_flavours_shapes() {
     let set = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/enterprise-kubernetes");
     let server = Binary::replay(&set, &["--check-shapes", "refuse"]);
-    server.terminate();
-    let (code, _, err) = server.wait(std::time::Duration::from_secs(10));
-    assert_eq!(code, Some(0), "{err}");
+    let err = server.stop();
     assert!(!err.contains("warning"), "{err}");
 }

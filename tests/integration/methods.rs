@@ -2,8 +2,6 @@
 //! request of the other (its parameters in the query or in a form body), unless its rule asks
 //! for its method exactly; recordings made by either method replay for clients of the other.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::util::*;
@@ -124,9 +122,7 @@ async fn a_recording_made_with_one_method_replays_for_the_other() {
     get(proxy.url("/portal/sharing/rest/portals/self?f=json"))
         .send()
         .await;
-    proxy.terminate();
-    let (code, out, err) = proxy.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "{out}{err}");
+    proxy.stop();
 
     let server = TestServer::start(recorded.path()).await;
     let root = get(server.url("/portal/sharing/rest?f=json")).send().await;

@@ -9,31 +9,16 @@ use serde_json::{Value, json};
 
 use crate::util::*;
 
-fn record(upstream: &str, fixtures: &std::path::Path, extra: &[&str]) -> Binary {
-    Binary::record(upstream, fixtures, extra)
-}
-
-fn replay(fixtures: &std::path::Path) -> Binary {
-    Binary::replay(fixtures, &[])
-}
-
-fn stop(binary: Binary) -> String {
-    binary.terminate();
-    let (code, _, stderr) = binary.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "stderr: {stderr}");
-    stderr
-}
-
 const SHIPPED_JOBS: [&str; 5] = [OPEN_JOB, EXECUTE_JOB, FAILED_JOB, HOLDING_JOB, TIMED_JOB];
 
 /// The round trip: replay plays the upstream, a client polls every shipped job through record,
 /// and the recorded set, replayed, answers the same bodies in the same order.
 #[tokio::test]
 async fn a_recording_replays_the_same_answers_in_the_same_order() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
     // The shipped jobs name their users: kept, so the bodies compare byte for byte.
-    let proxy = record(
+    let proxy = Binary::record(
         &upstream.base,
         recorded.path(),
         &["--keep-field", "username"],
@@ -46,7 +31,7 @@ async fn a_recording_replays_the_same_answers_in_the_same_order() {
             original.push(get(url).send().await.body);
         }
     }
-    let summary = stop(proxy);
+    let summary = proxy.stop();
     assert!(summary.contains("5 job(s)"), "{summary}");
     drop(upstream);
 
@@ -60,7 +45,7 @@ async fn a_recording_replays_the_same_answers_in_the_same_order() {
     );
     assert_eq!(holding.sequence.hold(2), 5);
 
-    let replayed = replay(recorded.path());
+    let replayed = Binary::replay(recorded.path(), &[]);
     let mut again = Vec::new();
     for job in SHIPPED_JOBS {
         for _ in 0..14 {
@@ -100,7 +85,7 @@ async fn requests_and_answers_pass_through_unchanged() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
 
     let answer = post(proxy.url("/notebookserver/admin/notebooks/executeNotebook?f=json"))
         .header("X-Custom", "kept")
@@ -125,7 +110,7 @@ async fn requests_and_answers_pass_through_unchanged() {
     assert_eq!(echo["custom"], "kept");
     assert_eq!(echo["host"], upstream.addr.to_string());
     assert_eq!(echo["body"], "itemId=abc&notebookParameters=%7B%7D");
-    stop(proxy);
+    proxy.stop();
 
     let set = FixtureSet::load(recorded.path()).unwrap();
     let exchange = &set.exchanges()[0];
@@ -164,7 +149,7 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     let submitted = post(proxy.url("/arcgis/admin/notebooks/executeNotebook"))
         .form("itemId=abc&f=json")
         .send()
@@ -173,7 +158,7 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
     let job_url = submitted["jobUrl"].as_str().unwrap().to_string();
     assert_eq!(job_url, proxy.url("/arcgis/admin/system/jobs/jnew1"));
     assert_eq!(get(format!("{job_url}?f=json")).status().await, "COMPLETED");
-    stop(proxy);
+    proxy.stop();
 
     let stored = all_files(recorded.path());
     let upstream_origin = upstream.addr.to_string();
@@ -188,7 +173,7 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
         String::from_utf8_lossy(bytes).contains("{{origin}}/arcgis/admin/system/jobs/jnew1")
     }));
 
-    let replayed = replay(recorded.path());
+    let replayed = Binary::replay(recorded.path(), &[]);
     let submitted = post(replayed.url("/arcgis/admin/notebooks/executeNotebook"))
         .form("itemId=abc&f=json")
         .send()
@@ -244,7 +229,7 @@ async fn no_secret_reaches_the_fixture_set() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
 
     post(proxy.url("/portal/sharing/rest/generateToken"))
         .form(&format!("username=alice&password={CANARY}-password&f=json"))
@@ -264,7 +249,7 @@ async fn no_secret_reaches_the_fixture_set() {
         .form(&format!("f=json&token={CANARY}-form"))
         .send()
         .await;
-    let printed = stop(proxy);
+    let printed = proxy.stop();
 
     let files = all_files(recorded.path());
     assert!(files.len() >= 4, "{files:?}");
@@ -293,14 +278,14 @@ async fn no_secret_reaches_the_fixture_set() {
 /// Identical polls collapse into one step that holds, and each step keeps its time.
 #[tokio::test]
 async fn identical_polls_collapse_into_held_steps_with_offsets() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, recorded.path(), &["--offsets", "exact"]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &["--offsets", "exact"]);
     let url = proxy.url(&format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json"));
     for _ in 0..40 {
         get(&url).send().await;
     }
-    stop(proxy);
+    proxy.stop();
     let files: Vec<String> = std::fs::read_dir(recorded.path().join("jobs").join(HOLDING_JOB))
         .unwrap()
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -334,9 +319,9 @@ async fn identical_polls_collapse_into_held_steps_with_offsets() {
 /// is recorded once, none lost, none twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_polls_of_one_job_make_one_consistent_sequence() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(
+    let proxy = Binary::record(
         &upstream.base,
         recorded.path(),
         &["--keep-field", "username"],
@@ -358,7 +343,7 @@ async fn concurrent_polls_of_one_job_make_one_consistent_sequence() {
     for client in clients {
         answered.extend(client.await.unwrap());
     }
-    stop(proxy);
+    proxy.stop();
 
     let set = FixtureSet::load(recorded.path()).unwrap();
     let job = set.job(0);
@@ -378,24 +363,24 @@ async fn concurrent_polls_of_one_job_make_one_consistent_sequence() {
 /// replaces the folder and --append adds to it.
 #[tokio::test]
 async fn existing_jobs_are_refused_unless_overwrite_or_append_is_given() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
     let url =
         |proxy: &Binary| proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json"));
     let job_dir = recorded.path().join("jobs").join(EXECUTE_JOB);
 
-    let proxy = record(&upstream.base, recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
     assert_eq!(get(url(&proxy)).status().await, "SUBMITTED");
-    stop(proxy);
+    proxy.stop();
     let first = std::fs::read(job_dir.join("001.json")).unwrap();
 
-    let proxy = record(&upstream.base, recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
     assert_eq!(
         get(url(&proxy)).status().await,
         "PROCESSING",
         "the client still gets its answer"
     );
-    let printed = stop(proxy);
+    let printed = proxy.stop();
     assert!(
         printed.contains(&format!(
             "not recording jobs/{EXECUTE_JOB}: the folder exists"
@@ -406,18 +391,18 @@ async fn existing_jobs_are_refused_unless_overwrite_or_append_is_given() {
     assert_eq!(std::fs::read(job_dir.join("001.json")).unwrap(), first);
     assert!(!job_dir.join("002.json").exists());
 
-    let proxy = record(&upstream.base, recorded.path(), &["--append"]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &["--append"]);
     assert_eq!(get(url(&proxy)).status().await, "COMPLETED");
-    stop(proxy);
+    proxy.stop();
     assert!(
         std::fs::read_to_string(job_dir.join("002.json"))
             .unwrap()
             .contains("COMPLETED")
     );
 
-    let proxy = record(&upstream.base, recorded.path(), &["--overwrite"]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &["--overwrite"]);
     assert_eq!(get(url(&proxy)).status().await, "COMPLETED");
-    stop(proxy);
+    proxy.stop();
     assert!(
         std::fs::read_to_string(job_dir.join("001.json"))
             .unwrap()
@@ -434,7 +419,7 @@ async fn an_upstream_that_is_down_gets_502_and_nothing_is_recorded() {
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&dead, recorded.path(), &[]);
+    let proxy = Binary::record(&dead, recorded.path(), &[]);
     for _ in 0..2 {
         let answer = get(proxy.url(&format!("/arcgis/admin/system/jobs/{OPEN_JOB}?f=json")))
             .send()
@@ -450,7 +435,7 @@ async fn an_upstream_that_is_down_gets_502_and_nothing_is_recorded() {
         );
         assert!(message.contains("connection refused"), "{message}");
     }
-    stop(proxy);
+    proxy.stop();
     assert!(all_files(recorded.path()).is_empty());
 }
 
@@ -460,7 +445,7 @@ async fn an_upstream_that_stalls_times_out_with_502() {
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", silent.local_addr().unwrap());
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&url, recorded.path(), &["--upstream-timeout", "1"]);
+    let proxy = Binary::record(&url, recorded.path(), &["--upstream-timeout", "1"]);
     let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
         .send()
         .await;
@@ -471,7 +456,7 @@ async fn an_upstream_that_stalls_times_out_with_502() {
         answer.body
     );
     drop(silent);
-    stop(proxy);
+    proxy.stop();
 }
 
 /// A gzip answer reaches the client as sent and is stored decoded.
@@ -501,7 +486,7 @@ async fn gzip_answers_are_stored_decoded() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     let answer = get(proxy.url("/arcgis/admin/system/jobs/jgzip?f=json"))
         .header("Accept-Encoding", "gzip, deflate, br")
         .send()
@@ -511,7 +496,7 @@ async fn gzip_answers_are_stored_decoded() {
         answer.body.contains('\u{FFFD}') || !answer.body.contains("COMPLETED"),
         "the client got the compressed bytes"
     );
-    stop(proxy);
+    proxy.stop();
     let stored = std::fs::read_to_string(recorded.path().join("jobs/jgzip/001.json")).unwrap();
     assert!(stored.contains("\"status\": \"COMPLETED\""), "{stored}");
 }
@@ -525,16 +510,16 @@ async fn https_upstreams_are_verified_unless_insecure() {
     let recorded = tempfile::tempdir().unwrap();
     let job = format!("/arcgis/admin/system/jobs/{OPEN_JOB}?f=json");
 
-    let strict = record(&front.url(), recorded.path(), &[]);
+    let strict = Binary::record(&front.url(), recorded.path(), &[]);
     let refused = get(strict.url(&job)).send().await;
     assert_eq!(refused.status, 502);
     assert!(refused.body.contains("certificate"), "{}", refused.body);
-    stop(strict);
+    strict.stop();
     assert!(all_files(recorded.path()).is_empty());
 
-    let insecure = record(&front.url(), recorded.path(), &["--insecure"]);
+    let insecure = Binary::record(&front.url(), recorded.path(), &["--insecure"]);
     assert_eq!(get(insecure.url(&job)).status().await, "SUBMITTED");
-    let printed = stop(insecure);
+    let printed = insecure.stop();
     assert!(printed.contains("warning: --insecure"), "{printed}");
     assert!(
         recorded
@@ -550,21 +535,21 @@ async fn https_upstreams_are_verified_unless_insecure() {
     std::fs::write(&ca_file, &certificate.issuer_pem).unwrap();
     let front = TlsFront::start(certificate, backend.addr).await;
     let other = tempfile::tempdir().unwrap();
-    let trusting = record(
+    let trusting = Binary::record(
         &front.url(),
         other.path(),
         &["--ca-cert", ca_file.to_str().unwrap()],
     );
     assert_eq!(get(trusting.url(&job)).status().await, "PROCESSING");
-    stop(trusting);
+    trusting.stop();
 }
 
 /// A recorder killed mid-recording leaves a fixture set that replay loads.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recorder_killed_at_any_moment_leaves_a_loadable_set() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let mut proxy = record(&upstream.base, recorded.path(), &[]);
+    let mut proxy = Binary::record(&upstream.base, recorded.path(), &[]);
     let base = proxy.base.clone();
     let polling = tokio::spawn(async move {
         for round in 0.. {
@@ -596,14 +581,14 @@ async fn a_recorder_killed_at_any_moment_leaves_a_loadable_set() {
 /// and --speed faster.
 #[tokio::test]
 async fn a_recording_plays_at_its_recorded_pace_with_advance_time() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
     let job = format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json");
     get(proxy.url(&job)).send().await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     get(proxy.url(&job)).send().await;
-    stop(proxy);
+    proxy.stop();
 
     let paced = Binary::replay(recorded.path(), &["--advance", "time", "--speed", "2"]);
     assert_eq!(get(paced.url(&job)).status().await, "SUBMITTED");
@@ -638,7 +623,7 @@ async fn upstream_paths_redirects_and_url_tokens_are_handled() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&format!("{}/ctx", upstream.url()), recorded.path(), &[]);
+    let proxy = Binary::record(&format!("{}/ctx", upstream.url()), recorded.path(), &[]);
 
     let answer = get(proxy.url("/arcgis/admin/info?f=json"))
         .send()
@@ -661,7 +646,7 @@ async fn upstream_paths_redirects_and_url_tokens_are_handled() {
             .starts_with(&proxy.url("/portal/home")),
         "{redirect:?}"
     );
-    stop(proxy);
+    proxy.stop();
 
     for (path, bytes) in all_files(recorded.path()) {
         let text = String::from_utf8_lossy(&bytes);
@@ -672,7 +657,7 @@ async fn upstream_paths_redirects_and_url_tokens_are_handled() {
         );
     }
 
-    let replayed = replay(recorded.path());
+    let replayed = Binary::replay(recorded.path(), &[]);
     let again = get(replayed.url("/portal/login")).send().await;
     assert_eq!(again.status, 302);
     assert_eq!(
@@ -703,7 +688,7 @@ async fn a_username_that_is_an_api_word_does_not_rename_the_admin_api() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     get(proxy.url("/portal/sharing/rest/community/users/admin?f=json"))
         .send()
         .await;
@@ -711,7 +696,7 @@ async fn a_username_that_is_an_api_word_does_not_rename_the_admin_api() {
         .form("f=json&itemId=i")
         .send()
         .await;
-    stop(proxy);
+    proxy.stop();
 
     let set = FixtureSet::load(recorded.path()).unwrap();
     let paths: Vec<&str> = set.exchanges().iter().map(|e| e.path.as_str()).collect();
@@ -736,7 +721,7 @@ async fn record_serves_https_and_urls_name_the_proxy_with_https() {
     let recorded = tempfile::tempdir().unwrap();
     let certificate = recorded.path().join("proxy.pem");
     let fixtures = recorded.path().join("set");
-    let proxy = record(
+    let proxy = Binary::record(
         &upstream.url(),
         &fixtures,
         &["--tls", "--tls-cert-out", certificate.to_str().unwrap()],
@@ -757,7 +742,7 @@ async fn record_serves_https_and_urls_name_the_proxy_with_https() {
         proxy.url("/arcgis/admin/system/jobs/jtls1"),
         "the jobUrl leads back to the proxy, over https"
     );
-    stop(proxy);
+    proxy.stop();
     let set = FixtureSet::load(&fixtures).unwrap();
     assert_eq!(set.exchanges().len(), 1);
 }
@@ -774,7 +759,7 @@ async fn control_api_requests_are_neither_forwarded_nor_recorded() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     for path in [
         "/__jobmock/health",
         "/__jobmock/requests?session=a",
@@ -795,7 +780,7 @@ async fn control_api_requests_are_neither_forwarded_nor_recorded() {
         get(proxy.url("/arcgis/admin/info")).send().await.status,
         200
     );
-    stop(proxy);
+    proxy.stop();
     assert_eq!(
         seen.load(std::sync::atomic::Ordering::SeqCst),
         1,
@@ -829,7 +814,7 @@ async fn cookies_that_are_not_credentials_corrupt_nothing() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     let cookie = format!("agstoken={AGSTOKEN}; ui=admin; other=plain");
     get(proxy.url("/arcgis/admin/info?f=json"))
         .header("Cookie", &cookie)
@@ -839,7 +824,7 @@ async fn cookies_that_are_not_credentials_corrupt_nothing() {
         .header("Cookie", &cookie)
         .send()
         .await;
-    stop(proxy);
+    proxy.stop();
 
     let set = FixtureSet::load(recorded.path()).unwrap();
     let mut paths: Vec<&str> = set.exchanges().iter().map(|e| e.path.as_str()).collect();
@@ -866,7 +851,7 @@ async fn a_known_token_percent_encoded_in_a_path_is_written_nowhere() {
     const TOKEN: &str = "C_9fK2mQ7xLw3vR8tZ";
     let upstream = FakeUpstream::start(|seen, _| json_answer(&json!({"path": seen.path}))).await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     get(proxy.url("/portal/sharing/rest/community/self?f=json"))
         .header("X-Esri-Authorization", &format!("Bearer {TOKEN}"))
         .send()
@@ -877,7 +862,7 @@ async fn a_known_token_percent_encoded_in_a_path_is_written_nowhere() {
     )))
     .send()
     .await;
-    let printed = stop(proxy);
+    let printed = proxy.stop();
 
     let bare = TOKEN.trim_start_matches("C_");
     for (path, bytes) in all_files(recorded.path()) {
@@ -908,16 +893,16 @@ async fn a_known_token_percent_encoded_in_a_path_is_written_nowhere() {
 /// `--offsets none` gives the same files byte for byte.
 #[tokio::test]
 async fn offsets_are_rounded_and_a_scenario_recorded_twice_gives_the_same_files() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let job = format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json");
 
     let rounded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, rounded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, rounded.path(), &[]);
     for _ in 0..12 {
         get(proxy.url(&job)).session("rounded").send().await;
         tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    stop(proxy);
+    proxy.stop();
     let script: Value = serde_json::from_slice(
         &std::fs::read(
             rounded
@@ -941,14 +926,14 @@ async fn offsets_are_rounded_and_a_scenario_recorded_twice_gives_the_same_files(
     let mut recordings = Vec::new();
     for round in 0..2 {
         let dir = tempfile::tempdir().unwrap();
-        let proxy = record(&upstream.base, dir.path(), &["--offsets", "none"]);
+        let proxy = Binary::record(&upstream.base, dir.path(), &["--offsets", "none"]);
         for _ in 0..12 {
             get(proxy.url(&job))
                 .session(&format!("round-{round}"))
                 .send()
                 .await;
         }
-        stop(proxy);
+        proxy.stop();
         let files: Vec<(String, Vec<u8>)> = all_files(dir.path())
             .into_iter()
             .map(|(path, bytes)| {
@@ -1028,7 +1013,7 @@ fn scan_reports_credentials_and_personal_data_with_their_place() {
 /// before makes it say so and exit 1.
 #[tokio::test]
 async fn record_says_the_verdict_of_its_closing_scan() {
-    let upstream = replay(&shipped_fixtures());
+    let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
     let job_dir = recorded.path().join("jobs").join(EXECUTE_JOB);
     std::fs::create_dir_all(&job_dir).unwrap();
@@ -1037,7 +1022,7 @@ async fn record_says_the_verdict_of_its_closing_scan() {
         format!("{{\"jobId\": \"{EXECUTE_JOB}\", \"type\": \"executeNotebook\", \"status\": \"SUBMITTED\", \"token\": \"old-secret-Xy81kq\"}}"),
     )
     .unwrap();
-    let proxy = record(
+    let proxy = Binary::record(
         &upstream.base,
         recorded.path(),
         &["--append", "--keep-field", "username"],
@@ -1053,11 +1038,11 @@ async fn record_says_the_verdict_of_its_closing_scan() {
     assert!(!err.contains("old-secret-Xy81kq"), "{err}");
 
     let clean = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.base, clean.path(), &[]);
+    let proxy = Binary::record(&upstream.base, clean.path(), &[]);
     get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
         .send()
         .await;
-    let printed = stop(proxy);
+    let printed = proxy.stop();
     assert!(
         printed.contains("scan: no credential or personal data found in the 2 file(s) written"),
         "{printed}"

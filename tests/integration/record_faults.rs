@@ -87,10 +87,6 @@ async fn raw_upstream(misbehaviour: Misbehaviour) -> String {
     url
 }
 
-fn record(upstream: &str, fixtures: &std::path::Path, extra: &[&str]) -> Binary {
-    Binary::record(upstream, fixtures, extra)
-}
-
 /// Every way the upstream fails gets a 502 whose message says what happened; nothing of those
 /// answers is written; a good answer afterwards is recorded; the set loads and holds no
 /// temporary files.
@@ -104,7 +100,7 @@ async fn a_misbehaving_upstream_gets_502_and_leaves_a_loadable_set() {
     ];
     for (misbehaviour, expected) in cases {
         let upstream = raw_upstream(misbehaviour).await;
-        let proxy = record(
+        let proxy = Binary::record(
             &upstream,
             recorded.path(),
             &["--upstream-timeout", "1", "--append"],
@@ -121,9 +117,7 @@ async fn a_misbehaving_upstream_gets_502_and_leaves_a_loadable_set() {
             "{message}"
         );
         assert!(message.contains(expected), "{message}");
-        proxy.terminate();
-        let (code, _, err) = proxy.wait(Duration::from_secs(10));
-        assert_eq!(code, Some(0), "{err}");
+        let err = proxy.stop();
         assert!(err.contains("failed upstream"), "{err}");
         assert!(
             all_files(recorded.path()).is_empty(),
@@ -133,7 +127,7 @@ async fn a_misbehaving_upstream_gets_502_and_leaves_a_loadable_set() {
     }
 
     let upstream = raw_upstream(Misbehaviour::Good).await;
-    let proxy = record(&upstream, recorded.path(), &["--append"]);
+    let proxy = Binary::record(&upstream, recorded.path(), &["--append"]);
     let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
         .send()
         .await;
@@ -159,7 +153,7 @@ async fn a_large_answer_is_passed_through_not_recorded() {
     let expected = serde_json::to_vec(&large).unwrap();
     let upstream = FakeUpstream::start(move |_, _| json_answer(&large)).await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(
+    let proxy = Binary::record(
         &upstream.url(),
         recorded.path(),
         &["--max-record-bytes", "65536"],
@@ -170,9 +164,7 @@ async fn a_large_answer_is_passed_through_not_recorded() {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.bytes.len(), expected.len());
     assert!(answer.bytes == expected, "the answer changed on its way");
-    proxy.terminate();
-    let (code, _, err) = proxy.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "{err}");
+    let err = proxy.stop();
     assert!(err.contains("larger than 65536 bytes"), "{err}");
     assert!(
         err.contains("1 answer(s) larger than --max-record-bytes"),
@@ -206,16 +198,14 @@ async fn a_compressed_bomb_is_not_decoded_past_the_limit() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
         .header("Accept-Encoding", "gzip")
         .send()
         .await;
     assert_eq!(answer.status, 200);
     assert!(answer.bytes == bomb, "the client gets the answer as sent");
-    proxy.terminate();
-    let (code, _, err) = proxy.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "{err}");
+    let err = proxy.stop();
     assert!(
         err.contains("decodes to more than --max-record-bytes"),
         "{err}"
@@ -229,7 +219,7 @@ async fn a_compressed_bomb_is_not_decoded_past_the_limit() {
 async fn a_large_answer_that_stalls_is_cut_off_after_the_timeout() {
     let upstream = raw_upstream(Misbehaviour::StallLarge).await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(
+    let proxy = Binary::record(
         &upstream,
         recorded.path(),
         &["--max-record-bytes", "65536", "--upstream-timeout", "1"],
@@ -260,9 +250,7 @@ async fn a_large_answer_that_stalls_is_cut_off_after_the_timeout() {
         "{:?}",
         started.elapsed()
     );
-    proxy.terminate();
-    let (code, _, err) = proxy.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "{err}");
+    proxy.stop();
     assert!(all_files(recorded.path()).is_empty());
 }
 
@@ -286,7 +274,7 @@ async fn an_answer_replay_would_refuse_is_not_recorded() {
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = record(&upstream.url(), recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.url(), recorded.path(), &[]);
     let answer = get(proxy.url("/arcgis/admin/system/jobs/jdeep?f=json"))
         .send()
         .await;
@@ -294,9 +282,7 @@ async fn an_answer_replay_would_refuse_is_not_recorded() {
     get(proxy.url("/arcgis/admin/system/jobs/jfine?f=json"))
         .send()
         .await;
-    proxy.terminate();
-    let (code, _, err) = proxy.wait(Duration::from_secs(10));
-    assert_eq!(code, Some(0), "{err}");
+    let err = proxy.stop();
     assert!(err.contains("replay would not load it"), "{err}");
     assert!(err.contains("more than 100 deep"), "{err}");
     let set = FixtureSet::load(recorded.path()).expect("the recorded set loads");

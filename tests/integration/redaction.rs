@@ -23,28 +23,46 @@ struct Req {
     body: Option<(&'static str, Vec<u8>)>,
 }
 
-fn get(target: impl Into<String>) -> Req {
-    Req {
-        method: "GET",
-        target: target.into(),
-        headers: Vec::new(),
-        body: None,
-    }
-}
-
-fn post(target: impl Into<String>, content_type: &'static str, body: impl Into<Vec<u8>>) -> Req {
-    Req {
-        method: "POST",
-        target: target.into(),
-        headers: Vec::new(),
-        body: Some((content_type, body.into())),
-    }
-}
-
 impl Req {
+    fn get(target: impl Into<String>) -> Req {
+        Req {
+            method: "GET",
+            target: target.into(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    fn post(
+        target: impl Into<String>,
+        content_type: &'static str,
+        body: impl Into<Vec<u8>>,
+    ) -> Req {
+        Req {
+            method: "POST",
+            target: target.into(),
+            headers: Vec::new(),
+            body: Some((content_type, body.into())),
+        }
+    }
+
     fn header(mut self, name: &'static str, value: impl Into<String>) -> Req {
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// The request sent through `proxy`, saying which case it belongs to (`X-Case`, by which
+    /// the upstream answers).
+    fn call(&self, proxy: &Binary, case: &str) -> Call {
+        let mut call =
+            Call::new(self.method.parse().unwrap(), proxy.url(&self.target)).header("X-Case", case);
+        for (name, value) in &self.headers {
+            call = call.header(name, value);
+        }
+        if let Some((content_type, body)) = &self.body {
+            call = call.body(content_type, body);
+        }
+        call
     }
 }
 
@@ -89,7 +107,7 @@ fn cases() -> Vec<Case> {
             secrets: 5,
             personal: &[],
             requests: |s| {
-                vec![get(format!(
+                vec![Req::get(format!(
                     "/arcgis/admin/info?f=json&pwd={}&otp={}&accessToken={}&apiKey={}&passwd={}",
                     s[0], s[1], s[2], s[3], s[4]
                 ))]
@@ -102,7 +120,9 @@ fn cases() -> Vec<Case> {
             name: "x-auth-token",
             secrets: 1,
             personal: &[],
-            requests: |s| vec![get("/arcgis/admin/machines?f=json").header("X-Auth-Token", &s[0])],
+            requests: |s| {
+                vec![Req::get("/arcgis/admin/machines?f=json").header("X-Auth-Token", &s[0])]
+            },
             answer: |seen, _| {
                 let echoed = seen.headers["x-auth-token"].to_str().unwrap().to_string();
                 json_with(
@@ -118,7 +138,7 @@ fn cases() -> Vec<Case> {
             requests: |s| {
                 let body =
                     json!({"password": s[0], "token": s[1], "client_secret": s[2], "f": "json"});
-                vec![post(
+                vec![Req::post(
                     "/arcgis/admin/login",
                     "application/json",
                     body.to_string(),
@@ -140,7 +160,7 @@ fn cases() -> Vec<Case> {
                      --B0und\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\njson\r\n--B0und--\r\n",
                     s[0], s[1]
                 );
-                vec![post(
+                vec![Req::post(
                     "/portal/sharing/rest/content/users/x/addItem",
                     "multipart/form-data; boundary=B0und",
                     body,
@@ -158,7 +178,7 @@ fn cases() -> Vec<Case> {
             requests: |s| {
                 let credentials = b64(format!("basicuser7:{}", s[0]).as_bytes());
                 vec![
-                    get("/arcgis/admin/?f=json")
+                    Req::get("/arcgis/admin/?f=json")
                         .header("Authorization", format!("Basic {credentials}")),
                 ]
             },
@@ -182,7 +202,7 @@ fn cases() -> Vec<Case> {
             secrets: 2,
             personal: &[],
             requests: |s| {
-                vec![post(
+                vec![Req::post(
                     "/portal/sharing/rest/generateToken",
                     "application/x-www-form-urlencoded",
                     format!("username=svc&password={}&callback=dojo_cb3&f=json", s[0]),
@@ -202,7 +222,7 @@ fn cases() -> Vec<Case> {
             name: "generate-token-html",
             secrets: 1,
             personal: &[],
-            requests: |_| vec![get("/arcgis/tokens/generateToken?f=html")],
+            requests: |_| vec![Req::get("/arcgis/tokens/generateToken?f=html")],
             answer: |_, s| {
                 text(
                     "text/html",
@@ -218,7 +238,7 @@ fn cases() -> Vec<Case> {
             name: "json-behind-a-byte-order-mark",
             secrets: 1,
             personal: &[],
-            requests: |_| vec![get("/portal/sharing/rest/generateToken?f=json")],
+            requests: |_| vec![Req::get("/portal/sharing/rest/generateToken?f=json")],
             answer: |_, s| {
                 let mut body = b"\xef\xbb\xbf".to_vec();
                 body.extend(
@@ -233,7 +253,7 @@ fn cases() -> Vec<Case> {
             name: "form-encoded-token-answer",
             secrets: 2,
             personal: &[],
-            requests: |_| vec![get("/portal/sharing/rest/oauth2/platformSelf?f=text")],
+            requests: |_| vec![Req::get("/portal/sharing/rest/oauth2/platformSelf?f=text")],
             answer: |_, s| {
                 text(
                     "text/plain",
@@ -249,7 +269,7 @@ fn cases() -> Vec<Case> {
             secrets: 1,
             personal: &[],
             requests: |_| {
-                vec![get(
+                vec![Req::get(
                     "/portal/sharing/rest/oauth2/authorize?client_id=app1&response_type=token&redirect_uri=https://app.example.com/cb",
                 )]
             },
@@ -273,10 +293,10 @@ fn cases() -> Vec<Case> {
             personal: &[],
             requests: |s| {
                 vec![
-                    get(
+                    Req::get(
                         "/portal/sharing/rest/oauth2/authorize?client_id=app1&response_type=code&redirect_uri=https://app.example.com/cb",
                     ),
-                    post(
+                    Req::post(
                         "/portal/sharing/rest/oauth2/token",
                         "application/x-www-form-urlencoded",
                         format!(
@@ -314,8 +334,8 @@ fn cases() -> Vec<Case> {
                 )
                 .collect();
                 vec![
-                    get("/portal/sharing/rest/info?f=json"),
-                    get("/portal/sharing/rest/portals/self?f=json")
+                    Req::get("/portal/sharing/rest/info?f=json"),
+                    Req::get("/portal/sharing/rest/portals/self?f=json")
                         .header("Cookie", format!("esri_auth={esri_auth}; ui=admin")),
                 ]
             },
@@ -342,9 +362,9 @@ fn cases() -> Vec<Case> {
             requests: |s| {
                 let encoded = s[0].replacen('_', "%5F", 1);
                 vec![
-                    get("/portal/sharing/rest/community/self?f=json")
+                    Req::get("/portal/sharing/rest/community/self?f=json")
                         .header("X-Esri-Authorization", format!("Bearer {}", s[0])),
-                    get(format!(
+                    Req::get(format!(
                         "/portal/sharing/rest/content/items/{encoded}/data?f=json"
                     )),
                 ]
@@ -362,8 +382,8 @@ fn cases() -> Vec<Case> {
             personal: &[],
             requests: |s| {
                 vec![
-                    get("/arcgis/admin/notes?f=json"),
-                    get(format!("/arcgis/admin/other?f=json&token={}", s[0])),
+                    Req::get("/arcgis/admin/notes?f=json"),
+                    Req::get(format!("/arcgis/admin/other?f=json&token={}", s[0])),
                 ]
             },
             answer: |seen, s| {
@@ -381,7 +401,7 @@ fn cases() -> Vec<Case> {
             name: "url-user-information",
             secrets: 1,
             personal: &[],
-            requests: |_| vec![get("/arcgis/admin/services?f=json")],
+            requests: |_| vec![Req::get("/arcgis/admin/services?f=json")],
             answer: |_, s| {
                 json_with(
                     "url-user-information",
@@ -393,7 +413,7 @@ fn cases() -> Vec<Case> {
             name: "jwt-in-free-text",
             secrets: 1,
             personal: &[],
-            requests: |_| vec![get("/arcgis/admin/jwt?f=json")],
+            requests: |_| vec![Req::get("/arcgis/admin/jwt?f=json")],
             answer: |_, s| {
                 let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD;
                 let jwt = format!(
@@ -411,7 +431,12 @@ fn cases() -> Vec<Case> {
             name: "escaped-echoes",
             secrets: 1,
             personal: &[],
-            requests: |s| vec![get(format!("/arcgis/admin/echo?f=json&token={}", s[0]))],
+            requests: |s| {
+                vec![Req::get(format!(
+                    "/arcgis/admin/echo?f=json&token={}",
+                    s[0]
+                ))]
+            },
             answer: |_, s| {
                 let escaped: String = s[0]
                     .chars()
@@ -429,7 +454,12 @@ fn cases() -> Vec<Case> {
             name: "base64-echo",
             secrets: 1,
             personal: &[],
-            requests: |s| vec![get(format!("/arcgis/admin/state?f=json&token={}", s[0]))],
+            requests: |s| {
+                vec![Req::get(format!(
+                    "/arcgis/admin/state?f=json&token={}",
+                    s[0]
+                ))]
+            },
             answer: |_, s| {
                 let state = b64(json!({"t": s[0], "n": 1}).to_string().as_bytes());
                 json_with(
@@ -442,7 +472,7 @@ fn cases() -> Vec<Case> {
             name: "redact-value-pattern",
             secrets: 0,
             personal: &["ACME-31415926"],
-            requests: |_| vec![get("/arcgis/admin/licence?f=json")],
+            requests: |_| vec![Req::get("/arcgis/admin/licence?f=json")],
             answer: |_, _| {
                 json_with(
                     "redact-value-pattern",
@@ -457,7 +487,7 @@ fn cases() -> Vec<Case> {
             requests: |s| {
                 (0..3)
                     .map(|_| {
-                        get(format!(
+                        Req::get(format!(
                             "/arcgis/admin/system/jobs/jcanary1?f=json&token={}",
                             s[0]
                         ))
@@ -489,9 +519,9 @@ fn cases() -> Vec<Case> {
             ],
             requests: |_| {
                 vec![
-                    get("/portal/sharing/rest/community/self?f=json"),
-                    get("/portal/sharing/rest/content/users/jane.doe/items?f=json"),
-                    get("/arcgis/admin/system/jobs/jpersonal1?f=json"),
+                    Req::get("/portal/sharing/rest/community/self?f=json"),
+                    Req::get("/portal/sharing/rest/content/users/jane.doe/items?f=json"),
+                    Req::get("/arcgis/admin/system/jobs/jpersonal1?f=json"),
                 ]
             },
             answer: |seen, _| {
@@ -521,7 +551,7 @@ fn cases() -> Vec<Case> {
             secrets: 8,
             personal: &["rails.user@customer.com"],
             requests: |s| {
-                vec![post(
+                vec![Req::post(
                     format!(
                         "/arcgis/admin/signin?pass={}&session_key={}&auth_key={}&key={}&pw={}&jwt={}&ticket={}",
                         s[1], s[2], s[3], s[4], s[5], s[6], s[7]
@@ -544,7 +574,7 @@ fn cases() -> Vec<Case> {
             name: "credential-containers",
             secrets: 3,
             personal: &[],
-            requests: |_| vec![get("/arcgis/admin/containers?f=json")],
+            requests: |_| vec![Req::get("/arcgis/admin/containers?f=json")],
             answer: |_, s| {
                 json_with(
                     "credential-containers",
@@ -557,7 +587,7 @@ fn cases() -> Vec<Case> {
             name: "markup-and-code",
             secrets: 6,
             personal: &[],
-            requests: |_| vec![get("/arcgis/admin/page?f=html")],
+            requests: |_| vec![Req::get("/arcgis/admin/page?f=html")],
             answer: |_, s| {
                 text(
                     "text/html",
@@ -576,8 +606,9 @@ fn cases() -> Vec<Case> {
             personal: &["kpatel_gis", "kpatel@customer.com"],
             requests: |s| {
                 vec![
-                    get("/portal/sharing/rest/community/self?f=json").header("X-Auth-Token", &s[0]),
-                    get("/portal/sharing/rest/groups?f=json"),
+                    Req::get("/portal/sharing/rest/community/self?f=json")
+                        .header("X-Auth-Token", &s[0]),
+                    Req::get("/portal/sharing/rest/groups?f=json"),
                 ]
             },
             answer: |seen, s| {
@@ -605,8 +636,8 @@ fn cases() -> Vec<Case> {
             personal: &["jrivera@customer.com"],
             requests: |s| {
                 vec![
-                    get(format!("/arcgis/admin/nest?f=json&token={}", s[0])),
-                    get("/portal/sharing/rest/community/users/jrivera?f=json"),
+                    Req::get(format!("/arcgis/admin/nest?f=json&token={}", s[0])),
+                    Req::get("/portal/sharing/rest/community/users/jrivera?f=json"),
                 ]
             },
             answer: |seen, s| {
@@ -641,7 +672,7 @@ fn cases() -> Vec<Case> {
             secrets: 0,
             personal: &["Pässwörd-Überall-2024"],
             requests: |_| {
-                vec![get(
+                vec![Req::get(
                     "/arcgis/admin/umlaut?f=json&password=P%C3%A4ssw%C3%B6rd-%C3%9Cberall-2024",
                 )]
             },
@@ -657,7 +688,11 @@ fn cases() -> Vec<Case> {
             name: "a-token-that-starts-with-redacted",
             secrets: 0,
             personal: &["REDACTEDbutReal-77aa88bb"],
-            requests: |_| vec![get("/arcgis/admin/r?f=json&token=REDACTEDbutReal-77aa88bb")],
+            requests: |_| {
+                vec![Req::get(
+                    "/arcgis/admin/r?f=json&token=REDACTEDbutReal-77aa88bb",
+                )]
+            },
             answer: |seen, _| {
                 json_with(
                     "a-token-that-starts-with-redacted",
@@ -677,9 +712,9 @@ fn cases() -> Vec<Case> {
             ],
             requests: |_| {
                 vec![
-                    get("/portal/sharing/rest/portals/self?f=json"),
-                    get("/portal/sharing/rest/content/users/mgarcia_gis/items?f=json"),
-                    get("/portal/sharing/rest/community/users/MGARCIA_GIS?f=json"),
+                    Req::get("/portal/sharing/rest/portals/self?f=json"),
+                    Req::get("/portal/sharing/rest/content/users/mgarcia_gis/items?f=json"),
+                    Req::get("/portal/sharing/rest/community/users/MGARCIA_GIS?f=json"),
                 ]
             },
             answer: |seen, _| {
@@ -700,7 +735,7 @@ fn cases() -> Vec<Case> {
             name: "csv-export",
             secrets: 1,
             personal: &["tnguyen", "tnguyen@customer.com"],
-            requests: |_| vec![get("/portal/sharing/rest/portals/self/users.csv")],
+            requests: |_| vec![Req::get("/portal/sharing/rest/portals/self/users.csv")],
             answer: |_, s| {
                 text(
                     "text/csv",
@@ -719,13 +754,13 @@ fn cases() -> Vec<Case> {
             personal: &["98765432"],
             requests: |_| {
                 vec![
-                    get("/arcgis/admin/counter?f=json"),
-                    post(
+                    Req::get("/arcgis/admin/counter?f=json"),
+                    Req::post(
                         "/arcgis/admin/verify",
                         "application/x-www-form-urlencoded",
                         "otp=98765432&f=json",
                     ),
-                    get("/arcgis/admin/counter2?f=json"),
+                    Req::get("/arcgis/admin/counter2?f=json"),
                 ]
             },
             answer: |_, _| {
@@ -750,7 +785,7 @@ fn cases() -> Vec<Case> {
                     .append_pair("notebookParameters", &parameters)
                     .append_pair("f", "json")
                     .finish();
-                vec![post(
+                vec![Req::post(
                     "/notebookserver/admin/notebooks/executeNotebook",
                     "application/x-www-form-urlencoded",
                     form,
@@ -774,7 +809,7 @@ fn cases() -> Vec<Case> {
             requests: |s| {
                 let jwt = format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOi{}.{}", s[0], s[1]);
                 vec![
-                    get("/arcgis/admin/keys?f=json")
+                    Req::get("/arcgis/admin/keys?f=json")
                         .header("Authorization", format!("Bearer {jwt}")),
                 ]
             },
@@ -794,11 +829,11 @@ fn cases() -> Vec<Case> {
             personal: &[],
             requests: |s| {
                 vec![
-                    get(format!(
+                    Req::get(format!(
                         "/arcgis/tokens/generateToken?username=svc&password={}&client=requestip",
                         s[0]
                     )),
-                    get("/arcgis/tokens/xml?f=xml"),
+                    Req::get("/arcgis/tokens/xml?f=xml"),
                 ]
             },
             answer: |seen, s| {
@@ -821,8 +856,8 @@ fn cases() -> Vec<Case> {
             personal: &[],
             requests: |s| {
                 vec![
-                    get("/arcgis/rest/services/Tool/GPServer/Run/jobs/j1/results?f=json"),
-                    post(
+                    Req::get("/arcgis/rest/services/Tool/GPServer/Run/jobs/j1/results?f=json"),
+                    Req::post(
                         "/portal/sharing/rest/oauth2/token",
                         "application/x-www-form-urlencoded",
                         format!(
@@ -855,10 +890,10 @@ fn cases() -> Vec<Case> {
             personal: &[],
             requests: |s| {
                 vec![
-                    get("/arcgis/admin/echo16?f=json")
+                    Req::get("/arcgis/admin/echo16?f=json")
                         .header("X-Auth-Token", &s[0])
                         .header("Ocp-Apim-Subscription-Key", &s[1]),
-                    get("/arcgis/admin/echo16b?f=txt").header("X-Auth-Token", &s[0]),
+                    Req::get("/arcgis/admin/echo16b?f=txt").header("X-Auth-Token", &s[0]),
                 ]
             },
             answer: |seen, s| {
@@ -900,9 +935,9 @@ fn cases() -> Vec<Case> {
             ],
             requests: |_| {
                 vec![
-                    get("/portal/sharing/rest/community/users/jmuller_gis?f=json"),
-                    get("/arcgis/rest/services/Edits/FeatureServer/0/query?f=json"),
-                    get("/portal/sharing/rest/content/items/csv1/data"),
+                    Req::get("/portal/sharing/rest/community/users/jmuller_gis?f=json"),
+                    Req::get("/arcgis/rest/services/Edits/FeatureServer/0/query?f=json"),
+                    Req::get("/portal/sharing/rest/content/items/csv1/data"),
                 ]
             },
             answer: |seen, _| {
@@ -946,61 +981,6 @@ fn secrets_of(index: usize, case: &Case) -> Vec<String> {
         .collect()
 }
 
-/// Every spelling of `value` a recording might hold it in: as is, percent-encoded (as forms do,
-/// every byte, either case of hex), JSON-escaped, as HTML references, and in base64 (standard
-/// and URL-safe, at each of the three places it may start within an encoded document).
-pub(crate) fn spellings(value: &str) -> Vec<String> {
-    let mut all = vec![
-        value.to_string(),
-        form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-        value.bytes().map(|b| format!("%{b:02X}")).collect(),
-        value.bytes().map(|b| format!("%{b:02x}")).collect(),
-        value
-            .chars()
-            .map(|c| format!("\\u{:04x}", c as u32))
-            .collect(),
-        value.chars().map(|c| format!("&#{};", c as u32)).collect(),
-    ];
-    all.push(value.bytes().map(|b| format!("{b:02x}")).collect());
-    all.push(value.bytes().map(|b| format!("{b:02X}")).collect());
-    let utf16: Vec<u8> = value.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    all.push(String::from_utf8_lossy(&utf16).into_owned());
-    for offset in 0..3usize {
-        let mut input = vec![b' '; offset];
-        input.extend_from_slice(value.as_bytes());
-        let encoded = base64::engine::general_purpose::STANDARD_NO_PAD.encode(&input);
-        let core = &encoded[(8 * offset).div_ceil(6)..8 * input.len() / 6];
-        if core.len() >= 8 {
-            all.push(core.to_string());
-            all.push(core.replace('+', "-").replace('/', "_"));
-        }
-    }
-    all.sort();
-    all.dedup();
-    all
-}
-
-/// Fails if any spelling of any canary is in any file under `dir` or in `printed`.
-fn assert_nowhere(dir: &std::path::Path, printed: &str, canaries: &[(String, String)]) {
-    let files = all_files(dir);
-    for (case, canary) in canaries {
-        for spelling in spellings(canary) {
-            for (path, bytes) in &files {
-                let text = String::from_utf8_lossy(bytes);
-                assert!(
-                    !text.contains(&spelling),
-                    "case {case}: {} holds {spelling:?} (a spelling of {canary:?}):\n{text}",
-                    path.display()
-                );
-            }
-            assert!(
-                !printed.contains(&spelling),
-                "case {case}: the recorder printed {spelling:?} (a spelling of {canary:?}):\n{printed}"
-            );
-        }
-    }
-}
-
 /// The canary suite: every case through one recorder, then every canary searched in every
 /// encoding in everything the recorder wrote and printed: none is found, each case's answers
 /// were recorded, and `jobmock scan` passes on the set.
@@ -1030,15 +1010,7 @@ async fn no_canary_reaches_a_file_or_the_terminal_in_any_encoding() {
     );
     for (case, secrets) in cases.iter().zip(&all_secrets) {
         for request in (case.requests)(secrets) {
-            let mut call = Call::new(request.method.parse().unwrap(), proxy.url(&request.target))
-                .header("X-Case", case.name);
-            for (name, value) in &request.headers {
-                call = call.header(name, value);
-            }
-            if let Some((content_type, body)) = &request.body {
-                call = call.body(content_type, body);
-            }
-            let answer = call.send().await;
+            let answer = request.call(&proxy, case.name).send().await;
             assert!(
                 answer.status.is_success() || answer.status.is_redirection(),
                 "case {}: {} {} got {}",
@@ -1069,7 +1041,7 @@ async fn no_canary_reaches_a_file_or_the_terminal_in_any_encoding() {
                 .map(move |canary| (case.name.to_string(), canary))
         })
         .collect();
-    assert_nowhere(recorded.path(), &printed, &canaries);
+    assert_no_canary(recorded.path(), &printed, &canaries);
 
     // The suite proves nothing about a case whose answers were not recorded.
     let files = all_files(recorded.path());
@@ -1224,7 +1196,7 @@ fn no_canary_survives_a_har_import_or_sanitize() {
         Some(0),
         "the closing scan found something:\n{printed}"
     );
-    assert_nowhere(&set, &printed, &canaries);
+    assert_no_canary(&set, &printed, &canaries);
     let files = all_files(&set);
     for case in &cases {
         let marker = format!("case-{}", case.name);
@@ -1255,7 +1227,7 @@ fn no_canary_survives_a_har_import_or_sanitize() {
         Some(0),
         "the scan of the sanitized HAR found something:\n{printed}"
     );
-    assert_nowhere(sanitized.path(), &printed, &canaries);
+    assert_no_canary(sanitized.path(), &printed, &canaries);
     let text = std::fs::read_to_string(&safe).unwrap();
     for case in &cases {
         assert!(
@@ -1274,9 +1246,8 @@ fn the_canary_search_finds_every_spelling() {
     for spelling in spellings(canary) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("001.json"), format!("x {spelling} y")).unwrap();
-        let caught = std::panic::catch_unwind(|| {
-            assert_nowhere(dir.path(), "", &[("t".into(), canary.into())])
-        });
+        let caught =
+            std::panic::catch_unwind(|| assert_no_canary(dir.path(), "", &[("t", canary)]));
         assert!(caught.is_err(), "{spelling:?} was not caught");
     }
 }
@@ -1313,14 +1284,14 @@ fn kept_cases() -> Vec<Kept> {
     vec![
         Kept {
             name: "numeric user fields",
-            request: || get("/portal/sharing/rest/stats?f=json"),
+            request: || Req::get("/portal/sharing/rest/stats?f=json"),
             answer: |_| json_answer(&json!({"user": 1234, "owner": 7, "items": [{"user": 99}]})),
             holds: &["\"user\": 1234", "\"owner\": 7", "\"user\": 99"],
         },
         Kept {
             name: "a cookie holding a path",
             request: || {
-                get("/arcgis/rest/services/Maps/info?f=json").header(
+                Req::get("/arcgis/rest/services/Maps/info?f=json").header(
                     "Cookie",
                     "lastPage=/arcgis/rest/services; tz=America/New_York",
                 )
@@ -1337,7 +1308,7 @@ fn kept_cases() -> Vec<Kept> {
         },
         Kept {
             name: "a word after Token: in prose",
-            request: || get("/portal/sharing/rest/expired?f=json"),
+            request: || Req::get("/portal/sharing/rest/expired?f=json"),
             answer: |_| {
                 json_answer(
                     &json!({"messages": ["Token: expired"], "status": "expired", "more": "link expired"}),
@@ -1347,7 +1318,7 @@ fn kept_cases() -> Vec<Kept> {
         },
         Kept {
             name: "Bearer in prose",
-            request: || get("/portal/sharing/rest/prose?f=json"),
+            request: || Req::get("/portal/sharing/rest/prose?f=json"),
             answer: |_| {
                 json_answer(
                     &json!({"messages": ["requires Bearer authentication"], "type": "authentication"}),
@@ -1357,7 +1328,7 @@ fn kept_cases() -> Vec<Kept> {
         },
         Kept {
             name: "a WWW-Authenticate challenge",
-            request: || get("/portal/sharing/rest/challenge?f=json"),
+            request: || Req::get("/portal/sharing/rest/challenge?f=json"),
             answer: |_| {
                 let mut answer = json_answer(&json!({"error": {"code": 401}}));
                 answer.0 = 401;
@@ -1371,14 +1342,14 @@ fn kept_cases() -> Vec<Kept> {
         },
         Kept {
             name: "a password that is a word of HTTP",
-            request: || get("/arcgis/admin/page?f=html&password=charset"),
+            request: || Req::get("/arcgis/admin/page?f=html&password=charset"),
             answer: |_| text("text/html; charset=utf-8", "<p>hello</p>".into()),
             holds: &["text/html; charset=utf-8"],
         },
         Kept {
             name: "an OAuth error's numeric code",
             request: || {
-                post(
+                Req::post(
                     "/portal/sharing/rest/oauth2/token",
                     "application/x-www-form-urlencoded",
                     "grant_type=authorization_code&code=Xy81-code-aa&client_id=a",
@@ -1389,7 +1360,7 @@ fn kept_cases() -> Vec<Kept> {
         },
         Kept {
             name: "value= exactly 300 bytes after a credential name",
-            request: || get("/arcgis/admin/long?f=html"),
+            request: || Req::get("/arcgis/admin/long?f=html"),
             answer: |_| {
                 text(
                     "text/html",
@@ -1401,7 +1372,7 @@ fn kept_cases() -> Vec<Kept> {
         Kept {
             name: "a learned value that is the tail of a character",
             request: || {
-                get("/arcgis/admin/c?f=json").header("X-Auth-Token", "%A9abcdefghijklmnop1Q")
+                Req::get("/arcgis/admin/c?f=json").header("X-Auth-Token", "%A9abcdefghijklmnop1Q")
             },
             answer: |_| json_answer(&json!({"note": "©abcdefghijklmnop1Q ©"})),
             holds: &["©"],
@@ -1409,7 +1380,7 @@ fn kept_cases() -> Vec<Kept> {
         Kept {
             name: "a number equal to a learned one-time code",
             request: || {
-                post(
+                Req::post(
                     "/arcgis/admin/verify2",
                     "application/x-www-form-urlencoded",
                     "otp=98765433&f=json",
@@ -1421,7 +1392,7 @@ fn kept_cases() -> Vec<Kept> {
         Kept {
             name: "a token answer's metadata",
             request: || {
-                post(
+                Req::post(
                     "/portal/sharing/rest/generateToken",
                     "application/x-www-form-urlencoded",
                     "username=svc_kept&password=Kept-pw-0001&f=json",
@@ -1440,16 +1411,7 @@ fn kept_cases() -> Vec<Kept> {
 
 async fn record_kept(cases: &[Kept], proxy: &Binary) {
     for case in cases {
-        let request = (case.request)();
-        let mut call = Call::new(request.method.parse().unwrap(), proxy.url(&request.target))
-            .header("X-Case", case.name);
-        for (name, value) in &request.headers {
-            call = call.header(name, value);
-        }
-        if let Some((content_type, body)) = &request.body {
-            call = call.body(content_type, body);
-        }
-        call.send().await;
+        (case.request)().call(proxy, case.name).send().await;
     }
 }
 
@@ -1553,27 +1515,27 @@ proptest! {
             let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
             let url = proxy.url("/arcgis/admin/system/jobs/jsecret");
             let call = match sent {
-                Sent::QueryToken => crate::util::get(format!("{url}?f=json&token={encoded}")),
-                Sent::FormPassword => crate::util::post(&url).form(&format!("f=json&password={encoded}")),
-                Sent::BearerHeader => crate::util::get(format!("{url}?f=json"))
+                Sent::QueryToken => get(format!("{url}?f=json&token={encoded}")),
+                Sent::FormPassword => post(&url).form(&format!("f=json&password={encoded}")),
+                Sent::BearerHeader => get(format!("{url}?f=json"))
                     .header("Authorization", &format!("Bearer {secret}")),
-                Sent::CredentialCookie => crate::util::get(format!("{url}?f=json"))
+                Sent::CredentialCookie => get(format!("{url}?f=json"))
                     .header("Cookie", &format!("AGS_ROLES={secret}; ui=admin")),
-                Sent::JsonBody => crate::util::post(&url)
+                Sent::JsonBody => post(&url)
                     .body("application/json", json!({"f": "json", "password": secret}).to_string().as_bytes()),
-                Sent::XAuthToken => crate::util::get(format!("{url}?f=json")).header("X-Auth-Token", &secret),
-                Sent::BasicPassword => crate::util::get(format!("{url}?f=json"))
+                Sent::XAuthToken => get(format!("{url}?f=json")).header("X-Auth-Token", &secret),
+                Sent::BasicPassword => get(format!("{url}?f=json"))
                     .header("Authorization", &format!("Basic {}", b64(format!("svc:{secret}").as_bytes()))),
             };
             // A second request, later, uses the issued token: files written before must lose it.
             call.send().await;
-            crate::util::get(format!("{url}?f=json&token={issued}")).send().await;
+            get(format!("{url}?f=json&token={issued}")).send().await;
             proxy.terminate();
             let (code, out, err) = proxy.wait(Duration::from_secs(10));
             assert!(code == Some(0), "exit {code:?}: {err}");
             assert!(!all_files(recorded.path()).is_empty(), "nothing was recorded: {err}");
             let canaries = [("generated".to_string(), secret.clone()), ("issued".to_string(), issued.clone())];
-            assert_nowhere(recorded.path(), &format!("{out}{err}"), &canaries);
+            assert_no_canary(recorded.path(), &format!("{out}{err}"), &canaries);
         });
     }
 

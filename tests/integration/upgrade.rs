@@ -259,14 +259,6 @@ async fn round_trip(stream: &mut TcpStream, text: &str) -> String {
     String::from_utf8(payload).unwrap()
 }
 
-/// SIGTERMs the recorder and returns its stderr, once it exited 0 (within `limit`).
-fn stop(recorder: Binary, limit: Duration) -> String {
-    recorder.terminate();
-    let (code, _, stderr) = recorder.wait(limit);
-    assert_eq!(code, Some(0), "stderr: {stderr}");
-    stderr
-}
-
 /// A WebSocket through `record` (to a plain and to an HTTPS upstream): the 101 and its accept
 /// reach the client, messages flow both ways, and nothing of them is written; the recorder
 /// says it tunnelled the upgrade, and a plain request in the same run is recorded as before.
@@ -308,7 +300,7 @@ async fn a_websocket_is_tunnelled_through_record_and_not_recorded() {
         assert_eq!(plain.status, 200, "{}", plain.body);
         assert_eq!(plain.json()["marker"], PLAIN_MARKER);
 
-        let stderr = stop(recorder, Duration::from_secs(10));
+        let stderr = recorder.stop();
         assert!(
             stderr.contains(
                 "jobmock: GET /notebooks/api/kernels/k1/channels: upgraded to websocket; \
@@ -384,7 +376,7 @@ async fn an_upgrade_the_upstream_refuses_is_answered_as_any_answer() {
     assert!(String::from_utf8_lossy(&body).contains("no WebSocket here"));
     drop(socket);
 
-    let stderr = stop(recorder, Duration::from_secs(10));
+    let stderr = recorder.stop();
     assert!(!stderr.contains("tunnelled"), "{stderr}");
     assert!(
         all_files(recorded.path())
@@ -414,7 +406,7 @@ async fn a_tunnel_outlives_the_header_timeout_and_is_closed_at_shutdown() {
     );
 
     let started = Instant::now();
-    let stderr = stop(recorder, Duration::from_secs(8));
+    let stderr = recorder.stop_within(Duration::from_secs(8));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "the open tunnel held the stop for {:?}",

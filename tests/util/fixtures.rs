@@ -76,3 +76,16 @@ pub fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .map(|entry| (entry.path().to_path_buf(), fs::read(entry.path()).unwrap()))
         .collect()
 }
+
+/// The JSON document in the file at `path`; fails the test, naming the file, when it cannot be
+/// read or is not JSON.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    try_read_json(path).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// The JSON document in the file at `path`, or why not: the file's path and what went wrong.
+/// For checks that collect problems instead of failing at the first.
+pub fn try_read_json(path: &Path) -> Result<serde_json::Value, String> {
+    let text = fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    serde_json::from_str(&text).map_err(|err| format!("{}: not JSON ({err})", path.display()))
+}

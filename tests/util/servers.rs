@@ -15,6 +15,9 @@ use tokio::sync::oneshot;
 /// How long a started binary may take to print its listening line.
 pub const START_LIMIT: Duration = Duration::from_secs(30);
 
+/// How long a binary told to stop by [`Binary::stop`] may take to exit.
+pub const STOP_LIMIT: Duration = Duration::from_secs(10);
+
 /// A replay server running in this process on a free port; stopped when dropped.
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -149,6 +152,25 @@ impl Binary {
         assert!(status.success(), "kill -TERM failed");
     }
 
+    /// Sends SIGTERM and waits (at most [`STOP_LIMIT`]) for a clean exit; fails unless the exit
+    /// code is 0. Returns what the process printed on stderr (a recorder's summary).
+    pub fn stop(self) -> String {
+        self.stop_within(STOP_LIMIT)
+    }
+
+    /// [`Binary::stop`], waiting at most `limit` for the exit.
+    pub fn stop_within(self, limit: Duration) -> String {
+        self.terminate();
+        let command = self.command.clone();
+        let (code, stdout, stderr) = self.wait(limit);
+        assert_eq!(
+            code,
+            Some(0),
+            "`{command}` did not exit cleanly; stdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        stderr
+    }
+
     /// Waits (bounded) for the process to end; returns its exit code and what it printed.
     pub fn wait(mut self, limit: Duration) -> (Option<i32>, String, String) {
         let deadline = std::time::Instant::now() + limit;
@@ -189,4 +211,25 @@ pub fn run_binary(args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Runs `jobmock replay` of `fixtures` (with `extra` flags) and expects it to refuse the set at
+/// start: exit code 2, and nothing on stdout (nothing is served, so nothing is announced).
+/// Returns what it printed on stderr, the reason.
+pub fn replay_refuses(fixtures: &Path, extra: &[&str]) -> String {
+    let fixtures = fixtures.to_str().expect("test paths are UTF-8");
+    let mut args = vec!["replay", "--fixtures", fixtures, "--listen", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = run_binary(&args);
+    assert_eq!(
+        code,
+        Some(2),
+        "`jobmock {}` did not refuse the set; stdout:\n{stdout}\nstderr:\n{stderr}",
+        args.join(" ")
+    );
+    assert!(
+        stdout.is_empty(),
+        "nothing is served, so nothing is announced: {stdout}"
+    );
+    stderr
 }
