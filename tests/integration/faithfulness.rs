@@ -1191,7 +1191,7 @@ fn written_anywhere(dir: &Path, never: &[String]) -> Vec<String> {
 
 /// Sends the scenario through a real `jobmock record` to a fake upstream answering each request
 /// as the scenario says, into `set`; returns the recorder's exit code and what it printed.
-async fn record(scenario: &Scenario, set: &Path) -> (Option<i32>, String) {
+async fn record_scenario(scenario: &Scenario, set: &Path) -> (Option<i32>, String) {
     let exchanges = scenario.exchanges();
     let answers = exchanges.clone();
     let upstream = FakeUpstream::start(move |seen, addr| {
@@ -1665,7 +1665,7 @@ proptest! {
     fn faithful_recording_changes_values_never_structure(scenario in scenario()) {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let set = tempfile::tempdir().unwrap();
-        let (_, printed) = runtime.block_on(record(&scenario, set.path()));
+        let (_, printed) = runtime.block_on(record_scenario(&scenario, set.path()));
         let problems = check_set(
             set.path(),
             &scenario.exchanges(),
@@ -1898,7 +1898,7 @@ async fn faithful_recording_of_colliding_names_replays() {
             expires: 1_800_000_000_000,
         };
         let set = tempfile::tempdir().unwrap();
-        record(&scenario, set.path()).await;
+        record_scenario(&scenario, set.path()).await;
         let learned = scenario.learned();
         let replay = Binary::replay(set.path(), &[]);
         let mut checker = Checker::new(Some(&learned));
