@@ -34,7 +34,7 @@ mod properties;
 mod record;
 #[path = "integration/record_faults.rs"]
 mod record_faults;
-#[path = "integration/redaction.rs"]
+#[path = "integration/redaction/mod.rs"]
 mod redaction;
 #[path = "integration/redaction_properties.rs"]
 mod redaction_properties;
