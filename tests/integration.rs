@@ -10,7 +10,7 @@ mod checks;
 mod cli;
 #[path = "integration/diff.rs"]
 mod diff;
-#[path = "integration/faithfulness.rs"]
+#[path = "integration/faithfulness/mod.rs"]
 mod faithfulness;
 #[path = "integration/fixtures.rs"]
 mod fixtures;
