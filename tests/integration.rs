@@ -30,10 +30,8 @@ mod limits;
 mod methods;
 #[path = "integration/properties.rs"]
 mod properties;
-#[path = "integration/record.rs"]
+#[path = "integration/record/mod.rs"]
 mod record;
-#[path = "integration/record_faults.rs"]
-mod record_faults;
 #[path = "integration/redaction/mod.rs"]
 mod redaction;
 #[path = "integration/redaction_properties.rs"]

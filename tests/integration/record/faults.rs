@@ -1,6 +1,7 @@
-//! Record against an upstream that misbehaves: it closes mid-answer, answers garbage, stalls,
-//! sends more than is recorded, or a compressed bomb. The client gets a 502 that says what
-//! happened (or the answer, passed through), nothing half-written is left, and the set loads.
+//! Record against an upstream that fails or misbehaves: it is down, never answers, closes
+//! mid-answer, answers garbage, stalls, sends more than is recorded, or a compressed bomb. The
+//! client gets a 502 that says what happened (or the answer, passed through), nothing
+//! half-written is left, and the set loads.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -288,4 +289,52 @@ async fn an_answer_replay_would_refuse_is_not_recorded() {
     let set = FixtureSet::load(recorded.path()).expect("the recorded set loads");
     let ids: Vec<&str> = set.jobs().iter().map(|job| &*job.id).collect();
     assert_eq!(ids, ["jfine"]);
+}
+
+/// An upstream that is down: HTTP 502 with an ArcGIS-style body that says what failed, nothing
+/// recorded, and the proxy keeps serving.
+#[tokio::test]
+async fn an_upstream_that_is_down_gets_502_and_nothing_is_recorded() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(&dead, recorded.path(), &[]);
+    for _ in 0..2 {
+        let answer = get(proxy.url(&format!("/arcgis/admin/system/jobs/{OPEN_JOB}?f=json")))
+            .send()
+            .await;
+        assert_eq!(answer.status, 502);
+        let body = answer.json();
+        assert_eq!(body["status"], "error");
+        assert_eq!(body["code"], 502);
+        let message = body["messages"][0].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("upstream {dead}: ")),
+            "{message}"
+        );
+        assert!(message.contains("connection refused"), "{message}");
+    }
+    proxy.stop();
+    assert!(all_files(recorded.path()).is_empty());
+}
+
+/// An upstream that never answers times out with a 502.
+#[tokio::test]
+async fn an_upstream_that_stalls_times_out_with_502() {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let recorded = tempfile::tempdir().unwrap();
+    let proxy = Binary::record(&url, recorded.path(), &["--upstream-timeout", "1"]);
+    let answer = get(proxy.url("/arcgis/admin/system/jobs/j1?f=json"))
+        .send()
+        .await;
+    assert_eq!(answer.status, 502);
+    assert!(
+        answer.body.contains("no answer within 1 s"),
+        "{}",
+        answer.body
+    );
+    drop(silent);
+    proxy.stop();
 }

@@ -1,0 +1,8 @@
+//! The record proxy, by what is tested: [`forwarding`] (what passes through, URLs, TLS),
+//! [`steps`] (what it writes of a job's polls), [`secrets`] (what it keeps out, and the scan),
+//! [`faults`] (an upstream that fails or misbehaves).
+
+mod faults;
+mod forwarding;
+mod secrets;
+mod steps;
