@@ -18,7 +18,7 @@ mod fixtures;
 mod flavours;
 #[path = "integration/fuzz_regressions.rs"]
 mod fuzz_regressions;
-#[path = "integration/har.rs"]
+#[path = "integration/har/mod.rs"]
 mod har;
 #[path = "integration/hostile.rs"]
 mod hostile;
