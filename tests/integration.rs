@@ -38,7 +38,7 @@ mod redaction;
 mod redaction_properties;
 #[path = "integration/reload.rs"]
 mod reload;
-#[path = "integration/replay.rs"]
+#[path = "integration/replay/mod.rs"]
 mod replay;
 #[path = "integration/tokens.rs"]
 mod tokens;
