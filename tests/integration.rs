@@ -8,7 +8,7 @@ mod util;
 mod checks;
 #[path = "integration/cli.rs"]
 mod cli;
-#[path = "integration/diff.rs"]
+#[path = "integration/diff/mod.rs"]
 mod diff;
 #[path = "integration/faithfulness/mod.rs"]
 mod faithfulness;
