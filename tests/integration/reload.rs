@@ -247,9 +247,7 @@ async fn watch_reloads_when_files_change() {
         "COMPLETED",
         "still the old set"
     );
-    server.terminate();
-    let (code, _, err) = server.wait(Duration::from_secs(12));
-    assert_eq!(code, Some(0));
+    let err = server.stop_within(Duration::from_secs(12));
     assert!(err.contains("jobmock: reloaded"), "{err}");
     assert!(
         err.contains("not reloaded, still serving the previous set") && err.contains("001.json"),
