@@ -14,9 +14,9 @@ use crate::util::write;
 pub(super) fn import(args: ImportHarArgs) -> Result<ExitCode> {
     let options = har::import::Options {
         fixtures: args.fixtures.clone(),
-        conflict: (&args.existing).into(),
-        redaction: args.redaction.options()?,
-        offsets: args.offsets.into(),
+        conflict: (&args.writing.existing).into(),
+        redaction: args.writing.redaction.options()?,
+        offsets: args.writing.offsets.into(),
         origins: args.origin.clone(),
     };
     let (summary, found) = har::import::import(&args.file, options)?;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{ExistingArgs, OffsetsArg, RedactionArgs};
+use super::{RedactionArgs, WritingArgs};
 
 /// The flags of `jobmock report`.
 #[derive(Debug, Args)]
@@ -79,16 +79,7 @@ pub struct ImportHarArgs {
     pub origin: Vec<String>,
 
     #[command(flatten)]
-    pub existing: ExistingArgs,
-
-    #[command(flatten)]
-    pub redaction: RedactionArgs,
-
-    /// How step times (offsetMs) are written: rounded, exact or none (see `record --help`).
-    ///
-    /// Example: --offsets exact
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
-    pub offsets: OffsetsArg,
+    pub writing: WritingArgs,
 }
 
 /// The `jobmock sanitize` commands.

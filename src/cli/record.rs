@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{ExistingArgs, OffsetsArg, RedactionArgs, ServeLimits, TlsArgs};
+use super::{ServeLimits, TlsArgs, WritingArgs};
 use crate::error::Result;
 
 /// The flags of `jobmock record`.
@@ -56,18 +56,7 @@ pub struct RecordArgs {
     pub upstream_timeout: u64,
 
     #[command(flatten)]
-    pub existing: ExistingArgs,
-
-    #[command(flatten)]
-    pub redaction: RedactionArgs,
-
-    /// How step times (offsetMs) are written: rounded (two significant figures, at least
-    /// 100 ms, so recording a scenario again changes few files), exact (milliseconds), or none
-    /// (steps advance per poll only).
-    ///
-    /// Example: --offsets exact
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
-    pub offsets: OffsetsArg,
+    pub writing: WritingArgs,
 
     /// The largest answer stored, in bytes (decoded). A larger one is passed to the client as
     /// it streams in, not buffered, and not recorded (the summary says so). At most 16 MiB,
@@ -106,9 +95,9 @@ impl RecordArgs {
             },
             timeout: std::time::Duration::from_secs(self.upstream_timeout.max(1)),
             fixtures: self.fixtures.clone(),
-            conflict: (&self.existing).into(),
-            redaction: self.redaction.options()?,
-            offsets: self.offsets.into(),
+            conflict: (&self.writing.existing).into(),
+            redaction: self.writing.redaction.options()?,
+            offsets: self.writing.offsets.into(),
             live_status: std::io::stderr().is_terminal(),
             max_record_bytes: self.max_record_bytes as usize,
             max_body_bytes: self.max_body_bytes,

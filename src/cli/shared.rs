@@ -105,19 +105,29 @@ impl From<&ServeLimits> for crate::server::Limits {
     }
 }
 
+/// How a set is written: the same flags for record and import.
+#[derive(Debug, Args)]
+pub struct WritingArgs {
+    #[command(flatten)]
+    pub existing: ExistingArgs,
+
+    #[command(flatten)]
+    pub redaction: RedactionArgs,
+
+    /// How step times (offsetMs) are written: rounded (two significant figures, at least
+    /// 100 ms, so recording a scenario again changes few files), exact (milliseconds), or none
+    /// (steps advance per poll only).
+    ///
+    /// Example: --offsets exact
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
+    pub offsets: OffsetsArg,
+}
+
 /// What to do with folders that exist: the same flags for record and import. `--overwrite` is
 /// jobmock's one spelling for "replace what exists" (`report`, `sanitize har`, `shape infer`
 /// use it too); `--existing` says the same as one flag, for older scripts.
 #[derive(Debug, Args)]
 pub struct ExistingArgs {
-    /// The same choice as one flag, kept for older scripts: refuse (write nothing for a job or
-    /// exchange folder that exists already, and say so), overwrite (same as --overwrite), or
-    /// append (same as --append).
-    ///
-    /// Example: --existing append
-    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Existing::Refuse)]
-    pub existing: Existing,
-
     /// Replace a job or exchange folder that exists already (without it, such a folder is
     /// refused: nothing is written for it, and the recorder says so).
     ///
@@ -130,6 +140,14 @@ pub struct ExistingArgs {
     /// Example: --append
     #[arg(long, conflicts_with = "existing")]
     pub append: bool,
+
+    /// The same choice as one flag, kept for older scripts: refuse (write nothing for a job or
+    /// exchange folder that exists already, and say so), overwrite (same as --overwrite), or
+    /// append (same as --append).
+    ///
+    /// Example: --existing append
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = Existing::Refuse)]
+    pub existing: Existing,
 }
 
 /// What to do with a folder that exists already.
