@@ -5,18 +5,19 @@
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-use super::Replay;
 use super::body::{Body, full};
-use super::control::{exchange_listing, job_listing, scope};
+use super::journal::{Entry, ServedBy};
+use super::listing::{exchange_listing, job_listing};
 use super::reply::response;
 use super::request::Call;
 use super::served::Served;
+use super::state::Replay;
 
 /// `GET /__jobmock/ui`: the web view of the jobs, their sessions' polls, the journal and the
 /// exchanges ([`crate::ui`]), filtered by `?session=` and `?job=`, refreshing every `?refresh=`
 /// seconds (3; 0: never).
 pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
-    let session = scope(call).map(str::to_string);
+    let session = call.scope().map(str::to_string);
     let job = call
         .param("job")
         .filter(|job| !job.is_empty())
@@ -28,8 +29,8 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
         .min(3600);
     let mut notes = Vec::new();
     let mut jobs = match job_listing(replay, served, job.as_deref()) {
-        Ok(jobs) => jobs,
-        Err(_) => {
+        Some(jobs) => jobs,
+        None => {
             notes.push(format!(
                 "no job {} is served",
                 job.as_deref().unwrap_or_default()
@@ -46,7 +47,7 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
     }
     let (entries, dropped) = {
         let journal = replay.journal();
-        let entries: Vec<crate::replay::journal::Entry> = journal
+        let entries: Vec<Entry> = journal
             .entries()
             .filter(|entry| {
                 session
@@ -71,9 +72,7 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
     for entry in &entries {
         let polled = matches!(
             entry.served_by,
-            crate::replay::journal::ServedBy::Job
-                | crate::replay::journal::ServedBy::CreatedJob
-                | crate::replay::journal::ServedBy::TokenCheck
+            ServedBy::Job | ServedBy::CreatedJob | ServedBy::TokenCheck
         );
         if let (true, Some(job)) = (polled, entry.job.as_deref()) {
             timelines
