@@ -68,7 +68,6 @@ use std::io::IsTerminal;
 use crate::output::note;
 use cli::{Cli, Command, DiffArgs, Existing, InferArgs, RecordArgs, ReplayArgs, ScanArgs};
 use error::{Error, Result};
-use fixture::FixtureSet;
 
 /// Runs one command line to its end.
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -317,22 +316,11 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         });
     }
     let tls = tls_acceptor(&args.tls)?;
-    // Taken before the set is read, so that `--watch` sees a change made while it loads.
-    let fingerprint = args
-        .watch
-        .then(|| replay::watch::fingerprint(&args.fixtures));
-    let fixtures = FixtureSet::load(&args.fixtures)?;
     let check_shapes = match args.check_shapes {
         cli::CheckShapesArg::Warn => replay::checks::CheckShapes::Warn,
         cli::CheckShapesArg::Refuse => replay::checks::CheckShapes::Refuse,
         cli::CheckShapesArg::Off => replay::checks::CheckShapes::Off,
     };
-    // Refusing must come before the server listens; warnings need not hold up the start (a
-    // check of 10,000 jobs costs more than loading them from a warm cache), so they are
-    // found beside the server once it listens, and printed before it exits at the latest.
-    if check_shapes == replay::checks::CheckShapes::Refuse {
-        replay::checks::check(&fixtures, check_shapes)?;
-    }
     let options = replay::Options {
         speed: args.speed,
         journal_size: args.journal_size,
@@ -345,7 +333,8 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             users: args.user.clone(),
             lifetime: args.token_lifetime.map(std::time::Duration::from_secs),
         },
-        set_users: replay::tokens::read_users(&args.fixtures)?,
+        // Read from the set's users.json by `replay::load`.
+        set_users: Vec::new(),
         control_token: args.control_token.clone().filter(|token| !token.is_empty()),
         advance: args.advance.map(|advance| match advance {
             cli::AdvanceArg::Poll => job::Advance::Poll,
@@ -359,11 +348,10 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
         strict: args.strict,
         check_shapes,
     };
-    let jobs = fixtures.jobs().len();
-    let replay = Arc::new(replay::Replay::new(fixtures, options));
-    if let Some(fingerprint) = fingerprint {
-        replay.note_loaded_fingerprint(fingerprint);
-    }
+    // The set read, refused with --check-shapes refuse before the server listens, and with
+    // its users, as a reload reads it.
+    let replay = Arc::new(replay::load(&args.fixtures, options)?);
+    let jobs = replay.served().fixtures().jobs().len();
 
     runtime()?.block_on(async {
         let shutdown = server::shutdown_signal();
@@ -382,6 +370,8 @@ fn run_replay(args: ReplayArgs) -> Result<ExitCode> {
             },
             exchanges = replay.served().fixtures().exchanges().len(),
         );
+        // Warnings need not hold up the start: found beside the server once it listens, and
+        // printed before it exits at the latest.
         let checking = (check_shapes == replay::checks::CheckShapes::Warn).then(|| {
             let served = replay.served();
             std::thread::spawn(move || {

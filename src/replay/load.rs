@@ -1,15 +1,79 @@
-//! Loading the fixture set a server serves again ([`Replay::reload`], for `POST
-//! /__jobmock/reload` and `--watch`): read whole, checked, and swapped in whole, or refused
-//! with the old set still served; what changed ([`ReloadReport`]), and the cursors kept for
-//! what did not.
+//! Loading a fixture set to serve, the same way at start-up ([`load`]) and on every reload
+//! ([`Replay::reload`], for `POST /__jobmock/reload` and `--watch`): the `--watch`
+//! fingerprint, the set read whole with `--advance`, checked against its shapes, and its
+//! users. A reload swaps the new set in whole, or is refused with the old set still served;
+//! it says what changed ([`ReloadReport`]), and keeps the cursors of what did not.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 
+use super::checks::{self, CheckShapes};
+use super::options::Options;
 use super::served::Served;
 use super::state::{Key, Replay};
-use super::watch;
+use super::{tokens, watch};
+use crate::error::Result;
 use crate::fixture::FixtureSet;
+
+/// A replay server for the set at `root`, as `jobmock replay` starts one: the set read as a
+/// reload reads it, its users (`users.json`) in place of `options.set_users`.
+///
+/// Of `--check-shapes`, only `refuse` is acted on here, before the server listens. Warnings
+/// need not hold up the start (a check of 10,000 jobs costs more than loading them from a warm
+/// cache): the caller finds them beside the running server ([`checks::check`]) and prints them
+/// before it exits at the latest.
+pub fn load(root: &Path, mut options: Options) -> Result<Replay> {
+    let check = match options.check_shapes {
+        CheckShapes::Refuse => CheckShapes::Refuse,
+        CheckShapes::Warn | CheckShapes::Off => CheckShapes::Off,
+    };
+    let (fingerprint, loaded) = read_set(root, &options, check);
+    let Loaded {
+        fixtures,
+        warnings: _,
+        users,
+    } = loaded?;
+    options.set_users = users;
+    let replay = Replay::new(fixtures, options);
+    if let Some(fingerprint) = fingerprint {
+        replay.note_loaded_fingerprint(fingerprint);
+    }
+    Ok(replay)
+}
+
+/// A set read from its folder, ready to be served.
+struct Loaded {
+    fixtures: FixtureSet,
+    /// What `--check-shapes warn` found (also printed on stderr).
+    warnings: Vec<String>,
+    /// The users of the set's `users.json`.
+    users: Vec<tokens::User>,
+}
+
+/// The set at `root` read as a server serves it, at start-up and on every reload: with
+/// `--advance`, checked against its shapes as `check` says, with its users; and, with
+/// `--watch`, the folder's fingerprint, taken before the folder is read (a change made while
+/// it loads is then seen as a change) and returned whether or not the set loads.
+fn read_set(root: &Path, options: &Options, check: CheckShapes) -> (Option<u64>, Result<Loaded>) {
+    let fingerprint = options.watch.then(|| watch::fingerprint(root));
+    let loaded = FixtureSet::load(root).and_then(|mut fixtures| {
+        if let Some(advance) = options.advance {
+            fixtures.set_advance(advance);
+        }
+        // A set whose steps differ from their shapes is refused as a broken one (refuse), or
+        // served with warnings on stderr (warn).
+        let warnings = checks::check(&fixtures, check)?;
+        // The set's users go with it: a set whose users.json does not read does not load.
+        let users = tokens::read_users(fixtures.root())?;
+        Ok(Loaded {
+            fixtures,
+            warnings,
+            users,
+        })
+    });
+    (fingerprint, loaded)
+}
 
 /// What a reload changed: jobs and exchanges kept as they were (with their cursors), changed
 /// (cursors reset), added and removed.
@@ -30,32 +94,24 @@ impl Replay {
     /// exchanges whose files did not change keep their cursors in every session; the others
     /// start again. When the set does not load, the error is returned and the set served so far
     /// goes on being served: never a half-loaded one.
-    pub fn reload(&self) -> crate::error::Result<ReloadReport> {
+    pub fn reload(&self) -> Result<ReloadReport> {
         let _one_at_a_time = self
             .reloading
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let old = self.served();
-        // Taken before the folder is read: a change made while it loads is seen as a change.
-        let fingerprint = self
-            .options
-            .watch
-            .then(|| watch::fingerprint(old.fixtures.root()));
-        let loaded = FixtureSet::load(old.fixtures.root()).map(|mut fixtures| {
-            if let Some(advance) = self.options.advance {
-                fixtures.set_advance(advance);
-            }
-            fixtures
-        });
-        // A set whose steps differ from their shapes is refused as a broken one (refuse), or
-        // served with warnings on stderr and in the answer (warn).
-        // The set's users go with it: a reload that cannot read them fails as a whole.
-        let loaded = loaded.and_then(|fixtures| {
-            let warnings = super::checks::check(&fixtures, self.options.check_shapes)?;
-            let users = super::tokens::read_users(fixtures.root())?;
-            Ok((fixtures, warnings, users))
-        });
-        let (fixtures, warnings, users) = match loaded {
+        // Checked as --check-shapes says, warn included: its warnings are answered beside the
+        // changes.
+        let (fingerprint, loaded) = read_set(
+            old.fixtures.root(),
+            &self.options,
+            self.options.check_shapes,
+        );
+        let Loaded {
+            fixtures,
+            warnings,
+            users,
+        } = match loaded {
             Ok(loaded) => loaded,
             Err(err) => {
                 let mut live = self.lock();

@@ -19,7 +19,8 @@
 //! - `jobs`: a job's poll. `operations`: create, list, cancel, deleteAll. `exchanges`: the
 //!   recorded exchanges. `origin`: the recorded origin in an answer made this server's.
 //! - `reply`: what a handler decides, and the one place it becomes an answer.
-//! - `served`: the loaded set with its slots and renderings. `load`: reloading it.
+//! - `served`: the loaded set with its slots and renderings. `load`: reading a set to serve,
+//!   at start-up ([`load()`]) and on every reload.
 //! - `control`: the control API; `listing`: its jobs and exchanges with their sessions.
 //!   `journal`: what was answered. `lifecycle`: created jobs.
 //! - `near`: the recorded exchange or job an unmatched request came closest to.
@@ -58,7 +59,7 @@ mod web;
 
 pub use body::Body;
 pub use front::{serve, serve_io};
-pub use load::ReloadReport;
+pub use load::{ReloadReport, load};
 pub use options::{Auth, Options};
 pub use served::Served;
 pub use state::Replay;

@@ -36,12 +36,13 @@ pub struct Options {
     /// `--strict`: a request nothing answers gets HTTP 400 and is printed, and the server
     /// exits 1 at shutdown if there was any.
     pub strict: bool,
-    /// The users of the set's `users.json` ([`tokens::read_users`]), read by the caller (a
-    /// reload reads them again).
+    /// The users of the set's `users.json` ([`tokens::read_users`]): [`super::load()`] reads
+    /// them (and a reload again); a caller that makes its [`super::Replay`] itself gives them.
     pub set_users: Vec<tokens::User>,
-    /// `--check-shapes`: what a reload does with steps that differ from their shapes. The set
-    /// a server starts with is its caller's to check ([`checks::check`]): `jobmock replay`
-    /// refuses before it listens, and warns from beside the server once it does.
+    /// `--check-shapes`: what a reload does with steps that differ from their shapes. Of the
+    /// set a server starts with, [`super::load()`] refuses one (`refuse`); its warnings are
+    /// the caller's to find ([`checks::check`]): `jobmock replay` warns from beside the server
+    /// once it listens.
     pub check_shapes: checks::CheckShapes,
 }
 
