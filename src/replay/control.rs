@@ -142,7 +142,9 @@ fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> 
         return unknown_job(served, only.unwrap_or_default());
     };
     match only {
-        Some(_) => ok(listed.into_iter().next().expect("one job was listed")),
+        Some(_) => ok(json!(
+            listed.into_iter().next().expect("one job was listed")
+        )),
         None => ok(json!({ "jobs": listed })),
     }
 }

@@ -1,16 +1,15 @@
 //! The jobs and exchanges a running server serves, as the control API lists them
-//! (`GET /__jobmock/jobs`, `GET /__jobmock/exchanges`) and the web view draws them: each with its
-//! steps, and per session the cursor: the next step, the polls, whether it was cancelled.
+//! (`GET /__jobmock/jobs`, `GET /__jobmock/exchanges`) and the web view draws them: the set's
+//! views ([`crate::fixture::view`]) with what only the server knows: per session the cursor
+//! (the next step, the polls, whether it was cancelled), and the jobs clients created.
 
 use std::sync::Arc;
-
-use serde_json::{Value, json};
 
 use super::lifecycle::Created;
 use super::served::Served;
 use super::state::{Found, Key, Replay};
-use crate::fixture::Step;
-use crate::job::{Instant, Sequence};
+use crate::fixture::view::{ExchangeView, JobView, SessionView};
+use crate::job::Instant;
 
 /// Every job (or the one named), as `GET /__jobmock/jobs` lists them; `None` for a job not
 /// served.
@@ -18,7 +17,7 @@ pub(super) fn job_listing(
     replay: &Replay,
     served: &Served,
     only: Option<&str>,
-) -> Option<Vec<Value>> {
+) -> Option<Vec<JobView>> {
     let now = Instant::now();
     let live = replay.lock();
     let found: Vec<(Found, Option<&Created>)> = match only {
@@ -46,34 +45,28 @@ pub(super) fn job_listing(
             fixture_jobs.chain(created_jobs).collect()
         }
     };
-    let listed: Vec<Value> = found
+    let listed: Vec<JobView> = found
         .iter()
         .map(|(found, created)| {
             let job = found.job();
-            let sessions: serde_json::Map<String, Value> = live
+            let mut listed = JobView::new(&job.id, job);
+            listed.sessions = live
                 .cursors
                 .of(found.key())
                 .into_iter()
                 .map(|(session, cursor)| {
                     let next = job.sequence.peek(cursor, now, replay.options.speed);
-                    let state = json!({
-                        "next": &*job.steps[next].file,
-                        "polls": cursor.polls(),
-                        "cancelled": cursor.is_cancelled(),
-                    });
+                    let state = SessionView {
+                        next: job.steps[next].file.to_string(),
+                        polls: cursor.polls(),
+                        cancelled: Some(cursor.is_cancelled()),
+                    };
                     (session.to_string(), state)
                 })
                 .collect();
-            let mut listed = json!({
-                "jobId": &*job.id,
-                "jobType": crate::ui::job_type(&job.steps),
-                "advance": job.sequence.advance().as_str(),
-                "steps": describe_steps(&job.steps, &job.sequence),
-                "sessions": sessions,
-            });
             if let Some(created) = created {
-                listed["createdFrom"] = json!(format!("templates/{}", created.job_type));
-                listed["createdBy"] = json!(created.session);
+                listed.created_from = Some(format!("templates/{}", created.job_type));
+                listed.created_by = Some(created.session.clone());
             }
             listed
         })
@@ -83,33 +76,33 @@ pub(super) fn job_listing(
 }
 
 /// Every recorded exchange, as `GET /__jobmock/exchanges` lists them.
-pub(super) fn exchange_listing(replay: &Replay, served: &Served) -> Vec<Value> {
+pub(super) fn exchange_listing(replay: &Replay, served: &Served) -> Vec<ExchangeView> {
     let now = Instant::now();
     let live = replay.lock();
-    let listed: Vec<Value> = served
+    let listed: Vec<ExchangeView> = served
         .fixtures
         .exchanges()
         .iter()
         .enumerate()
         .map(|(index, exchange)| {
-            let sessions: serde_json::Map<String, Value> = live
+            let mut listed = ExchangeView::new(exchange);
+            listed.sessions = live
                 .cursors
                 .of(Key::Exchange(served.exchange_slots[index]))
                 .into_iter()
                 .map(|(session, cursor)| {
                     let next = exchange.sequence.peek(cursor, now, replay.options.speed);
-                    let state =
-                        json!({"next": &*exchange.steps[next].file, "polls": cursor.polls()});
+                    let state = SessionView {
+                        next: exchange.steps[next].file.to_string(),
+                        polls: cursor.polls(),
+                        cancelled: None,
+                    };
                     (session.to_string(), state)
                 })
                 .collect();
-            crate::ui::exchange_value(exchange, sessions)
+            listed
         })
         .collect();
     drop(live);
     listed
-}
-
-fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
-    crate::ui::describe_steps(steps, sequence)
 }

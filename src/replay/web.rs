@@ -12,6 +12,7 @@ use super::reply::response;
 use super::request::Call;
 use super::served::Served;
 use super::state::Replay;
+use crate::fixture::view::Listing;
 
 /// `GET /__jobmock/ui`: the web view of the jobs, their sessions' polls, the journal and the
 /// exchanges ([`crate::ui`]), filtered by `?session=` and `?job=`, refreshing every `?refresh=`
@@ -40,9 +41,7 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
     };
     if let Some(session) = &session {
         for listed in &mut jobs {
-            if let Some(sessions) = listed["sessions"].as_object_mut() {
-                sessions.retain(|name, _| name == session);
-            }
+            listed.sessions.retain(|name, _| name == session);
         }
     }
     let (entries, dropped) = {
@@ -111,12 +110,15 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
         ),
         refresh_seconds: (refresh > 0).then_some(refresh),
         filter: Some(crate::ui::Filter { session, job }),
-        jobs,
+        listing: Listing {
+            jobs,
+            exchanges: exchange_listing(replay, served),
+        },
         timelines,
-        exchanges: exchange_listing(replay, served),
         journal: Some(journal),
         findings: None,
         notes,
+        ..crate::ui::Page::default()
     };
     html_page(crate::ui::render(&page))
 }

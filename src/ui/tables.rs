@@ -5,52 +5,40 @@ use serde_json::Value;
 use super::MAX_ROWS;
 use super::html::Html;
 use super::timeline::status_class;
+use crate::fixture::view::{ExchangeView, StepView};
 
-pub(super) fn steps_table(h: &mut Html, steps: &[Value]) {
+pub(super) fn steps_table(h: &mut Html, steps: &[StepView]) {
     h.raw("<table class=\"steps\"><thead><tr><th>#</th><th>file</th><th>status</th><th>progress</th><th>holds for</th><th>at</th><th>HTTP</th><th>fault / error</th></tr></thead><tbody>");
     for (index, step) in steps.iter().enumerate() {
-        let status = step["status"].as_str();
-        let error = step["errorCode"].as_u64();
+        let status = step.status.as_deref();
         h.raw("<tr>");
         h.element("td", &[], &(index + 1).to_string());
-        h.element("td", &[], step["file"].as_str().unwrap_or("?"));
+        h.element("td", &[], &step.file);
         h.open("td", &[]);
         h.element(
             "span",
-            &[("class", status_class(status, error.is_some()))],
+            &[("class", status_class(status, step.error_code.is_some()))],
             status.unwrap_or("(no status)"),
         );
         h.close("td");
         h.element(
             "td",
             &[],
-            &step["percent"]
-                .as_f64()
+            &step
+                .percent
                 .map(|percent| format!("{percent} %"))
                 .unwrap_or_default(),
         );
-        h.element(
-            "td",
-            &[],
-            &format!("{} poll(s)", step["polls"].as_u64().unwrap_or(1)),
-        );
-        h.element(
-            "td",
-            &[],
-            &format!("+{} ms", step["offsetMs"].as_u64().unwrap_or(0)),
-        );
-        h.element(
-            "td",
-            &[],
-            &step["httpStatus"].as_u64().unwrap_or(200).to_string(),
-        );
-        let mut fault = step["fault"].as_str().unwrap_or("").to_string();
-        if let Some(code) = error
+        h.element("td", &[], &format!("{} poll(s)", step.polls));
+        h.element("td", &[], &format!("+{} ms", step.offset_ms));
+        h.element("td", &[], &step.http_status.to_string());
+        let mut fault = step.fault.clone().unwrap_or_default();
+        if let Some(code) = step.error_code
             && fault.is_empty()
         {
             fault = format!("error answer, code {code}");
         }
-        if step["expireToken"].as_bool() == Some(true) {
+        if step.expire_token {
             fault = format!("{fault} token expires here").trim().to_string();
         }
         h.element("td", &[], &fault);
@@ -158,7 +146,7 @@ fn near_words(near: &Value) -> String {
     )
 }
 
-pub(super) fn exchanges_section(h: &mut Html, exchanges: &[Value]) {
+pub(super) fn exchanges_section(h: &mut Html, exchanges: &[ExchangeView]) {
     h.element("h2", &[], &format!("Exchanges ({})", exchanges.len()));
     if exchanges.is_empty() {
         return;
@@ -166,23 +154,19 @@ pub(super) fn exchanges_section(h: &mut Html, exchanges: &[Value]) {
     h.raw("<table class=\"exchanges\"><thead><tr><th>name</th><th>request</th><th>steps</th><th>polls per session</th></tr></thead><tbody>");
     for exchange in exchanges.iter().take(MAX_ROWS) {
         h.raw("<tr>");
-        h.element("td", &[], exchange["name"].as_str().unwrap_or("?"));
-        let params: Vec<String> = exchange["params"]
-            .as_object()
-            .map(|params| {
-                params
-                    .iter()
-                    .map(|(name, value)| format!("{name}={}", value.as_str().unwrap_or("")))
-                    .collect()
-            })
-            .unwrap_or_default();
+        h.element("td", &[], &exchange.name);
+        let params: Vec<String> = exchange
+            .params
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
         h.element(
             "td",
             &[],
             &format!(
                 "{} {}{}",
-                exchange["method"].as_str().unwrap_or("?"),
-                exchange["path"].as_str().unwrap_or("?"),
+                exchange.method,
+                exchange.path,
                 if params.is_empty() {
                     String::new()
                 } else {
@@ -190,33 +174,17 @@ pub(super) fn exchanges_section(h: &mut Html, exchanges: &[Value]) {
                 }
             ),
         );
-        let statuses: Vec<String> = exchange["steps"]
-            .as_array()
-            .map(|steps| {
-                steps
-                    .iter()
-                    .map(|step| {
-                        format!(
-                            "{} ({})",
-                            step["file"].as_str().unwrap_or("?"),
-                            step["httpStatus"].as_u64().unwrap_or(200)
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let statuses: Vec<String> = exchange
+            .steps
+            .iter()
+            .map(|step| format!("{} ({})", step.file, step.http_status))
+            .collect();
         h.element("td", &[], &statuses.join(", "));
-        let sessions: Vec<String> = exchange["sessions"]
-            .as_object()
-            .map(|sessions| {
-                sessions
-                    .iter()
-                    .map(|(session, state)| {
-                        format!("{session}: {}", state["polls"].as_u64().unwrap_or(0))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let sessions: Vec<String> = exchange
+            .sessions
+            .iter()
+            .map(|(session, state)| format!("{session}: {}", state.polls))
+            .collect();
         h.element("td", &[], &sessions.join(", "));
         h.raw("</tr>");
     }
