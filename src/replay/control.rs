@@ -16,7 +16,7 @@ use super::reply::response;
 use super::request::Call;
 use super::served::Served;
 use super::state::{Key, Replay};
-use super::{verify, web};
+use super::{journal, verify, web};
 use crate::job::Instant;
 
 /// Answers a control request.
@@ -259,7 +259,7 @@ fn requests(replay: &Replay, call: &Call) -> Response<Body> {
             replay.options.scheme,
             call.host().as_deref().unwrap_or("localhost")
         );
-        let document = crate::har::export::journal_har(&entries, &origin);
+        let document = journal::har::journal_har(&entries, &origin);
         let body = serde_json::to_vec_pretty(&document).expect("a JSON value serialises");
         let mut answer = response(
             StatusCode::OK,

@@ -2,6 +2,10 @@
 //!
 //! The journal keeps at most `capacity` entries and drops the oldest first, counting the drops,
 //! so a long run under load cannot grow memory without limit.
+//!
+//! [`har`] writes it as a HAR (`GET /__jobmock/requests?format=har`).
+
+pub mod har;
 
 use std::collections::{HashMap, VecDeque};
 
