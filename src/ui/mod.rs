@@ -50,8 +50,8 @@ pub struct Page {
     pub jobs: Vec<Value>,
     /// Per job and session, the polls served, oldest first.
     pub timelines: BTreeMap<(String, String), Vec<Mark>>,
-    /// Journal entries as `GET /__jobmock/requests` gives them, newest first (the live page).
-    pub journal: Option<Vec<Value>>,
+    /// The journal, newest first (the live page).
+    pub journal: Option<Vec<JournalRow>>,
     /// `diff`'s findings, one line each (a report).
     pub findings: Option<Vec<String>>,
     /// Lines about what is not shown (too many jobs, a journal that dropped entries).
@@ -63,6 +63,31 @@ pub struct Page {
 pub struct Filter {
     pub session: Option<String>,
     pub job: Option<String>,
+}
+
+/// A request of the journal, as the live page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct JournalRow {
+    pub time_ms: u64,
+    pub session: String,
+    pub method: String,
+    pub path: String,
+    /// The query as sent, its secrets redacted.
+    pub query: Option<String>,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The job status of the step served, when a job's step was.
+    pub job_status: Option<String>,
+    /// The ArcGIS error code answered, if any.
+    pub error_code: Option<u16>,
+    pub job: Option<String>,
+    pub exchange: Option<String>,
+    /// What answered it, as the journal names it (`job`, `exchange`, `nothing`, …).
+    pub served_by: &'static str,
+    /// Whether anything of the set or the mocked API answered it.
+    pub matched: bool,
+    /// For a request nothing answered, the closest thing the set holds, in a few words.
+    pub near_miss: Option<String>,
 }
 
 /// One poll served.

@@ -1,10 +1,8 @@
 //! The page's tables: a job's steps, the journal (with near misses), the exchanges.
 
-use serde_json::Value;
-
-use super::MAX_ROWS;
 use super::html::Html;
 use super::timeline::status_class;
+use super::{JournalRow, MAX_ROWS};
 use crate::fixture::view::{ExchangeView, StepView};
 
 pub(super) fn steps_table(h: &mut Html, steps: &[StepView]) {
@@ -47,61 +45,46 @@ pub(super) fn steps_table(h: &mut Html, steps: &[StepView]) {
     h.raw("</tbody></table>");
 }
 
-pub(super) fn journal_section(h: &mut Html, journal: &[Value]) {
-    let unmatched: Vec<&Value> = journal
-        .iter()
-        .filter(|entry| entry["matched"] == Value::Bool(false))
-        .collect();
+pub(super) fn journal_section(h: &mut Html, journal: &[JournalRow]) {
+    let unmatched = journal.iter().filter(|entry| !entry.matched).count();
     h.element(
         "h2",
         &[],
         &format!(
-            "Journal ({} request(s), {} unmatched)",
-            journal.len(),
-            unmatched.len()
+            "Journal ({} request(s), {unmatched} unmatched)",
+            journal.len()
         ),
     );
     h.raw("<table class=\"journal\"><thead><tr><th>time</th><th>session</th><th>request</th><th>answer</th><th>served by</th></tr></thead><tbody>");
     for entry in journal.iter().take(MAX_ROWS) {
-        let matched = entry["matched"] != Value::Bool(false);
-        h.open("tr", &[("class", if matched { "" } else { "unmatched" })]);
-        h.element(
-            "td",
-            &[],
-            &entry["timeMs"]
-                .as_u64()
-                .map(crate::util::clock::iso_time)
-                .unwrap_or_default(),
+        h.open(
+            "tr",
+            &[("class", if entry.matched { "" } else { "unmatched" })],
         );
-        h.element("td", &[], entry["session"].as_str().unwrap_or(""));
-        let mut request = format!(
-            "{} {}",
-            entry["method"].as_str().unwrap_or("?"),
-            entry["path"].as_str().unwrap_or("?")
-        );
-        if let Some(query) = entry["query"].as_str() {
+        h.element("td", &[], &crate::util::clock::iso_time(entry.time_ms));
+        h.element("td", &[], &entry.session);
+        let mut request = format!("{} {}", entry.method, entry.path);
+        if let Some(query) = &entry.query {
             request.push('?');
             request.push_str(query);
         }
         h.open("td", &[]).text(&request);
-        if let Some(near) = entry.get("nearMiss").filter(|near| !near.is_null()) {
-            h.element("div", &[("class", "near")], &near_words(near));
+        if let Some(near) = &entry.near_miss {
+            h.element("div", &[("class", "near")], near);
         }
         h.close("td");
-        let mut answer = entry["status"].as_u64().unwrap_or(0).to_string();
-        if let Some(status) = entry["jobStatus"].as_str() {
+        let mut answer = entry.status.to_string();
+        if let Some(status) = &entry.job_status {
             answer.push_str(&format!(" {status}"));
         }
-        if let Some(code) = entry["errorCode"].as_u64() {
+        if let Some(code) = entry.error_code {
             answer.push_str(&format!(" (error {code})"));
         }
         h.element("td", &[], &answer);
-        let by = match (entry["job"].as_str(), entry["exchange"].as_str()) {
-            (_, Some(exchange)) => {
-                format!("{}: {exchange}", entry["servedBy"].as_str().unwrap_or(""))
-            }
-            (Some(job), None) => format!("{}: {job}", entry["servedBy"].as_str().unwrap_or("")),
-            (None, None) => entry["servedBy"].as_str().unwrap_or("").to_string(),
+        let by = match (&entry.job, &entry.exchange) {
+            (_, Some(exchange)) => format!("{}: {exchange}", entry.served_by),
+            (Some(job), None) => format!("{}: {job}", entry.served_by),
+            (None, None) => entry.served_by.to_string(),
         };
         h.element("td", &[], &by);
         h.raw("</tr>");
@@ -114,36 +97,6 @@ pub(super) fn journal_section(h: &mut Html, journal: &[Value]) {
             &format!("{} older request(s) not shown", journal.len() - MAX_ROWS),
         );
     }
-}
-
-/// A near miss in words: the recording and what differs.
-fn near_words(near: &Value) -> String {
-    let differences: Vec<String> = near["differences"]
-        .as_array()
-        .map(|differences| {
-            differences
-                .iter()
-                .map(|difference| {
-                    format!(
-                        "{}{}: sent {}, recorded {}",
-                        difference["what"].as_str().unwrap_or("?"),
-                        difference["name"]
-                            .as_str()
-                            .map(|name| format!(" {name}"))
-                            .unwrap_or_default(),
-                        difference["sent"].as_str().unwrap_or("nothing"),
-                        difference["recorded"].as_str().unwrap_or("nothing")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    format!(
-        "closest {} {}: {}",
-        near["kind"].as_str().unwrap_or("?"),
-        near["name"].as_str().unwrap_or("?"),
-        differences.join("; ")
-    )
 }
 
 pub(super) fn exchanges_section(h: &mut Html, exchanges: &[ExchangeView]) {
