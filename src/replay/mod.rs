@@ -22,12 +22,14 @@
 //! - `served`: the loaded set with its slots and renderings. `load`: reading a set to serve,
 //!   at start-up ([`load()`]) and on every reload.
 //! - `control`: the control API; `listing`: its jobs and exchanges with their sessions.
-//!   `journal`: what was answered. `lifecycle`: created jobs.
+//!   `journal`: what was answered, and (`journal::har`) its HAR export. `lifecycle`: created
+//!   jobs.
 //! - `near`: the recorded exchange or job an unmatched request came closest to.
 //! - `verify`: the verification report (`GET /__jobmock/verify`), read from the journal.
 //! - `body`: answers' bodies (whole or cut short). `watch`: `--watch`.
 //! - `checks`: `--check-shapes`, the steps of a set checked against their shapes at load.
-//! - `web`: `GET /__jobmock/ui`, the web view made from the control API's listings.
+//! - `web`: `GET /__jobmock/ui`, the web view made from the control API's listings and the
+//!   journal.
 //! - `tokens`: the token service and the tokens it issued; `auth`: the check every request
 //!   passes, and `generateToken`, in the request path.
 
