@@ -7,32 +7,18 @@ use std::sync::Arc;
 use super::serve::{bind, runtime};
 use crate::cli::ReplayArgs;
 use crate::error::Result;
-use crate::fixture::FixtureSet;
 use crate::output::note;
 use crate::replay::checks::{self, CheckShapes};
 use crate::{api, replay, server};
 
 pub(super) fn run(args: ReplayArgs) -> Result<ExitCode> {
-    let mut options = args.options()?;
+    let options = args.options()?;
     let tls = args.tls.acceptor()?;
-    // Taken before the set is read, so that `--watch` sees a change made while it loads.
-    let fingerprint = args
-        .watch
-        .then(|| replay::watch::fingerprint(&args.fixtures));
-    let fixtures = FixtureSet::load(&args.fixtures)?;
     let check_shapes = options.check_shapes;
-    // Refusing must come before the server listens; warnings need not hold up the start (a
-    // check of 10,000 jobs costs more than loading them from a warm cache), so they are
-    // found beside the server once it listens, and printed before it exits at the latest.
-    if check_shapes == CheckShapes::Refuse {
-        checks::check(&fixtures, check_shapes)?;
-    }
-    options.set_users = replay::tokens::read_users(&args.fixtures)?;
-    let jobs = fixtures.jobs().len();
-    let replay = Arc::new(replay::Replay::new(fixtures, options));
-    if let Some(fingerprint) = fingerprint {
-        replay.note_loaded_fingerprint(fingerprint);
-    }
+    // The set read, refused with --check-shapes refuse before the server listens, and with
+    // its users, as a reload reads it.
+    let replay = Arc::new(replay::load(&args.fixtures, options)?);
+    let jobs = replay.served().fixtures().jobs().len();
 
     runtime()?.block_on(async {
         let shutdown = server::shutdown_signal();

@@ -1,10 +1,9 @@
 //! HAR 1.2 files, the captures browsers' DevTools, Fiddler, Charles and mitmproxy save: read
 //! and checked ([`read`]), turned into a fixture set as `record` would write it ([`import`]),
-//! written back with the recorder's redaction ([`sanitize`]), and written from replay's journal
-//! ([`export`]). Which server a capture is about is [`origin`]'s; writing a new set whole,
-//! `stage`'s.
+//! and written back with the recorder's redaction ([`sanitize`]); replay's journal is written
+//! as one by `replay::journal::har`. Which server a capture is about is [`origin`]'s; writing a
+//! new set whole, `stage`'s.
 
-pub mod export;
 pub mod import;
 pub mod origin;
 pub mod read;

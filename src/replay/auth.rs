@@ -6,7 +6,8 @@ use super::journal::ServedBy;
 use super::reply::{self, Kind, Reply};
 use super::request::Call;
 use super::route::Route;
-use super::{Replay, tokens};
+use super::state::Replay;
+use super::tokens;
 
 impl Replay {
     /// `generateToken`, when replay has users to issue tokens to: a token with its expiry, or

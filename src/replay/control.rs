@@ -9,14 +9,15 @@ use hyper::header::{ALLOW, HeaderValue, WWW_AUTHENTICATE};
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::body::full;
-use super::lifecycle::Created;
+use super::body::{Body, full};
+use super::listing::{exchange_listing, job_listing};
+use super::load::ReloadReport;
 use super::reply::response;
-use super::request::{Call, SessionFrom};
-use super::verify;
-use super::{Body, Found, Key, ReloadReport, Replay, Served};
-use crate::fixture::Step;
-use crate::job::{Instant, Sequence};
+use super::request::Call;
+use super::served::Served;
+use super::state::{Key, Replay};
+use super::{journal, verify, web};
+use crate::job::Instant;
 
 /// Answers a control request.
 pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<Body> {
@@ -55,7 +56,7 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
         (["requests"], &Method::GET) => requests(replay, call),
         (["verify"], &Method::GET) => verify(replay, served, call),
         (["exchanges"], &Method::GET) => exchanges(replay, served),
-        (["ui"], &Method::GET) => super::web::ui(replay, served, call),
+        (["ui"], &Method::GET) => web::ui(replay, served, call),
         (
             ["health"]
             | ["jobs"]
@@ -137,130 +138,19 @@ fn health(replay: &Replay, served: &Served) -> Response<Body> {
 }
 
 fn jobs(replay: &Replay, served: &Served, only: Option<&str>) -> Response<Body> {
-    let listed = match job_listing(replay, served, only) {
-        Ok(listed) => listed,
-        Err(unknown) => return *unknown,
+    let Some(listed) = job_listing(replay, served, only) else {
+        return unknown_job(served, only.unwrap_or_default());
     };
     match only {
-        Some(_) => ok(listed.into_iter().next().expect("one job was listed")),
+        Some(_) => ok(json!(
+            listed.into_iter().next().expect("one job was listed")
+        )),
         None => ok(json!({ "jobs": listed })),
     }
 }
 
-/// Every job (or the one named), as `GET /__jobmock/jobs` lists them; an unknown job is the
-/// control API's 404.
-pub(super) fn job_listing(
-    replay: &Replay,
-    served: &Served,
-    only: Option<&str>,
-) -> Result<Vec<Value>, Box<Response<Body>>> {
-    let now = Instant::now();
-    let live = replay.lock();
-    let found: Vec<(Found, Option<&Created>)> = match only {
-        Some(job_id) => match replay.lookup(served, &live, job_id) {
-            Some(found) => {
-                let created = live.created.find(job_id).map(|(_, created)| created);
-                vec![(found, created)]
-            }
-            None => {
-                drop(live);
-                return Err(Box::new(unknown_job(served, job_id)));
-            }
-        },
-        None => {
-            let fixture_jobs = served
-                .fixtures
-                .jobs()
-                .iter()
-                .enumerate()
-                .map(|(index, job)| {
-                    let slot = served.job_slots[index];
-                    (Found::Fixture { index, slot, job }, None)
-                });
-            let created_jobs = live.created.iter().map(|(slot, created)| {
-                let job = Arc::clone(&created.job);
-                (Found::Created { slot, job }, Some(created))
-            });
-            fixture_jobs.chain(created_jobs).collect()
-        }
-    };
-    let listed: Vec<Value> = found
-        .iter()
-        .map(|(found, created)| {
-            let job = found.job();
-            let sessions: serde_json::Map<String, Value> = live
-                .cursors
-                .of(found.key())
-                .into_iter()
-                .map(|(session, cursor)| {
-                    let next = job.sequence.peek(cursor, now, replay.options.speed);
-                    let state = json!({
-                        "next": &*job.steps[next].file,
-                        "polls": cursor.polls(),
-                        "cancelled": cursor.is_cancelled(),
-                    });
-                    (session.to_string(), state)
-                })
-                .collect();
-            let mut listed = json!({
-                "jobId": &*job.id,
-                "jobType": crate::ui::job_type(&job.steps),
-                "advance": job.sequence.advance().as_str(),
-                "steps": describe_steps(&job.steps, &job.sequence),
-                "sessions": sessions,
-            });
-            if let Some(created) = created {
-                listed["createdFrom"] = json!(format!("templates/{}", created.job_type));
-                listed["createdBy"] = json!(created.session);
-            }
-            listed
-        })
-        .collect();
-    drop(live);
-    Ok(listed)
-}
-
 fn exchanges(replay: &Replay, served: &Served) -> Response<Body> {
     ok(json!({ "exchanges": exchange_listing(replay, served) }))
-}
-
-/// Every recorded exchange, as `GET /__jobmock/exchanges` lists them.
-pub(super) fn exchange_listing(replay: &Replay, served: &Served) -> Vec<Value> {
-    let now = Instant::now();
-    let live = replay.lock();
-    let listed: Vec<Value> = served
-        .fixtures
-        .exchanges()
-        .iter()
-        .enumerate()
-        .map(|(index, exchange)| {
-            let sessions: serde_json::Map<String, Value> = live
-                .cursors
-                .of(Key::Exchange(served.exchange_slots[index]))
-                .into_iter()
-                .map(|(session, cursor)| {
-                    let next = exchange.sequence.peek(cursor, now, replay.options.speed);
-                    let state =
-                        json!({"next": &*exchange.steps[next].file, "polls": cursor.polls()});
-                    (session.to_string(), state)
-                })
-                .collect();
-            crate::ui::exchange_value(exchange, sessions)
-        })
-        .collect();
-    drop(live);
-    listed
-}
-
-fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
-    crate::ui::describe_steps(steps, sequence)
-}
-
-/// The session a control request is about: `?session=`, else the session of its path prefix
-/// (`/__session/<name>/__jobmock/…`); `None` for all sessions.
-pub(super) fn scope(call: &Call) -> Option<&str> {
-    call.param("session")
-        .or((call.session_from == SessionFrom::Prefix).then_some(&*call.session))
 }
 
 fn advance(replay: &Replay, served: &Served, call: &Call, job_id: &str) -> Response<Body> {
@@ -285,7 +175,7 @@ fn advance(replay: &Replay, served: &Served, call: &Call, job_id: &str) -> Respo
 }
 
 fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
-    let session = scope(call);
+    let session = call.scope();
     let job_id = call.param("job");
     let mut live = replay.lock();
     let job_key = match job_id {
@@ -324,7 +214,7 @@ fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
 /// `GET /__jobmock/requests[?session=S][&job=J][&unmatched=true|false]`: the journal, oldest
 /// first.
 fn requests(replay: &Replay, call: &Call) -> Response<Body> {
-    let session = scope(call);
+    let session = call.scope();
     let job = call.param("job");
     let unmatched = match call
         .param("unmatched")
@@ -369,7 +259,7 @@ fn requests(replay: &Replay, call: &Call) -> Response<Body> {
             replay.options.scheme,
             call.host().as_deref().unwrap_or("localhost")
         );
-        let document = crate::har::export::journal_har(&entries, &origin);
+        let document = journal::har::journal_har(&entries, &origin);
         let body = serde_json::to_vec_pretty(&document).expect("a JSON value serialises");
         let mut answer = response(
             StatusCode::OK,
@@ -407,7 +297,7 @@ fn requests(replay: &Replay, call: &Call) -> Response<Body> {
 
 /// `GET /__jobmock/verify[?session=S]`: the verification report ([`verify::report`]).
 fn verify(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
-    let session = scope(call);
+    let session = call.scope();
     let unused = {
         let live = replay.lock();
         let used = |key: Key| match session {

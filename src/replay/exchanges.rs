@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use super::jobs::fault_kind;
 use super::journal::ServedBy;
-use super::reply::{Note, Reply};
+use super::reply::{Note, Reply, fault_kind};
 use super::request::Call;
 use super::served::Served;
-use super::{Key, Replay, Stale};
+use super::state::{Key, Replay, Stale};
 use crate::api::format::{self, Format};
 use crate::job::answer::fault_code;
 use crate::job::{BodyKind, Instant};

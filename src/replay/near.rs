@@ -34,6 +34,16 @@ pub enum NearKind {
     Job,
 }
 
+impl NearKind {
+    /// Its name, as the journal's JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NearKind::Exchange => "exchange",
+            NearKind::Job => "job",
+        }
+    }
+}
+
 /// One way a request differs from its near miss.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +65,18 @@ pub enum What {
     Path,
     Param,
     JobId,
+}
+
+impl What {
+    /// Its name, as the journal's JSON gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            What::Method => "method",
+            What::Path => "path",
+            What::Param => "param",
+            What::JobId => "jobId",
+        }
+    }
 }
 
 /// How many candidates are compared character by character, after the byte comparison
@@ -311,6 +333,16 @@ fn similarity(a: &str, b: &str) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_those_of_the_json() {
+        for kind in [NearKind::Exchange, NearKind::Job] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for what in [What::Method, What::Path, What::Param, What::JobId] {
+            assert_eq!(serde_json::to_value(what).unwrap(), what.as_str());
+        }
+    }
 
     #[test]
     fn shared_ends_counts_prefix_and_suffix_once() {

@@ -1,6 +1,7 @@
 //! What a handler of the mocked API decides ([`Reply`]), and the one place that turns it into an
 //! answer: it notes the request in the journal, prints the `--verbose` line, and renders the
-//! reply in the request's format. Handlers never build responses themselves.
+//! reply in the request's format. Handlers never build responses themselves. Also what a
+//! step's fault answers instead of the step ([`fault_kind`]), for jobs and exchanges alike.
 
 use std::sync::Arc;
 
@@ -9,12 +10,13 @@ use hyper::header::{ALLOW, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::Value;
 
-use super::Replay;
 use super::body::{Body, Truncated, full};
 use super::journal::{Entry, ServedBy};
 use super::near::NearMiss;
 use super::request::Call;
+use super::state::Replay;
 use crate::api::format::{self, Format};
+use crate::job::Fault;
 use crate::output::note;
 use crate::util::clock::now_ms;
 
@@ -288,5 +290,40 @@ fn value_body(value: &Value, format: Format, title: &str) -> Bytes {
             Bytes::from(serde_json::to_vec_pretty(value).expect("a JSON value serialises"))
         }
         Format::Html => format::value_page(title, value),
+    }
+}
+
+/// What a fault answers instead of a step; `whole` is the answer it stands in for.
+pub fn fault_kind(fault: &Fault, format: Format, whole: Bytes) -> Kind {
+    match fault {
+        Fault::ArcgisError { code, message } => Kind::AdminError {
+            code: *code,
+            message: message.clone(),
+            status: StatusCode::OK,
+        },
+        Fault::PortalError { code, message } => Kind::PortalError {
+            code: *code,
+            message: message.clone(),
+        },
+        Fault::Http { status, body } => Kind::Body {
+            status: *status,
+            content_type: "text/plain; charset=utf-8",
+            headers: Vec::new(),
+            body: body.clone(),
+        },
+        Fault::Close => Kind::Close,
+        // Only aimed at a poll, where it delays the usual answer instead (see
+        // `answer::poll`); on a step, `delayMs` says the same.
+        Fault::Delay(_) => Kind::Body {
+            status: StatusCode::OK,
+            content_type: format.content_type(),
+            headers: Vec::new(),
+            body: whole,
+        },
+        Fault::Truncate(keep) => Kind::Truncated {
+            content_type: format.content_type(),
+            whole,
+            keep: *keep,
+        },
     }
 }

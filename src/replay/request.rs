@@ -211,6 +211,13 @@ impl Call {
         &self.uri.path()[..self.path_start]
     }
 
+    /// The session a control request is about: `?session=`, else the session of its path prefix
+    /// (`/__session/<name>/__jobmock/…`); `None` for all sessions.
+    pub fn scope(&self) -> Option<&str> {
+        self.param("session")
+            .or((self.session_from == SessionFrom::Prefix).then_some(&*self.session))
+    }
+
     /// The `Host` header, when it is a plain host name or address with an optional port: it
     /// becomes part of URLs in answers, so anything else is left out.
     pub fn host(&self) -> Option<String> {

@@ -14,7 +14,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use walkdir::WalkDir;
 
-use super::Replay;
+use super::state::Replay;
 use crate::error::report;
 use crate::output::note;
 

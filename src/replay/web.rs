@@ -2,21 +2,23 @@
 //! from what the control API lists: the jobs, the exchanges, and the journal, whose polls
 //! become each session's timeline.
 
-use hyper::{Response, StatusCode};
-use serde_json::Value;
-
-use super::Replay;
 use super::body::{Body, full};
-use super::control::{exchange_listing, job_listing, scope};
+use super::journal::{Entry, ServedBy};
+use super::listing::{exchange_listing, job_listing};
+use super::near::NearMiss;
 use super::reply::response;
 use super::request::Call;
 use super::served::Served;
+use super::state::Replay;
+use crate::fixture::view::Listing;
+use crate::ui::JournalRow;
+use hyper::{Response, StatusCode};
 
 /// `GET /__jobmock/ui`: the web view of the jobs, their sessions' polls, the journal and the
 /// exchanges ([`crate::ui`]), filtered by `?session=` and `?job=`, refreshing every `?refresh=`
 /// seconds (3; 0: never).
 pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
-    let session = scope(call).map(str::to_string);
+    let session = call.scope().map(str::to_string);
     let job = call
         .param("job")
         .filter(|job| !job.is_empty())
@@ -28,8 +30,8 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
         .min(3600);
     let mut notes = Vec::new();
     let mut jobs = match job_listing(replay, served, job.as_deref()) {
-        Ok(jobs) => jobs,
-        Err(_) => {
+        Some(jobs) => jobs,
+        None => {
             notes.push(format!(
                 "no job {} is served",
                 job.as_deref().unwrap_or_default()
@@ -39,14 +41,12 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
     };
     if let Some(session) = &session {
         for listed in &mut jobs {
-            if let Some(sessions) = listed["sessions"].as_object_mut() {
-                sessions.retain(|name, _| name == session);
-            }
+            listed.sessions.retain(|name, _| name == session);
         }
     }
     let (entries, dropped) = {
         let journal = replay.journal();
-        let entries: Vec<crate::replay::journal::Entry> = journal
+        let entries: Vec<Entry> = journal
             .entries()
             .filter(|entry| {
                 session
@@ -71,9 +71,7 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
     for entry in &entries {
         let polled = matches!(
             entry.served_by,
-            crate::replay::journal::ServedBy::Job
-                | crate::replay::journal::ServedBy::CreatedJob
-                | crate::replay::journal::ServedBy::TokenCheck
+            ServedBy::Job | ServedBy::CreatedJob | ServedBy::TokenCheck
         );
         if let (true, Some(job)) = (polled, entry.job.as_deref()) {
             timelines
@@ -87,11 +85,7 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
                 });
         }
     }
-    let journal: Vec<Value> = entries
-        .iter()
-        .rev()
-        .map(|entry| serde_json::to_value(entry).expect("an entry serialises"))
-        .collect();
+    let journal: Vec<JournalRow> = entries.iter().rev().map(journal_row).collect();
     let fixtures = served.fixtures.root().display().to_string();
     let page = crate::ui::Page {
         title: format!("replay of {fixtures}"),
@@ -112,12 +106,15 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
         ),
         refresh_seconds: (refresh > 0).then_some(refresh),
         filter: Some(crate::ui::Filter { session, job }),
-        jobs,
+        listing: Listing {
+            jobs,
+            exchanges: exchange_listing(replay, served),
+        },
         timelines,
-        exchanges: exchange_listing(replay, served),
         journal: Some(journal),
         findings: None,
         notes,
+        ..crate::ui::Page::default()
     };
     html_page(crate::ui::render(&page))
 }
@@ -127,4 +124,50 @@ pub(super) fn html_page(page: String) -> Response<Body> {
     let mut answer = response(StatusCode::OK, "text/html; charset=utf-8", full(page));
     crate::ui::page_headers(answer.headers_mut());
     answer
+}
+
+/// A journal entry as the page shows it.
+fn journal_row(entry: &Entry) -> JournalRow {
+    JournalRow {
+        time_ms: entry.time_ms,
+        session: entry.session.to_string(),
+        method: entry.method.to_string(),
+        path: entry.path().to_string(),
+        query: entry.query(),
+        status: entry.status,
+        job_status: entry.job_status.as_deref().map(str::to_string),
+        error_code: entry.error_code,
+        job: entry.job.as_deref().map(str::to_string),
+        exchange: entry.exchange.as_deref().map(str::to_string),
+        served_by: entry.served_by.as_str(),
+        matched: entry.served_by.matched(),
+        near_miss: entry.near_miss.as_deref().map(near_words),
+    }
+}
+
+/// A near miss in a few words, for the page: what it is and what differs.
+fn near_words(near: &NearMiss) -> String {
+    let differences: Vec<String> = near
+        .differences
+        .iter()
+        .map(|difference| {
+            format!(
+                "{}{}: sent {}, recorded {}",
+                difference.what.as_str(),
+                difference
+                    .name
+                    .as_deref()
+                    .map(|name| format!(" {name}"))
+                    .unwrap_or_default(),
+                difference.sent.as_deref().unwrap_or("nothing"),
+                difference.recorded.as_deref().unwrap_or("nothing")
+            )
+        })
+        .collect();
+    format!(
+        "closest {} {}: {}",
+        near.kind.as_str(),
+        near.name,
+        differences.join("; ")
+    )
 }

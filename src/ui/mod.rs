@@ -4,8 +4,8 @@
 //! status answered, errors marked, the gaps readable), the journal with unmatched requests and
 //! their near misses, the exchanges, and `diff`'s findings.
 //!
-//! The page is rendered here, on the server, from the same JSON the control API answers; it
-//! holds no script at all, and its one style block is allowed by its hash alone (see
+//! The page is rendered here, on the server, from the views the control API answers
+//! ([`crate::fixture::view`]), read through their fields; it holds no script at all, and its one style block is allowed by its hash alone (see
 //! [`content_security_policy`]). Every value goes through [`html::Html`], which escapes it: a
 //! fixture holding `<script>` shows it as text. The live page refreshes itself with a meta
 //! refresh, which needs no script either.
@@ -24,9 +24,10 @@ use timeline::{step_axis, timeline};
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::job::{Fault, Sequence, Step};
+use crate::fixture::view::{JobView, Listing};
+use crate::job::Advance;
 use html::Html;
 
 /// The page's style: its hash is the only style the page's policy allows.
@@ -41,14 +42,16 @@ pub struct Page {
     pub refresh_seconds: Option<u32>,
     /// The live page's filters, shown as a form; `None` for a report.
     pub filter: Option<Filter>,
-    /// Jobs as `GET /__jobmock/jobs` lists them (with `jobType`).
+    /// The jobs and exchanges, as the control API lists them.
+    pub listing: Listing,
+    /// The recorder's jobs, in the JSON it gives them in (`jobId`, and each step's `status`
+    /// and `polls`), shown after the listing's: to go once it gives them as
+    /// [`JobView::recorded`] in `listing`.
     pub jobs: Vec<Value>,
     /// Per job and session, the polls served, oldest first.
     pub timelines: BTreeMap<(String, String), Vec<Mark>>,
-    /// Exchanges as `GET /__jobmock/exchanges` lists them.
-    pub exchanges: Vec<Value>,
-    /// Journal entries as `GET /__jobmock/requests` gives them, newest first (the live page).
-    pub journal: Option<Vec<Value>>,
+    /// The journal, newest first (the live page).
+    pub journal: Option<Vec<JournalRow>>,
     /// `diff`'s findings, one line each (a report).
     pub findings: Option<Vec<String>>,
     /// Lines about what is not shown (too many jobs, a journal that dropped entries).
@@ -60,6 +63,31 @@ pub struct Page {
 pub struct Filter {
     pub session: Option<String>,
     pub job: Option<String>,
+}
+
+/// A request of the journal, as the live page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct JournalRow {
+    pub time_ms: u64,
+    pub session: String,
+    pub method: String,
+    pub path: String,
+    /// The query as sent, its secrets redacted.
+    pub query: Option<String>,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The job status of the step served, when a job's step was.
+    pub job_status: Option<String>,
+    /// The ArcGIS error code answered, if any.
+    pub error_code: Option<u16>,
+    pub job: Option<String>,
+    pub exchange: Option<String>,
+    /// What answered it, as the journal names it (`job`, `exchange`, `nothing`, …).
+    pub served_by: &'static str,
+    /// Whether anything of the set or the mocked API answered it.
+    pub matched: bool,
+    /// For a request nothing answered, the closest thing the set holds, in a few words.
+    pub near_miss: Option<String>,
 }
 
 /// One poll served.
@@ -110,77 +138,19 @@ pub fn page_headers(headers: &mut hyper::HeaderMap) {
     );
 }
 
-/// A job's steps as the control API lists them, with what the page shows of each: its status,
-/// progress percent, hold count, offset, HTTP status, delay and fault.
-pub fn describe_steps(steps: &[Step], sequence: &Sequence) -> Vec<Value> {
-    steps
-        .iter()
-        .enumerate()
-        .map(|(index, step)| {
-            let body: Option<Value> = serde_json::from_slice(&step.body).ok();
-            let percent = body.as_ref().and_then(|body| {
-                body.pointer("/customAttributes/openNotebookProgress/percent")
-                    .or_else(|| body.get("progress"))
-                    .and_then(Value::as_f64)
-            });
-            json!({
-                "file": &*step.file,
-                "status": step.job_status.as_deref(),
-                "percent": percent,
-                "polls": sequence.hold(index),
-                "offsetMs": sequence.offset_ms(index),
-                "httpStatus": step.http_status.as_u16(),
-                "delayMs": step.delay.as_millis() as u64,
-                "errorCode": step.fault.as_ref().and_then(crate::job::answer::fault_code).or(step.error_code),
-                "fault": step.fault.as_ref().map(fault_words),
-                "expireToken": step.expire_token,
-            })
+/// A job of the recorder's JSON ([`Page::jobs`]), as [`JobView::recorded`] makes it.
+fn recorded_job(job: &Value) -> JobView {
+    let steps: Vec<(String, u32)> = job["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|step| {
+            let status = step["status"].as_str().unwrap_or_default().to_string();
+            let polls = step["polls"].as_u64().unwrap_or(1) as u32;
+            (status, polls)
         })
-        .collect()
-}
-
-/// An exchange as `GET /__jobmock/exchanges` lists it, with its `sessions` (cursors per
-/// session, none for a set on disk).
-pub fn exchange_value(
-    exchange: &crate::fixture::Exchange,
-    sessions: serde_json::Map<String, Value>,
-) -> Value {
-    let params: serde_json::Map<String, Value> = exchange
-        .params
-        .iter()
-        .map(|(name, value)| (name.clone(), Value::from(value.as_str())))
         .collect();
-    json!({
-        "name": &*exchange.name,
-        "method": exchange.method,
-        "path": exchange.path,
-        "params": params,
-        "steps": describe_steps(&exchange.steps, &exchange.sequence),
-        "sessions": sessions,
-    })
-}
-
-/// A fault, in a few words.
-pub fn fault_words(fault: &Fault) -> String {
-    match fault {
-        Fault::ArcgisError { code, message } => format!("admin error {code}: {message}"),
-        Fault::PortalError { code, message } => format!("Portal error {code}: {message}"),
-        Fault::Http { status, .. } => format!("HTTP {}", status.as_u16()),
-        Fault::Close => "connection closed".to_string(),
-        Fault::Truncate(bytes) => format!("cut short after {bytes} bytes"),
-        Fault::Delay(pause) => format!("delayed {} ms", pause.as_millis()),
-    }
-}
-
-/// The job type a job's steps name (`type` of its first step that has one).
-pub fn job_type(steps: &[Step]) -> Option<String> {
-    steps.iter().find_map(|step| {
-        serde_json::from_slice::<Value>(&step.body)
-            .ok()?
-            .get("type")?
-            .as_str()
-            .map(str::to_string)
-    })
+    JobView::recorded(job["jobId"].as_str().unwrap_or("?"), &steps)
 }
 
 /// The page.
@@ -217,20 +187,22 @@ pub fn render(page: &Page) -> String {
     }
     legend(&mut h);
 
-    h.element("h2", &[], &format!("Jobs ({})", page.jobs.len()));
-    if page.jobs.is_empty() {
+    let recorded: Vec<JobView> = page.jobs.iter().map(recorded_job).collect();
+    let jobs: Vec<&JobView> = page.listing.jobs.iter().chain(&recorded).collect();
+    h.element("h2", &[], &format!("Jobs ({})", jobs.len()));
+    if jobs.is_empty() {
         h.element("p", &[("class", "note")], "no job to show");
     }
-    for job in page.jobs.iter().take(MAX_JOBS) {
+    for job in jobs.iter().take(MAX_JOBS) {
         job_section(&mut h, job, &page.timelines);
     }
-    if page.jobs.len() > MAX_JOBS {
+    if jobs.len() > MAX_JOBS {
         h.element(
             "p",
             &[("class", "note")],
             &format!(
                 "{} more job(s) not shown: filter by job",
-                page.jobs.len() - MAX_JOBS
+                jobs.len() - MAX_JOBS
             ),
         );
     }
@@ -238,7 +210,7 @@ pub fn render(page: &Page) -> String {
     if let Some(journal) = &page.journal {
         journal_section(&mut h, journal);
     }
-    exchanges_section(&mut h, &page.exchanges);
+    exchanges_section(&mut h, &page.listing.exchanges);
     if let Some(findings) = &page.findings {
         h.open("section", &[("class", "diff")]);
         h.element("h2", &[], &format!("diff findings ({})", findings.len()));
@@ -312,40 +284,38 @@ fn legend(h: &mut Html) {
     h.raw("</p>");
 }
 
-fn job_section(h: &mut Html, job: &Value, timelines: &BTreeMap<(String, String), Vec<Mark>>) {
-    let id = job["jobId"].as_str().unwrap_or("?");
+fn job_section(h: &mut Html, job: &JobView, timelines: &BTreeMap<(String, String), Vec<Mark>>) {
+    let id = job.job_id.as_str();
     h.open("section", &[("class", "job"), ("id", &format!("job-{id}"))]);
     h.open("h3", &[]).text(id);
-    if let Some(job_type) = job["jobType"].as_str() {
+    if let Some(job_type) = &job.job_type {
         h.raw(" ").element("span", &[("class", "type")], job_type);
     }
-    if let Some(from) = job["createdFrom"].as_str() {
+    if let Some(from) = &job.created_from {
         h.raw(" ").element(
             "span",
             &[("class", "badge")],
             &format!(
                 "created from {from} by session {}",
-                job["createdBy"].as_str().unwrap_or("?")
+                job.created_by.as_deref().unwrap_or("?")
             ),
         );
     }
     h.close("h3");
-    let steps = job["steps"].as_array().cloned().unwrap_or_default();
-    let advance = job["advance"].as_str().unwrap_or("poll");
+    let by_time = job.advance == Advance::Time;
     h.element(
         "p",
         &[("class", "sub")],
         &format!(
             "advances per {}; {} step(s)",
-            if advance == "time" { "time" } else { "poll" },
-            steps.len()
+            job.advance.as_str(),
+            job.steps.len()
         ),
     );
-    steps_table(h, &steps);
-    step_axis(h, &steps, advance == "time");
+    steps_table(h, &job.steps);
+    step_axis(h, &job.steps, by_time);
 
-    let sessions = job["sessions"].as_object().cloned().unwrap_or_default();
-    for (session, state) in &sessions {
+    for (session, state) in &job.sessions {
         h.open("div", &[("class", "session")]);
         h.element("h4", &[], &format!("session {session}"));
         h.element(
@@ -353,9 +323,9 @@ fn job_section(h: &mut Html, job: &Value, timelines: &BTreeMap<(String, String),
             &[("class", "sub")],
             &format!(
                 "next {}; {} poll(s){}",
-                state["next"].as_str().unwrap_or("?"),
-                state["polls"].as_u64().unwrap_or(0),
-                if state["cancelled"].as_bool() == Some(true) {
+                state.next,
+                state.polls,
+                if state.cancelled == Some(true) {
                     "; cancelled"
                 } else {
                     ""
@@ -369,7 +339,7 @@ fn job_section(h: &mut Html, job: &Value, timelines: &BTreeMap<(String, String),
     }
     // Sessions that polled but hold no cursor any more (a reset) still have a timeline.
     for ((job_id, session), marks) in timelines {
-        if job_id == id && !sessions.contains_key(session) {
+        if job_id == id && !job.sessions.contains_key(session) {
             h.open("div", &[("class", "session")]);
             h.element("h4", &[], &format!("session {session} (reset since)"));
             timeline(h, marks);

@@ -1,10 +1,9 @@
 //! The page's drawings: a job's steps on an axis (by polls, or by recorded time), and a
 //! session's polls on a time axis, coloured by the status served, with the gaps in words.
 
-use serde_json::Value;
-
 use super::Mark;
 use super::html::Html;
+use crate::fixture::view::StepView;
 
 /// The class a status is drawn with.
 pub(super) fn status_class(status: Option<&str>, error: bool) -> &'static str {
@@ -26,7 +25,7 @@ const MARGIN: f64 = 20.0;
 
 /// The steps on an axis: by recorded time for a time-based job, else by poll count, each step
 /// as wide as it holds.
-pub(super) fn step_axis(h: &mut Html, steps: &[Value], by_time: bool) {
+pub(super) fn step_axis(h: &mut Html, steps: &[StepView], by_time: bool) {
     if steps.is_empty() {
         return;
     }
@@ -34,10 +33,10 @@ pub(super) fn step_axis(h: &mut Html, steps: &[Value], by_time: bool) {
     let mut at = 0.0;
     for step in steps {
         if by_time {
-            starts.push(step["offsetMs"].as_f64().unwrap_or(0.0));
+            starts.push(step.offset_ms as f64);
         } else {
             starts.push(at);
-            at += step["polls"].as_f64().unwrap_or(1.0);
+            at += f64::from(step.polls);
         }
     }
     // The last step holds for good: drawn as long as the mean of the others, at least one.
@@ -52,8 +51,8 @@ pub(super) fn step_axis(h: &mut Html, steps: &[Value], by_time: bool) {
     for (index, step) in steps.iter().enumerate() {
         let start = starts[index];
         let end = starts.get(index + 1).copied().unwrap_or(span_end);
-        let status = step["status"].as_str();
-        let class = status_class(status, step["errorCode"].as_u64().is_some());
+        let status = step.status.as_deref();
+        let class = status_class(status, step.error_code.is_some());
         let x = MARGIN + start * scale;
         let width = ((end - start) * scale - 2.0).max(2.0);
         h.open(
@@ -67,16 +66,16 @@ pub(super) fn step_axis(h: &mut Html, steps: &[Value], by_time: bool) {
             ],
         );
         let what = if by_time {
-            format!("from +{} ms", step["offsetMs"].as_u64().unwrap_or(0))
+            format!("from +{} ms", step.offset_ms)
         } else {
-            format!("{} poll(s)", step["polls"].as_u64().unwrap_or(1))
+            format!("{} poll(s)", step.polls)
         };
         h.element(
             "title",
             &[],
             &format!(
                 "{} · {} · {what}",
-                step["file"].as_str().unwrap_or("?"),
+                step.file,
                 status.unwrap_or("(no status)")
             ),
         );

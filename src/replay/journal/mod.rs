@@ -2,6 +2,10 @@
 //!
 //! The journal keeps at most `capacity` entries and drops the oldest first, counting the drops,
 //! so a long run under load cannot grow memory without limit.
+//!
+//! [`har`] writes it as a HAR (`GET /__jobmock/requests?format=har`).
+
+pub mod har;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -94,6 +98,24 @@ impl ServedBy {
     pub fn matched(self) -> bool {
         self != ServedBy::Nothing
     }
+
+    /// Its name, as the journal's JSON gives it (`servedBy`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServedBy::Job => "job",
+            ServedBy::CreatedJob => "createdJob",
+            ServedBy::Exchange => "exchange",
+            ServedBy::Template => "template",
+            ServedBy::JobsList => "jobsList",
+            ServedBy::Cancel => "cancel",
+            ServedBy::DeleteAll => "deleteAll",
+            ServedBy::TokenCheck => "tokenCheck",
+            ServedBy::TokenService => "tokenService",
+            ServedBy::PortalRoot => "portalRoot",
+            ServedBy::Refusal => "refusal",
+            ServedBy::Nothing => "nothing",
+        }
+    }
 }
 
 impl Entry {
@@ -102,6 +124,12 @@ impl Entry {
         self.target
             .split_once('?')
             .map_or(&*self.target, |(path, _)| path)
+    }
+
+    /// The query, as shown: secrets redacted.
+    pub fn query(&self) -> Option<String> {
+        let query = self.target.split_once('?').map(|(_, query)| query);
+        query.map(|query| redact_query(query).into_owned())
     }
 
     /// The parameters of the query and of a form body, in the order sent, secrets redacted.
@@ -146,7 +174,6 @@ impl Serialize for Entry {
             #[serde(skip_serializing_if = "Option::is_none")]
             near_miss: Option<&'a NearMiss>,
         }
-        let query = self.target.split_once('?').map(|(_, query)| query);
         // The last value sent wins, as the server reads parameters.
         let params = self
             .params()
@@ -157,7 +184,7 @@ impl Serialize for Entry {
             time_ms: self.time_ms,
             method: self.method.as_str(),
             path: self.path(),
-            query: query.map(|query| redact_query(query).into_owned()),
+            query: self.query(),
             params,
             session: &self.session,
             job: self.job.as_deref(),
@@ -308,6 +335,31 @@ mod tests {
             near_miss: None,
             content_type: None,
             body: None,
+        }
+    }
+
+    #[test]
+    fn served_by_names_are_those_of_the_json() {
+        use ServedBy::*;
+        for served_by in [
+            Job,
+            CreatedJob,
+            Exchange,
+            Template,
+            JobsList,
+            Cancel,
+            DeleteAll,
+            TokenCheck,
+            TokenService,
+            PortalRoot,
+            Refusal,
+            Nothing,
+        ] {
+            assert_eq!(
+                serde_json::to_value(served_by).unwrap(),
+                served_by.as_str(),
+                "{served_by:?}"
+            );
         }
     }
 

@@ -2,7 +2,7 @@
 //! the mock, for any HAR viewer or a bug report, and importable again with `jobmock import har`.
 //!
 //! The journal keeps no credential (targets and parameters are redacted as they are noted), and
-//! the document is then passed through [`super::sanitize`] whole, as any HAR jobmock writes:
+//! the document is then passed through [`crate::har::sanitize`] whole, as any HAR jobmock writes:
 //! a fixture's answer may hold what its author never meant to hand on. Each entry carries
 //! `_jobmock` (a HAR custom field) with the session and what answered it.
 
@@ -12,8 +12,8 @@ use base64::Engine as _;
 use hyper::StatusCode;
 use serde_json::{Value, json};
 
-use super::read::Har;
-use crate::replay::journal::Entry;
+use super::Entry;
+use crate::har::read::Har;
 use crate::util::clock::iso_time;
 
 /// The HAR of `entries`, with URLs on `origin` (`https://127.0.0.1:8080`), sanitized.
@@ -29,7 +29,7 @@ pub fn journal_har(entries: &[Entry], origin: &str) -> Value {
     let bytes = serde_json::to_vec(&document).expect("a JSON value serialises");
     match Har::parse(Path::new("journal"), &bytes) {
         Ok(mut har) => {
-            super::sanitize::sanitize(&mut har, crate::redact::Options::default());
+            crate::har::sanitize::sanitize(&mut har, crate::redact::Options::default());
             har.document
         }
         // Written just above in the form the reader takes; should it not read, nothing of it
