@@ -8,15 +8,19 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::output::note;
+use bytes::Bytes;
 use hyper::body::Incoming;
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
+
+use crate::api::format::{Format, error_body};
+use crate::output::note;
 
 /// How long requests in flight may take to finish after shutdown begins.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
@@ -80,6 +84,20 @@ impl Limits {
                 self.max_header_bytes
             )
         })
+    }
+
+    /// The answer to a request whose head is past [`Limits::max_header_bytes`], if it is:
+    /// 431 with an ArcGIS-style error body, and `Connection: close`, as hyper does with a head
+    /// past its buffer (nothing more is read from this client). Replay and record both answer
+    /// it, before anything else is read; each wraps the body in its own body type.
+    pub fn refuse_large_head<B>(&self, request: &hyper::Request<B>) -> Option<Response<Bytes>> {
+        let refusal = self.refuse_head(request)?;
+        let mut answer = Response::new(error_body(Format::Json, 431, &refusal));
+        *answer.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+        let headers = answer.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(Format::Json.content_type()));
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
+        Some(answer)
     }
 
     /// The HTTP/1 settings every connection is served with.

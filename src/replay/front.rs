@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use hyper::body::Incoming;
-use hyper::header::HeaderValue;
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -30,13 +29,8 @@ impl Replay {
         self: Arc<Self>,
         request: Request<Incoming>,
     ) -> Result<Response<Body>, CloseConnection> {
-        if let Some(refusal) = self.options.limits.refuse_head(&request) {
-            let mut answer = refused(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
-            // As hyper does with a head past its buffer: nothing more is read from this client.
-            answer
-                .headers_mut()
-                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
-            return Ok(answer);
+        if let Some(answer) = self.options.limits.refuse_large_head(&request) {
+            return Ok(answer.map(full));
         }
         let call = match Call::read(
             request,
