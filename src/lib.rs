@@ -133,19 +133,19 @@ fn run_sanitize_har(args: cli::SanitizeHarArgs) -> Result<ExitCode> {
 }
 
 /// What to do with existing folders, from `--overwrite`, `--append` and `--existing`.
-fn conflict(args: &cli::ExistingArgs) -> record::store::Conflict {
+fn conflict(args: &cli::ExistingArgs) -> fixture::store::Conflict {
     match (args.overwrite, args.append, args.existing) {
-        (true, _, _) | (_, _, Existing::Overwrite) => record::store::Conflict::Overwrite,
-        (_, true, _) | (_, _, Existing::Append) => record::store::Conflict::Append,
-        _ => record::store::Conflict::Refuse,
+        (true, _, _) | (_, _, Existing::Overwrite) => fixture::store::Conflict::Overwrite,
+        (_, true, _) | (_, _, Existing::Append) => fixture::store::Conflict::Append,
+        _ => fixture::store::Conflict::Refuse,
     }
 }
 
-fn offsets(offsets: cli::OffsetsArg) -> record::store::Offsets {
+fn offsets(offsets: cli::OffsetsArg) -> fixture::layout::Offsets {
     match offsets {
-        cli::OffsetsArg::Rounded => record::store::Offsets::Rounded,
-        cli::OffsetsArg::Exact => record::store::Offsets::Exact,
-        cli::OffsetsArg::None => record::store::Offsets::None,
+        cli::OffsetsArg::Rounded => fixture::layout::Offsets::Rounded,
+        cli::OffsetsArg::Exact => fixture::layout::Offsets::Exact,
+        cli::OffsetsArg::None => fixture::layout::Offsets::None,
     }
 }
 

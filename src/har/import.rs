@@ -23,8 +23,9 @@ use super::read::{Entry, Har};
 use super::stage::{Staged, staging_folder};
 use crate::api::CONTROL_PREFIX;
 use crate::error::Result;
-use crate::record::feedback::{self, Feedback};
-use crate::record::store::{Conflict, Offsets, Store};
+use crate::fixture::layout::{Offsets, shown};
+use crate::fixture::store::{Conflict, Store};
+use crate::record::feedback::Feedback;
 use crate::record::writer::{Exchange, Finished, Outcome, Writer};
 use crate::redact::Redactor;
 
@@ -156,9 +157,9 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
     let mut lines = Vec::new();
     for (index, method, target, why) in unrestorable {
         let path = target.split('?').next().unwrap_or("/");
-        let shown = feedback::shown(&writer.redactor.scrub_path(path, Default::default()));
+        let shown_path = shown(&writer.redactor.scrub_path(path, Default::default()));
         lines.push(format!(
-            "  log.entries[{index}] {method} {shown}: not imported: {why}"
+            "  log.entries[{index}] {method} {shown_path}: not imported: {why}"
         ));
         *skipped.entry(Skipped::Unrestorable).or_default() += 1;
     }

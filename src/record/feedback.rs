@@ -1,7 +1,7 @@
 //! What the recorder tells its user while it runs: a live status line on a terminal (jobs seen,
 //! polls, steps written, the last status of each job), plain log lines otherwise, and a summary
 //! at the end. Every path it prints was scrubbed by the recording thread first, and shows its
-//! generated-looking segments as `…` ([`shown`]): a line printed cannot be taken back when a
+//! generated-looking segments as `…` ([`shown`](crate::fixture::layout::shown)): a line printed cannot be taken back when a
 //! value is learned later. It never prints a query string or a header value.
 
 use std::collections::BTreeMap;
@@ -10,23 +10,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::store::Stored;
+use crate::fixture::layout::shown;
+use crate::fixture::store::Stored;
 use crate::output::note;
-
-/// A path as printed: segments that look generated (a token, an item ID) shown as `…`. The path
-/// was scrubbed of every value known when it is printed; this hides the ones learned later.
-pub fn shown(path: &str) -> String {
-    path.split('/')
-        .map(|segment| {
-            if crate::redact::names::looks_random(segment) {
-                "…"
-            } else {
-                segment
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
 
 /// The protocol a connection switched to, as printed: the first one its `Upgrade` header names,
 /// lower case (`websocket`), or `other` for anything that does not read as a protocol's name (a

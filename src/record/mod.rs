@@ -3,17 +3,15 @@
 //!
 //! This module owns the flow of one request on the runtime: read it, forward it, answer the
 //! client, and hand the exchange to the recording thread ([`writer`]), which alone learns,
-//! scrubs ([`crate::redact`]) and writes ([`store`], named and timed by [`layout`]). The
-//! upstream connection is [`upstream`]'s, the origin placeholder [`origin`]'s, a connection
+//! scrubs ([`crate::redact`]) and writes ([`crate::fixture::store`], named and timed by
+//! [`crate::fixture::layout`]). The upstream connection is [`upstream`]'s, the origin
+//! placeholder [`crate::fixture::origin`]'s, a connection
 //! that switched protocols (a WebSocket) [`tunnel`]'s, and what the user sees while it runs
 //! [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
 //! disk: a failure to write is reported on stderr and the client still gets what the server
 //! said.
 
 pub mod feedback;
-pub mod layout;
-pub mod origin;
-pub mod store;
 pub mod tunnel;
 pub mod upstream;
 pub mod writer;
@@ -37,12 +35,13 @@ use tokio_rustls::TlsAcceptor;
 use crate::api::CONTROL_PREFIX;
 use crate::api::format::{Format, error_body};
 use crate::error::{Error, Result};
+use crate::fixture::layout::Offsets;
+use crate::fixture::origin::{origin_spellings, replace_origin};
+use crate::fixture::store::{Conflict, Store};
 use crate::output::note;
 use crate::params;
 use crate::redact::Redactor;
 use feedback::Feedback;
-use origin::{origin_spellings, replace_origin};
-use store::{Conflict, Offsets, Store};
 use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
 use writer::{Exchange, Outcome, Queue, Writer};
 

@@ -22,12 +22,13 @@ use serde_json::Value;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use super::feedback::{self, Feedback};
-use super::origin::{placeholder_in_json, placeholder_in_text};
-use super::store::{Store, Stored, StoredAnswer, Target};
+use super::feedback::Feedback;
 use crate::api::Flavour;
 use crate::fixture::exchange::RequestFile;
+use crate::fixture::layout;
+use crate::fixture::origin::{placeholder_in_json, placeholder_in_text};
 use crate::fixture::server::{self as server_file, SERVER_FILE, Written};
+use crate::fixture::store::{Store, Stored, StoredAnswer, Target};
 use crate::redact::{self, Context, Redactor};
 use crate::util::write::pretty_json;
 
@@ -316,11 +317,11 @@ impl Writer {
             Outcome::Failed(message) => {
                 let shown = self.redactor.scrub_path(path, context);
                 self.feedback
-                    .upstream_error(&format!("{method} {}: {message}", feedback::shown(&shown)));
+                    .upstream_error(&format!("{method} {}: {message}", layout::shown(&shown)));
                 return;
             }
             Outcome::TooLarge { limit } => {
-                let shown = feedback::shown(&self.redactor.scrub_path(path, context));
+                let shown = layout::shown(&self.redactor.scrub_path(path, context));
                 self.feedback.passed_through(&format!(
                     "not recorded: {method} {shown}: the answer is larger than {limit} bytes (record --max-record-bytes); passed through"
                 ));
@@ -332,7 +333,7 @@ impl Writer {
                 return;
             }
             Outcome::NotDecoded => {
-                let shown = feedback::shown(&self.redactor.scrub_path(path, context));
+                let shown = layout::shown(&self.redactor.scrub_path(path, context));
                 self.feedback.warn(&format!(
                     "not recorded: {method} {shown}: the answer's encoding could not be decoded, or it decodes to more than --max-record-bytes"
                 ));
@@ -367,7 +368,7 @@ impl Writer {
                 Err(_) => {
                     self.feedback.warn(&format!(
                         "not recorded: {method} {}: the answer is binary",
-                        feedback::shown(&shown_path)
+                        layout::shown(&shown_path)
                     ));
                     return;
                 }
@@ -379,7 +380,7 @@ impl Writer {
         if content.len() as u64 > crate::fixture::MAX_FIXTURE_FILE {
             self.feedback.warn(&format!(
                 "not recorded: {method} {}: written out, the answer is larger than the {} MiB replay loads",
-                feedback::shown(&shown_path),
+                layout::shown(&shown_path),
                 crate::fixture::MAX_FIXTURE_FILE >> 20
             ));
             return;
@@ -391,7 +392,7 @@ impl Writer {
             let why = why.strip_prefix("<memory>/").unwrap_or(&why);
             self.feedback.warn(&format!(
                 "not recorded: {method} {}: replay would not load it: {why}",
-                feedback::shown(&shown_path)
+                layout::shown(&shown_path)
             ));
             return;
         }
@@ -468,7 +469,7 @@ impl Writer {
                         "{} is a path of {shown} ({}), but this set's jobs are {told}'s (as \
                          {SERVER_FILE}, or its absence, says): a set holds one server's jobs; \
                          record the other server into another set",
-                        feedback::shown(path),
+                        layout::shown(path),
                         shown.product()
                     ));
                 }
