@@ -25,8 +25,8 @@ use crate::api::CONTROL_PREFIX;
 use crate::error::Result;
 use crate::fixture::layout::{Offsets, shown};
 use crate::fixture::store::{Conflict, Store};
-use crate::record::feedback::Feedback;
-use crate::record::writer::{Exchange, Finished, Outcome, Writer};
+use crate::fixture::writer::feedback::Feedback;
+use crate::fixture::writer::{Exchange, Finished, Outcome, Writer};
 use crate::redact::Redactor;
 
 /// How an import behaves.
@@ -196,7 +196,7 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
         summary.push('\n');
         summary.push_str(line);
     }
-    let (closing, found) = crate::record::closing_lines(&finished);
+    let (closing, found) = finished.closing_lines(crate::scan::verdict_for(&finished));
     summary.push_str(&closing);
     Ok((summary, found))
 }

@@ -2,19 +2,18 @@
 //! what the server said, and writes each answer into a fixture set that `replay` serves.
 //!
 //! This module owns the flow of one request on the runtime: read it, forward it, answer the
-//! client, and hand the exchange to the recording thread ([`writer`]), which alone learns,
-//! scrubs ([`crate::redact`]) and writes ([`crate::fixture::store`], named and timed by
-//! [`crate::fixture::layout`]). The upstream connection is [`upstream`]'s, the origin
-//! placeholder [`crate::fixture::origin`]'s, a connection
-//! that switched protocols (a WebSocket) [`tunnel`]'s, and what the user sees while it runs
-//! [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
+//! client, and queue the exchange (`queue`) for the recording thread (`thread`), which alone
+//! learns, scrubs ([`crate::redact`]) and writes, through the [`crate::fixture::writer`] that
+//! `import har` uses too. The upstream connection is [`upstream`]'s, a connection that switched
+//! protocols (a WebSocket) [`tunnel`]'s, and what the user sees while it runs the writer's
+//! [`Feedback`]. Recording never changes the client's answer, and never makes it wait for a
 //! disk: a failure to write is reported on stderr and the client still gets what the server
 //! said.
 
-pub mod feedback;
+mod queue;
+mod thread;
 pub mod tunnel;
 pub mod upstream;
-pub mod writer;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -34,16 +33,16 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::api::CONTROL_PREFIX;
 use crate::api::format::{Format, error_body};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::fixture::layout::Offsets;
 use crate::fixture::origin::{origin_spellings, replace_origin};
 use crate::fixture::store::{Conflict, Store};
-use crate::output::note;
+use crate::fixture::writer::feedback::Feedback;
+use crate::fixture::writer::{Exchange, Finished, Outcome, Writer};
 use crate::params;
 use crate::redact::Redactor;
-use feedback::Feedback;
+use queue::Queue;
 use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
-use writer::{Exchange, Outcome, Queue, Writer};
 
 /// How a recording proxy behaves.
 #[derive(Debug, Clone)]
@@ -81,7 +80,7 @@ pub struct Recorder {
     scheme: &'static str,
     /// Exchanges waiting for the recording thread.
     queue: Arc<Queue>,
-    writer: Mutex<Option<std::thread::JoinHandle<writer::Finished>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<Finished>>>,
     feedback: Arc<Feedback>,
     max_record_bytes: usize,
     max_body_bytes: usize,
@@ -115,15 +114,8 @@ impl Recorder {
             Arc::clone(&feedback),
             upstream_origins.clone(),
         );
-        quiet_panics_in_the_recording_thread();
         let queue = Arc::new(Queue::default());
-        let thread = std::thread::Builder::new()
-            .name(RECORDING_THREAD.into())
-            .spawn({
-                let queue = Arc::clone(&queue);
-                move || writer.run(&queue)
-            })
-            .map_err(|source| Error::Runtime { source })?;
+        let thread = thread::spawn(writer, Arc::clone(&queue))?;
         Ok(Recorder {
             upstream,
             upstream_origins,
@@ -281,7 +273,7 @@ impl Recorder {
                 let response = switched(&headers, asked_upgrade.as_ref());
                 let protocol = response.headers().get(UPGRADE).map_or_else(
                     || "other".to_string(),
-                    |value| feedback::shown_protocol(value.as_bytes()),
+                    |value| tunnel::shown_protocol(value.as_bytes()),
                 );
                 self.tunnels.open(client_upgrade, upgraded);
                 self.record(exchange(Outcome::Upgraded { protocol })).await;
@@ -392,37 +384,10 @@ impl Recorder {
             );
         };
         let mut summary = self.feedback.finish(&finished.root);
-        let (closing, found) = closing_lines(&finished);
+        let (closing, found) = finished.closing_lines(crate::scan::verdict_for(&finished));
         summary.push_str(&closing);
         (summary, found)
     }
-}
-
-/// The last lines of a recording's (or an import's) summary: what redaction did, in counts,
-/// and the verdict of the scan of what was written; and whether the scan found anything.
-pub fn closing_lines(finished: &writer::Finished) -> (String, bool) {
-    let counts = finished.counts;
-    let (verdict, found) = crate::scan::verdict_for(finished);
-    // What was replaced, per file and kind, into the set for its reviewer.
-    let summary = crate::redact::summary::of_folders(&finished.root, &finished.folders);
-    let written = if finished.folders.is_empty() {
-        String::new()
-    } else {
-        match summary.write(&finished.root) {
-            Ok(()) => format!(" (per file: {})", crate::redact::summary::SUMMARY_FILE),
-            Err(err) => format!(" (not written: {})", crate::error::report(&err)),
-        }
-    };
-    (
-        format!(
-            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced\n  replaced in the files: {}{written}\n{verdict}",
-            counts.secrets,
-            counts.people,
-            counts.replaced,
-            summary.line()
-        ),
-        found,
-    )
 }
 
 /// The 101 for the client: the upstream's headers (`Sec-WebSocket-Accept` …) but for
@@ -461,33 +426,6 @@ pub async fn serve(
     let limits = recorder.limits;
     crate::server::serve(listener, tls, limits, handler, shutdown).await;
     recorder.tunnels.close(TUNNEL_CLOSE_LIMIT).await;
-}
-
-/// The name of the recording thread.
-const RECORDING_THREAD: &str = "jobmock-record";
-
-/// A panic's message may quote the text it was working on, and the recording thread works on
-/// unscrubbed text: its panics print only where they happened. Other threads' panics print as
-/// they would have.
-fn quiet_panics_in_the_recording_thread() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().name() == Some(RECORDING_THREAD) {
-                let place = info
-                    .location()
-                    .map(|at| format!(" at {}:{}", at.file(), at.line()))
-                    .unwrap_or_default();
-                note!(
-                    "jobmock: internal error in the recording thread{place} (what it was about \
-                     is not printed: it may hold a credential); please report it"
-                );
-            } else {
-                default(info);
-            }
-        }));
-    });
 }
 
 /// The answer to a request for jobmock's own control API sent to the proxy: it is replay's,

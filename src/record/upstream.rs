@@ -152,7 +152,7 @@ impl Upstream {
         &self.prefix
     }
 
-    /// The host and port, for [`super::origin::origin_spellings`].
+    /// The host and port, for [`crate::fixture::origin::origin_spellings`].
     pub fn host_and_port(&self) -> (String, Option<u16>) {
         let authority: hyper::http::uri::Authority = self
             .authority
