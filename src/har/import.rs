@@ -26,7 +26,8 @@ use crate::error::Result;
 use crate::fixture::layout::{Offsets, shown};
 use crate::fixture::store::{Conflict, Store};
 use crate::fixture::writer::feedback::Feedback;
-use crate::fixture::writer::{Exchange, Finished, Outcome, Writer};
+use crate::fixture::writer::input::{Exchange, Outcome};
+use crate::fixture::writer::{Finished, Writer};
 use crate::redact::Redactor;
 
 /// How an import behaves.

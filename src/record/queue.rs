@@ -6,7 +6,7 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use crate::fixture::writer::{Exchange, Outcome};
+use crate::fixture::writer::input::{Exchange, Outcome};
 
 /// The most bytes of exchanges that wait for the recording thread: past it, clients wait for
 /// room (a disk slower than the upstream makes clients wait, not memory grow).
