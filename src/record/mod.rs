@@ -4,16 +4,19 @@
 //! This module owns the flow of one request on the runtime: read it, forward it, answer the
 //! client, and queue the exchange (`queue`) for the recording thread (`thread`), which alone
 //! learns, scrubs ([`crate::redact`]) and writes, through the [`crate::fixture::writer`] that
-//! `import har` uses too. The upstream connection is [`upstream`]'s, a connection that switched
-//! protocols (a WebSocket) [`tunnel`]'s, and what the user sees while it runs the writer's
-//! [`Feedback`]. Recording never changes the client's answer, and never makes it wait for a
+//! `import har` uses too. The upstream connection is [`upstream`]'s, what the client is answered
+//! `answer`'s, a connection that switched protocols (a WebSocket) [`tunnel`]'s, the web view of
+//! the recording `view`'s, and what the user sees while it runs the writer's [`Feedback`].
+//! Recording never changes the client's answer, and never makes it wait for a
 //! disk: a failure to write is reported on stderr and the client still gets what the server
 //! said.
 
+mod answer;
 mod queue;
 mod thread;
 pub mod tunnel;
 pub mod upstream;
+mod view;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -24,26 +27,27 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{
-    CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, UPGRADE,
-};
+use hyper::header::{HeaderValue, UPGRADE};
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::CONTROL_PREFIX;
-use crate::api::format::{Format, error_body};
 use crate::error::Result;
 use crate::fixture::layout::Offsets;
-use crate::fixture::origin::{origin_spellings, replace_origin};
+use crate::fixture::origin::origin_spellings;
 use crate::fixture::store::{Conflict, Store};
 use crate::fixture::writer::feedback::Feedback;
 use crate::fixture::writer::input::{Exchange, Outcome};
 use crate::fixture::writer::{Finished, Writer};
 use crate::params;
 use crate::redact::Redactor;
+use answer::{arcgis_error, control_refused, switched};
 use queue::Queue;
-use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
+use upstream::decode::decoded_body;
+use upstream::headers::{is_hop_by_hop, upgrade_asked};
+use upstream::pass_through::PassThrough;
+use upstream::{Trust, Upstream};
 
 /// How a recording proxy behaves.
 #[derive(Debug, Clone)]
@@ -95,7 +99,7 @@ pub struct Recorder {
 const TUNNEL_CLOSE_LIMIT: Duration = Duration::from_secs(2);
 
 /// The body of an answer to the client: whole, or streaming from the upstream.
-pub type ClientBody = Either<Full<Bytes>, upstream::PassThrough>;
+pub type ClientBody = Either<Full<Bytes>, PassThrough>;
 
 impl Recorder {
     pub fn new(options: Options, listen_addr: SocketAddr) -> Result<Recorder> {
@@ -136,45 +140,6 @@ impl Recorder {
         self.upstream.origin()
     }
 
-    /// `GET /__jobmock/ui` on the recorder: the jobs recorded so far, each step's status and
-    /// hold count, as replay's web view draws a set (the recorder keeps no journal).
-    fn web_view(&self) -> Response<ClientBody> {
-        let (jobs, exchanges) = self.feedback.recorded();
-        let jobs: Vec<serde_json::Value> = jobs
-            .into_iter()
-            .map(|(job, sequence)| {
-                let steps: Vec<serde_json::Value> = sequence
-                    .iter()
-                    .enumerate()
-                    .map(|(index, (status, polls))| {
-                        serde_json::json!({"file": format!("{:03}.json", index + 1), "status": status, "polls": polls})
-                    })
-                    .collect();
-                serde_json::json!({"jobId": job, "advance": "poll", "steps": steps, "sessions": {}})
-            })
-            .collect();
-        let page = crate::ui::Page {
-            title: format!("record of {}", self.upstream.origin()),
-            subtitle: format!(
-                "{} job(s) and {exchanges} exchange(s) recorded so far; refreshes every 3 s",
-                jobs.len()
-            ),
-            refresh_seconds: Some(3),
-            jobs,
-            ..crate::ui::Page::default()
-        };
-        let mut response = Response::new(Either::Left(Full::new(Bytes::from(crate::ui::render(
-            &page,
-        )))));
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        crate::ui::page_headers(headers);
-        response
-    }
-
     /// Forwards one request, answers the client, and hands the exchange to the recording
     /// thread.
     pub async fn handle(self: Arc<Self>, mut request: Request<Incoming>) -> Response<ClientBody> {
@@ -195,7 +160,7 @@ impl Recorder {
         }
         // Taken before the request is taken apart: the client's side of the tunnel, should the
         // upstream agree to switch protocols.
-        let asked_upgrade = upstream::upgrade_asked(request.headers()).cloned();
+        let asked_upgrade = upgrade_asked(request.headers()).cloned();
         let client_upgrade = asked_upgrade
             .is_some()
             .then(|| hyper::upgrade::on(&mut request));
@@ -308,60 +273,6 @@ impl Recorder {
         self.queue.push(exchange).await;
     }
 
-    /// The upstream's answer for the client, unchanged but for hop-by-hop headers and, where it
-    /// names the upstream's origin, that origin replaced by the proxy's, so a client following a
-    /// `jobUrl` or a redirect keeps talking through the proxy (and is recorded).
-    fn answer_client(
-        &self,
-        client_host: Option<String>,
-        answer: &upstream::Answer,
-        decoded: Option<Bytes>,
-    ) -> Response<ClientBody> {
-        let proxy_origin = format!(
-            "{}://{}",
-            self.scheme,
-            client_host.unwrap_or_else(|| self.listen_addr.to_string())
-        );
-        let rewritten = decoded.and_then(|decoded| {
-            let text = std::str::from_utf8(&decoded).ok()?;
-            self.upstream_origins
-                .iter()
-                .any(|origin| text.contains(origin.as_str()))
-                .then(|| Bytes::from(self.to_proxy(text, &proxy_origin)))
-        });
-
-        let mut response = Response::new(Either::Left(Full::new(
-            rewritten.clone().unwrap_or_else(|| answer.body.clone()),
-        )));
-        *response.status_mut() = answer.status;
-        let headers = response.headers_mut();
-        for (name, value) in &answer.headers {
-            if is_hop_by_hop(name, &answer.headers) || *name == CONTENT_LENGTH {
-                continue;
-            }
-            if rewritten.is_some() && *name == CONTENT_ENCODING {
-                continue;
-            }
-            if *name == LOCATION
-                && let Ok(location) = value.to_str()
-                && let Ok(value) = HeaderValue::from_str(&self.to_proxy(location, &proxy_origin))
-            {
-                headers.append(name.clone(), value);
-                continue;
-            }
-            headers.append(name.clone(), value.clone());
-        }
-        response
-    }
-
-    fn to_proxy(&self, text: &str, proxy_origin: &str) -> String {
-        self.upstream_origins
-            .iter()
-            .fold(text.to_string(), |text, origin| {
-                replace_origin(&text, origin, proxy_origin)
-            })
-    }
-
     /// Ends the recording: waits for the recording thread to write everything queued, scans
     /// what it wrote, and returns the summary and whether the scan found anything.
     pub async fn finish(&self) -> (String, bool) {
@@ -391,24 +302,6 @@ impl Recorder {
     }
 }
 
-/// The 101 for the client: the upstream's headers (`Sec-WebSocket-Accept` …) but for
-/// hop-by-hop ones, and the `Connection: upgrade` and `Upgrade` that switch this hop too.
-fn switched(headers: &hyper::HeaderMap, asked: Option<&HeaderValue>) -> Response<ClientBody> {
-    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let answer = response.headers_mut();
-    for (name, value) in headers {
-        if !is_hop_by_hop(name, headers) && *name != CONTENT_LENGTH {
-            answer.append(name.clone(), value.clone());
-        }
-    }
-    answer.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    if let Some(protocol) = headers.get(UPGRADE).or(asked) {
-        answer.insert(UPGRADE, protocol.clone());
-    }
-    response
-}
-
 /// Serves `recorder` on `listener` (over TLS when `tls` is given) until `shutdown` completes,
 /// then lets requests in flight finish and be recorded, and closes the tunnels still open.
 pub async fn serve(
@@ -427,33 +320,4 @@ pub async fn serve(
     let limits = recorder.limits;
     crate::server::serve(listener, tls, limits, handler, shutdown).await;
     recorder.tunnels.close(TUNNEL_CLOSE_LIMIT).await;
-}
-
-/// The answer to a request for jobmock's own control API sent to the proxy: it is replay's,
-/// so nothing is forwarded (the real server has no such path) and nothing is recorded.
-fn control_refused(path: &str) -> Response<ClientBody> {
-    let shown: String = path.chars().take(100).collect();
-    arcgis_error(
-        StatusCode::NOT_FOUND,
-        404,
-        &format!(
-            "{shown} is jobmock replay's control API; `jobmock record` has none, and neither forwards nor records it (send it to a replay server)"
-        ),
-    )
-}
-
-/// An ArcGIS-style error from the proxy itself, with a real HTTP status: the client must see
-/// that the answer did not come from the server.
-fn arcgis_error(status: StatusCode, code: u16, message: &str) -> Response<ClientBody> {
-    let mut response = Response::new(Either::Left(Full::new(error_body(
-        Format::Json,
-        code,
-        message,
-    ))));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
 }
