@@ -1,7 +1,8 @@
 //! What the proxy answers its client: the upstream's answer, unchanged but for hop-by-hop
 //! headers and the upstream's origin made the proxy's (so a client following a `jobUrl` or a
-//! redirect keeps talking through the proxy, and is recorded); the 101 of a protocol switch; and
-//! the proxy's own errors, in ArcGIS's shape with a real HTTP status.
+//! redirect keeps talking through the proxy, and is recorded); an answer too large to record,
+//! streamed through; the 101 of a protocol switch; and the proxy's own errors, in ArcGIS's shape
+//! with a real HTTP status.
 
 use bytes::Bytes;
 use http_body_util::{Either, Full};
@@ -12,6 +13,7 @@ use hyper::{Response, StatusCode};
 
 use super::upstream::Answer;
 use super::upstream::headers::is_hop_by_hop;
+use super::upstream::pass_through::PassThrough;
 use super::{ClientBody, Recorder};
 use crate::api::format::{Format, error_body};
 use crate::fixture::origin::replace_origin;
@@ -70,6 +72,23 @@ impl Recorder {
                 replace_origin(&text, origin, proxy_origin)
             })
     }
+}
+
+/// The answer for the client of an answer too large to record: the upstream's status and
+/// headers (but hop-by-hop ones), and its body as it streams in.
+pub(super) fn passed_through(
+    status: StatusCode,
+    headers: &hyper::HeaderMap,
+    body: PassThrough,
+) -> Response<ClientBody> {
+    let mut response = Response::new(Either::Right(body));
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        if !is_hop_by_hop(name, headers) {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    response
 }
 
 /// The 101 for the client: the upstream's headers (`Sec-WebSocket-Accept` …) but for

@@ -42,10 +42,10 @@ use crate::fixture::writer::input::{Exchange, Outcome};
 use crate::fixture::writer::{Finished, Writer};
 use crate::params;
 use crate::redact::Redactor;
-use answer::{arcgis_error, control_refused, switched};
+use answer::{arcgis_error, control_refused, passed_through, switched};
 use queue::Queue;
 use upstream::decode::decoded_body;
-use upstream::headers::{is_hop_by_hop, upgrade_asked};
+use upstream::headers::upgrade_asked;
 use upstream::pass_through::PassThrough;
 use upstream::{Trust, Upstream};
 
@@ -143,20 +143,8 @@ impl Recorder {
     /// Forwards one request, answers the client, and hands the exchange to the recording
     /// thread.
     pub async fn handle(self: Arc<Self>, mut request: Request<Incoming>) -> Response<ClientBody> {
-        if let Some(refusal) = self.limits.refuse_head(&request) {
-            let mut answer =
-                arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
-            // As hyper does with a head past its buffer: nothing more is read from this client.
-            answer
-                .headers_mut()
-                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+        if let Some(answer) = self.answered_here(&request) {
             return answer;
-        }
-        if request.uri().path() == "/__jobmock/ui" && request.method() == hyper::Method::GET {
-            return self.web_view();
-        }
-        if request.uri().path().starts_with(CONTROL_PREFIX) {
-            return control_refused(request.uri().path());
         }
         // Taken before the request is taken apart: the client's side of the tunnel, should the
         // upstream agree to switch protocols.
@@ -165,24 +153,9 @@ impl Recorder {
             .is_some()
             .then(|| hyper::upgrade::on(&mut request));
         let (parts, body) = request.into_parts();
-        let reading = Limited::new(body, self.max_body_bytes).collect();
-        let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
-        let body = match read {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            Err(_) => {
-                let message = format!(
-                    "the request body was not sent within {} s (record --header-timeout)",
-                    self.limits.header_read_timeout.as_secs()
-                );
-                return arcgis_error(StatusCode::REQUEST_TIMEOUT, 408, &message);
-            }
-            Ok(Err(err)) => {
-                let message = format!(
-                    "the request body could not be read: {err}; the proxy forwards at most {} bytes (record --max-body-bytes)",
-                    self.max_body_bytes
-                );
-                return arcgis_error(StatusCode::PAYLOAD_TOO_LARGE, 413, &message);
-            }
+        let body = match self.read_body(body).await {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let target = parts
             .uri
@@ -218,14 +191,7 @@ impl Recorder {
             }) => {
                 let limit = self.max_record_bytes;
                 self.record(exchange(Outcome::TooLarge { limit })).await;
-                let mut response = Response::new(Either::Right(body));
-                *response.status_mut() = status;
-                for (name, value) in &headers {
-                    if !is_hop_by_hop(name, &headers) {
-                        response.headers_mut().append(name.clone(), value.clone());
-                    }
-                }
-                return response;
+                return passed_through(status, &headers, body);
             }
             Ok(upstream::Sent::Switched { headers, upgraded }) => {
                 let Some(client_upgrade) = client_upgrade else {
@@ -265,6 +231,52 @@ impl Recorder {
         };
         self.record(exchange(outcome)).await;
         response
+    }
+
+    /// The answer to a request the proxy answers itself, without forwarding it: a head past
+    /// the limits, the recorder's web view, and jobmock's control API (replay's, not the
+    /// recorder's).
+    fn answered_here(&self, request: &Request<Incoming>) -> Option<Response<ClientBody>> {
+        if let Some(refusal) = self.limits.refuse_head(request) {
+            let mut answer =
+                arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
+            // As hyper does with a head past its buffer: nothing more is read from this client.
+            answer
+                .headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return Some(answer);
+        }
+        if request.uri().path() == "/__jobmock/ui" && request.method() == hyper::Method::GET {
+            return Some(self.web_view());
+        }
+        if request.uri().path().starts_with(CONTROL_PREFIX) {
+            return Some(control_refused(request.uri().path()));
+        }
+        None
+    }
+
+    /// The request's body, read within the time and size the proxy allows; or the answer that
+    /// says it was not.
+    async fn read_body(&self, body: Incoming) -> Result<Bytes, Response<ClientBody>> {
+        let reading = Limited::new(body, self.max_body_bytes).collect();
+        let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
+        match read {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Err(_) => {
+                let message = format!(
+                    "the request body was not sent within {} s (record --header-timeout)",
+                    self.limits.header_read_timeout.as_secs()
+                );
+                Err(arcgis_error(StatusCode::REQUEST_TIMEOUT, 408, &message))
+            }
+            Ok(Err(err)) => {
+                let message = format!(
+                    "the request body could not be read: {err}; the proxy forwards at most {} bytes (record --max-body-bytes)",
+                    self.max_body_bytes
+                );
+                Err(arcgis_error(StatusCode::PAYLOAD_TOO_LARGE, 413, &message))
+            }
+        }
     }
 
     /// Queues an exchange for the recording thread. Waits only when the queue is full (the
