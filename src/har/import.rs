@@ -2,12 +2,12 @@
 //! written it had it stood between the client and the server.
 //!
 //! Each entry is turned into the exchange the proxy would have handed its recording thread, and
-//! goes through the recorder's own [`Writer`]: the same redaction, the same layout (job polls
-//! collapsed into steps with hold counts and time offsets, everything else an exchange), the
-//! same checks. Two things differ, because the whole capture is there at once: every entry is
-//! learned from before the first is written, so a secret the server issued late is never on
-//! disk even for a moment; and entries are taken in the order their answers arrived, whatever
-//! the file's order.
+//! goes through the same [`Writer`] (the fixture format's, which `record` feeds too): the same
+//! redaction, the same layout (job polls collapsed into steps with hold counts and time offsets,
+//! everything else an exchange), the same checks. Two things differ, because the whole capture
+//! is there at once: every entry is learned from before the first is written, so a secret the
+//! server issued late is never on disk even for a moment; and entries are taken in the order
+//! their answers arrived, whatever the file's order.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

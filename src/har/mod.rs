@@ -1,8 +1,8 @@
 //! HAR 1.2 files, the captures browsers' DevTools, Fiddler, Charles and mitmproxy save: read
-//! and checked ([`read`]), turned into a fixture set as `record` would write it ([`import`]),
-//! written back with the recorder's redaction ([`sanitize`]), and written from replay's journal
-//! ([`export`]). Which server a capture is about is [`origin`]'s; writing a new set whole,
-//! `stage`'s.
+//! and checked ([`read`]), turned into a fixture set as `record` would write it, through the same
+//! [`crate::fixture::writer`] ([`import`]), written back with the recorder's redaction
+//! ([`sanitize`]), and written from replay's journal ([`export`]). Which server a capture is
+//! about is [`origin`]'s; writing a new set whole, `stage`'s.
 
 pub mod export;
 pub mod import;
