@@ -193,9 +193,9 @@ pub enum OffsetsArg {
 }
 
 /// What to do with existing folders, from `--overwrite`, `--append` and `--existing`.
-impl From<&ExistingArgs> for crate::record::store::Conflict {
+impl From<&ExistingArgs> for crate::fixture::store::Conflict {
     fn from(args: &ExistingArgs) -> Self {
-        use crate::record::store::Conflict;
+        use crate::fixture::store::Conflict;
         match (args.overwrite, args.append, args.existing) {
             (true, _, _) | (_, _, Existing::Overwrite) => Conflict::Overwrite,
             (_, true, _) | (_, _, Existing::Append) => Conflict::Append,
@@ -204,9 +204,9 @@ impl From<&ExistingArgs> for crate::record::store::Conflict {
     }
 }
 
-impl From<OffsetsArg> for crate::record::store::Offsets {
+impl From<OffsetsArg> for crate::fixture::layout::Offsets {
     fn from(offsets: OffsetsArg) -> Self {
-        use crate::record::store::Offsets;
+        use crate::fixture::layout::Offsets;
         match offsets {
             OffsetsArg::Rounded => Offsets::Rounded,
             OffsetsArg::Exact => Offsets::Exact,

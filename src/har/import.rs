@@ -2,12 +2,12 @@
 //! written it had it stood between the client and the server.
 //!
 //! Each entry is turned into the exchange the proxy would have handed its recording thread, and
-//! goes through the recorder's own [`Writer`]: the same redaction, the same layout (job polls
-//! collapsed into steps with hold counts and time offsets, everything else an exchange), the
-//! same checks. Two things differ, because the whole capture is there at once: every entry is
-//! learned from before the first is written, so a secret the server issued late is never on
-//! disk even for a moment; and entries are taken in the order their answers arrived, whatever
-//! the file's order.
+//! goes through the same [`Writer`] (the fixture format's, which `record` feeds too): the same
+//! redaction, the same layout (job polls collapsed into steps with hold counts and time offsets,
+//! everything else an exchange), the same checks. Two things differ, because the whole capture
+//! is there at once: every entry is learned from before the first is written, so a secret the
+//! server issued late is never on disk even for a moment; and entries are taken in the order
+//! their answers arrived, whatever the file's order.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,12 +20,14 @@ use hyper::{HeaderMap, Method, StatusCode};
 
 use super::origin::{Origin, nothing_to_import, origin_texts, split_url, wanted_origins};
 use super::read::{Entry, Har};
-use super::stage::{Staged, staging_folder};
+use super::stage::stage;
 use crate::api::CONTROL_PREFIX;
 use crate::error::Result;
-use crate::record::feedback::{self, Feedback};
-use crate::record::store::{Conflict, Offsets, Store};
-use crate::record::writer::{Exchange, Finished, Outcome, Writer};
+use crate::fixture::layout::{Offsets, shown};
+use crate::fixture::store::{Conflict, Store};
+use crate::fixture::writer::feedback::Feedback;
+use crate::fixture::writer::input::{Exchange, Outcome};
+use crate::fixture::writer::{Finished, Writer};
 use crate::redact::Redactor;
 
 /// How an import behaves.
@@ -64,11 +66,71 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
         .map(|entry| split_url(&entry.url))
         .collect();
     let wanted = wanted_origins(&har, &parsed, &options.origins)?;
+    let (kept, mut skipped) = select(&har, &parsed, &wanted);
+    if kept.is_empty() {
+        return Err(nothing_to_import(&har, &parsed, &wanted));
+    }
 
-    // Which entries are imported, in the order their answers arrived.
+    let mut redactor = Redactor::new(options.redaction);
+    // Everything is learned first, other sites' entries too: a token is a token wherever the
+    // browser sent it.
+    for entry in &har.entries {
+        learn_entry(&mut redactor, entry);
+    }
+
+    let (root, staged) = stage(&options.fixtures)?;
+    let store = Store::new(&root, options.conflict, options.offsets)?;
+    let feedback = Arc::new(Feedback::quiet("imported"));
+    let mut writer = Writer::new(
+        store,
+        redactor,
+        Arc::clone(&feedback),
+        origin_texts(&wanted, &kept),
+    );
+    let lines = feed(&mut writer, &kept);
+    if !lines.is_empty() {
+        *skipped.entry(Skipped::Unrestorable).or_default() += lines.len();
+    }
+    let finished = writer.finish();
+    let root = staged.commit(&options.fixtures)?;
+    let finished = moved_to(finished, &root);
+
+    let mut summary = feedback.finish(&root);
+    summary = summary.replacen(
+        "imported into",
+        &format!(
+            "imported {} of {} HAR entries ({} from {}) into",
+            (kept.len() - lines.len()).saturating_sub(feedback.refused() as usize),
+            har.entries.len(),
+            wanted
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            har.creator
+        ),
+        1,
+    );
+    summary.push_str(&skipped_lines(&skipped));
+    for line in &lines {
+        summary.push('\n');
+        summary.push_str(line);
+    }
+    let (closing, found) = finished.closing_lines(crate::scan::verdict_for(&finished));
+    summary.push_str(&closing);
+    Ok((summary, found))
+}
+
+/// The entries imported, with their targets, in the order their answers arrived; and how many
+/// were left out, by why.
+fn select<'a>(
+    har: &'a Har,
+    parsed: &[Option<(Origin, String)>],
+    wanted: &[Origin],
+) -> (Vec<(&'a Entry, String)>, BTreeMap<Skipped, usize>) {
     let mut skipped: BTreeMap<Skipped, usize> = BTreeMap::new();
     let mut kept: Vec<(&Entry, String)> = Vec::new();
-    for (entry, parsed) in har.entries.iter().zip(&parsed) {
+    for (entry, parsed) in har.entries.iter().zip(parsed) {
         let why = match parsed {
             None => Some(Skipped::NotHttp),
             Some((origin, _)) if !wanted.iter().any(|wanted| wanted.same(origin)) => {
@@ -86,41 +148,16 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
         }
     }
     kept.sort_by_key(|(entry, _)| (entry.answered_ms(), entry.index));
-    if kept.is_empty() {
-        return Err(nothing_to_import(&har, &parsed, &wanted));
-    }
+    (kept, skipped)
+}
 
-    let mut redactor = Redactor::new(options.redaction);
-    // Everything is learned first, other sites' entries too: a token is a token wherever the
-    // browser sent it.
-    for entry in &har.entries {
-        learn_entry(&mut redactor, entry);
-    }
-
-    // A new set is written beside its place and moved there whole at the end: an import that
-    // fails half way leaves nothing. Into an existing set, it writes as `record` does.
-    let fresh = !options.fixtures.exists();
-    let root = if fresh {
-        staging_folder(&options.fixtures)?
-    } else {
-        options.fixtures.clone()
-    };
-    let staged = Staged {
-        path: fresh.then(|| root.clone()),
-    };
-    let store = Store::new(&root, options.conflict, options.offsets)?;
-    let feedback = Arc::new(Feedback::quiet("imported"));
-    let mut writer = Writer::new(
-        store,
-        redactor,
-        Arc::clone(&feedback),
-        origin_texts(&wanted, &kept),
-    );
-
+/// Feeds `writer` each kept entry as the exchange the proxy would have handed it, at its time
+/// from the first answer; returns a line for each entry that cannot be restored.
+fn feed(writer: &mut Writer, kept: &[(&Entry, String)]) -> Vec<String> {
     let first = kept.first().map_or(0, |(entry, _)| entry.answered_ms());
     let base = Instant::now();
     let mut unrestorable = Vec::new();
-    for (entry, target) in &kept {
+    for (entry, target) in kept {
         let (headers, body) = request_parts(entry);
         let answer = restorable(entry);
         let (method, status, answer) = match answer {
@@ -152,52 +189,30 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
             at: base + Duration::from_millis(after),
         });
     }
-    // Unrestorable entries are named with their paths scrubbed like everything printed.
+    // Unrestorable entries are named with their paths scrubbed like everything printed, once
+    // every entry has been written (and so learned from).
     let mut lines = Vec::new();
     for (index, method, target, why) in unrestorable {
         let path = target.split('?').next().unwrap_or("/");
-        let shown = feedback::shown(&writer.redactor.scrub_path(path, Default::default()));
+        let shown_path = shown(&writer.redactor.scrub_path(path, Default::default()));
         lines.push(format!(
-            "  log.entries[{index}] {method} {shown}: not imported: {why}"
+            "  log.entries[{index}] {method} {shown_path}: not imported: {why}"
         ));
-        *skipped.entry(Skipped::Unrestorable).or_default() += 1;
     }
-    let finished = writer.finish();
-    let root = staged.commit(&options.fixtures)?;
-    let finished = Finished {
+    lines
+}
+
+/// What the writer left, its folders named where the staged set now is (`root`).
+fn moved_to(finished: Finished, root: &Path) -> Finished {
+    Finished {
         folders: finished
             .folders
             .iter()
             .map(|folder| root.join(folder.strip_prefix(&finished.root).unwrap_or(folder)))
             .collect(),
-        root: root.clone(),
+        root: root.to_path_buf(),
         ..finished
-    };
-
-    let mut summary = feedback.finish(&root);
-    summary = summary.replacen(
-        "imported into",
-        &format!(
-            "imported {} of {} HAR entries ({} from {}) into",
-            (kept.len() - lines.len()).saturating_sub(feedback.refused() as usize),
-            har.entries.len(),
-            wanted
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            har.creator
-        ),
-        1,
-    );
-    summary.push_str(&skipped_lines(&skipped));
-    for line in &lines {
-        summary.push('\n');
-        summary.push_str(line);
     }
-    let (closing, found) = crate::record::closing_lines(&finished);
-    summary.push_str(&closing);
-    Ok((summary, found))
 }
 
 /// Learns everything `entry` carries, as the recorder learns an exchange, and what only a HAR

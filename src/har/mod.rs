@@ -1,8 +1,8 @@
 //! HAR 1.2 files, the captures browsers' DevTools, Fiddler, Charles and mitmproxy save: read
-//! and checked ([`read`]), turned into a fixture set as `record` would write it ([`import`]),
-//! and written back with the recorder's redaction ([`sanitize`]); replay's journal is written
-//! as one by `replay::journal::har`. Which server a capture is about is [`origin`]'s; writing a
-//! new set whole, `stage`'s.
+//! and checked ([`read`]), turned into a fixture set as `record` would write it, through the same
+//! [`crate::fixture::writer`] ([`import`]), and written back with the recorder's redaction
+//! ([`sanitize`]); replay's journal is written as one by `replay::journal::har`. Which server a
+//! capture is about is [`origin`]'s; writing a new set whole, `stage`'s.
 
 pub mod import;
 pub mod origin;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::read::{Entry, Har};
 use crate::error::{Error, Result};
-use crate::record::origin::origin_spellings;
+use crate::fixture::origin::origin_spellings;
 
 /// A server, as entries name it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

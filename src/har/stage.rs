@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 
 /// A folder being written that becomes the fixture set only when the import is done.
 pub(super) struct Staged {
-    pub(super) path: Option<PathBuf>,
+    path: Option<PathBuf>,
 }
 
 impl Staged {
@@ -39,8 +39,24 @@ impl Drop for Staged {
     }
 }
 
+/// Where an import into `fixtures` writes, and the staged set to commit once it is done. A new
+/// set is written beside its place and moved there whole at the end: an import that fails half
+/// way leaves nothing. Into an existing set, it writes as `record` does.
+pub(super) fn stage(fixtures: &Path) -> Result<(PathBuf, Staged)> {
+    let fresh = !fixtures.exists();
+    let root = if fresh {
+        staging_folder(fixtures)?
+    } else {
+        fixtures.to_path_buf()
+    };
+    let staged = Staged {
+        path: fresh.then(|| root.clone()),
+    };
+    Ok((root, staged))
+}
+
 /// A hidden folder beside `fixtures`, on the same file system so that the move is a rename.
-pub(super) fn staging_folder(fixtures: &Path) -> Result<PathBuf> {
+fn staging_folder(fixtures: &Path) -> Result<PathBuf> {
     let parent = match fixtures.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),

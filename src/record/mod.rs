@@ -2,21 +2,21 @@
 //! what the server said, and writes each answer into a fixture set that `replay` serves.
 //!
 //! This module owns the flow of one request on the runtime: read it, forward it, answer the
-//! client, and hand the exchange to the recording thread ([`writer`]), which alone learns,
-//! scrubs ([`crate::redact`]) and writes ([`store`], named and timed by [`layout`]). The
-//! upstream connection is [`upstream`]'s, the origin placeholder [`origin`]'s, a connection
-//! that switched protocols (a WebSocket) [`tunnel`]'s, and what the user sees while it runs
-//! [`feedback`]'s. Recording never changes the client's answer, and never makes it wait for a
+//! client, and queue the exchange (`queue`) for the recording thread (`thread`), which alone
+//! learns, scrubs ([`crate::redact`]) and writes, through the [`crate::fixture::writer`] that
+//! `import har` uses too. The upstream connection is [`upstream`]'s, what the client is answered
+//! `answer`'s, a connection that switched protocols (a WebSocket) [`tunnel`]'s, the web view of
+//! the recording `view`'s, and what the user sees while it runs the writer's [`Feedback`].
+//! Recording never changes the client's answer, and never makes it wait for a
 //! disk: a failure to write is reported on stderr and the client still gets what the server
 //! said.
 
-pub mod feedback;
-pub mod layout;
-pub mod origin;
-pub mod store;
+mod answer;
+mod queue;
+mod thread;
 pub mod tunnel;
 pub mod upstream;
-pub mod writer;
+mod view;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -27,24 +27,27 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{
-    CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, UPGRADE,
-};
+use hyper::header::{HeaderValue, UPGRADE};
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::CONTROL_PREFIX;
-use crate::api::format::{Format, error_body};
-use crate::error::{Error, Result};
-use crate::output::note;
+use crate::error::Result;
+use crate::fixture::layout::Offsets;
+use crate::fixture::origin::origin_spellings;
+use crate::fixture::store::{Conflict, Store};
+use crate::fixture::writer::feedback::Feedback;
+use crate::fixture::writer::input::{Exchange, Outcome};
+use crate::fixture::writer::{Finished, Writer};
 use crate::params;
 use crate::redact::Redactor;
-use feedback::Feedback;
-use origin::{origin_spellings, replace_origin};
-use store::{Conflict, Offsets, Store};
-use upstream::{Trust, Upstream, decoded_body, is_hop_by_hop};
-use writer::{Exchange, Outcome, Queue, Writer};
+use answer::{arcgis_error, control_refused, passed_through, switched};
+use queue::Queue;
+use upstream::decode::decoded_body;
+use upstream::headers::upgrade_asked;
+use upstream::pass_through::PassThrough;
+use upstream::{Trust, Upstream};
 
 /// How a recording proxy behaves.
 #[derive(Debug, Clone)]
@@ -82,7 +85,7 @@ pub struct Recorder {
     scheme: &'static str,
     /// Exchanges waiting for the recording thread.
     queue: Arc<Queue>,
-    writer: Mutex<Option<std::thread::JoinHandle<writer::Finished>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<Finished>>>,
     feedback: Arc<Feedback>,
     max_record_bytes: usize,
     max_body_bytes: usize,
@@ -96,7 +99,7 @@ pub struct Recorder {
 const TUNNEL_CLOSE_LIMIT: Duration = Duration::from_secs(2);
 
 /// The body of an answer to the client: whole, or streaming from the upstream.
-pub type ClientBody = Either<Full<Bytes>, upstream::PassThrough>;
+pub type ClientBody = Either<Full<Bytes>, PassThrough>;
 
 impl Recorder {
     pub fn new(options: Options, listen_addr: SocketAddr) -> Result<Recorder> {
@@ -116,15 +119,8 @@ impl Recorder {
             Arc::clone(&feedback),
             upstream_origins.clone(),
         );
-        quiet_panics_in_the_recording_thread();
         let queue = Arc::new(Queue::default());
-        let thread = std::thread::Builder::new()
-            .name(RECORDING_THREAD.into())
-            .spawn({
-                let queue = Arc::clone(&queue);
-                move || writer.run(&queue)
-            })
-            .map_err(|source| Error::Runtime { source })?;
+        let thread = thread::spawn(writer, Arc::clone(&queue))?;
         Ok(Recorder {
             upstream,
             upstream_origins,
@@ -144,88 +140,22 @@ impl Recorder {
         self.upstream.origin()
     }
 
-    /// `GET /__jobmock/ui` on the recorder: the jobs recorded so far, each step's status and
-    /// hold count, as replay's web view draws a set (the recorder keeps no journal).
-    fn web_view(&self) -> Response<ClientBody> {
-        let (jobs, exchanges) = self.feedback.recorded();
-        let jobs: Vec<serde_json::Value> = jobs
-            .into_iter()
-            .map(|(job, sequence)| {
-                let steps: Vec<serde_json::Value> = sequence
-                    .iter()
-                    .enumerate()
-                    .map(|(index, (status, polls))| {
-                        serde_json::json!({"file": format!("{:03}.json", index + 1), "status": status, "polls": polls})
-                    })
-                    .collect();
-                serde_json::json!({"jobId": job, "advance": "poll", "steps": steps, "sessions": {}})
-            })
-            .collect();
-        let page = crate::ui::Page {
-            title: format!("record of {}", self.upstream.origin()),
-            subtitle: format!(
-                "{} job(s) and {exchanges} exchange(s) recorded so far; refreshes every 3 s",
-                jobs.len()
-            ),
-            refresh_seconds: Some(3),
-            jobs,
-            ..crate::ui::Page::default()
-        };
-        let mut response = Response::new(Either::Left(Full::new(Bytes::from(crate::ui::render(
-            &page,
-        )))));
-        let headers = response.headers_mut();
-        headers.insert(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        crate::ui::page_headers(headers);
-        response
-    }
-
     /// Forwards one request, answers the client, and hands the exchange to the recording
     /// thread.
     pub async fn handle(self: Arc<Self>, mut request: Request<Incoming>) -> Response<ClientBody> {
-        if let Some(refusal) = self.limits.refuse_head(&request) {
-            let mut answer =
-                arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
-            // As hyper does with a head past its buffer: nothing more is read from this client.
-            answer
-                .headers_mut()
-                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+        if let Some(answer) = self.answered_here(&request) {
             return answer;
-        }
-        if request.uri().path() == "/__jobmock/ui" && request.method() == hyper::Method::GET {
-            return self.web_view();
-        }
-        if request.uri().path().starts_with(CONTROL_PREFIX) {
-            return control_refused(request.uri().path());
         }
         // Taken before the request is taken apart: the client's side of the tunnel, should the
         // upstream agree to switch protocols.
-        let asked_upgrade = upstream::upgrade_asked(request.headers()).cloned();
+        let asked_upgrade = upgrade_asked(request.headers()).cloned();
         let client_upgrade = asked_upgrade
             .is_some()
             .then(|| hyper::upgrade::on(&mut request));
         let (parts, body) = request.into_parts();
-        let reading = Limited::new(body, self.max_body_bytes).collect();
-        let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
-        let body = match read {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            Err(_) => {
-                let message = format!(
-                    "the request body was not sent within {} s (record --header-timeout)",
-                    self.limits.header_read_timeout.as_secs()
-                );
-                return arcgis_error(StatusCode::REQUEST_TIMEOUT, 408, &message);
-            }
-            Ok(Err(err)) => {
-                let message = format!(
-                    "the request body could not be read: {err}; the proxy forwards at most {} bytes (record --max-body-bytes)",
-                    self.max_body_bytes
-                );
-                return arcgis_error(StatusCode::PAYLOAD_TOO_LARGE, 413, &message);
-            }
+        let body = match self.read_body(body).await {
+            Ok(body) => body,
+            Err(answer) => return answer,
         };
         let target = parts
             .uri
@@ -261,14 +191,7 @@ impl Recorder {
             }) => {
                 let limit = self.max_record_bytes;
                 self.record(exchange(Outcome::TooLarge { limit })).await;
-                let mut response = Response::new(Either::Right(body));
-                *response.status_mut() = status;
-                for (name, value) in &headers {
-                    if !is_hop_by_hop(name, &headers) {
-                        response.headers_mut().append(name.clone(), value.clone());
-                    }
-                }
-                return response;
+                return passed_through(status, &headers, body);
             }
             Ok(upstream::Sent::Switched { headers, upgraded }) => {
                 let Some(client_upgrade) = client_upgrade else {
@@ -282,7 +205,7 @@ impl Recorder {
                 let response = switched(&headers, asked_upgrade.as_ref());
                 let protocol = response.headers().get(UPGRADE).map_or_else(
                     || "other".to_string(),
-                    |value| feedback::shown_protocol(value.as_bytes()),
+                    |value| tunnel::shown_protocol(value.as_bytes()),
                 );
                 self.tunnels.open(client_upgrade, upgraded);
                 self.record(exchange(Outcome::Upgraded { protocol })).await;
@@ -310,64 +233,56 @@ impl Recorder {
         response
     }
 
+    /// The answer to a request the proxy answers itself, without forwarding it: a head past
+    /// the limits, the recorder's web view, and jobmock's control API (replay's, not the
+    /// recorder's).
+    fn answered_here(&self, request: &Request<Incoming>) -> Option<Response<ClientBody>> {
+        if let Some(refusal) = self.limits.refuse_head(request) {
+            let mut answer =
+                arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
+            // As hyper does with a head past its buffer: nothing more is read from this client.
+            answer
+                .headers_mut()
+                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+            return Some(answer);
+        }
+        if request.uri().path() == "/__jobmock/ui" && request.method() == hyper::Method::GET {
+            return Some(self.web_view());
+        }
+        if request.uri().path().starts_with(CONTROL_PREFIX) {
+            return Some(control_refused(request.uri().path()));
+        }
+        None
+    }
+
+    /// The request's body, read within the time and size the proxy allows; or the answer that
+    /// says it was not.
+    async fn read_body(&self, body: Incoming) -> Result<Bytes, Response<ClientBody>> {
+        let reading = Limited::new(body, self.max_body_bytes).collect();
+        let read = tokio::time::timeout(self.limits.header_read_timeout, reading).await;
+        match read {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Err(_) => {
+                let message = format!(
+                    "the request body was not sent within {} s (record --header-timeout)",
+                    self.limits.header_read_timeout.as_secs()
+                );
+                Err(arcgis_error(StatusCode::REQUEST_TIMEOUT, 408, &message))
+            }
+            Ok(Err(err)) => {
+                let message = format!(
+                    "the request body could not be read: {err}; the proxy forwards at most {} bytes (record --max-body-bytes)",
+                    self.max_body_bytes
+                );
+                Err(arcgis_error(StatusCode::PAYLOAD_TOO_LARGE, 413, &message))
+            }
+        }
+    }
+
     /// Queues an exchange for the recording thread. Waits only when the queue is full (the
     /// disk is behind): the client's answer is then held back rather than memory growing.
     async fn record(&self, exchange: Exchange) {
         self.queue.push(exchange).await;
-    }
-
-    /// The upstream's answer for the client, unchanged but for hop-by-hop headers and, where it
-    /// names the upstream's origin, that origin replaced by the proxy's, so a client following a
-    /// `jobUrl` or a redirect keeps talking through the proxy (and is recorded).
-    fn answer_client(
-        &self,
-        client_host: Option<String>,
-        answer: &upstream::Answer,
-        decoded: Option<Bytes>,
-    ) -> Response<ClientBody> {
-        let proxy_origin = format!(
-            "{}://{}",
-            self.scheme,
-            client_host.unwrap_or_else(|| self.listen_addr.to_string())
-        );
-        let rewritten = decoded.and_then(|decoded| {
-            let text = std::str::from_utf8(&decoded).ok()?;
-            self.upstream_origins
-                .iter()
-                .any(|origin| text.contains(origin.as_str()))
-                .then(|| Bytes::from(self.to_proxy(text, &proxy_origin)))
-        });
-
-        let mut response = Response::new(Either::Left(Full::new(
-            rewritten.clone().unwrap_or_else(|| answer.body.clone()),
-        )));
-        *response.status_mut() = answer.status;
-        let headers = response.headers_mut();
-        for (name, value) in &answer.headers {
-            if is_hop_by_hop(name, &answer.headers) || *name == CONTENT_LENGTH {
-                continue;
-            }
-            if rewritten.is_some() && *name == CONTENT_ENCODING {
-                continue;
-            }
-            if *name == LOCATION
-                && let Ok(location) = value.to_str()
-                && let Ok(value) = HeaderValue::from_str(&self.to_proxy(location, &proxy_origin))
-            {
-                headers.append(name.clone(), value);
-                continue;
-            }
-            headers.append(name.clone(), value.clone());
-        }
-        response
-    }
-
-    fn to_proxy(&self, text: &str, proxy_origin: &str) -> String {
-        self.upstream_origins
-            .iter()
-            .fold(text.to_string(), |text, origin| {
-                replace_origin(&text, origin, proxy_origin)
-            })
     }
 
     /// Ends the recording: waits for the recording thread to write everything queued, scans
@@ -393,55 +308,10 @@ impl Recorder {
             );
         };
         let mut summary = self.feedback.finish(&finished.root);
-        let (closing, found) = closing_lines(&finished);
+        let (closing, found) = finished.closing_lines(crate::scan::verdict_for(&finished));
         summary.push_str(&closing);
         (summary, found)
     }
-}
-
-/// The last lines of a recording's (or an import's) summary: what redaction did, in counts,
-/// and the verdict of the scan of what was written; and whether the scan found anything.
-pub fn closing_lines(finished: &writer::Finished) -> (String, bool) {
-    let counts = finished.counts;
-    let (verdict, found) = crate::scan::verdict_for(finished);
-    // What was replaced, per file and kind, into the set for its reviewer.
-    let summary = crate::redact::summary::of_folders(&finished.root, &finished.folders);
-    let written = if finished.folders.is_empty() {
-        String::new()
-    } else {
-        match summary.write(&finished.root) {
-            Ok(()) => format!(" (per file: {})", crate::redact::summary::SUMMARY_FILE),
-            Err(err) => format!(" (not written: {})", crate::error::report(&err)),
-        }
-    };
-    (
-        format!(
-            "\n  redacted: {} secret value(s) learned, {} person(s) given pseudonyms, {} value(s) replaced\n  replaced in the files: {}{written}\n{verdict}",
-            counts.secrets,
-            counts.people,
-            counts.replaced,
-            summary.line()
-        ),
-        found,
-    )
-}
-
-/// The 101 for the client: the upstream's headers (`Sec-WebSocket-Accept` …) but for
-/// hop-by-hop ones, and the `Connection: upgrade` and `Upgrade` that switch this hop too.
-fn switched(headers: &hyper::HeaderMap, asked: Option<&HeaderValue>) -> Response<ClientBody> {
-    let mut response = Response::new(Either::Left(Full::new(Bytes::new())));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let answer = response.headers_mut();
-    for (name, value) in headers {
-        if !is_hop_by_hop(name, headers) && *name != CONTENT_LENGTH {
-            answer.append(name.clone(), value.clone());
-        }
-    }
-    answer.insert(CONNECTION, HeaderValue::from_static("upgrade"));
-    if let Some(protocol) = headers.get(UPGRADE).or(asked) {
-        answer.insert(UPGRADE, protocol.clone());
-    }
-    response
 }
 
 /// Serves `recorder` on `listener` (over TLS when `tls` is given) until `shutdown` completes,
@@ -462,60 +332,4 @@ pub async fn serve(
     let limits = recorder.limits;
     crate::server::serve(listener, tls, limits, handler, shutdown).await;
     recorder.tunnels.close(TUNNEL_CLOSE_LIMIT).await;
-}
-
-/// The name of the recording thread.
-const RECORDING_THREAD: &str = "jobmock-record";
-
-/// A panic's message may quote the text it was working on, and the recording thread works on
-/// unscrubbed text: its panics print only where they happened. Other threads' panics print as
-/// they would have.
-fn quiet_panics_in_the_recording_thread() {
-    static INSTALLED: std::sync::Once = std::sync::Once::new();
-    INSTALLED.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if std::thread::current().name() == Some(RECORDING_THREAD) {
-                let place = info
-                    .location()
-                    .map(|at| format!(" at {}:{}", at.file(), at.line()))
-                    .unwrap_or_default();
-                note!(
-                    "jobmock: internal error in the recording thread{place} (what it was about \
-                     is not printed: it may hold a credential); please report it"
-                );
-            } else {
-                default(info);
-            }
-        }));
-    });
-}
-
-/// The answer to a request for jobmock's own control API sent to the proxy: it is replay's,
-/// so nothing is forwarded (the real server has no such path) and nothing is recorded.
-fn control_refused(path: &str) -> Response<ClientBody> {
-    let shown: String = path.chars().take(100).collect();
-    arcgis_error(
-        StatusCode::NOT_FOUND,
-        404,
-        &format!(
-            "{shown} is jobmock replay's control API; `jobmock record` has none, and neither forwards nor records it (send it to a replay server)"
-        ),
-    )
-}
-
-/// An ArcGIS-style error from the proxy itself, with a real HTTP status: the client must see
-/// that the answer did not come from the server.
-fn arcgis_error(status: StatusCode, code: u16, message: &str) -> Response<ClientBody> {
-    let mut response = Response::new(Either::Left(Full::new(error_body(
-        Format::Json,
-        code,
-        message,
-    ))));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
 }

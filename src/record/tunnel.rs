@@ -4,7 +4,7 @@
 //!
 //! What goes through a tunnel is neither recorded, scrubbed nor printed: it is no request and
 //! answer that replay could serve, and it never reaches the recording thread. The recorder counts
-//! the upgrades ([`super::feedback::Feedback::upgraded`]). A tunnel has no timeout of its own (a
+//! the upgrades ([`crate::fixture::writer::feedback::Feedback::upgraded`]). A tunnel has no timeout of its own (a
 //! kernel's WebSocket idles for hours); when the recorder stops, every open tunnel is closed.
 
 use std::time::Duration;
@@ -56,5 +56,39 @@ impl Tunnels {
     pub async fn close(&self, limit: Duration) {
         self.stop.send_replace(true);
         let _ = tokio::time::timeout(limit, self.stop.closed()).await;
+    }
+}
+
+/// The protocol a connection switched to, as printed: the first one its `Upgrade` header names,
+/// lower case (`websocket`), or `other` for anything that does not read as a protocol's name (a
+/// header value is never printed as it came).
+pub fn shown_protocol(upgrade: &[u8]) -> String {
+    let first = upgrade
+        .split(|&byte| byte == b',')
+        .next()
+        .unwrap_or_default();
+    let name = String::from_utf8_lossy(first).trim().to_ascii_lowercase();
+    let plain = name
+        .bytes()
+        .all(|byte| byte.is_ascii_alphanumeric() || b"./_-".contains(&byte));
+    if plain && (1..=24).contains(&name.len()) && !crate::redact::names::looks_random(&name) {
+        name
+    } else {
+        "other".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_protocol_is_shown_by_its_name_and_nothing_else() {
+        assert_eq!(shown_protocol(b"websocket"), "websocket");
+        assert_eq!(shown_protocol(b"WebSocket, h2c"), "websocket");
+        assert_eq!(shown_protocol(b"TLS/1.2"), "tls/1.2");
+        assert_eq!(shown_protocol(b"token=s3cr3t"), "other");
+        assert_eq!(shown_protocol(b"a7f3c9e1b2d4f6a8c0e2b4d6f8a1c3e5"), "other");
+        assert_eq!(shown_protocol(b""), "other");
     }
 }

@@ -368,7 +368,7 @@ pub(super) fn mask(value: &str) -> String {
 }
 
 /// The closing verdict of a recording: the scan of the folders it wrote, in a few lines.
-pub fn verdict_for(finished: &crate::record::writer::Finished) -> (String, bool) {
+pub fn verdict_for(finished: &crate::fixture::writer::Finished) -> (String, bool) {
     if finished.folders.is_empty() {
         return ("scan: nothing was written to scan".into(), false);
     }
