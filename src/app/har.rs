@@ -19,8 +19,10 @@ pub(super) fn import(args: ImportHarArgs) -> Result<ExitCode> {
         offsets: args.writing.offsets.into(),
         origins: args.origin.clone(),
     };
-    let (summary, found) = har::import::import(&args.file, options)?;
-    note!("jobmock: {summary}");
+    let imported = har::import::import(&args.file, options)?;
+    let finished = &imported.finished;
+    let (closing, found) = finished.closing_lines(crate::scan::verdict_for(finished));
+    note!("jobmock: {}{closing}", imported.summary);
     Ok(super::found_code(found))
 }
 

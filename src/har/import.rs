@@ -56,9 +56,15 @@ enum Skipped {
     Unrestorable,
 }
 
-/// Imports the HAR at `path` into `options.fixtures`; returns the summary and whether the
-/// closing scan found something.
-pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
+/// What an import did: the summary to print, and what was written, for the closing scan
+/// (`scan::verdict_for`, which the command runs: a scan reads HARs, so it stands above them).
+pub struct Imported {
+    pub summary: String,
+    pub finished: Finished,
+}
+
+/// Imports the HAR at `path` into `options.fixtures`.
+pub fn import(path: &Path, options: Options) -> Result<Imported> {
     let har = Har::read(path)?;
     let parsed: Vec<Option<(Origin, String)>> = har
         .entries
@@ -116,9 +122,7 @@ pub fn import(path: &Path, options: Options) -> Result<(String, bool)> {
         summary.push('\n');
         summary.push_str(line);
     }
-    let (closing, found) = finished.closing_lines(crate::scan::verdict_for(&finished));
-    summary.push_str(&closing);
-    Ok((summary, found))
+    Ok(Imported { summary, finished })
 }
 
 /// The entries imported, with their targets, in the order their answers arrived; and how many
