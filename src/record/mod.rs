@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Either, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, UPGRADE};
+use hyper::header::UPGRADE;
 use hyper::{Request, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
@@ -237,14 +237,8 @@ impl Recorder {
     /// the limits, the recorder's web view, and jobmock's control API (replay's, not the
     /// recorder's).
     fn answered_here(&self, request: &Request<Incoming>) -> Option<Response<ClientBody>> {
-        if let Some(refusal) = self.limits.refuse_head(request) {
-            let mut answer =
-                arcgis_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, 431, &refusal);
-            // As hyper does with a head past its buffer: nothing more is read from this client.
-            answer
-                .headers_mut()
-                .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
-            return Some(answer);
+        if let Some(answer) = self.limits.refuse_large_head(request) {
+            return Some(answer.map(|body| Either::Left(Full::new(body))));
         }
         if request.uri().path() == "/__jobmock/ui" && request.method() == hyper::Method::GET {
             return Some(self.web_view());

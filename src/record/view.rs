@@ -8,24 +8,16 @@ use hyper::Response;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 
 use super::{ClientBody, Recorder};
+use crate::fixture::view::{JobView, Listing};
 
 impl Recorder {
     /// `GET /__jobmock/ui` on the recorder: the jobs recorded so far, each step's status and
     /// hold count, as replay's web view draws a set (the recorder keeps no journal).
     pub(super) fn web_view(&self) -> Response<ClientBody> {
         let (jobs, exchanges) = self.feedback.recorded();
-        let jobs: Vec<serde_json::Value> = jobs
-            .into_iter()
-            .map(|(job, sequence)| {
-                let steps: Vec<serde_json::Value> = sequence
-                    .iter()
-                    .enumerate()
-                    .map(|(index, (status, polls))| {
-                        serde_json::json!({"file": format!("{:03}.json", index + 1), "status": status, "polls": polls})
-                    })
-                    .collect();
-                serde_json::json!({"jobId": job, "advance": "poll", "steps": steps, "sessions": {}})
-            })
+        let jobs: Vec<JobView> = jobs
+            .iter()
+            .map(|(job, steps)| JobView::recorded(job, steps))
             .collect();
         let page = crate::ui::Page {
             title: format!("record of {}", self.upstream.origin()),
@@ -34,7 +26,10 @@ impl Recorder {
                 jobs.len()
             ),
             refresh_seconds: Some(3),
-            jobs,
+            listing: Listing {
+                jobs,
+                exchanges: Vec::new(),
+            },
             ..crate::ui::Page::default()
         };
         let mut response = Response::new(Either::Left(Full::new(Bytes::from(crate::ui::render(

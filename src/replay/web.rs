@@ -114,7 +114,6 @@ pub(super) fn ui(replay: &Replay, served: &Served, call: &Call) -> Response<Body
         journal: Some(journal),
         findings: None,
         notes,
-        ..crate::ui::Page::default()
     };
     html_page(crate::ui::render(&page))
 }

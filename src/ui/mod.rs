@@ -24,7 +24,6 @@ use timeline::{step_axis, timeline};
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use serde_json::Value;
 
 use crate::fixture::view::{JobView, Listing};
 use crate::job::Advance;
@@ -44,10 +43,6 @@ pub struct Page {
     pub filter: Option<Filter>,
     /// The jobs and exchanges, as the control API lists them.
     pub listing: Listing,
-    /// The recorder's jobs, in the JSON it gives them in (`jobId`, and each step's `status`
-    /// and `polls`), shown after the listing's: to go once it gives them as
-    /// [`JobView::recorded`] in `listing`.
-    pub jobs: Vec<Value>,
     /// Per job and session, the polls served, oldest first.
     pub timelines: BTreeMap<(String, String), Vec<Mark>>,
     /// The journal, newest first (the live page).
@@ -138,21 +133,6 @@ pub fn page_headers(headers: &mut hyper::HeaderMap) {
     );
 }
 
-/// A job of the recorder's JSON ([`Page::jobs`]), as [`JobView::recorded`] makes it.
-fn recorded_job(job: &Value) -> JobView {
-    let steps: Vec<(String, u32)> = job["steps"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|step| {
-            let status = step["status"].as_str().unwrap_or_default().to_string();
-            let polls = step["polls"].as_u64().unwrap_or(1) as u32;
-            (status, polls)
-        })
-        .collect();
-    JobView::recorded(job["jobId"].as_str().unwrap_or("?"), &steps)
-}
-
 /// The page.
 pub fn render(page: &Page) -> String {
     let mut h = Html::new();
@@ -187,8 +167,7 @@ pub fn render(page: &Page) -> String {
     }
     legend(&mut h);
 
-    let recorded: Vec<JobView> = page.jobs.iter().map(recorded_job).collect();
-    let jobs: Vec<&JobView> = page.listing.jobs.iter().chain(&recorded).collect();
+    let jobs = &page.listing.jobs;
     h.element("h2", &[], &format!("Jobs ({})", jobs.len()));
     if jobs.is_empty() {
         h.element("p", &[("class", "note")], "no job to show");
