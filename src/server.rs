@@ -95,7 +95,10 @@ impl Limits {
         let mut answer = Response::new(error_body(Format::Json, 431, &refusal));
         *answer.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
         let headers = answer.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(Format::Json.content_type()));
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(Format::Json.content_type()),
+        );
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
         Some(answer)
     }

@@ -33,7 +33,7 @@
 //! ([`folding::fold_name`]).
 //! Cookies that are not credentials are never learned at all. The recorder hands every file
 //! through [`Redactor::rescrub_text`] (or [`Redactor::rescrub_json`]) again when a value is
-//! learned after the file was written (see `record::writer`), so earlier occurrences go too.
+//! learned after the file was written (see `fixture::writer`), so earlier occurrences go too.
 //!
 //! # Layout
 //!
