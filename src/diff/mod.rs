@@ -9,18 +9,21 @@
 //!
 //! - `units`: the payload files under the paths, grouped (a job folder's steps, a Portal
 //!   exchange, a file on its own), each with its set's flavour.
-//! - `check`: one unit checked against its shapes and as a sequence.
+//! - `check`: one unit checked against its shapes and as a sequence, into `checked`'s
+//!   [`Checked`].
 //! - [`sequence`], [`report`], [`against`], [`loaded`]: the sequence rules, the printed
 //!   report, `--against`, and the checks of a loaded set.
 
 pub mod against;
 mod check;
+mod checked;
 pub mod loaded;
 pub mod report;
 pub mod sequence;
 mod units;
 
-pub use check::{Checked, check_payload, check_unit, is_error_answer, portal_shape};
+pub use check::{check_payload, check_unit, is_error_answer};
+pub use checked::{Checked, portal_shape};
 pub use units::{Unit, find_units, flavour_of};
 
 use std::collections::BTreeMap;
