@@ -36,15 +36,15 @@ pub(super) fn infer(args: InferArgs) -> Result<ExitCode> {
         path: out.clone(),
         source,
     })?;
-    for (job_type, shape) in &shapes {
-        let path = out.join(format!("{job_type}.{}", crate::diff::SHAPE_EXTENSION));
-        if path.exists() && !args.overwrite {
-            return Err(Error::out_file(
-                &path,
-                "exists already",
-                "give --overwrite to replace it, or another --out folder",
-            ));
-        }
+    // Every file is checked before any is written: a refusal leaves the folder as it was.
+    let paths: Vec<_> = shapes
+        .keys()
+        .map(|job_type| out.join(format!("{job_type}.{}", crate::diff::SHAPE_EXTENSION)))
+        .collect();
+    for path in &paths {
+        crate::util::write::may_write(path, args.overwrite, "--out", "--overwrite")?;
+    }
+    for ((job_type, shape), path) in shapes.iter().zip(&paths) {
         let text = format!(
             "// The shape of {job_type} jobs, learned by `jobmock shape infer` from {} payload(s).\n{}",
             payloads
@@ -53,7 +53,7 @@ pub(super) fn infer(args: InferArgs) -> Result<ExitCode> {
                 .count(),
             shape_text(shape)
         );
-        crate::util::write::file(&path, text.as_bytes())?;
+        crate::util::write::file(path, text.as_bytes())?;
         note!("jobmock: wrote {}", path.display());
     }
     Ok(ExitCode::SUCCESS)

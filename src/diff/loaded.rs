@@ -134,11 +134,12 @@ impl Found {
     pub fn placed(&self) -> Placed {
         // The file was a step file when the set loaded; if it has become something else since
         // (a pipe would block the read), the finding is placed at the start.
-        let is_step = std::fs::metadata(&self.file)
-            .is_ok_and(|meta| meta.is_file() && meta.len() <= crate::fixture::MAX_FIXTURE_FILE);
-        let text = is_step
-            .then(|| std::fs::read_to_string(&self.file).ok())
+        let is_file = std::fs::metadata(&self.file).is_ok_and(|meta| meta.is_file());
+        let text = is_file
+            .then(|| crate::util::read::at_most(&self.file, crate::fixture::MAX_FIXTURE_FILE).ok())
             .flatten()
+            .flatten()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
             .unwrap_or_default();
         let (line, column) = place(&text, &self.finding);
         Placed {

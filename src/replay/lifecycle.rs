@@ -129,11 +129,7 @@ pub fn new_job_id() -> String {
         let mut hasher = seed.build_hasher();
         hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
         hasher.write_usize(index);
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_nanos()),
-        );
+        hasher.write_u128(crate::util::clock::now_nanos());
         *word = hasher.finish();
     }
     let bytes: Vec<u8> = words.iter().flat_map(|word| word.to_be_bytes()).collect();

@@ -51,10 +51,11 @@ struct UsersFile {
 /// The users of `root/users.json`, or none when the file is not there.
 pub fn read_users(root: &Path) -> Result<Vec<User>> {
     let path = root.join(USERS_FILE);
-    let text = match std::fs::read(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(Error::io(path, source)),
+    let hint = format!(
+        "{USERS_FILE} is a file such as {{\"users\": [{{\"username\": \"…\", \"password\": \"…\"}}]}}"
+    );
+    let Some(text) = crate::fixture::read_top_file(root, USERS_FILE, &hint)? else {
+        return Ok(Vec::new());
     };
     let file: UsersFile =
         serde_json::from_slice(&text).map_err(|source| Error::json(&path, &text, source))?;
@@ -282,9 +283,7 @@ impl Tokens {
 
 /// A token nobody can guess from another: the counter and the clock, mixed.
 fn new_token(counter: u64) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos() as u64);
+    let nanos = crate::util::clock::now_nanos() as u64;
     let mixed = |seed: u64| {
         // SplitMix64: spreads the bits, so tokens differ all along.
         let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);

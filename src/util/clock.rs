@@ -1,5 +1,5 @@
 //! The wall clock, as job timestamps, the journal and HAR files count time: milliseconds since
-//! the Unix epoch, and the same instant written as ISO 8601 in UTC.
+//! the Unix epoch, and the same instant written as ISO 8601 in UTC; and nanoseconds, for IDs.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -8,6 +8,14 @@ pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+/// Now, in nanoseconds since the epoch (0 on a clock set before 1970): not a time to show,
+/// but what makes generated IDs and tokens differ from one run to the next.
+pub fn now_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos())
 }
 
 /// `epoch_ms` as ISO 8601 in UTC with milliseconds (`2026-11-29T22:37:42.123Z`), the form HAR

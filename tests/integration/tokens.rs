@@ -237,6 +237,18 @@ async fn users_come_from_the_command_line_and_the_set() {
     assert!(err.contains("users.json:1:"), "{err}");
     assert!(err.contains("password"), "{err}");
 
+    // A users.json that is a link is refused, as server.json is: its target could be any file
+    // (a password file outside the set), and nothing of it is printed.
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("passwords");
+    std::fs::write(&secret, "root:hunter2-outside-the-set\n").unwrap();
+    std::fs::remove_file(fixtures.path().join("users.json")).unwrap();
+    std::os::unix::fs::symlink(&secret, fixtures.path().join("users.json")).unwrap();
+    let err = replay_refuses(fixtures.path(), &[]);
+    assert!(err.contains("users.json: is not a plain file"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+    std::fs::remove_file(fixtures.path().join("users.json")).unwrap();
+
     let (code, _, err) = run_binary(&["replay", "--user", "nocolon-secret-pw"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("NAME:PASSWORD"), "{err}");

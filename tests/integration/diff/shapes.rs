@@ -40,7 +40,7 @@ fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
         shapes.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(2), "an existing shape is not replaced silently");
-    assert!(stderr.contains("give --overwrite"), "{stderr}");
+    assert!(stderr.contains("--overwrite to replace it"), "{stderr}");
     // --overwrite replaces it; --force, the older spelling, still does.
     for flag in ["--overwrite", "--force"] {
         let (code, _, stderr) = run_binary(&[
@@ -53,6 +53,30 @@ fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
         ]);
         assert_eq!(code, Some(0), "{flag}: {stderr}");
     }
+    // A link where a shape file would go is never written through, --overwrite or not, and
+    // a refusal writes none of the shapes.
+    let executed = shapes.join("executeNotebook.shape");
+    let before = std::fs::read(&executed).unwrap();
+    let linked = shapes.join("openNotebook.shape");
+    let learned = std::fs::read(&linked).unwrap();
+    std::fs::remove_file(&linked).unwrap();
+    std::os::unix::fs::symlink(out.path().join("elsewhere.shape"), &linked).unwrap();
+    std::fs::write(&executed, b"// mine\n").unwrap();
+    let (code, _, stderr) = run_binary(&[
+        "shape",
+        "infer",
+        fixtures.to_str().unwrap(),
+        "--out",
+        shapes.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
+    assert!(!out.path().join("elsewhere.shape").exists());
+    assert_eq!(std::fs::read(&executed).unwrap(), b"// mine\n");
+    std::fs::remove_file(&linked).unwrap();
+    std::fs::write(&linked, learned).unwrap();
+    std::fs::write(&executed, before).unwrap();
 
     // The shipped openNotebook jobs never carried messages: a recording that does drifts.
     let mut payload = completed_open_notebook();

@@ -325,3 +325,40 @@ fn an_existing_set_is_refused_appended_to_or_overwritten_as_told() {
     assert_eq!(import(&har_path, &fixtures, &["--overwrite"]).0, Some(0));
     assert!(!fixtures.join("jobs/j1/003.json").exists(), "replaced");
 }
+
+/// A HAR read from a pipe (`<(zcat capture.har.gz)`, `/dev/stdin`) is read to its end, however
+/// the writer paces it: a first read shorter than the file is not taken for the whole.
+#[test]
+fn a_har_from_a_pipe_is_read_to_its_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = "jpipe111-0000-4000-8000-000000000001";
+    let document = har(vec![poll(id, 0, "SUBMITTED"), poll(id, 900, "COMPLETED")]);
+    let bytes = serde_json::to_vec_pretty(&document).unwrap();
+    let fifo = dir.path().join("capture.har");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::Write as _;
+            let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+            // Half now, half later: the reader's first read gets only the first half.
+            let (first, second) = bytes.split_at(bytes.len() / 2);
+            pipe.write_all(first).unwrap();
+            pipe.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            pipe.write_all(second).unwrap();
+        })
+    };
+    let fixtures = dir.path().join("set");
+    let (code, printed) = import(&fifo, &fixtures, &[]);
+    writer.join().unwrap();
+    assert_eq!(code, Some(0), "{printed}");
+    assert!(
+        fixtures.join("jobs").join(id).join("002.json").exists(),
+        "{printed}"
+    );
+}
