@@ -41,7 +41,7 @@ pub enum Error {
         message: String,
         hint: String,
     },
-    /// An output file (`--out`, `--tls-cert-out`) that jobmock will not write: it exists, or is
+    /// An output file (`--out`) that jobmock will not write: it exists, or is
     /// not a regular file.
     OutFile {
         path: PathBuf,

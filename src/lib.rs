@@ -28,7 +28,8 @@
 //! - [`redact`]: what must never be written (credentials, in any encoding) and what becomes a
 //!   pseudonym (personal data): learned from each exchange, hunted through every text.
 //! - [`scan`]: `jobmock scan`, a fixture set (or a HAR) checked for credentials and personal data.
-//! - [`har`]: HAR 1.2 captures: imported as a fixture set, sanitized, exported from the journal.
+//! - [`har`]: HAR 1.2 captures: read, imported as a fixture set, sanitized (replay exports its
+//!   journal as one, `replay::journal::har`).
 //! - [`ui`]: the web view (`/__jobmock/ui`, `jobmock report`): jobs, polls on a time axis, the
 //!   journal, escaped and without script.
 //! - [`output`]: all printing: stdout's writes end a command on a closed pipe, stderr's never

@@ -129,7 +129,7 @@ pub struct WritingArgs {
 #[derive(Debug, Args)]
 pub struct ExistingArgs {
     /// Replace a job or exchange folder that exists already (without it, such a folder is
-    /// refused: nothing is written for it, and the recorder says so).
+    /// refused: nothing is written for it, and the summary says so).
     ///
     /// Example: --overwrite
     #[arg(long, conflicts_with_all = ["existing", "append"])]
