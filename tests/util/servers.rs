@@ -200,6 +200,19 @@ impl Drop for Binary {
 }
 
 /// Runs `jobmock ARGS` to its end; returns its exit code, stdout and stderr.
+/// `jobmock sanitize har HAR --out OUT EXTRA…`: its exit code, stdout and stderr.
+pub fn sanitize_har(har: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec![
+        "sanitize",
+        "har",
+        har.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run_binary(&args)
+}
+
 pub fn run_binary(args: &[&str]) -> (Option<i32>, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_jobmock"))
         .args(args)

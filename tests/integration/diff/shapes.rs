@@ -14,13 +14,19 @@ fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
     let out = tempfile::tempdir().unwrap();
     let shapes = out.path().join("shapes");
     let fixtures = shipped_fixtures();
-    let (code, _, stderr) = run_binary(&[
-        "shape",
-        "infer",
-        fixtures.to_str().unwrap(),
-        "--out",
-        shapes.to_str().unwrap(),
-    ]);
+    // `jobmock shape infer` of the shipped fixtures into `shapes`, with `extra` flags.
+    let infer = |extra: &[&str]| {
+        let mut args = vec![
+            "shape",
+            "infer",
+            fixtures.to_str().unwrap(),
+            "--out",
+            shapes.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run_binary(&args)
+    };
+    let (code, _, stderr) = infer(&[]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(shapes.join("openNotebook.shape").exists());
     assert!(shapes.join("executeNotebook.shape").exists());
@@ -32,25 +38,12 @@ fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
     ]);
     assert_eq!(code, Some(0), "{stdout}");
 
-    let (code, _, stderr) = run_binary(&[
-        "shape",
-        "infer",
-        fixtures.to_str().unwrap(),
-        "--out",
-        shapes.to_str().unwrap(),
-    ]);
+    let (code, _, stderr) = infer(&[]);
     assert_eq!(code, Some(2), "an existing shape is not replaced silently");
     assert!(stderr.contains("--overwrite to replace it"), "{stderr}");
     // --overwrite replaces it; --force, the older spelling, still does.
     for flag in ["--overwrite", "--force"] {
-        let (code, _, stderr) = run_binary(&[
-            "shape",
-            "infer",
-            fixtures.to_str().unwrap(),
-            "--out",
-            shapes.to_str().unwrap(),
-            flag,
-        ]);
+        let (code, _, stderr) = infer(&[flag]);
         assert_eq!(code, Some(0), "{flag}: {stderr}");
     }
     // A link where a shape file would go is never written through, --overwrite or not, and
@@ -62,14 +55,7 @@ fn inferred_shapes_accept_the_payloads_they_were_learned_from() {
     std::fs::remove_file(&linked).unwrap();
     std::os::unix::fs::symlink(out.path().join("elsewhere.shape"), &linked).unwrap();
     std::fs::write(&executed, b"// mine\n").unwrap();
-    let (code, _, stderr) = run_binary(&[
-        "shape",
-        "infer",
-        fixtures.to_str().unwrap(),
-        "--out",
-        shapes.to_str().unwrap(),
-        "--overwrite",
-    ]);
+    let (code, _, stderr) = infer(&["--overwrite"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("is not a regular file"), "{stderr}");
     assert!(!out.path().join("elsewhere.shape").exists());

@@ -19,13 +19,7 @@ fn faithful_shipped_capture_sanitized_keeps_its_structure() {
     let har_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/har/mitmproxy-arcgis.har");
     let dir = tempfile::tempdir().unwrap();
     let safe = dir.path().join("safe.har");
-    let (code, out, err) = run_binary(&[
-        "sanitize",
-        "har",
-        har_path.to_str().unwrap(),
-        "--out",
-        safe.to_str().unwrap(),
-    ]);
+    let (code, out, err) = sanitize_har(&har_path, &safe, &[]);
     assert!(
         matches!(code, Some(0 | 1)),
         "sanitize failed ({code:?}): {out}{err}"

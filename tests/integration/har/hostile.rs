@@ -166,13 +166,7 @@ fn what_a_hostile_review_found_is_handled() {
 
     let safe_dir = tempfile::tempdir().unwrap();
     let safe = safe_dir.path().join("safe.har");
-    let (code, out, err) = run_binary(&[
-        "sanitize",
-        "har",
-        har_path.to_str().unwrap(),
-        "--out",
-        safe.to_str().unwrap(),
-    ]);
+    let (code, out, err) = sanitize_har(&har_path, &safe, &[]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_no_canary(safe_dir.path(), &format!("{out}{err}"), &canaries);
 
@@ -207,14 +201,7 @@ fn what_a_hostile_review_found_is_handled() {
         if target.ends_with("link.har") {
             std::os::unix::fs::symlink(&safe, &target).unwrap();
         }
-        let (code, _, err) = run_binary(&[
-            "sanitize",
-            "har",
-            har_path.to_str().unwrap(),
-            "--out",
-            target.to_str().unwrap(),
-            "--overwrite",
-        ]);
+        let (code, _, err) = sanitize_har(&har_path, &target, &["--overwrite"]);
         assert_eq!(code, Some(2), "{err}");
         assert!(err.contains("is not a regular file"), "{err}");
     }

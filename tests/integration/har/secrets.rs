@@ -93,13 +93,7 @@ fn secrets_in_har_only_places_reach_neither_the_set_nor_the_sanitized_har() {
 
     let safe_dir = tempfile::tempdir().unwrap();
     let safe = safe_dir.path().join("safe.har");
-    let (code, out, err) = run_binary(&[
-        "sanitize",
-        "har",
-        har_path.to_str().unwrap(),
-        "--out",
-        safe.to_str().unwrap(),
-    ]);
+    let (code, out, err) = sanitize_har(&har_path, &safe, &[]);
     assert_eq!(code, Some(0), "{out}{err}");
     assert_no_canary(safe_dir.path(), &format!("{out}{err}"), &canaries);
     let sanitized = read_json(&safe);
@@ -121,13 +115,7 @@ fn secrets_in_har_only_places_reach_neither_the_set_nor_the_sanitized_har() {
     let (code, out, err) = run_binary(&["scan", safe.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{out}{err}");
     // Never over a file it was not told to replace.
-    let (code, _, err) = run_binary(&[
-        "sanitize",
-        "har",
-        har_path.to_str().unwrap(),
-        "--out",
-        safe.to_str().unwrap(),
-    ]);
+    let (code, _, err) = sanitize_har(&har_path, &safe, &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("exists already"), "{err}");
 }

@@ -158,15 +158,7 @@ fn no_canary_survives_a_har_import_or_sanitize() {
 
     let sanitized = tempfile::tempdir().unwrap();
     let safe = sanitized.path().join("safe.har");
-    let (code, out, err) = run_binary(&[
-        "sanitize",
-        "har",
-        har_path.to_str().unwrap(),
-        "--out",
-        safe.to_str().unwrap(),
-        "--redact-value",
-        "ACME-[0-9]{8}",
-    ]);
+    let (code, out, err) = sanitize_har(&har_path, &safe, &["--redact-value", "ACME-[0-9]{8}"]);
     let printed = format!("{out}{err}");
     assert_eq!(
         code,
