@@ -28,32 +28,14 @@ pub enum Error {
         message: String,
     },
     /// A fixture set is readable but breaks a rule of the format.
-    Fixture {
-        path: PathBuf,
-        /// What is wrong, naming the field or job where there is one.
-        message: String,
-        /// How to fix it.
-        hint: String,
-    },
+    Fixture(Problem),
     /// A file given on the command line (a HAR, a certificate, a key) is not what it must be.
-    Input {
-        path: PathBuf,
-        message: String,
-        hint: String,
-    },
-    /// An output file (`--out`) that jobmock will not write: it exists, or is
-    /// not a regular file.
-    OutFile {
-        path: PathBuf,
-        message: String,
-        hint: String,
-    },
+    Input(Problem),
+    /// An output file (`--out`) that jobmock will not write: it exists, or is not a regular
+    /// file.
+    OutFile(Problem),
     /// A file or a recording is past one of jobmock's limits, so it is refused whole.
-    TooLarge {
-        path: PathBuf,
-        message: String,
-        hint: String,
-    },
+    TooLarge(Problem),
     /// A fixture file's content breaks a rule at one place (too deep, not UTF-8).
     FixtureAt {
         path: PathBuf,
@@ -101,11 +83,7 @@ impl Error {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Error {
-        Error::Fixture {
-            path: path.into(),
-            message: message.into(),
-            hint: hint.into(),
-        }
+        Error::Fixture(Problem::new(path, message, hint))
     }
 
     pub(crate) fn input(
@@ -113,11 +91,7 @@ impl Error {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Error {
-        Error::Input {
-            path: path.into(),
-            message: message.into(),
-            hint: hint.into(),
-        }
+        Error::Input(Problem::new(path, message, hint))
     }
 
     pub(crate) fn out_file(
@@ -125,11 +99,7 @@ impl Error {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Error {
-        Error::OutFile {
-            path: path.into(),
-            message: message.into(),
-            hint: hint.into(),
-        }
+        Error::OutFile(Problem::new(path, message, hint))
     }
 
     pub(crate) fn too_large(
@@ -137,7 +107,28 @@ impl Error {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Error {
-        Error::TooLarge {
+        Error::TooLarge(Problem::new(path, message, hint))
+    }
+}
+
+/// What is wrong with one file, and how to fix it: the body of the errors that differ only in
+/// what kind of file it is.
+#[derive(Debug)]
+pub struct Problem {
+    pub path: PathBuf,
+    /// What is wrong, naming the field or job where there is one.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl Problem {
+    fn new(
+        path: impl Into<PathBuf>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Problem {
+        Problem {
             path: path.into(),
             message: message.into(),
             hint: hint.into(),
@@ -173,26 +164,16 @@ impl fmt::Display for Error {
                 column,
                 message,
             } => write!(f, "{}:{line}:{column}: {message}", path.display()),
-            Error::Fixture {
-                path,
-                message,
-                hint,
-            }
-            | Error::Input {
-                path,
-                message,
-                hint,
-            }
-            | Error::OutFile {
-                path,
-                message,
-                hint,
-            }
-            | Error::TooLarge {
-                path,
-                message,
-                hint,
-            } => write!(f, "{}: {message} (fix: {hint})", path.display()),
+            Error::Fixture(problem)
+            | Error::Input(problem)
+            | Error::OutFile(problem)
+            | Error::TooLarge(problem) => write!(
+                f,
+                "{}: {} (fix: {})",
+                problem.path.display(),
+                problem.message,
+                problem.hint
+            ),
             Error::FixtureAt {
                 path,
                 line,
@@ -224,10 +205,10 @@ impl std::error::Error for Error {
             // The JSON error's message is already part of our Display.
             Error::Json { .. }
             | Error::Shape { .. }
-            | Error::Fixture { .. }
-            | Error::Input { .. }
-            | Error::OutFile { .. }
-            | Error::TooLarge { .. }
+            | Error::Fixture(_)
+            | Error::Input(_)
+            | Error::OutFile(_)
+            | Error::TooLarge(_)
             | Error::FixtureAt { .. }
             | Error::Usage { .. } => None,
         }
