@@ -32,6 +32,8 @@ mod methods;
 mod properties;
 #[path = "integration/record/mod.rs"]
 mod record;
+#[path = "integration/record_modes.rs"]
+mod record_modes;
 #[path = "integration/redaction/mod.rs"]
 mod redaction;
 #[path = "integration/redaction_properties.rs"]

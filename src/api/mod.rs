@@ -18,6 +18,10 @@ pub const NOTEBOOKS_PATH: &str = "/admin/notebooks/";
 /// requests there).
 pub const CONTROL_PREFIX: &str = "/__jobmock/";
 
+/// The header that gives a request its own cursors in replay (and that a server which replays
+/// and records does not forward).
+pub const SESSION_HEADER: &str = "x-jobmock-session";
+
 /// The job operations, after `…/admin/notebooks/`, and the job type each creates.
 pub const OPERATIONS: &[(&str, &str)] = &[
     ("executeNotebook", "executeNotebook"),

@@ -2,7 +2,8 @@
 //! calling the library, and printing what the user reads. A command does no work the library
 //! could do for another caller; it decides what to print and which exit code ends it.
 //!
-//! - `replay`, `record`: the serving modes; `serve` holds what both need to start (the runtime,
+//! - `replay`, `record`: the serving modes (`recording`: replay with `--upstream`, what it
+//!   serves and writes, and the staged set put in place at a clean stop); `serve` holds what both need to start (the runtime,
 //!   binding and announcing the address).
 //! - `diff`, `shape` (`shape infer`), `scan`, `report`: commands over sets on disk.
 //! - `har`: `import har` and `sanitize har`.
@@ -10,6 +11,7 @@
 mod diff;
 mod har;
 mod record;
+mod recording;
 mod replay;
 mod report;
 mod scan;

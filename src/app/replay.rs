@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use super::recording::Plan;
 use super::serve::{bind, runtime};
 use crate::cli::ReplayArgs;
 use crate::error::Result;
@@ -15,9 +16,11 @@ pub(super) fn run(args: ReplayArgs) -> Result<ExitCode> {
     let options = args.options()?;
     let tls = args.tls.acceptor()?;
     let check_shapes = options.check_shapes;
+    let record_mode = options.record_mode;
+    let plan = Plan::new(&args)?;
     // The set read, refused with --check-shapes refuse before the server listens, and with
     // its users, as a reload reads it.
-    let replay = Arc::new(replay::load(&args.fixtures, options)?);
+    let replay = Arc::new(replay::load(&plan.serve_root, options)?);
     let jobs = replay.served().fixtures().jobs().len();
 
     runtime()?.block_on(async {
@@ -25,9 +28,16 @@ pub(super) fn run(args: ReplayArgs) -> Result<ExitCode> {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let guarded = args.control_token.is_some();
         let listener = bind(&args.listen, scheme, guarded).await?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| crate::error::Error::Bind {
+                addr: args.listen.clone(),
+                source,
+            })?;
+        let recorder = plan.start(&replay, addr)?;
         let flavour = replay.served().fixtures().flavour();
         note!(
-            "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}{}; Ctrl-C stops",
+            "jobmock: serving {jobs} job(s) and {exchanges} exchange(s) from {}{}{}; Ctrl-C stops",
             args.fixtures.display(),
             // Said only for a set that is not Notebook Server's, the default.
             if flavour == api::Flavour::default() {
@@ -35,6 +45,7 @@ pub(super) fn run(args: ReplayArgs) -> Result<ExitCode> {
             } else {
                 format!(" as {} ({flavour})", flavour.product())
             },
+            plan.said(record_mode, recorder.as_deref()),
             exchanges = replay.served().fixtures().exchanges().len(),
         );
         let checking = (check_shapes == CheckShapes::Warn).then(|| {
@@ -48,6 +59,10 @@ pub(super) fn run(args: ReplayArgs) -> Result<ExitCode> {
         if let Some(checking) = checking {
             let _ = checking.join();
         }
+        let found = match &recorder {
+            Some(recorder) => plan.finish(recorder, &args.fixtures).await?,
+            None => false,
+        };
         let unmatched = replay.unmatched_served();
         if args.strict && unmatched > 0 {
             note!(
@@ -56,6 +71,6 @@ pub(super) fn run(args: ReplayArgs) -> Result<ExitCode> {
             );
             return Ok(ExitCode::from(1));
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(super::found_code(found))
     })
 }

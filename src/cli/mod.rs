@@ -13,12 +13,14 @@
 mod captures;
 mod diff;
 mod record;
+mod recording;
 mod replay;
 mod shared;
 
 pub use captures::*;
 pub use diff::*;
 pub use record::*;
+pub use recording::*;
 pub use replay::*;
 pub use shared::*;
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{ServeLimits, TlsArgs};
+use super::{RecordingArgs, ServeLimits, TlsArgs};
 use crate::error::{Error, Result};
 
 /// The flags of `jobmock replay`.
@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
     jobmock replay --fixtures my-fixtures --listen 0.0.0.0:9000\n  \
     jobmock replay --listen 127.0.0.1:0 --speed 10      time-based jobs play 10x faster\n  \
     jobmock replay --tls --tls-cert-out cert.pem        HTTPS, for the ArcGIS API for Python\n  \
+    jobmock replay --fixtures recorded --upstream https://notebooks.example.com:11443 \\\n      \
+    --record-mode once                                record when the set is missing, else replay\n  \
     curl 'http://127.0.0.1:8080/arcgis/admin/system/jobs/j6185135c-92a8-4402-b8de-90a66dc61fcc?f=json'")]
 pub struct ReplayArgs {
     /// The fixture set to serve: a folder holding jobs/<jobId>/ folders.
@@ -153,6 +155,9 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub limits: ServeLimits,
+
+    #[command(flatten)]
+    pub recording: RecordingArgs,
 }
 
 /// `--user NAME:PASSWORD`.
@@ -243,6 +248,7 @@ impl ReplayArgs {
             limits: (&self.limits).into(),
             strict: self.strict,
             check_shapes: self.check_shapes.into(),
+            record_mode: self.recording.record_mode.into(),
         })
     }
 }

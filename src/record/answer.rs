@@ -33,12 +33,23 @@ impl Recorder {
             self.scheme,
             client_host.unwrap_or_else(|| self.listen_addr.to_string())
         );
+        self.answer_for(&proxy_origin, answer, decoded)
+    }
+
+    /// The upstream's answer for a client that reached the proxy at `proxy_origin` (see
+    /// [`Recorder::answer_client`]).
+    pub(super) fn answer_for(
+        &self,
+        proxy_origin: &str,
+        answer: &Answer,
+        decoded: Option<Bytes>,
+    ) -> Response<ClientBody> {
         let rewritten = decoded.and_then(|decoded| {
             let text = std::str::from_utf8(&decoded).ok()?;
             self.upstream_origins
                 .iter()
                 .any(|origin| text.contains(origin.as_str()))
-                .then(|| Bytes::from(self.to_proxy(text, &proxy_origin)))
+                .then(|| Bytes::from(self.to_proxy(text, proxy_origin)))
         });
 
         let mut response = Response::new(Either::Left(Full::new(
@@ -55,7 +66,7 @@ impl Recorder {
             }
             if *name == LOCATION
                 && let Ok(location) = value.to_str()
-                && let Ok(value) = HeaderValue::from_str(&self.to_proxy(location, &proxy_origin))
+                && let Ok(value) = HeaderValue::from_str(&self.to_proxy(location, proxy_origin))
             {
                 headers.append(name.clone(), value);
                 continue;

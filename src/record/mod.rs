@@ -12,6 +12,7 @@
 //! said.
 
 mod answer;
+pub mod forward;
 mod queue;
 mod thread;
 pub mod tunnel;
@@ -282,6 +283,12 @@ impl Recorder {
     /// Ends the recording: waits for the recording thread to write everything queued, scans
     /// what it wrote, and returns the summary and whether the scan found anything.
     pub async fn finish(&self) -> (String, bool) {
+        let closing = self.close().await;
+        (closing.summary, closing.found)
+    }
+
+    /// Ends the recording as [`Recorder::finish`] does, and says how many folders it wrote.
+    pub async fn close(&self) -> Closing {
         self.queue.finish();
         let thread = self
             .writer
@@ -289,23 +296,42 @@ impl Recorder {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
         let Some(thread) = thread else {
-            return ("the recording was already finished".into(), false);
+            return Closing {
+                summary: "the recording was already finished".into(),
+                found: false,
+                folders: 0,
+            };
         };
         let finished = tokio::task::spawn_blocking(move || thread.join())
             .await
             .ok()
             .and_then(|joined| joined.ok());
         let Some(finished) = finished else {
-            return (
-                "the recording thread failed; what was written before stays".into(),
-                true,
-            );
+            return Closing {
+                summary: "the recording thread failed; what was written before stays".into(),
+                found: true,
+                folders: 0,
+            };
         };
         let mut summary = self.feedback.finish(&finished.root);
         let (closing, found) = finished.closing_lines(crate::scan::verdict_for(&finished));
         summary.push_str(&closing);
-        (summary, found)
+        Closing {
+            summary,
+            found,
+            folders: finished.folders.len(),
+        }
     }
+}
+
+/// How a recording ended.
+pub struct Closing {
+    /// The closing summary: what was recorded, what redaction did, the scan's verdict.
+    pub summary: String,
+    /// Whether the closing scan found anything (or the recording thread failed).
+    pub found: bool,
+    /// How many job and exchange folders were written.
+    pub folders: usize,
 }
 
 /// Serves `recorder` on `listener` (over TLS when `tls` is given) until `shutdown` completes,

@@ -2,6 +2,10 @@
 //! answers arrived. Handing one over never wakes the thread: it takes what is queued every few
 //! milliseconds, so a busy proxy pays no context switch per request. The queue holds a bounded
 //! amount; past it, clients wait for room rather than memory growing.
+//!
+//! Each exchange queued gets a number, and the thread says up to which number it has written:
+//! a server that replays what it records (`replay --upstream`) waits for its exchange to be on
+//! disk before it serves the set again ([`Queue::written`]).
 
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
@@ -16,13 +20,29 @@ const QUEUED_BYTES: usize = 256 * 1024 * 1024;
 const QUEUED_EXCHANGES: usize = 4096;
 
 /// Exchanges waiting for the recording thread, in the order their answers arrived.
-#[derive(Default)]
 pub struct Queue {
     state: Mutex<Queued>,
     /// Wakes the recording thread early: the proxy stopped, or the queue is full.
     wake: Condvar,
     /// Wakes senders that wait for room.
     room: tokio::sync::Notify,
+    /// The number of the last exchange written (settled: hold counts and late scrubs too).
+    written: tokio::sync::watch::Sender<u64>,
+    /// Whether someone waits for an exchange to be written: the thread then settles after each
+    /// batch rather than every little while.
+    waited: std::sync::atomic::AtomicBool,
+}
+
+impl Default for Queue {
+    fn default() -> Queue {
+        Queue {
+            state: Mutex::default(),
+            wake: Condvar::new(),
+            room: tokio::sync::Notify::new(),
+            written: tokio::sync::watch::Sender::new(0),
+            waited: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -30,11 +50,13 @@ struct Queued {
     exchanges: Vec<Exchange>,
     bytes: usize,
     finished: bool,
+    /// The number given to the last exchange queued.
+    numbered: u64,
 }
 
 impl Queue {
-    /// Queues `exchange`; waits only while the queue is full.
-    pub async fn push(&self, exchange: Exchange) {
+    /// Queues `exchange`, and returns its number; waits only while the queue is full.
+    pub async fn push(&self, exchange: Exchange) -> u64 {
         let size = bytes_of(&exchange);
         loop {
             // Registered before looking, so that room made meanwhile is not missed.
@@ -46,12 +68,34 @@ impl Queue {
                 if fits || queued.exchanges.is_empty() {
                     queued.bytes += size;
                     queued.exchanges.push(exchange);
-                    return;
+                    queued.numbered += 1;
+                    return queued.numbered;
                 }
                 self.wake.notify_one();
             }
             room.await;
         }
+    }
+
+    /// Waits until the exchange numbered `number` is written, and settled.
+    pub async fn written(&self, number: u64) {
+        self.waited
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.wake.notify_one();
+        let mut written = self.written.subscribe();
+        // Err: the thread is gone (the recording stopped); nothing more will be written.
+        let _ = written.wait_for(|&done| done >= number).await;
+    }
+
+    /// Whether someone waits for what was taken to be written (see [`Queue::written`]).
+    pub(super) fn is_waited(&self) -> bool {
+        self.waited
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Says that every exchange up to `number` is written.
+    pub(super) fn note_written(&self, number: u64) {
+        self.written.send_replace(number);
     }
 
     /// The proxy has stopped: the recording thread takes what is left, and ends.
@@ -60,9 +104,9 @@ impl Queue {
         self.wake.notify_one();
     }
 
-    /// Everything queued, waiting up to `interval` for something when there is nothing; and
-    /// whether the proxy has stopped.
-    pub(super) fn take(&self, interval: Duration) -> (Vec<Exchange>, bool) {
+    /// Everything queued, waiting up to `interval` for something when there is nothing; whether
+    /// the proxy has stopped; and the number of the last exchange taken.
+    pub(super) fn take(&self, interval: Duration) -> (Vec<Exchange>, bool, u64) {
         let mut queued = self.lock();
         if queued.exchanges.is_empty() && !queued.finished {
             queued = self
@@ -73,9 +117,10 @@ impl Queue {
         let taken = std::mem::take(&mut queued.exchanges);
         queued.bytes = 0;
         let finished = queued.finished;
+        let numbered = queued.numbered;
         drop(queued);
         self.room.notify_waiters();
-        (taken, finished)
+        (taken, finished, numbered)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Queued> {

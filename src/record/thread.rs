@@ -35,20 +35,27 @@ pub(super) fn spawn(writer: Writer, queue: Arc<Queue>) -> Result<JoinHandle<Fini
 fn run(mut writer: Writer, queue: &Queue) -> Finished {
     let mut flushed = Instant::now();
     loop {
-        let (exchanges, finished) = queue.take(TAKE_INTERVAL);
+        let (exchanges, finished, numbered) = queue.take(TAKE_INTERVAL);
         let done = finished && exchanges.is_empty();
+        let took = !exchanges.is_empty();
         for exchange in exchanges {
             writer.record(exchange);
         }
         if done {
             break;
         }
-        if flushed.elapsed() >= FLUSH_INTERVAL {
+        let waited = queue.is_waited();
+        if waited || flushed.elapsed() >= FLUSH_INTERVAL {
             writer.settle();
             flushed = Instant::now();
         }
+        if took || waited {
+            queue.note_written(numbered);
+        }
     }
-    writer.finish()
+    let finished = writer.finish();
+    queue.note_written(u64::MAX);
+    finished
 }
 
 /// The name of the recording thread.

@@ -104,6 +104,7 @@ fn reloaded(outcome: crate::error::Result<ReloadReport>) -> Response<Body> {
 }
 
 fn health(replay: &Replay, served: &Served) -> Response<Body> {
+    let recording = replay.recording_health();
     let journal = replay.journal();
     let live = replay.lock();
     ok(json!({
@@ -134,6 +135,9 @@ fn health(replay: &Replay, served: &Served) -> Response<Body> {
         },
         "unmatched": replay.unmatched_served(),
         "strict": replay.options.strict,
+        "recordMode": recording["recordMode"],
+        "recording": recording["recording"],
+        "upstream": recording["upstream"],
     }))
 }
 

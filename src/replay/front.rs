@@ -36,6 +36,7 @@ impl Replay {
             request,
             self.options.max_body_bytes,
             self.options.limits.header_read_timeout,
+            self.forwarding.get().is_some(),
         )
         .await
         {
@@ -64,9 +65,14 @@ impl Replay {
                 // Again with the new set if a reload replaced it meanwhile (rare: once at most
                 // per reload).
                 let served = self.served();
+                if self.forwards_first(&served, &call) {
+                    break self.forward(&call).await;
+                }
                 let format = format.as_ref().copied().map_err(String::as_str);
                 if let Ok(reply) = self.dispatch(&served, &call, format).await {
-                    break if reply.note.served_by.matched() {
+                    break if self.forwards_after(reply.note.served_by) {
+                        self.forward(&call).await
+                    } else if reply.note.served_by.matched() {
                         reply
                     } else {
                         self.unmatched(&served, &call, reply)

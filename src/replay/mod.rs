@@ -16,6 +16,9 @@
 //! - `request`: a request's method, path, parameters, session and token, read once.
 //! - `route`: where it goes. `dispatch`: which handler takes it, in what order, and the 404
 //!   texts when none does.
+//! - `forwarding`: `--upstream` with `--record-mode`: what goes to the upstream instead of the
+//!   set, recorded by [`crate::record`], and the set read again once it is written;
+//!   `upstream`: the upstream forwarded to ([`Forwarding`]).
 //! - `jobs`: a job's poll. `operations`: create, list, cancel, deleteAll. `exchanges`: the
 //!   recorded exchanges. `origin`: the recorded origin in an answer made this server's.
 //! - `reply`: what a handler decides, and the one place it becomes an answer.
@@ -39,6 +42,7 @@ pub mod checks;
 mod control;
 mod dispatch;
 mod exchanges;
+mod forwarding;
 mod front;
 mod jobs;
 pub mod journal;
@@ -55,6 +59,7 @@ mod route;
 mod served;
 mod state;
 pub mod tokens;
+mod upstream;
 mod verify;
 pub mod watch;
 mod web;
@@ -62,6 +67,7 @@ mod web;
 pub use body::Body;
 pub use front::{serve, serve_io};
 pub use load::{ReloadReport, load};
-pub use options::{Auth, Options};
+pub use options::{Auth, Options, RecordMode};
 pub use served::Served;
 pub use state::Replay;
+pub use upstream::Forwarding;

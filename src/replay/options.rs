@@ -44,6 +44,8 @@ pub struct Options {
     /// the caller's to find ([`checks::check`]): `jobmock replay` warns from beside the server
     /// once it listens.
     pub check_shapes: checks::CheckShapes,
+    /// `--record-mode`: what a server with `--upstream` records (said by `/__jobmock/health`).
+    pub record_mode: RecordMode,
 }
 
 /// `--require-token`, `--token`, `--user` and `--token-lifetime`.
@@ -68,6 +70,33 @@ impl Default for Options {
             strict: false,
             set_users: Vec::new(),
             check_shapes: checks::CheckShapes::Warn,
+            record_mode: RecordMode::None,
+        }
+    }
+}
+
+/// `--record-mode`: what a server with an upstream records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RecordMode {
+    /// Only what is recorded is served; nothing is forwarded.
+    #[default]
+    None,
+    /// A set that is empty or missing is recorded (as `all`); one that exists is replayed.
+    Once,
+    /// What the set has is replayed; what it has no answer for is forwarded and recorded.
+    NewEpisodes,
+    /// Everything is forwarded and recorded afresh, replacing the set when the server stops.
+    All,
+}
+
+impl RecordMode {
+    /// Its name, as `--record-mode` takes it and `/__jobmock/health` says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordMode::None => "none",
+            RecordMode::Once => "once",
+            RecordMode::NewEpisodes => "new_episodes",
+            RecordMode::All => "all",
         }
     }
 }

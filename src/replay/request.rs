@@ -21,8 +21,7 @@ fn default_session() -> Arc<str> {
 /// The header that carries `--control-token` (or the query parameter `controlToken`).
 pub const CONTROL_TOKEN_HEADER: &str = "x-jobmock-control-token";
 
-/// The header that gives a request its own cursors.
-pub const SESSION_HEADER: &str = "x-jobmock-session";
+pub use crate::api::SESSION_HEADER;
 
 /// The longest session name: names are kept per session, so their length is bounded as their
 /// number is.
@@ -53,6 +52,14 @@ pub struct Call {
     host_header: Option<HeaderValue>,
     /// The `X-Jobmock-Control-Token` header, for `--control-token`. Never logged or journaled.
     pub control_token: Option<String>,
+    /// The headers and body as sent, kept only by a server that forwards (`--upstream`).
+    pub raw: Option<Raw>,
+}
+
+/// A request's headers and body as sent, for forwarding.
+pub struct Raw {
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
 }
 
 /// How a request's session was chosen.
@@ -82,6 +89,7 @@ impl Call {
         request: Request<Incoming>,
         max_body: usize,
         body_timeout: std::time::Duration,
+        keep_raw: bool,
     ) -> Result<Call, Refusal> {
         let (parts, body) = request.into_parts();
         let bad_request = |message: String| Refusal {
@@ -135,7 +143,9 @@ impl Call {
         }
         let mut params = params::from_query(parts.uri.query());
         let query_params = params.len();
-        if parts.method == Method::POST && params::is_form(&parts.headers) {
+        let is_form = parts.method == Method::POST && params::is_form(&parts.headers);
+        let mut raw_body = bytes::Bytes::new();
+        if is_form || keep_raw {
             let reading = Limited::new(body, max_body).collect();
             let collected = tokio::time::timeout(body_timeout, reading)
                 .await
@@ -148,7 +158,10 @@ impl Call {
                     ),
                 })?
                 .map_err(|err| too_large(format!("the form body could not be read ({err})")))?;
-            params.extend(params::from_form(&collected.to_bytes()));
+            raw_body = collected.to_bytes();
+            if is_form {
+                params.extend(params::from_form(&raw_body));
+            }
         }
 
         let host_header = parts.headers.get(HOST).cloned();
@@ -175,7 +188,12 @@ impl Call {
             .map(str::to_string)
             .or_else(|| bearer("x-esri-authorization"))
             .or_else(|| bearer("authorization"));
+        let raw = keep_raw.then(|| Raw {
+            headers: parts.headers,
+            body: raw_body,
+        });
         Ok(Call {
+            raw,
             token,
             path_start,
             session_from,
@@ -187,6 +205,15 @@ impl Call {
             params,
             session,
         })
+    }
+
+    /// The path and query to send an upstream: as sent, without a session prefix.
+    pub fn upstream_target(&self) -> &str {
+        let whole = self
+            .uri
+            .path_and_query()
+            .map_or("/", |path_and_query| path_and_query.as_str());
+        &whole[self.path_start..]
     }
 
     /// The parameters of the form body (none when there was none).

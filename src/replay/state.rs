@@ -30,6 +30,8 @@ pub struct Replay {
     pub(super) reloading: Mutex<()>,
     /// How many requests nothing answered (see [`Replay::unmatched_served`]).
     pub(super) unmatched: std::sync::atomic::AtomicU64,
+    /// The upstream, for a server that replays and records (set once it listens).
+    pub(super) forwarding: std::sync::OnceLock<super::upstream::Forwarding>,
 }
 
 /// What cursors belong to.
@@ -134,6 +136,7 @@ impl Replay {
             live,
             reloading: Mutex::new(()),
             unmatched: std::sync::atomic::AtomicU64::new(0),
+            forwarding: std::sync::OnceLock::new(),
         }
     }
 

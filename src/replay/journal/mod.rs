@@ -87,6 +87,8 @@ pub enum ServedBy {
     PortalRoot,
     /// Refused as it was sent: a bad `f`, job ID or method.
     Refusal,
+    /// The upstream, forwarded to and recorded (`--upstream` with `--record-mode`).
+    Upstream,
     /// Nothing: no fixture, recording or operation answers it (an unmatched request).
     #[default]
     Nothing,
@@ -113,6 +115,7 @@ impl ServedBy {
             ServedBy::TokenService => "tokenService",
             ServedBy::PortalRoot => "portalRoot",
             ServedBy::Refusal => "refusal",
+            ServedBy::Upstream => "upstream",
             ServedBy::Nothing => "nothing",
         }
     }

@@ -1,0 +1,213 @@
+//! `jobmock replay --upstream URL --record-mode MODE`: which folder is served and which is
+//! written, and at a clean stop, the staged recording of `all` (and of `once` for a set that
+//! was empty) put in the set's place.
+//!
+//! `all` never writes into the set it replaces: it records into a staging folder beside it
+//! (`.<name>.jobmock-recording`), and only a server that stops cleanly swaps the two. A server
+//! killed meanwhile leaves the set as it was.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::cli::ReplayArgs;
+use crate::error::{Error, Result};
+use crate::fixture::store::Conflict;
+use crate::output::note;
+use crate::record::Recorder;
+use crate::replay::{Forwarding, RecordMode, Replay};
+
+/// What a replay server records, decided before it loads its set.
+pub(super) struct Plan {
+    /// The folder the server loads: the set, or (recording everything) the staging folder.
+    pub serve_root: PathBuf,
+    recording: Option<Recording>,
+}
+
+struct Recording {
+    options: crate::record::Options,
+    /// Forward everything (`all`, or `once` for an empty set), or only what the set lacks.
+    everything: bool,
+    /// Where `all` writes, to put in the set's place at a clean stop.
+    staged: Option<PathBuf>,
+}
+
+impl Plan {
+    /// The plan `args` ask for: `once` looks at the set to decide; `all` makes its staging
+    /// folder (an old one, left by a server that was killed, is removed); `new_episodes` makes
+    /// a missing set.
+    pub fn new(args: &ReplayArgs) -> Result<Plan> {
+        let fixtures = args.fixtures.clone();
+        let mode: RecordMode = args.recording.record_mode.into();
+        let tls = args.tls.wanted();
+        let options = |root: &Path, conflict| {
+            args.recording
+                .recorder_options(root, conflict, tls, &args.limits)
+        };
+        // Checked in every mode, so that a wrong URL is said even with `none` or `once`.
+        let Some(_) = options(&fixtures, Conflict::Refuse)? else {
+            return Ok(Plan::replay_only(fixtures));
+        };
+        let everything = match mode {
+            RecordMode::None => return Ok(Plan::replay_only(fixtures)),
+            RecordMode::Once if !is_empty_set(&fixtures) => {
+                note!(
+                    "jobmock: --record-mode once: {} is recorded already; replaying it, \
+                     nothing is forwarded",
+                    fixtures.display()
+                );
+                return Ok(Plan::replay_only(fixtures));
+            }
+            RecordMode::Once | RecordMode::All => true,
+            RecordMode::NewEpisodes => false,
+        };
+        if !everything {
+            make_folder(&fixtures)?;
+            return Ok(Plan {
+                recording: Some(Recording {
+                    options: options(&fixtures, Conflict::Append)?.expect("an upstream"),
+                    everything,
+                    staged: None,
+                }),
+                serve_root: fixtures,
+            });
+        }
+        let staging = staging_folder(&fixtures);
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|source| Error::Write {
+                path: staging.clone(),
+                source,
+            })?;
+        }
+        make_folder(&staging)?;
+        Ok(Plan {
+            recording: Some(Recording {
+                options: options(&staging, Conflict::Refuse)?.expect("an upstream"),
+                everything,
+                staged: Some(staging.clone()),
+            }),
+            serve_root: staging,
+        })
+    }
+
+    fn replay_only(fixtures: PathBuf) -> Plan {
+        Plan {
+            serve_root: fixtures,
+            recording: None,
+        }
+    }
+
+    /// Starts recording on `replay`, which listens at `addr`; the recorder, for [`finish`].
+    pub fn start(
+        &self,
+        replay: &Replay,
+        addr: std::net::SocketAddr,
+    ) -> Result<Option<Arc<Recorder>>> {
+        let Some(recording) = &self.recording else {
+            return Ok(None);
+        };
+        let recorder = Arc::new(Recorder::new(recording.options.clone(), addr)?);
+        if recording.options.trust.insecure {
+            note!(
+                "jobmock: warning: --insecure: the upstream's certificate is not checked; \
+                 anyone between here and {} could read and change the traffic",
+                recorder.upstream_origin()
+            );
+        }
+        replay.forward_to(Forwarding::new(Arc::clone(&recorder), recording.everything));
+        Ok(Some(recorder))
+    }
+
+    /// What the startup line adds: what is recorded, from where.
+    pub fn said(&self, mode: RecordMode, upstream: Option<&Recorder>) -> String {
+        match (&self.recording, upstream) {
+            (Some(recording), Some(recorder)) if recording.everything => format!(
+                "; recording everything from {} (--record-mode {}), to replace the set at a clean stop",
+                recorder.upstream_origin(),
+                mode.as_str()
+            ),
+            (Some(_), Some(recorder)) => format!(
+                "; recording what the set lacks from {} (--record-mode {})",
+                recorder.upstream_origin(),
+                mode.as_str()
+            ),
+            _ if mode != RecordMode::None => {
+                format!(" (--record-mode {}: replaying)", mode.as_str())
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// Ends the recording once the server stopped cleanly: the summary, and a staged set put in
+    /// the place of the old one (when anything was recorded); whether the closing scan found
+    /// anything.
+    pub async fn finish(&self, recorder: &Recorder, fixtures: &Path) -> Result<bool> {
+        let closing = recorder.close().await;
+        note!("jobmock: {}", closing.summary);
+        let Some(staged) = self.recording.as_ref().and_then(|r| r.staged.as_ref()) else {
+            return Ok(closing.found);
+        };
+        if closing.folders == 0 {
+            let _ = fs::remove_dir_all(staged);
+            note!(
+                "jobmock: nothing was recorded: {} is left as it was",
+                fixtures.display()
+            );
+            return Ok(closing.found);
+        }
+        put_in_place(staged, fixtures)?;
+        note!("jobmock: the new recording is now {}", fixtures.display());
+        Ok(closing.found)
+    }
+}
+
+/// Whether the set at `root` is missing or holds no job and no exchange.
+fn is_empty_set(root: &Path) -> bool {
+    let empty =
+        |dir: PathBuf| fs::read_dir(dir).map_or(true, |mut entries| entries.next().is_none());
+    empty(root.join(crate::fixture::JOBS_DIR)) && empty(root.join(crate::fixture::EXCHANGES_DIR))
+}
+
+/// The folder `all` records into, beside the set: hidden, and named after it.
+fn staging_folder(fixtures: &Path) -> PathBuf {
+    let name = fixtures.file_name().map_or_else(
+        || "fixtures".into(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    fixtures.with_file_name(format!(".{name}.jobmock-recording"))
+}
+
+/// Makes `dir` a set (empty) if it is not one yet.
+fn make_folder(dir: &Path) -> Result<()> {
+    for folder in [crate::fixture::JOBS_DIR, crate::fixture::EXCHANGES_DIR] {
+        let path = dir.join(folder);
+        fs::create_dir_all(&path).map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// Puts the folder `staged` where `fixtures` is: the old set is moved aside first and removed
+/// only once the new one is in place, so that no moment leaves neither.
+fn put_in_place(staged: &Path, fixtures: &Path) -> Result<()> {
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    let retired = fixtures.with_file_name(format!(
+        ".{}.jobmock-replaced",
+        fixtures
+            .file_name()
+            .map_or_else(|| "fixtures".into(), |name| name.to_string_lossy())
+    ));
+    if retired.exists() {
+        fs::remove_dir_all(&retired).map_err(write_error(&retired))?;
+    }
+    if fixtures.exists() {
+        fs::rename(fixtures, &retired).map_err(write_error(fixtures))?;
+    }
+    fs::rename(staged, fixtures).map_err(write_error(fixtures))?;
+    if retired.exists() {
+        fs::remove_dir_all(&retired).map_err(write_error(&retired))?;
+    }
+    Ok(())
+}
