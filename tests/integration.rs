@@ -30,6 +30,8 @@ mod limits;
 mod methods;
 #[path = "integration/properties.rs"]
 mod properties;
+#[path = "integration/provenance.rs"]
+mod provenance;
 #[path = "integration/record/mod.rs"]
 mod record;
 #[path = "integration/record_modes.rs"]

@@ -10,8 +10,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::cli::ReplayArgs;
+use crate::cli::{OnExpired, ReplayArgs};
 use crate::error::{Error, Result};
+use crate::fixture::provenance::{Provenance, RECORDING_FILE, shown_duration};
 use crate::fixture::store::Conflict;
 use crate::output::note;
 use crate::record::Recorder;
@@ -30,6 +31,9 @@ struct Recording {
     everything: bool,
     /// Where `all` writes, to put in the set's place at a clean stop.
     staged: Option<PathBuf>,
+    /// Recording again a set that expired: even a recording that changed nothing renews the
+    /// set's `recordedAt`.
+    refresh: bool,
 }
 
 impl Plan {
@@ -46,8 +50,12 @@ impl Plan {
         };
         // Checked in every mode, so that a wrong URL is said even with `none` or `once`.
         let Some(_) = options(&fixtures, Conflict::Refuse)? else {
+            // Without an upstream, an expired set can be refused or warned about, not recorded.
+            expired(args)?;
             return Ok(Plan::replay_only(fixtures));
         };
+        let expired = expired(args)?;
+        let mode = if expired { RecordMode::All } else { mode };
         let everything = match mode {
             RecordMode::None => return Ok(Plan::replay_only(fixtures)),
             RecordMode::Once if !is_empty_set(&fixtures) => {
@@ -68,6 +76,7 @@ impl Plan {
                     options: options(&fixtures, Conflict::Append)?.expect("an upstream"),
                     everything,
                     staged: None,
+                    refresh: false,
                 }),
                 serve_root: fixtures,
             });
@@ -85,6 +94,7 @@ impl Plan {
                 options: options(&staging, Conflict::Refuse)?.expect("an upstream"),
                 everything,
                 staged: Some(staging.clone()),
+                refresh: expired,
             }),
             serve_root: staging,
         })
@@ -155,9 +165,107 @@ impl Plan {
             );
             return Ok(closing.found);
         }
+        if same_recording(staged, fixtures) {
+            let refreshed = self.recording.as_ref().is_some_and(|r| r.refresh);
+            if refreshed {
+                let from = staged.join(RECORDING_FILE);
+                let to = fixtures.join(RECORDING_FILE);
+                let bytes = fs::read(&from).map_err(|source| Error::io(&from, source))?;
+                crate::util::write::file(&to, &bytes)?;
+            }
+            let _ = fs::remove_dir_all(staged);
+            note!(
+                "jobmock: the recording is the same as {}: the set is left as it was{}",
+                fixtures.display(),
+                if refreshed {
+                    " but for recording.json's recordedAt, renewed"
+                } else {
+                    ""
+                }
+            );
+            return Ok(closing.found);
+        }
         put_in_place(staged, fixtures)?;
         note!("jobmock: the new recording is now {}", fixtures.display());
         Ok(closing.found)
+    }
+}
+
+/// Whether the recording staged at `staged` holds the same files, byte for byte, as the set
+/// at `fixtures`, but for `recording.json` (which says when): recording an unchanged server
+/// again then changes nothing on disk.
+fn same_recording(staged: &Path, fixtures: &Path) -> bool {
+    let files = |root: &Path| -> Option<Vec<(PathBuf, Vec<u8>)>> {
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+            let entry = entry.ok()?;
+            let relative = entry.path().strip_prefix(root).ok()?.to_path_buf();
+            if !entry.file_type().is_file() || relative == Path::new(RECORDING_FILE) {
+                continue;
+            }
+            files.push((relative, fs::read(entry.path()).ok()?));
+        }
+        Some(files)
+    };
+    match (files(staged), files(fixtures)) {
+        (Some(new), Some(old)) => new == old,
+        _ => false,
+    }
+}
+
+/// Whether `args` ask to record the set again because it is older than `--expire-after`
+/// (`--on-expired record`); a warning for `warn`, the refusal for `error` (and for `record`
+/// without an upstream).
+fn expired(args: &ReplayArgs) -> Result<bool> {
+    let Some(limit) = args.recording.expire_after else {
+        return Ok(false);
+    };
+    let fixtures = &args.fixtures;
+    let Some(provenance) = Provenance::read(fixtures)? else {
+        if fixtures.exists() && !is_empty_set(fixtures) {
+            note!(
+                "jobmock: {} has no {RECORDING_FILE}: when it was recorded is unknown, so                  --expire-after does not apply to it",
+                fixtures.display()
+            );
+        }
+        return Ok(false);
+    };
+    let age = provenance.age();
+    if age <= limit {
+        return Ok(false);
+    }
+    let said = format!(
+        "was recorded at {} ({} ago), longer ago than --expire-after {}",
+        provenance.recorded_at,
+        shown_duration(age),
+        shown_duration(limit)
+    );
+    match args.recording.on_expired {
+        OnExpired::Warn => {
+            note!(
+                "jobmock: warning: {} {said}; it is served all the same (--on-expired warn)",
+                fixtures.display()
+            );
+            Ok(false)
+        }
+        OnExpired::Error => Err(Error::fixture(
+            fixtures.join(RECORDING_FILE),
+            format!("the set {said}"),
+            "record it again (jobmock replay --upstream URL --record-mode all, or --on-expired record), or allow an older set with a longer --expire-after",
+        )),
+        OnExpired::Record if args.recording.upstream.is_none() => Err(Error::Usage {
+            message: format!(
+                "{} {said}, and --on-expired record records it again from an upstream: give --upstream URL",
+                fixtures.display()
+            ),
+        }),
+        OnExpired::Record => {
+            note!(
+                "jobmock: {} {said}: recording it again (--on-expired record)",
+                fixtures.display()
+            );
+            Ok(true)
+        }
     }
 }
 

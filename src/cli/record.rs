@@ -103,6 +103,7 @@ impl RecordArgs {
             max_body_bytes: self.max_body_bytes,
             limits: (&self.limits).into(),
             tls: self.tls.wanted(),
+            recorded_by: "record",
         })
     }
 }

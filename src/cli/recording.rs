@@ -58,6 +58,22 @@ pub struct RecordingArgs {
           value_parser = clap::value_parser!(u64).range(1..=16 * 1024 * 1024))]
     pub max_record_bytes: u64,
 
+    /// How old a recorded set may be (its recording.json's recordedAt): older, --on-expired
+    /// says what happens. A number and a unit: s, m, h, d, w (30s, 12h, 7d, 1h30m).
+    ///
+    /// Example: --expire-after 30d
+    #[arg(long, value_name = "DURATION", value_parser = crate::fixture::provenance::parse_duration)]
+    pub expire_after: Option<std::time::Duration>,
+
+    /// What a set older than --expire-after gets: warn (served, with a warning), error
+    /// (refused before the server listens), record (recorded again as --record-mode all;
+    /// needs --upstream).
+    ///
+    /// Example: --on-expired error
+    #[arg(long, value_enum, value_name = "WHAT", default_value_t = OnExpired::Warn,
+          requires = "expire_after")]
+    pub on_expired: OnExpired,
+
     #[command(flatten)]
     pub redaction: RedactionArgs,
 
@@ -76,6 +92,14 @@ pub enum RecordModeArg {
     Once,
     NewEpisodes,
     All,
+}
+
+/// `--on-expired`: what a set older than `--expire-after` gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnExpired {
+    Warn,
+    Error,
+    Record,
 }
 
 impl From<RecordModeArg> for RecordMode {
@@ -129,6 +153,11 @@ impl RecordingArgs {
             max_body_bytes: 64 * 1024 * 1024,
             limits: limits.into(),
             tls,
+            recorded_by: match self.record_mode {
+                RecordModeArg::NewEpisodes => "replay --record-mode new_episodes",
+                RecordModeArg::Once => "replay --record-mode once",
+                _ => "replay --record-mode all",
+            },
         }))
     }
 }

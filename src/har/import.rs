@@ -92,6 +92,16 @@ pub fn import(path: &Path, options: Options) -> Result<Imported> {
         redactor,
         Arc::clone(&feedback),
         origin_texts(&wanted, &kept),
+    )
+    .recorded_by(
+        "import har",
+        wanted.first().map(|origin| {
+            let port = origin
+                .port
+                .map(|port| format!(":{port}"))
+                .unwrap_or_default();
+            format!("{}://{}{port}", origin.scheme, origin.host)
+        }),
     );
     let lines = feed(&mut writer, &kept);
     if !lines.is_empty() {

@@ -74,6 +74,8 @@ pub struct Options {
     pub limits: crate::server::Limits,
     /// Serve HTTPS: the ArcGIS API for Python talks nothing else.
     pub tls: bool,
+    /// What `recording.json` names as the set's writer.
+    pub recorded_by: &'static str,
 }
 
 pub struct Recorder {
@@ -119,6 +121,10 @@ impl Recorder {
             Redactor::new(options.redaction),
             Arc::clone(&feedback),
             upstream_origins.clone(),
+        )
+        .recorded_by(
+            options.recorded_by,
+            Some(format!("{}{}", upstream.origin(), upstream.prefix())),
         );
         let queue = Arc::new(Queue::default());
         let thread = thread::spawn(writer, Arc::clone(&queue))?;
