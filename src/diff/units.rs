@@ -70,6 +70,7 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
                 || name == SCRIPT_FILE
                 || name == REQUEST_FILE
                 || name == crate::redact::summary::SUMMARY_FILE
+                || name == crate::fixture::provenance::RECORDING_FILE
             {
                 continue;
             }
