@@ -369,17 +369,25 @@ pub fn text(
     out
 }
 
-pub fn json(changes: &[Change], unmatched: &[(&str, &str)], totals: Totals) -> String {
+pub fn json(
+    changes: &[Change],
+    unmatched: &[(&str, &str)],
+    totals: Totals,
+    folders: Option<&super::folders::Folders>,
+) -> String {
     let notes: Vec<Value> = unmatched
         .iter()
         .map(|(side, job_type)| serde_json::json!({"type": job_type, "note": side}))
         .collect();
-    let document = serde_json::json!({
+    let mut document = serde_json::json!({
         "drift": !changes.is_empty(),
         "totals": totals,
         "changes": changes,
         "notes": notes,
     });
+    if let Some(folders) = folders {
+        document["folders"] = serde_json::to_value(folders).expect("the listing serialises");
+    }
     let mut text = serde_json::to_string_pretty(&document).expect("the report serialises");
     text.push('\n');
     text

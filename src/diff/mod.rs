@@ -12,11 +12,13 @@
 //! - `check`: one unit checked against its shapes and as a sequence, into `checked`'s
 //!   [`Checked`].
 //! - [`sequence`], [`report`], [`against`], [`loaded`]: the sequence rules, the printed
-//!   report, `--against`, and the checks of a loaded set.
+//!   report, `--against`, and the checks of a loaded set; [`folders`]: `--against` of two
+//!   sets, job by job and exchange by exchange.
 
 pub mod against;
 mod check;
 mod checked;
+pub mod folders;
 pub mod loaded;
 pub mod report;
 pub mod sequence;
@@ -185,9 +187,20 @@ pub fn run_against(other: &Path, paths: &[PathBuf], output: Output) -> Result<bo
     let changes = against::compare(&before, &after);
     let unmatched = against::unmatched(&before, &after);
     let totals = against::Totals::of(&before, &after, &changes);
+    // Two sets (not job folders or files) are listed folder by folder too.
+    let folders = match paths {
+        [path] => folders::compare(other, path)?,
+        _ => None,
+    };
     let printed = match output {
-        Output::Text { colour } => against::text(&changes, &unmatched, totals, colour),
-        Output::Json => against::json(&changes, &unmatched, totals),
+        Output::Text { colour } => {
+            let mut text = against::text(&changes, &unmatched, totals, colour);
+            if let Some(folders) = &folders {
+                text.push_str(&folders::text(folders, colour));
+            }
+            text
+        }
+        Output::Json => against::json(&changes, &unmatched, totals, folders.as_ref()),
     };
     crate::output::print(printed)?;
     Ok(!changes.is_empty())

@@ -126,3 +126,60 @@ fn against_groups_a_change_and_a_lost_status_is_drift() {
         "{text}"
     );
 }
+
+/// Two sets are listed job by job and exchange by exchange: the job whose statuses changed is
+/// named with its statuses before and after, a folder on one side only is named, and the
+/// unchanged ones are counted; the JSON says the same.
+#[test]
+fn two_sets_are_listed_job_by_job_and_exchange_by_exchange() {
+    let old = FixtureDir::new();
+    old.job(
+        "executeNotebook-1",
+        &["SUBMITTED", "PROCESSING", "COMPLETED"],
+    )
+    .job("executeNotebook-2", &["SUBMITTED", "FAILED"])
+    .job("gone-1", &["COMPLETED"])
+    .file(
+        "exchanges/GET-info/001.json",
+        "{\"currentVersion\": \"11.3\"}",
+    );
+    let new = FixtureDir::new();
+    new.job("executeNotebook-1", &["SUBMITTED", "FAILED"])
+        .job("executeNotebook-2", &["SUBMITTED", "FAILED"])
+        .file(
+            "exchanges/GET-info/001.json",
+            "{\"currentVersion\": \"11.4\"}",
+        )
+        .file("exchanges/GET-self/001.json", "{}");
+    let (old_path, new_path) = (old.path().to_str().unwrap(), new.path().to_str().unwrap());
+    let (_, text, err) = diff(&["--against", old_path, new_path]);
+    assert!(err.is_empty() || !err.contains("error"), "{err}");
+    for line in [
+        "~ jobs/executeNotebook-1: SUBMITTED → PROCESSING → COMPLETED became SUBMITTED → FAILED (002.json, 003.json)",
+        "- jobs/gone-1: only in the --against recording",
+        "~ exchanges/GET-info: 001.json changed",
+        "+ exchanges/GET-self: only in the new recording",
+        "1 job(s) and 0 exchange(s) unchanged",
+    ] {
+        assert!(text.contains(line), "no {line:?} in:\n{text}");
+    }
+    assert!(!text.contains("executeNotebook-2:"), "{text}");
+
+    let (_, json_out, _) = diff(&["--against", old_path, new_path, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    let changed = &report["folders"]["jobs"]["changed"][0];
+    assert_eq!(changed["name"], "executeNotebook-1");
+    assert_eq!(
+        changed["statusesAfter"],
+        serde_json::json!(["SUBMITTED", "FAILED"])
+    );
+    assert_eq!(report["folders"]["jobs"]["unchanged"], 1);
+
+    // The same set against itself: nothing listed.
+    let (code, same, _) = diff(&["--against", old_path, old_path]);
+    assert_eq!(code, Some(0), "{same}");
+    assert!(
+        same.contains("the recordings are the same, file for file"),
+        "{same}"
+    );
+}
