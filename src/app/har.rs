@@ -17,6 +17,7 @@ pub(super) fn import(args: ImportHarArgs) -> Result<ExitCode> {
         conflict: (&args.writing.existing).into(),
         redaction: args.writing.redaction.options()?,
         offsets: args.writing.offsets.into(),
+        stability: args.writing.stability(),
         origins: args.origin.clone(),
     };
     let imported = har::import::import(&args.file, options)?;

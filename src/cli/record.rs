@@ -98,6 +98,7 @@ impl RecordArgs {
             conflict: (&self.writing.existing).into(),
             redaction: self.writing.redaction.options()?,
             offsets: self.writing.offsets.into(),
+            stability: self.writing.stability(),
             live_status: std::io::stderr().is_terminal(),
             max_record_bytes: self.max_record_bytes as usize,
             max_body_bytes: self.max_body_bytes,
