@@ -133,9 +133,10 @@ pub struct WritingArgs {
     #[arg(long)]
     pub keep_job_ids: bool,
 
-    /// Keep the startTime and endTime of jobs as the server sent them. Without it, the first
-    /// startTime of the recording becomes 1700000000000 (2023-11-14T22:13:20Z) and every
-    /// other time moves by as much, so the gaps between them stay.
+    /// Keep the startTime and endTime of jobs as the server sent them. Without it, each job's
+    /// first startTime becomes 1700000000000 (2023-11-14T22:13:20Z) for the first job, a
+    /// minute later for each next one, and the job's other times move by as much, so the gaps
+    /// within a job stay (as replay --rebase-time keeps them).
     ///
     /// Example: --keep-times
     #[arg(long)]
