@@ -22,9 +22,8 @@ async fn a_real_mitmproxy_capture_imports_and_replays() {
         "{printed}"
     );
     assert!(
-        printed.contains(&format!(
-            "jobs/executeNotebook-2: 3 step(s) written: SUBMITTED → PROCESSING → FAILED"
-        )),
+        printed
+            .contains("jobs/executeNotebook-2: 3 step(s) written: SUBMITTED → PROCESSING → FAILED"),
         "{printed}"
     );
     assert_no_canary(
