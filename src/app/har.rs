@@ -16,7 +16,8 @@ pub(super) fn import(args: ImportHarArgs) -> Result<ExitCode> {
         fixtures: args.fixtures.clone(),
         conflict: (&args.writing.existing).into(),
         redaction: args.writing.redaction.options()?,
-        offsets: args.writing.offsets.into(),
+        offsets: args.writing.stable.offsets.into(),
+        stability: args.writing.stable.stability(),
         origins: args.origin.clone(),
     };
     let imported = har::import::import(&args.file, options)?;

@@ -1,12 +1,12 @@
 //! The flags that make `jobmock replay` a server that replays and records: the upstream, the
-//! record mode, and what recording takes from `jobmock record` (trust, timeout, redaction,
-//! step times).
+//! record mode, expiry, and what recording takes from `jobmock record` (trust, timeout,
+//! redaction, what keeps a re-recording stable).
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{OffsetsArg, RedactionArgs, ServeLimits};
+use super::{RedactionArgs, ServeLimits, StableArgs};
 use crate::error::{Error, Result};
 use crate::fixture::store::Conflict;
 use crate::replay::RecordMode;
@@ -77,11 +77,8 @@ pub struct RecordingArgs {
     #[command(flatten)]
     pub redaction: RedactionArgs,
 
-    /// How step times (offsetMs) are written, as `record --offsets`.
-    ///
-    /// Example: --offsets exact
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
-    pub offsets: OffsetsArg,
+    #[command(flatten)]
+    pub stable: StableArgs,
 }
 
 /// `--record-mode`'s values, as pytest-recording and VCR.py name them.
@@ -146,7 +143,8 @@ impl RecordingArgs {
             fixtures: fixtures.to_path_buf(),
             conflict,
             redaction: self.redaction.options()?,
-            offsets: self.offsets.into(),
+            offsets: self.stable.offsets.into(),
+            stability: self.stable.stability(),
             // Replay's stderr has its own lines: the recorder logs, it draws no status line.
             live_status: false,
             max_record_bytes: self.max_record_bytes as usize,

@@ -114,13 +114,50 @@ pub struct WritingArgs {
     #[command(flatten)]
     pub redaction: RedactionArgs,
 
-    /// How step times (offsetMs) are written: rounded (two significant figures, at least
-    /// 100 ms, so recording a scenario again changes few files), exact (milliseconds), or none
-    /// (steps advance per poll only).
+    #[command(flatten)]
+    pub stable: StableArgs,
+}
+
+/// What keeps a re-recording the same files (for record, import, and replay's record modes).
+#[derive(Debug, Args)]
+pub struct StableArgs {
+    /// How step times (offsetMs) are written: none (the default: steps advance per poll, and
+    /// polls counts them, so recording a scenario again does not rewrite a step for timing
+    /// noise), rounded (two significant figures, at least 100 ms), or exact (milliseconds).
+    /// Offsets are what replay's time mode (advance "time") needs.
     ///
-    /// Example: --offsets exact
-    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::Rounded)]
+    /// Example: --offsets rounded
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = OffsetsArg::None)]
     pub offsets: OffsetsArg,
+
+    /// Keep the job IDs the server assigned. Without it, each job gets an ID of the
+    /// recording's own, in every file and URL that holds it: the operation that submitted it
+    /// and its order (executeNotebook-1, openNotebook-1, executeNotebook-2), or job-1, job-2
+    /// for jobs polled that no recorded submission announced. So a scenario recorded again
+    /// writes the same files.
+    ///
+    /// Example: --keep-job-ids
+    #[arg(long)]
+    pub keep_job_ids: bool,
+
+    /// Keep the startTime and endTime of jobs as the server sent them. Without it, each job's
+    /// first startTime becomes 1700000000000 (2023-11-14T22:13:20Z) for the first job, a
+    /// minute later for each next one, and the job's other times move by as much, so the gaps
+    /// within a job stay (as replay --rebase-time keeps them).
+    ///
+    /// Example: --keep-times
+    #[arg(long)]
+    pub keep_times: bool,
+}
+
+impl StableArgs {
+    /// Which rewrites keep a recording stable, from `--keep-job-ids` and `--keep-times`.
+    pub fn stability(&self) -> crate::fixture::stable::Stability {
+        crate::fixture::stable::Stability {
+            job_ids: !self.keep_job_ids,
+            times: !self.keep_times,
+        }
+    }
 }
 
 /// What to do with folders that exist: the same flags for record and import. `--overwrite` is
@@ -187,9 +224,9 @@ pub struct RedactionArgs {
 /// How `record` writes step times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OffsetsArg {
+    None,
     Rounded,
     Exact,
-    None,
 }
 
 /// What to do with existing folders, from `--overwrite`, `--append` and `--existing`.

@@ -24,6 +24,7 @@ use super::stage::stage;
 use crate::api::CONTROL_PREFIX;
 use crate::error::Result;
 use crate::fixture::layout::{Offsets, shown};
+use crate::fixture::stable::Stability;
 use crate::fixture::store::{Conflict, Store};
 use crate::fixture::writer::feedback::Feedback;
 use crate::fixture::writer::input::{Exchange, Outcome};
@@ -36,6 +37,8 @@ pub struct Options {
     pub conflict: Conflict,
     pub redaction: crate::redact::Options,
     pub offsets: Offsets,
+    /// Which rewrites keep the set the same when imported again.
+    pub stability: Stability,
     /// The server's origins (`https://host[:port]`) whose entries are imported; empty: every
     /// origin that answered an ArcGIS request.
     pub origins: Vec<String>,
@@ -92,6 +95,7 @@ pub fn import(path: &Path, options: Options) -> Result<Imported> {
         redactor,
         Arc::clone(&feedback),
         origin_texts(&wanted, &kept),
+        options.stability,
     )
     .recorded_by(
         "import har",

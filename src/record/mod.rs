@@ -37,6 +37,7 @@ use crate::api::CONTROL_PREFIX;
 use crate::error::Result;
 use crate::fixture::layout::Offsets;
 use crate::fixture::origin::origin_spellings;
+use crate::fixture::stable::Stability;
 use crate::fixture::store::{Conflict, Store};
 use crate::fixture::writer::feedback::Feedback;
 use crate::fixture::writer::input::{Exchange, Outcome};
@@ -64,6 +65,8 @@ pub struct Options {
     pub redaction: crate::redact::Options,
     /// How step times are written.
     pub offsets: Offsets,
+    /// Which rewrites keep the recording the same when recorded again.
+    pub stability: Stability,
     /// Draw a live status line (stderr is a terminal) rather than log lines.
     pub live_status: bool,
     /// The largest answer recorded; a larger one is passed through as it streams, not stored.
@@ -121,6 +124,7 @@ impl Recorder {
             Redactor::new(options.redaction),
             Arc::clone(&feedback),
             upstream_origins.clone(),
+            options.stability,
         )
         .recorded_by(
             options.recorded_by,

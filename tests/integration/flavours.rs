@@ -285,10 +285,11 @@ async fn record_writes_the_flavour_its_paths_show() {
         json!({"flavour": "enterprise-kubernetes"})
     );
 
+    // Polled with no submission seen, the job is the recording's job-1.
     let replayed = TestServer::start(recorded.path()).await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(poll(&replayed, &job_path(K8S_JOB), "s").await);
+        statuses.push(poll(&replayed, &job_path("job-1"), "s").await);
     }
     assert_eq!(
         statuses,
@@ -401,7 +402,8 @@ async fn import_har_writes_the_flavour_its_paths_show() {
         json!({"flavour": "enterprise-kubernetes"})
     );
     let server = TestServer::start(&fixtures).await;
-    let path = format!("/arcgis{}", job_path(K8S_JOB));
+    // The job's stable ID: polled with no submission seen, job-1.
+    let path = format!("/arcgis{}", job_path("job-1"));
     let mut statuses = Vec::new();
     for _ in 0..4 {
         statuses.push(poll(&server, &path, "s").await);

@@ -93,17 +93,14 @@ async fn all_records_everything_and_replaces_the_set_at_a_clean_stop() {
         "the staging folder is gone"
     );
 
-    // Replayed offline: the upstream is gone, the same statuses come back.
+    // Replayed offline: the upstream is gone, the same submission gives the same statuses,
+    // under the recording's own job ID (stable), not the server's.
     drop(upstream);
     let offline = Binary::replay(&set, &["--strict"]);
-    let mut replayed = Vec::new();
-    for _ in 0..statuses.len() {
-        let answer = get(offline.url(&format!("/notebookserver/admin/system/jobs/{id}?f=json")))
-            .send()
-            .await;
-        replayed.push(answer.job_status());
-    }
+    let (replayed, replayed_id) = run_notebook(&offline, "default", ITEM).await;
     assert_eq!(replayed, statuses);
+    assert_ne!(replayed_id, id);
+    assert_eq!(replayed_id, "executeNotebook-1");
     offline.stop();
 }
 
@@ -178,7 +175,7 @@ async fn new_episodes_records_what_is_missing_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let set = dir.path().join("episodes");
     let first = recording(&set, &upstream, "all", &[]);
-    let (first_statuses, first_id) = run_notebook(&first, "default", ITEM).await;
+    let (first_statuses, _) = run_notebook(&first, "default", ITEM).await;
     first.stop();
 
     let server = recording(&set, &upstream, "new_episodes", &[]);
@@ -187,17 +184,10 @@ async fn new_episodes_records_what_is_missing_without_a_restart() {
     assert_eq!(health["jobs"], 1);
     let before = reached(&upstream).await;
 
-    // The recorded job is replayed, not forwarded.
-    for expected in &first_statuses {
-        let status = get(server.url(&format!(
-            "/notebookserver/admin/system/jobs/{first_id}?f=json"
-        )))
-        .session("again")
-        .send()
-        .await
-        .job_status();
-        assert_eq!(&status, expected);
-    }
+    // The recorded submission and its job are replayed, not forwarded.
+    let (replayed, replayed_id) = run_notebook(&server, "again", ITEM).await;
+    assert_eq!(replayed, first_statuses);
+    assert_eq!(replayed_id, "executeNotebook-1");
     assert_eq!(
         reached(&upstream).await,
         before,
@@ -217,8 +207,12 @@ async fn new_episodes_records_what_is_missing_without_a_restart() {
     );
 
     // From now on it is replayed: the same submission reaches the upstream no more.
-    let (again, _) = run_notebook(&server, "third", other).await;
+    let (again, again_id) = run_notebook(&server, "third", other).await;
     assert_eq!(again, statuses);
+    assert_eq!(
+        again_id, "executeNotebook-2",
+        "numbered after the set's first job"
+    );
     assert_eq!(reached(&upstream).await, forwarded);
     server.stop();
 }

@@ -240,7 +240,7 @@ fn report_writes_one_self_contained_page() {
 async fn the_recorder_shows_what_it_recorded_so_far() {
     let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &["--keep-job-ids"]);
     for _ in 0..4 {
         get(proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json")))
             .send()

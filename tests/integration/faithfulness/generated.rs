@@ -53,6 +53,7 @@ proptest! {
         let (code, out, err) = run_binary(&[
             "import", "har", har_path.to_str().unwrap(),
             "--fixtures", set.to_str().unwrap(), "--origin", origin,
+            "--keep-job-ids", "--keep-times",
         ]);
         prop_assert!(matches!(code, Some(0 | 1)), "import failed ({code:?}): {out}{err}");
         let mut problems: Vec<String> = check_set(&set, &exchanges, &learned, &never)

@@ -41,7 +41,11 @@ async fn faithful_shipped_set_recorded_again_is_the_same() {
     let shipped = shipped_fixtures();
     let replay = Binary::replay(&shipped, &[]);
     let set = tempfile::tempdir().unwrap();
-    let proxy = Binary::record(&replay.base, set.path(), &[]);
+    let proxy = Binary::record(
+        &replay.base,
+        set.path(),
+        &["--keep-job-ids", "--keep-times"],
+    );
     let nothing = Learned::nothing();
     let mut checker = Checker::new(Some(&nothing));
     let mut expected: Vec<(String, PathBuf)> = Vec::new();

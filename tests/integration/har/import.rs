@@ -94,7 +94,11 @@ async fn a_browser_har_becomes_the_set_record_would_write() {
     let dir = tempfile::tempdir().unwrap();
     let har_path = write_har(dir.path(), &har(entries));
     let fixtures = dir.path().join("imported");
-    let (code, printed) = import(&har_path, &fixtures, &["--offsets", "exact"]);
+    let (code, printed) = import(
+        &har_path,
+        &fixtures,
+        &["--offsets", "exact", "--keep-job-ids"],
+    );
     assert_eq!(code, Some(0), "{printed}");
 
     // Job a: SUBMITTED, PROCESSING for three polls (both tabs), COMPLETED for two; each step
@@ -358,7 +362,12 @@ fn a_har_from_a_pipe_is_read_to_its_end() {
     writer.join().unwrap();
     assert_eq!(code, Some(0), "{printed}");
     assert!(
-        fixtures.join("jobs").join(id).join("002.json").exists(),
+        // Polled with no submission seen: job-1.
+        fixtures
+            .join("jobs")
+            .join("job-1")
+            .join("002.json")
+            .exists(),
         "{printed}"
     );
 }

@@ -126,7 +126,9 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
         );
     }
     assert!(stored.iter().any(|(_, bytes)| {
-        String::from_utf8_lossy(bytes).contains("{{origin}}/arcgis/admin/system/jobs/jnew1")
+        // The server's jnew1 is stored as the recording's own executeNotebook-1.
+        String::from_utf8_lossy(bytes)
+            .contains("{{origin}}/arcgis/admin/system/jobs/executeNotebook-1")
     }));
 
     let replayed = Binary::replay(recorded.path(), &[]);
@@ -137,7 +139,7 @@ async fn job_urls_lead_back_to_the_proxy_and_then_to_replay() {
         .json();
     assert_eq!(
         submitted["jobUrl"],
-        replayed.url("/arcgis/admin/system/jobs/jnew1")
+        replayed.url("/arcgis/admin/system/jobs/executeNotebook-1")
     );
     let job_url = submitted["jobUrl"].as_str().unwrap();
     assert_eq!(get(format!("{job_url}?f=json")).status().await, "COMPLETED");
@@ -268,7 +270,7 @@ async fn gzip_answers_are_stored_decoded() {
         "the client got the compressed bytes"
     );
     proxy.stop();
-    let stored = std::fs::read_to_string(recorded.path().join("jobs/jgzip/001.json")).unwrap();
+    let stored = std::fs::read_to_string(recorded.path().join("jobs/job-1/001.json")).unwrap();
     assert!(stored.contains("\"status\": \"COMPLETED\""), "{stored}");
 }
 
@@ -340,7 +342,7 @@ async fn https_upstreams_are_verified_unless_insecure() {
         recorded
             .path()
             .join("jobs")
-            .join(OPEN_JOB)
+            .join("job-1") // OPEN_JOB, polled with no submission seen
             .join("001.json")
             .exists()
     );

@@ -18,11 +18,12 @@ const SHIPPED_JOBS: [&str; 5] = [OPEN_JOB, EXECUTE_JOB, FAILED_JOB, HOLDING_JOB,
 async fn a_recording_replays_the_same_answers_in_the_same_order() {
     let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    // The shipped jobs name their users: kept, so the bodies compare byte for byte.
+    // The shipped jobs name their users, IDs and times: kept, so the bodies compare byte for
+    // byte.
     let proxy = Binary::record(
         &upstream.base,
         recorded.path(),
-        &["--keep-field", "username"],
+        &["--keep-field", "username", "--keep-job-ids", "--keep-times"],
     );
 
     let mut original = Vec::new();
@@ -66,7 +67,11 @@ async fn a_recording_replays_the_same_answers_in_the_same_order() {
 async fn identical_polls_collapse_into_held_steps_with_offsets() {
     let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = Binary::record(&upstream.base, recorded.path(), &["--offsets", "exact"]);
+    let proxy = Binary::record(
+        &upstream.base,
+        recorded.path(),
+        &["--offsets", "exact", "--keep-job-ids"],
+    );
     let url = proxy.url(&format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json"));
     for _ in 0..40 {
         get(&url).send().await;
@@ -110,7 +115,7 @@ async fn concurrent_polls_of_one_job_make_one_consistent_sequence() {
     let proxy = Binary::record(
         &upstream.base,
         recorded.path(),
-        &["--keep-field", "username"],
+        &["--keep-field", "username", "--keep-job-ids", "--keep-times"],
     );
     let url = proxy.url(&format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json"));
     let clients: Vec<_> = (0..2)
@@ -151,7 +156,12 @@ async fn concurrent_polls_of_one_job_make_one_consistent_sequence() {
 async fn a_recording_plays_at_its_recorded_pace_with_advance_time() {
     let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let recorded = tempfile::tempdir().unwrap();
-    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    // Time mode needs offsets, which are asked for.
+    let proxy = Binary::record(
+        &upstream.base,
+        recorded.path(),
+        &["--offsets", "rounded", "--keep-job-ids"],
+    );
     let job = format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json");
     get(proxy.url(&job)).send().await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -169,15 +179,19 @@ async fn a_recording_plays_at_its_recorded_pace_with_advance_time() {
     assert_eq!(get(paced.url(&job)).status().await, "PROCESSING");
 }
 
-/// Offsets are rounded by default (multiples of 100 ms), and a scenario recorded twice with
-/// `--offsets none` gives the same files byte for byte.
+/// `--offsets rounded` rounds offsets (multiples of 100 ms), and a scenario recorded twice
+/// with the default (no offsets) gives the same files byte for byte.
 #[tokio::test]
 async fn offsets_are_rounded_and_a_scenario_recorded_twice_gives_the_same_files() {
     let upstream = Binary::replay(&shipped_fixtures(), &[]);
     let job = format!("/arcgis/admin/system/jobs/{HOLDING_JOB}?f=json");
 
     let rounded = tempfile::tempdir().unwrap();
-    let proxy = Binary::record(&upstream.base, rounded.path(), &[]);
+    let proxy = Binary::record(
+        &upstream.base,
+        rounded.path(),
+        &["--offsets", "rounded", "--keep-job-ids"],
+    );
     for _ in 0..12 {
         get(proxy.url(&job)).session("rounded").send().await;
         tokio::time::sleep(Duration::from_millis(30)).await;
@@ -206,7 +220,7 @@ async fn offsets_are_rounded_and_a_scenario_recorded_twice_gives_the_same_files(
     let mut recordings = Vec::new();
     for round in 0..2 {
         let dir = tempfile::tempdir().unwrap();
-        let proxy = Binary::record(&upstream.base, dir.path(), &["--offsets", "none"]);
+        let proxy = Binary::record(&upstream.base, dir.path(), &[]);
         for _ in 0..12 {
             get(proxy.url(&job))
                 .session(&format!("round-{round}"))
@@ -235,12 +249,13 @@ async fn offsets_are_rounded_and_a_scenario_recorded_twice_gives_the_same_files(
     assert_eq!(first, second);
     assert!(
         !String::from_utf8_lossy(&first.last().unwrap().1).contains("offsetMs"),
-        "--offsets none writes no offsets"
+        "no offsets are written unless asked for"
     );
 }
 
 /// A second recording of a job is refused (the client still gets its answer); --overwrite
-/// replaces the folder and --append adds to it.
+/// replaces the folder and --append adds to it. The server's IDs are kept, so both recordings
+/// name the same folder (with stable IDs a new job is numbered past those of the set).
 #[tokio::test]
 async fn existing_jobs_are_refused_unless_overwrite_or_append_is_given() {
     let upstream = Binary::replay(&shipped_fixtures(), &[]);
@@ -249,12 +264,12 @@ async fn existing_jobs_are_refused_unless_overwrite_or_append_is_given() {
         |proxy: &Binary| proxy.url(&format!("/arcgis/admin/system/jobs/{EXECUTE_JOB}?f=json"));
     let job_dir = recorded.path().join("jobs").join(EXECUTE_JOB);
 
-    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &["--keep-job-ids"]);
     assert_eq!(get(url(&proxy)).status().await, "SUBMITTED");
     proxy.stop();
     let first = std::fs::read(job_dir.join("001.json")).unwrap();
 
-    let proxy = Binary::record(&upstream.base, recorded.path(), &[]);
+    let proxy = Binary::record(&upstream.base, recorded.path(), &["--keep-job-ids"]);
     assert_eq!(
         get(url(&proxy)).status().await,
         "PROCESSING",
@@ -271,7 +286,11 @@ async fn existing_jobs_are_refused_unless_overwrite_or_append_is_given() {
     assert_eq!(std::fs::read(job_dir.join("001.json")).unwrap(), first);
     assert!(!job_dir.join("002.json").exists());
 
-    let proxy = Binary::record(&upstream.base, recorded.path(), &["--append"]);
+    let proxy = Binary::record(
+        &upstream.base,
+        recorded.path(),
+        &["--append", "--keep-job-ids"],
+    );
     assert_eq!(get(url(&proxy)).status().await, "COMPLETED");
     proxy.stop();
     assert!(
@@ -280,7 +299,11 @@ async fn existing_jobs_are_refused_unless_overwrite_or_append_is_given() {
             .contains("COMPLETED")
     );
 
-    let proxy = Binary::record(&upstream.base, recorded.path(), &["--overwrite"]);
+    let proxy = Binary::record(
+        &upstream.base,
+        recorded.path(),
+        &["--overwrite", "--keep-job-ids"],
+    );
     assert_eq!(get(url(&proxy)).status().await, "COMPLETED");
     proxy.stop();
     assert!(
