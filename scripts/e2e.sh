@@ -12,7 +12,7 @@
 #    oldest (which asks it by POST).
 #
 # Each client lives in a virtual environment of its own under target/ (kept between runs; pip's
-# own cache makes a rebuild fast), with pytest. The wheel is reinstalled on every run, so the
+# own cache makes a rebuild fast), with pytest and pytest-xdist (an environment without the pinned versions is rebuilt). The wheel is reinstalled on every run, so the
 # suite never tests a stale one. JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
 #
 # 2.4.0 comes as a source package only, whose dependencies build `gssapi`: its scenarios run in
@@ -22,6 +22,8 @@ cd "$(dirname "$0")/.."
 
 ARCGIS_VERSIONS=${JOBMOCK_E2E_ARCGIS:-"2.4.4 2.4.3 2.4.2 2.4.1.5"}
 PYTEST_VERSION=8.3.5
+# pytest-xdist: the plugin's recording tests run two workers that record at once.
+XDIST_VERSION=3.6.1
 WHEELS=target/wheels
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -40,13 +42,13 @@ venv_of() {
 
 for version in $ARCGIS_VERSIONS; do
     venv=$(venv_of "$version")
-    wanted="import arcgis, pytest, sys; sys.exit(arcgis.__version__ != '$version' or pytest.__version__ != '$PYTEST_VERSION')"
+    wanted="import arcgis, pytest, xdist, sys; sys.exit(arcgis.__version__ != '$version' or pytest.__version__ != '$PYTEST_VERSION' or xdist.__version__ != '$XDIST_VERSION')"
     if ! "$venv/bin/python" -c "$wanted" 2>/dev/null; then
-        echo "e2e: installing arcgis==$version and pytest==$PYTEST_VERSION into $venv"
+        echo "e2e: installing arcgis==$version, pytest==$PYTEST_VERSION and pytest-xdist==$XDIST_VERSION into $venv"
         rm -rf "$venv"
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary arcgis \
-            "arcgis==$version" "pytest==$PYTEST_VERSION"
+            "arcgis==$version" "pytest==$PYTEST_VERSION" "pytest-xdist==$XDIST_VERSION"
     fi
 done
 
