@@ -12,8 +12,9 @@
 #    oldest (which asks it by POST).
 #
 # Each client lives in a virtual environment of its own under target/ (kept between runs; pip's
-# own cache makes a rebuild fast), with pytest and pytest-xdist (an environment without the pinned versions is rebuilt). The wheel is reinstalled on every run, so the
-# suite never tests a stale one. JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
+# own cache makes a rebuild fast), with pytest and pytest-xdist (one without the pinned versions
+# is rebuilt). The wheel is reinstalled on every run, so the suite never tests a stale one.
+# JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
 #
 # 2.4.0 comes as a source package only, whose dependencies build `gssapi`: its scenarios run in
 # scripts/e2e-source.sh (`make e2e-source`, which CI runs after `make test`).
