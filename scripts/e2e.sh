@@ -9,7 +9,10 @@
 #    and tests/e2e/client_scenarios.py, every scenario against `replay --strict`;
 # 2. the client recorded through `jobmock record --tls`, then replayed
 #    (tests/e2e/record_client.py), with the newest client (which asks the Portal by GET) and the
-#    oldest (which asks it by POST).
+#    oldest (which asks it by POST);
+# 3. the pytest plugin's record modes (tests/e2e/record_modes.py), with the newest client: a
+#    suite recorded per test (once), replayed offline (none), recorded again (all,
+#    new_episodes).
 #
 # Each client lives in a virtual environment of its own under target/ (kept between runs; pip's
 # own cache makes a rebuild fast), with pytest and pytest-xdist (one without the pinned versions
@@ -78,3 +81,8 @@ for version in $(printf '%s\n' "$newest" "$oldest" | uniq); do
     echo "e2e: recording and replaying arcgis $version"
     "$(venv_of "$version")/bin/python" tests/e2e/record_client.py target/debug/jobmock fixtures
 done
+
+# The pytest plugin's record modes with the newest client: a suite recorded once per test,
+# replayed offline, re-recorded (about 45 s).
+echo "e2e: the pytest plugin's record modes, arcgis $newest"
+"$(venv_of "$newest")/bin/python" tests/e2e/record_modes.py target/debug/jobmock fixtures
