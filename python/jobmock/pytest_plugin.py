@@ -22,6 +22,41 @@ it, named after the test, so tests never see each other's cursors or requests.
   stopped after it, and a non-zero exit code (a `--strict` server exits 1 when it answered an
   unmatched request) fails its teardown with the unmatched requests and the server's stderr. On a
   shared `strict` server each test's own unmatched requests fail that test's teardown.
+
+Recording, per test (the names are pytest-recording's): a test may have a set of its own,
+`fixtures/jobmock/<module>/<test>/` beside its file (parametrized names made safe for any file
+system), recorded from a real server and replayed offline after::
+
+    pytest --jobmock-record-mode once --jobmock-upstream https://notebooks.example.com:11443
+    pytest                      # none: each test replays its own set; no network
+
+- Which server a test uses: a test with a record mode other than `none`, or whose own set's
+  folder exists, gets a server of its own on that set (`jobmock replay --fixtures <set>
+  [--upstream URL --record-mode MODE]`), stopped with SIGTERM after it, which is what puts a
+  new recording in the set's place; its exit code is checked and its stderr reported. Any other
+  test keeps the shared server on the shipped (or configured) fixtures, as above. A marker's
+  `fixtures=` names a set served as it is: that test is never recorded.
+- `--jobmock-record-mode none|once|new_episodes|all|rewrite` (ini `jobmock_record_mode`;
+  default `none`): `none` replays the set, `once` records a set that is missing or empty and
+  replays one that exists, `new_episodes` replays what the set has and records what it lacks,
+  `all` records everything afresh, `rewrite` deletes the set and records it as `new_episodes`.
+  The command line wins over a marker's `record_mode=`, which wins over the ini option.
+- `--jobmock-upstream URL` (or `$JOBMOCK_UPSTREAM`, or ini `jobmock_upstream`) is the server
+  recorded from; `--jobmock-upstream-ca FILE` (ini `jobmock_upstream_ca`) the CA certificates
+  (PEM) to trust for it. `new_episodes`, `all` and `rewrite` without an upstream are a usage
+  error; `once` needs one only for a test whose set is missing. Give paths as
+  `--option=value`: pytest reads a separate path argument as a test path when it picks the
+  rootdir.
+- `--jobmock-record-dir DIR` (ini `jobmock_record_dir`) puts the sets at `DIR/<module>/<test>/`;
+  the marker's `record_dir=` (from the rootdir) is one test's set; the `jobmock_record_dir`
+  fixture says where a test's set is, and a conftest may override it (asking for
+  `jobmock_record_dir` in the override gets the plugin's answer).
+- In a set that is only replayed (`none`, or `once` on a set that exists) a request the set
+  has no answer for gets an error the client raises on (`--strict`), and the test fails once,
+  in its call, with each such request, its near miss and how to record it.
+- `--jobmock-expire-after DURATION` and `--jobmock-on-expired warn|error|record` (ini
+  `jobmock_expire_after`, `jobmock_on_expired`) are passed to each test's own replay as
+  `--expire-after` and `--on-expired`.
 """
 
 from __future__ import annotations
