@@ -7,7 +7,6 @@ tests/e2e/record_modes.py does the same with the real client.
 """
 
 import importlib.util
-import os
 import shutil
 import subprocess
 from pathlib import Path
