@@ -9,6 +9,7 @@ tests/e2e/record_modes.py does the same with the real client.
 import importlib.util
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -323,18 +324,27 @@ def _replay_has(flag: str) -> bool:
 
 @pytest.mark.skipif(not _replay_has("--expire-after"),
                     reason="this jobmock replay has no --expire-after yet (issue 23, part 4)")
-def test_an_expired_set_fails_with_on_expired_error(pytester, upstream):
+def test_an_expired_set_is_refused_warned_of_or_recorded_again(pytester, upstream):
     pytester.makepyfile(test_inner=INNER)
     run(pytester, *record_args(upstream)).assert_outcomes(**BOTH)
-    upstream.stop()
-    import time
-
+    stamp = set_of(pytester, "test_info") / "recording.json"
+    recorded_at = stamp.read_bytes()
     time.sleep(1.5)
-    result = run(pytester, "--jobmock-expire-after", "1s", "--jobmock-on-expired", "error")
+
+    result = run(pytester, "--jobmock-expire-after=1s", "--jobmock-on-expired=error")
     result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines(["*recorded*"])
-    run(pytester, "--jobmock-expire-after", "1s", "--jobmock-on-expired", "warn").assert_outcomes(
-        **BOTH)
+    # Refused before it listens, with the date the set was recorded.
+    result.stdout.fnmatch_lines(["*jobmock did not start*",
+                                 "*the set was recorded at 20[0-9][0-9]-[01][0-9]-*"])
+    run(pytester, "--jobmock-expire-after=1s", "--jobmock-on-expired=warn").assert_outcomes(**BOTH)
+    assert stamp.read_bytes() == recorded_at
+
+    forwarded = reached(upstream)
+    run(pytester, "--jobmock-expire-after=1s", "--jobmock-on-expired=record",
+        f"--jobmock-upstream={upstream.url}",
+        f"--jobmock-upstream-ca={upstream.ca_bundle}").assert_outcomes(**BOTH)
+    assert reached(upstream) > forwarded, "the expired sets were recorded again"
+    assert stamp.read_bytes() != recorded_at
 
 
 def test_the_expiry_options_reach_the_tests_replay(pytester, upstream):
