@@ -9,11 +9,15 @@
 #    and tests/e2e/client_scenarios.py, every scenario against `replay --strict`;
 # 2. the client recorded through `jobmock record --tls`, then replayed
 #    (tests/e2e/record_client.py), with the newest client (which asks the Portal by GET) and the
-#    oldest (which asks it by POST).
+#    oldest (which asks it by POST);
+# 3. the pytest plugin's record modes (tests/e2e/record_modes.py), with the newest client: a
+#    suite recorded per test (once), replayed offline (none), recorded again (all,
+#    new_episodes).
 #
 # Each client lives in a virtual environment of its own under target/ (kept between runs; pip's
-# own cache makes a rebuild fast), with pytest. The wheel is reinstalled on every run, so the
-# suite never tests a stale one. JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
+# own cache makes a rebuild fast), with pytest and pytest-xdist (one without the pinned versions
+# is rebuilt). The wheel is reinstalled on every run, so the suite never tests a stale one.
+# JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
 #
 # 2.4.0 comes as a source package only, whose dependencies build `gssapi`: its scenarios run in
 # scripts/e2e-source.sh (`make e2e-source`, which CI runs after `make test`).
@@ -22,6 +26,8 @@ cd "$(dirname "$0")/.."
 
 ARCGIS_VERSIONS=${JOBMOCK_E2E_ARCGIS:-"2.4.4 2.4.3 2.4.2 2.4.1.5"}
 PYTEST_VERSION=8.3.5
+# pytest-xdist: the plugin's recording tests run two workers that record at once.
+XDIST_VERSION=3.6.1
 WHEELS=target/wheels
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -40,13 +46,13 @@ venv_of() {
 
 for version in $ARCGIS_VERSIONS; do
     venv=$(venv_of "$version")
-    wanted="import arcgis, pytest, sys; sys.exit(arcgis.__version__ != '$version' or pytest.__version__ != '$PYTEST_VERSION')"
+    wanted="import arcgis, pytest, xdist, sys; sys.exit(arcgis.__version__ != '$version' or pytest.__version__ != '$PYTEST_VERSION' or xdist.__version__ != '$XDIST_VERSION')"
     if ! "$venv/bin/python" -c "$wanted" 2>/dev/null; then
-        echo "e2e: installing arcgis==$version and pytest==$PYTEST_VERSION into $venv"
+        echo "e2e: installing arcgis==$version, pytest==$PYTEST_VERSION and pytest-xdist==$XDIST_VERSION into $venv"
         rm -rf "$venv"
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary arcgis \
-            "arcgis==$version" "pytest==$PYTEST_VERSION"
+            "arcgis==$version" "pytest==$PYTEST_VERSION" "pytest-xdist==$XDIST_VERSION"
     fi
 done
 
@@ -75,3 +81,8 @@ for version in $(printf '%s\n' "$newest" "$oldest" | uniq); do
     echo "e2e: recording and replaying arcgis $version"
     "$(venv_of "$version")/bin/python" tests/e2e/record_client.py target/debug/jobmock fixtures
 done
+
+# The pytest plugin's record modes with the newest client: a suite recorded once per test,
+# replayed offline, re-recorded (about 45 s).
+echo "e2e: the pytest plugin's record modes, arcgis $newest"
+"$(venv_of "$newest")/bin/python" tests/e2e/record_modes.py target/debug/jobmock fixtures

@@ -22,24 +22,75 @@ it, named after the test, so tests never see each other's cursors or requests.
   stopped after it, and a non-zero exit code (a `--strict` server exits 1 when it answered an
   unmatched request) fails its teardown with the unmatched requests and the server's stderr. On a
   shared `strict` server each test's own unmatched requests fail that test's teardown.
+
+Recording, per test (the names are pytest-recording's): a test may have a set of its own,
+`fixtures/jobmock/<module>/<test>/` beside its file (parametrized names made safe for any file
+system), recorded from a real server and replayed offline after::
+
+    pytest --jobmock-record-mode once --jobmock-upstream https://notebooks.example.com:11443
+    pytest                      # none: each test replays its own set; no network
+
+- Which server a test uses: a test with a record mode other than `none`, or whose own set's
+  folder exists, gets a server of its own on that set (`jobmock replay --fixtures <set>
+  [--upstream URL --record-mode MODE]`), stopped with SIGTERM after it, which is what puts a
+  new recording in the set's place; its exit code is checked and its stderr reported. Any other
+  test keeps the shared server on the shipped (or configured) fixtures, as above. A marker's
+  `fixtures=` names a set served as it is: that test is never recorded.
+- `--jobmock-record-mode none|once|new_episodes|all|rewrite` (ini `jobmock_record_mode`;
+  default `none`): `none` replays the set, `once` records a set that is missing or empty and
+  replays one that exists, `new_episodes` replays what the set has and records what it lacks,
+  `all` records everything afresh, `rewrite` deletes the set and records it as `new_episodes`.
+  The command line wins over a marker's `record_mode=`, which wins over the ini option.
+- `--jobmock-upstream URL` (or `$JOBMOCK_UPSTREAM`, or ini `jobmock_upstream`) is the server
+  recorded from; `--jobmock-upstream-ca FILE` (ini `jobmock_upstream_ca`) the CA certificates
+  (PEM) to trust for it. `new_episodes`, `all` and `rewrite` without an upstream are a usage
+  error; `once` needs one only for a test whose set is missing. Give paths as
+  `--option=value`: pytest reads a separate path argument as a test path when it picks the
+  rootdir.
+- `--jobmock-record-dir DIR` (ini `jobmock_record_dir`) puts the sets at `DIR/<module>/<test>/`;
+  the marker's `record_dir=` (from the rootdir) is one test's set; the `jobmock_record_dir`
+  fixture says where a test's set is, and a conftest may override it (asking for
+  `jobmock_record_dir` in the override gets the plugin's answer).
+- In a set that is only replayed (`none`, or `once` on a set that exists) a request the set
+  has no answer for gets an error the client raises on (`--strict`), and the test fails once,
+  in its call, with each such request, its near miss and how to record it.
+- `--jobmock-expire-after DURATION` and `--jobmock-on-expired warn|error|record` (ini
+  `jobmock_expire_after`, `jobmock_on_expired`) are passed to each test's own replay as
+  `--expire-after` and `--on-expired`.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
 
+from .recording import (
+    DEFAULT_RECORD_DIR,
+    ON_EXPIRED,
+    RECORD_MODES,
+    Plan,
+    RecordingError,
+    check_mode,
+    check_on_expired,
+    node_test_name,
+    set_name,
+)
 from .server import JobmockError, Server, Session, find_binary, session_name, shipped_fixtures
 
 MARKER = (
-    "jobmock(fixtures=None, *, scope='session', strict=False, args=()): the jobmock server this "
-    "test's `jobmock` fixture uses: another fixture set, a server of its own "
-    "(scope='function'), `jobmock replay --strict`, more command-line arguments"
+    "jobmock(fixtures=None, *, scope='session', strict=False, args=(), record_mode=None, "
+    "record_dir=None): the jobmock server this test's `jobmock` fixture uses: another fixture "
+    "set, a server of its own (scope='function'), `jobmock replay --strict`, more command-line "
+    "arguments; the record mode of the test's own set (none, once, new_episodes, all, rewrite) "
+    "and where that set is"
 )
 
-_MARKER_KEYS = {"fixtures", "scope", "strict", "args"}
+_MARKER_KEYS = {"fixtures", "scope", "strict", "args", "record_mode", "record_dir"}
+#: The record modes that forward every test's requests, so cannot go without an upstream.
+_ALWAYS_FORWARD = ("new_episodes", "all", "rewrite")
 
 try:
     _KEY = pytest.StashKey["_Servers"]()
@@ -60,10 +111,58 @@ def pytest_addoption(parser) -> None:
         "jobmock_fixtures", default=None,
         help="fixture set the `jobmock` fixture serves, relative to the ini file")
 
+    group.addoption(
+        "--jobmock-record-mode", dest="jobmock_record_mode", choices=RECORD_MODES, default=None,
+        help="record each test's own set from --jobmock-upstream: none (replay only; the "
+             "default), once (record a set that is missing), new_episodes (add what a set "
+             "lacks), all (record afresh), rewrite (delete the set, then new_episodes). Wins "
+             "over a marker's record_mode and the ini option jobmock_record_mode")
+    group.addoption(
+        "--jobmock-upstream", dest="jobmock_upstream", metavar="URL", default=None,
+        help="the real server tests record from (default: $JOBMOCK_UPSTREAM, else the ini "
+             "option jobmock_upstream)")
+    group.addoption(
+        "--jobmock-upstream-ca", dest="jobmock_upstream_ca", metavar="FILE", default=None,
+        help="a PEM file of CA certificates to trust for an HTTPS upstream (jobmock replay "
+             "--ca-cert)")
+    group.addoption(
+        "--jobmock-record-dir", dest="jobmock_record_dir", metavar="DIR", default=None,
+        help="where the tests' own sets are, as DIR/<module>/<test>/ (default: "
+             f"{DEFAULT_RECORD_DIR}/ beside each test file)")
+    group.addoption(
+        "--jobmock-expire-after", dest="jobmock_expire_after", metavar="DURATION", default=None,
+        help="a test's set recorded longer ago than this is expired (jobmock replay "
+             "--expire-after)")
+    group.addoption(
+        "--jobmock-on-expired", dest="jobmock_on_expired", choices=ON_EXPIRED, default=None,
+        help="what an expired set does: warn, error (the test fails), record (jobmock replay "
+             "--on-expired)")
+    parser.addini("jobmock_record_mode", default=None,
+                  help="record mode of the tests' own sets (see --jobmock-record-mode)")
+    parser.addini("jobmock_upstream", default=None, help="the upstream tests record from")
+    parser.addini("jobmock_upstream_ca", default=None,
+                  help="CA certificates (PEM) of the upstream, relative to the ini file")
+    parser.addini("jobmock_record_dir", default=None,
+                  help="where the tests' own sets are (DIR/<module>/<test>/), relative to the "
+                       "ini file")
+    parser.addini("jobmock_expire_after", default=None,
+                  help="a test's set recorded longer ago than this is expired")
+    parser.addini("jobmock_on_expired", default=None,
+                  help="what an expired set does: warn, error or record")
+
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", MARKER)
     manager = _Servers(config)
+    try:
+        mode = manager.configured_mode()
+        manager.on_expired()
+    except RecordingError as error:
+        raise pytest.UsageError(str(error)) from None
+    if mode in _ALWAYS_FORWARD and not manager.upstream():
+        raise pytest.UsageError(
+            f"--jobmock-record-mode {mode} records every test from an upstream: give "
+            "--jobmock-upstream URL (or $JOBMOCK_UPSTREAM, or the ini option jobmock_upstream)")
     if _KEY is not None:
         config.stash[_KEY] = manager
     else:  # pragma: no cover
@@ -76,7 +175,11 @@ def pytest_report_header(config) -> Optional[str]:
         binary = manager.binary() or find_binary()
     except JobmockError as error:
         binary = f"not found ({error})"
-    return f"jobmock: {binary}, fixtures {manager.default_fixtures()}"
+    header = f"jobmock: {binary}, fixtures {manager.default_fixtures()}"
+    mode = manager.configured_mode()
+    if mode != "none" or manager.upstream():
+        header += f", record mode {mode}, upstream {manager.upstream() or '(none)'}"
+    return header
 
 
 def _manager(config) -> "_Servers":
@@ -86,11 +189,15 @@ def _manager(config) -> "_Servers":
 
 
 class _Options:
-    def __init__(self, fixtures: str, scope: str, strict: bool, args: Tuple[str, ...]):
+    def __init__(self, fixtures: str, scope: str, strict: bool, args: Tuple[str, ...],
+                 named_fixtures: bool = False, record_mode: Optional[str] = None):
         self.fixtures = fixtures
         self.scope = scope
         self.strict = strict
         self.args = args
+        #: The marker named the set: the test serves it as it is and never records.
+        self.named_fixtures = named_fixtures
+        self.record_mode = record_mode
 
     @property
     def key(self) -> Tuple[Any, ...]:
@@ -106,6 +213,71 @@ class _Servers:
         self.shared: Dict[Tuple[Any, ...], Any] = {}
         self.names: Dict[int, Set[str]] = {}
         self.reported: Set[int] = set()
+        #: The tests served from a set of their own, by node ID, while they run.
+        self.own_sets: Dict[str, "_OwnSet"] = {}
+
+    def _ini_path(self, name: str) -> Optional[Path]:
+        value = self.config.getini(name)
+        if not value:
+            return None
+        base = self.config.inipath.parent if self.config.inipath else self.config.rootpath
+        return Path(base, value).resolve()
+
+    def _option_path(self, name: str) -> Optional[Path]:
+        value = self.config.getoption(name, default=None)
+        if not value:
+            return None
+        return Path(self.config.invocation_params.dir, value).resolve()
+
+    def configured_mode(self) -> str:
+        """The command line's record mode, else the ini file's, else none."""
+        option = self.config.getoption("jobmock_record_mode", default=None)
+        if option:
+            return option
+        ini = self.config.getini("jobmock_record_mode")
+        if ini:
+            return check_mode(ini.strip(), "the ini option jobmock_record_mode")
+        return "none"
+
+    def record_mode(self, options: _Options) -> str:
+        """A test's record mode: the command line's, else its marker's, else the ini file's."""
+        option = self.config.getoption("jobmock_record_mode", default=None)
+        if option:
+            return option
+        if options.record_mode is not None:
+            return options.record_mode
+        return self.configured_mode()
+
+    def upstream(self) -> Optional[str]:
+        return (self.config.getoption("jobmock_upstream", default=None)
+                or os.environ.get("JOBMOCK_UPSTREAM")
+                or self.config.getini("jobmock_upstream") or None)
+
+    def upstream_ca(self) -> Optional[str]:
+        path = self._option_path("jobmock_upstream_ca") or self._ini_path("jobmock_upstream_ca")
+        return str(path) if path else None
+
+    def expire_after(self) -> Optional[str]:
+        return (self.config.getoption("jobmock_expire_after", default=None)
+                or self.config.getini("jobmock_expire_after") or None)
+
+    def on_expired(self) -> Optional[str]:
+        option = self.config.getoption("jobmock_on_expired", default=None)
+        if option:
+            return option
+        ini = self.config.getini("jobmock_on_expired")
+        if ini:
+            return check_on_expired(ini.strip(), "the ini option jobmock_on_expired")
+        return None
+
+    def record_dir(self, node) -> Path:
+        """The default set of a test: `<base>/<module>/<test>/`, the base being
+        --jobmock-record-dir, else the ini option jobmock_record_dir, else `fixtures/jobmock`
+        beside the test file."""
+        test_file = Path(str(node.fspath))
+        base = (self._option_path("jobmock_record_dir") or self._ini_path("jobmock_record_dir")
+                or test_file.parent / DEFAULT_RECORD_DIR)
+        return base / set_name(test_file.stem) / set_name(node_test_name(node.nodeid))
 
     def binary(self) -> Optional[str]:
         value = self.config.getoption("jobmock_bin", default=None)
@@ -140,6 +312,11 @@ class _Servers:
         if scope not in ("session", "function"):
             raise pytest.UsageError(f"{where}: scope is 'session' or 'function', not {scope!r}")
         fixtures = kwargs.get("fixtures")
+        named = fixtures is not None
+        if named and ({"record_mode", "record_dir"} & set(kwargs)):
+            raise pytest.UsageError(
+                f"{where}: fixtures= names a set served as it is; record_mode= and record_dir= "
+                "are for the test's own set: give one or the other")
         if fixtures is None:
             fixtures = self.default_fixtures()
         else:
@@ -147,8 +324,14 @@ class _Servers:
         args = kwargs.get("args", ())
         if isinstance(args, str):
             raise pytest.UsageError(f"{where}: args is a list of strings, not one string")
+        record_mode = kwargs.get("record_mode")
+        if record_mode is not None:
+            try:
+                check_mode(record_mode, where)
+            except RecordingError as error:
+                raise pytest.UsageError(str(error)) from None
         return _Options(fixtures, scope, bool(kwargs.get("strict", False)),
-                        tuple(str(arg) for arg in args))
+                        tuple(str(arg) for arg in args), named, record_mode)
 
     def new_server(self, options: _Options) -> Server:
         return Server(options.fixtures, strict=options.strict, args=options.args,
@@ -219,13 +402,47 @@ def _jobmock_servers(pytestconfig):
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
+class _OwnSet:
+    """A test served from a set of its own: its server, how the set is recorded, and whether the
+    requests the set had no answer for were reported with the test's outcome."""
+
+    def __init__(self, server: Server, plan: Plan):
+        self.server = server
+        self.plan = plan
+        self.checked = False
+        self.reported = False
+
+    def unmatched_report(self, unmatched: List[Dict[str, Any]]) -> str:
+        return (f"jobmock (record mode {self.plan.mode}): this test sent {len(unmatched)} "
+                f"request(s) that its recording {self.plan.folder} has no answer for:\n"
+                f"{_describe(unmatched)}\n{self.plan.hint()}")
+
+
 @pytest.fixture
-def jobmock(request, _jobmock_servers: _Servers):
+def jobmock_record_dir(request, _jobmock_servers: _Servers) -> Path:
+    """The folder of this test's own set: the marker's `record_dir` (from the rootdir), else
+    `<--jobmock-record-dir>/<module>/<test>/`, by default `fixtures/jobmock/<module>/<test>/`
+    beside the test file. Override it to put a test's set elsewhere."""
+    marker = request.node.get_closest_marker("jobmock")
+    chosen = marker.kwargs.get("record_dir") if marker is not None else None
+    if chosen:
+        return Path(request.config.rootpath, chosen).resolve()
+    return _jobmock_servers.record_dir(request.node)
+
+
+@pytest.fixture
+def jobmock(request, _jobmock_servers: _Servers, jobmock_record_dir):
     """A jobmock session of this test's own, on a `jobmock replay --tls` server: `.url` (append
     `/portal`, `/notebookserver`), `.ca_bundle`, `.session`, `.requests(**filters)`,
     `.verify()`, `.advance(job_id)`, `.reset()`, `.health()`, `.base_url`, `.new_session()`."""
     manager = _jobmock_servers
     options = manager.options(request.node.get_closest_marker("jobmock"))
+    folder = Path(jobmock_record_dir)
+    mode = manager.record_mode(options)
+    if not options.named_fixtures and (mode != "none" or folder.is_dir()):
+        yield from _own_set(request, manager, options, mode, folder)
+        return
+
     own = options.scope == "function"
     try:
         if own:
@@ -256,6 +473,71 @@ def jobmock(request, _jobmock_servers: _Servers):
             pytest.fail(
                 f"jobmock --strict: this test sent {len(unmatched)} request(s) that no fixture "
                 f"matches:\n{_describe(unmatched)}", pytrace=False)
+
+
+def _own_set(request, manager: _Servers, options: _Options, mode: str, folder: Path):
+    """The `jobmock` fixture of a test with a set of its own: a server of the test's own on the
+    set, recording it from the upstream as the mode says, stopped (SIGTERM, which puts a new
+    recording in the set's place) after the test."""
+    try:
+        plan = Plan(folder, mode, manager.upstream(), manager.upstream_ca(),
+                    manager.expire_after(), manager.on_expired(), options.strict)
+        plan.prepare()
+    except (RecordingError, OSError) as error:
+        pytest.fail(f"jobmock: {error}", pytrace=False)
+    server = Server(str(folder), strict=plan.replay_strict, args=plan.args() + list(options.args),
+                    binary=manager.binary())
+    try:
+        server.start()
+    except JobmockError as error:
+        pytest.fail(f"jobmock did not start: {error}", pytrace=False)
+    own = manager.own_sets[request.node.nodeid] = _OwnSet(server, plan)
+    try:
+        yield JobmockFixture(server, manager.name(server, request.node.nodeid), manager)
+    finally:
+        manager.own_sets.pop(request.node.nodeid, None)
+
+    # The test's outcome carries what its set lacked (see pytest_runtest_makereport); a test
+    # whose call never ran (another fixture failed) is told here.
+    unmatched = []
+    if not plan.records and not own.checked and server.running():
+        unmatched = _unmatched(server)
+    code = server.stop()
+    manager.names.pop(id(server), None)
+    if unmatched:
+        pytest.fail(f"{own.unmatched_report(unmatched)}\n--- jobmock stderr ---\n"
+                    f"{server.stderr.rstrip() or '(nothing)'}", pytrace=False)
+    if code != 0 and not (code == 1 and own.reported):
+        pytest.fail(_exit_report(server, code, []), pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test on a set of its own that sent a request the set has no answer for fails once, in
+    its call: the client's error (if it raised) and, below it, the request, its near miss and
+    how to record it."""
+    outcome = yield
+    if call.when != "call":
+        return
+    own = _manager(item.config).own_sets.get(item.nodeid)
+    if own is None or own.plan.records:
+        return
+    own.checked = True
+    report = outcome.get_result()
+    if report.skipped or not own.server.running():
+        return
+    unmatched = _unmatched(own.server)
+    if not unmatched:
+        return
+    own.reported = True
+    text = own.unmatched_report(unmatched)
+    if report.failed and hasattr(report.longrepr, "addsection"):
+        report.longrepr.addsection("jobmock: requests its recording has no answer for", text)
+    elif report.failed:
+        report.sections.append(("jobmock: requests its recording has no answer for", text))
+    else:
+        report.outcome = "failed"
+        report.longrepr = text
 
 
 def _unmatched(server: Server) -> List[Dict[str, Any]]:
