@@ -165,6 +165,7 @@ impl Plan {
             );
             return Ok(closing.found);
         }
+        keep_what_only_noise_changed(staged, fixtures)?;
         if same_recording(staged, fixtures) {
             let refreshed = self.recording.as_ref().is_some_and(|r| r.refresh);
             if refreshed {
@@ -189,6 +190,31 @@ impl Plan {
         note!("jobmock: the new recording is now {}", fixtures.display());
         Ok(closing.found)
     }
+}
+
+/// Puts back in the staged recording each file of the set that the new recording changed only
+/// in noise (times, offsets, hold counts: [`crate::fixture::noise`]), so that recording again
+/// rewrites only what the server changed.
+fn keep_what_only_noise_changed(staged: &Path, fixtures: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(staged)
+        .into_iter()
+        .filter_map(|entry| entry.ok())
+    {
+        let Ok(relative) = entry.path().strip_prefix(staged) else {
+            continue;
+        };
+        if !entry.file_type().is_file() || relative == Path::new(RECORDING_FILE) {
+            continue;
+        }
+        let old_path = fixtures.join(relative);
+        let (Ok(new), Ok(old)) = (fs::read(entry.path()), fs::read(&old_path)) else {
+            continue;
+        };
+        if new != old && crate::fixture::noise::same_but_for_noise(&old, &new) {
+            crate::util::write::file(entry.path(), &old)?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether the recording staged at `staged` holds the same files, byte for byte, as the set
