@@ -22,6 +22,9 @@ pub const CONTROL_PREFIX: &str = "/__jobmock/";
 /// and records does not forward).
 pub const SESSION_HEADER: &str = "x-jobmock-session";
 
+/// The header that carries replay's `--control-token` (never forwarded to an upstream).
+pub const CONTROL_TOKEN_HEADER: &str = "x-jobmock-control-token";
+
 /// The job operations, after `…/admin/notebooks/`, and the job type each creates.
 pub const OPERATIONS: &[(&str, &str)] = &[
     ("executeNotebook", "executeNotebook"),

@@ -47,7 +47,9 @@ impl Recorder {
         // The replay server read the request whole: a protocol switch cannot be passed on.
         headers.remove(UPGRADE);
         headers.remove(CONNECTION);
+        // jobmock's own headers are for this server: the control token is a secret of ours.
         headers.remove(crate::api::SESSION_HEADER);
+        headers.remove(crate::api::CONTROL_TOKEN_HEADER);
         let sent = self
             .upstream
             .send(

@@ -19,7 +19,7 @@ fn default_session() -> Arc<str> {
 }
 
 /// The header that carries `--control-token` (or the query parameter `controlToken`).
-pub const CONTROL_TOKEN_HEADER: &str = "x-jobmock-control-token";
+pub use crate::api::CONTROL_TOKEN_HEADER;
 
 pub use crate::api::SESSION_HEADER;
 

@@ -268,3 +268,53 @@ fn copy_folder(from: &Path, to: &Path) {
         std::fs::write(path, bytes).unwrap();
     }
 }
+
+/// What the upstream gets is the client's request whole (method, path, query, headers, body),
+/// without jobmock's own headers: a session is this server's, and the control token a secret of
+/// ours. The answer reaches the client as the upstream gave it.
+#[tokio::test]
+async fn requests_are_forwarded_whole_without_jobmocks_own_headers() {
+    let upstream = FakeUpstream::start(|seen, _| {
+        let echo = serde_json::json!({
+            "method": seen.method,
+            "path": seen.path,
+            "query": seen.query,
+            "body": String::from_utf8_lossy(&seen.body),
+            "custom": seen.headers.get("x-custom").map(|v| v.to_str().unwrap()),
+            "jobmockHeaders": seen.headers.keys()
+                .filter(|name| name.as_str().starts_with("x-jobmock"))
+                .map(|name| name.as_str().to_string())
+                .collect::<Vec<_>>(),
+        });
+        json_answer(&echo)
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let upstream_url = upstream.url();
+    let server = Binary::replay(
+        &dir.path().join("set"),
+        &[
+            "--upstream",
+            upstream_url.as_str(),
+            "--record-mode",
+            "all",
+            "--control-token",
+            "ours-only-7Yq",
+        ],
+    );
+    let echo = post(server.url("/__session/bob/arcgis/rest/services/x?f=json&a=1"))
+        .header("X-Custom", "kept")
+        .header("X-Jobmock-Control-Token", "ours-only-7Yq")
+        .header("X-Jobmock-Session", "carol")
+        .body("application/json", b"{\"q\": 1}")
+        .send()
+        .await
+        .json();
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["path"], "/arcgis/rest/services/x");
+    assert_eq!(echo["query"], "f=json&a=1");
+    assert_eq!(echo["body"], "{\"q\": 1}");
+    assert_eq!(echo["custom"], "kept");
+    assert_eq!(echo["jobmockHeaders"], serde_json::json!([]));
+    server.stop();
+}

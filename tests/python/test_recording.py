@@ -96,7 +96,7 @@ def test_once_records_one_set_per_test_and_none_replays_them_offline(pytester, u
 
     info, execute = set_of(pytester, "test_info"), set_of(pytester, "test_execute")
     [exchange] = (info / "exchanges").iterdir()
-    assert exchange.name.startswith("GET-portal-sharing-rest-info")
+    assert exchange.name.startswith("GET-info")
     assert len(list((execute / "jobs").iterdir())) == 1
     assert not list((pytester.path / "fixtures" / "jobmock" / "test_inner").glob(".*")), \
         "no staging folder is left"
@@ -128,7 +128,7 @@ def test_a_request_the_recording_lacks_fails_the_test_once_with_the_hint(
         "*jobmock: requests its recording has no answer for*",
         "*this test sent 1 request(s) that its recording *test_info has no answer for*",
         "*GET /portal/sharing/rest/portals/self?f=json*-> HTTP 400",
-        "*nearest exchange GET-portal-sharing-rest-info*: path: sent "
+        "*nearest exchange GET-info*: path: sent "
         "'/portal/sharing/rest/portals/self', recorded '/portal/sharing/rest/info'",
         "*re-run with --jobmock-record-mode new_episodes*re-run with --jobmock-record-mode once*",
     ])
@@ -306,7 +306,7 @@ def test_execute_{n}(jobmock):
     module = pytester.path / "fixtures" / "jobmock" / "test_inner"
     for n in range(6):
         assert len(list((module / f"test_execute_{n}" / "jobs").iterdir())) == 1, n
-        assert any(p.name.startswith("GET-portal-sharing-rest-info")
+        assert any(p.name.startswith("GET-info")
                    for p in (module / f"test_execute_{n}" / "exchanges").iterdir()), n
     assert not list(module.glob(".*")), "no staging folder is left"
     upstream.stop()
