@@ -300,6 +300,7 @@ mod tests {
             sequence: Sequence::new(Advance::Poll, vec![1, 1], vec![0, 0]),
             poll_faults,
             on_cancel: on_cancel.then(|| step("cancelled.json", "FAILED", "{}")),
+            then: crate::job::Then::Repeat,
         }
     }
 

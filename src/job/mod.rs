@@ -18,7 +18,7 @@ mod model;
 mod sequence;
 mod sessions;
 
-pub use model::{BodyKind, Fault, Job, Step};
+pub use model::{BodyKind, Fault, Job, Step, Then};
 pub use sequence::{Advance, Cursor, Sequence};
 pub use sessions::{Cursors, DEFAULT_SESSION};
 pub use tokio::time::Instant;

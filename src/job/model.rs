@@ -23,6 +23,42 @@ pub struct Job {
     pub poll_faults: Vec<(u64, Fault)>,
     /// The step served, and held, once a session cancels the job.
     pub on_cancel: Option<Step>,
+    /// What a poll after the last step gets.
+    pub then: Then,
+}
+
+/// What a poll after a job's last step (its last poll of it) gets: `script.json`'s and the
+/// control API's `then`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Then {
+    /// The last step again (a real job stays at its end).
+    #[default]
+    Repeat,
+    /// An unmatched request: a client that polls past what was scripted fails (as VCR does).
+    Error,
+    /// The first step again: the steps play as a cycle.
+    Restart,
+    /// Not found, as a deleted job.
+    Gone,
+}
+
+impl Then {
+    /// Its name, as `script.json` and the control API write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Then::Repeat => "repeat",
+            Then::Error => "error",
+            Then::Restart => "restart",
+            Then::Gone => "gone",
+        }
+    }
+
+    /// The `then` named `name`, if it is one.
+    pub fn parse(name: &str) -> Option<Then> {
+        [Then::Repeat, Then::Error, Then::Restart, Then::Gone]
+            .into_iter()
+            .find(|then| then.as_str() == name)
+    }
 }
 
 /// What a step (or a poll) answers instead of its body.

@@ -205,6 +205,7 @@ pub fn make_job(
         sequence: template.sequence.clone(),
         poll_faults: template.poll_faults.clone(),
         on_cancel: template.on_cancel.as_ref().map(make_step),
+        then: template.then,
     }
 }
 
