@@ -276,6 +276,7 @@ mod tests {
                 sequence: crate::job::Sequence::new(crate::job::Advance::Poll, vec![1], vec![0]),
                 poll_faults: Vec::new(),
                 on_cancel: None,
+                then: crate::job::Then::Repeat,
             }),
             job_type: "t".into(),
             session: "s".into(),
