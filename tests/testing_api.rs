@@ -173,7 +173,7 @@ async fn a_submission_rule_fails_one_item_and_leaves_the_others_to_the_templates
     let rule = server
         .on_submit(
             SubmissionSpec::new("executeNotebook")
-                .param("itemId", "broken")
+                .item_id("broken")
                 .step(Step::status("SUBMITTED"))
                 .step(Step::status("FAILED").messages(["no such item"]))
                 .every_time(),
@@ -299,12 +299,68 @@ async fn a_folder_that_is_not_a_set_does_not_start() {
     }
 }
 
-/// Dropped, the server stops: its port takes no connection any more.
+/// Dropped, the server stops at once, though a client keeps its connection alive: its port
+/// takes no connection any more.
 #[tokio::test]
 async fn a_dropped_server_stops() {
     let server = MockServer::start().await.unwrap();
     let addr = server.address();
-    assert!(tokio::net::TcpStream::connect(addr).await.is_ok());
+    let client = NotebookClient::new(server.uri(), None);
+    client.submit("kept-alive").await;
+    let dropped = std::time::Instant::now();
     drop(server);
+    assert!(
+        dropped.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        dropped.elapsed()
+    );
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}
+
+/// `then: error` with `strict`: a poll past the end is refused and reported as unmatched.
+#[tokio::test]
+async fn a_poll_past_the_end_of_a_then_error_job_fails_a_strict_server() {
+    let server = MockServer::builder()
+        .empty()
+        .strict(true)
+        .start()
+        .await
+        .unwrap();
+    let job = server
+        .add_job(json!({"steps": [{"status": "COMPLETED"}], "then": "error"}))
+        .await
+        .unwrap();
+    let client = NotebookClient::new(server.uri(), None);
+    let (statuses, _) = client.wait(job.url()).await;
+    assert_eq!(statuses, ["COMPLETED"]);
+    let (status, _) = client
+        .send(Method::GET, &format!("{}?f=json", job.url()), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(server.verify().await.unwrap().unmatched.len(), 1);
+}
+
+/// Two sessions define a job of the same ID and each polls its own.
+#[tokio::test]
+async fn two_sessions_define_the_same_job_id_and_see_their_own() {
+    let server = MockServer::builder().empty().start().await.unwrap();
+    let id = "j11111111-2222-4333-8444-555555555555";
+    let mut urls = Vec::new();
+    for (name, status) in [("alice", "COMPLETED"), ("bob", "FAILED")] {
+        let job = server
+            .session(name)
+            .add_job(
+                JobSpec::new("executeNotebook")
+                    .job_id(id)
+                    .step(Step::status(status)),
+            )
+            .await
+            .unwrap();
+        assert_eq!((job.id(), job.session()), (id, name));
+        urls.push((job.url().to_string(), status));
+    }
+    for (url, status) in urls {
+        let (statuses, _) = NotebookClient::new(String::new(), None).wait(&url).await;
+        assert_eq!(statuses, [status]);
+    }
 }

@@ -312,6 +312,11 @@ impl SubmissionSpec {
         self
     }
 
+    /// The item the submission must name (`param("itemId", item_id)`).
+    pub fn item_id(self, item_id: impl Into<String>) -> SubmissionSpec {
+        self.param("itemId", item_id.into())
+    }
+
     /// The next step of the job each match creates.
     pub fn step(mut self, step: Step) -> SubmissionSpec {
         self.steps.push(step);
