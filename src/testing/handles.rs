@@ -15,6 +15,30 @@ use super::control::{Control, Error, Result};
 ///
 /// A client in this session sends its requests under [`Session::uri`]
 /// (`…/__session/<name>`), or with the `X-Jobmock-Session` header.
+///
+/// ```
+/// use jobmock::testing::{MockServer, Step, SubmissionSpec};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// tokio::runtime::Runtime::new()?.block_on(async {
+///     let server = MockServer::start().await?;
+///     let alice = server.session("alice");
+///     assert_eq!(alice.uri(), format!("{}/__session/alice", server.uri()));
+///     let failing = alice
+///         .on_submit(
+///             SubmissionSpec::new("executeNotebook")
+///                 .item_id("broken")
+///                 .step(Step::status("FAILED").messages(["no such item"])),
+///         )
+///         .await?;
+///     assert_eq!(failing.session(), "alice");
+///     assert_eq!(failing.matched().await?, 0);
+///     assert!(alice.requests().await?.is_empty());
+///     alice.reset().await?;
+///     Ok(())
+/// })
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Session {
     pub(super) control: Arc<Control>,
@@ -124,24 +148,36 @@ impl JobHandle {
         &self.session
     }
 
-    /// How many polls of the job the session has made.
+    /// How many polls of the job the session has made (from the session's listing,
+    /// `GET /__jobmock/jobs`).
     pub async fn polls(&self) -> Result<usize> {
         #[derive(Deserialize)]
-        struct Listed {
-            #[serde(default)]
-            sessions: Map<String, Value>,
+        struct Listing {
+            jobs: Vec<Value>,
         }
-        let path = format!("jobs/{}", self.id);
         let answer = self
             .control
-            .call(Method::GET, Some(&self.session), &path, None)
+            .call(Method::GET, Some(&self.session), "jobs", None)
             .await?;
-        let listed: Listed = read(answer)?;
-        Ok(listed
-            .sessions
-            .get(&self.session)
-            .and_then(|state| state["polls"].as_u64())
-            .map_or(0, |polls| polls as usize))
+        let listing: Listing = read(answer)?;
+        // The session's own definition, where a fixture job of the same ID is listed too.
+        let listed = listing
+            .jobs
+            .iter()
+            .filter(|job| job["jobId"] == self.id.as_str())
+            .max_by_key(|job| job["source"] == "defined");
+        let Some(listed) = listed else {
+            return Err(Error::Refused {
+                status: 404,
+                messages: vec![format!("job {} is not listed any more", self.id)],
+                field: None,
+            });
+        };
+        let polls = listed["sessions"][self.session.as_str()]["polls"]
+            .as_u64()
+            .or(listed["polls"].as_u64())
+            .unwrap_or(0);
+        Ok(polls as usize)
     }
 
     /// Removes the definition (`DELETE /__jobmock/jobs/<jobId>`): its polls get what they got
