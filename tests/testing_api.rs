@@ -364,3 +364,66 @@ async fn two_sessions_define_the_same_job_id_and_see_their_own() {
         assert_eq!(statuses, [status]);
     }
 }
+
+/// Every typed spec serializes to a body the server's reader takes (each shorthand, option,
+/// fault, then and advance).
+#[test]
+fn the_typed_specs_are_bodies_the_server_reads() {
+    use jobmock::fixture::scenario::{parse_job, parse_submission};
+    use jobmock::testing::Advance;
+    let steps = [
+        Step::status("SUBMITTED")
+            .http_status(200)
+            .expire_token(false),
+        Step::status("PROCESSING")
+            .percent(50)
+            .polls(2)
+            .delay_ms(1)
+            .jitter_ms(1),
+        Step::body(json!({"status": "PROCESSING", "custom": true})),
+        Step::fault(Fault::arcgis_error(498, "Invalid token.")),
+        Step::fault(Fault::portal_error(403, "You do not have permissions.")),
+        Step::fault(Fault::http(503, "Service Unavailable")),
+        Step::fault(Fault::close()),
+        Step::fault(Fault::truncate(40)),
+        Step::fault(Fault::delay_ms(5)),
+        Step::status("Completed").results(json!({"output": {"value": 1}})),
+    ];
+    for then in [Then::Repeat, Then::Error, Then::Restart, Then::Gone] {
+        let mut job = JobSpec::new("executeNotebook")
+            .job_id("j11111111-2222-4333-8444-555555555555")
+            .context("/arcgis")
+            .then(then);
+        for step in steps.clone() {
+            job = job.step(step);
+        }
+        let body = serde_json::to_vec(&job).unwrap();
+        if let Err(err) = parse_job(&body) {
+            panic!("{err:?}: {}", String::from_utf8_lossy(&body));
+        }
+    }
+    let timed = JobSpec::new("openNotebook")
+        .advance(Advance::Time)
+        .step(Step::status("SUBMITTED").offset_ms(0))
+        .step(Step::status("COMPLETED").offset_ms(100));
+    parse_job(&serde_json::to_vec(&timed).unwrap()).unwrap();
+    for submission in [
+        SubmissionSpec::new("executeNotebook")
+            .item_id("a1")
+            .param("notebookParameters", json!({"x": 1}))
+            .step(Step::status("FAILED"))
+            .then(Then::Gone)
+            .times(2),
+        SubmissionSpec::new("openNotebook")
+            .job_type("openNotebook")
+            .advance(Advance::Poll)
+            .step(Step::status("COMPLETED"))
+            .every_time(),
+        SubmissionSpec::new("executeNotebook").answer(json!({"status": "success"})),
+    ] {
+        let body = serde_json::to_vec(&submission).unwrap();
+        if let Err(err) = parse_submission(&body) {
+            panic!("{err:?}: {}", String::from_utf8_lossy(&body));
+        }
+    }
+}
