@@ -68,6 +68,18 @@ async fn a_defined_job_plays_its_steps_then_what_then_says() {
             "error 404"
         ]
     );
+    let listing = get(server.url("/__jobmock/jobs")).send().await.json();
+    let listed = listing["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|job| job["jobId"] == id.as_str())
+        .expect("the defined job is listed")
+        .clone();
+    assert_eq!(listed["createdFrom"], "defined");
+    assert_eq!(listed["createdBy"], "t1");
+    assert_eq!(listed["then"], "gone");
+    assert_eq!(listed["sessions"]["t1"]["polls"], 5);
     // The failing step says why, and has the type's fields.
     let server_b = define(
         &server,
