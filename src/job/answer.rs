@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use super::model::{Fault, Job, Step};
+use super::model::{Fault, Job, Step, Then};
 use super::sequence::Cursor;
 
 /// What a poll is answered under.
@@ -33,6 +33,8 @@ pub enum Chosen {
     OnCancel,
     /// A fault aimed at this poll; the step it stands in for (used to truncate it).
     Fault(Fault, usize),
+    /// A poll after the last step of a job whose `then` is `error` or `gone`: no step.
+    After(Then),
 }
 
 /// What an answer's body needs beyond the stored step, for one session.
@@ -68,7 +70,7 @@ impl PollAnswer {
         match &self.chosen {
             Chosen::Step(index) => Some(&job.steps[*index]),
             Chosen::OnCancel => job.on_cancel.as_ref(),
-            Chosen::Fault(..) => None,
+            Chosen::Fault(..) | Chosen::After(_) => None,
         }
     }
 
@@ -80,6 +82,11 @@ impl PollAnswer {
                 Arc::from(format!("fault at poll {}", self.poll)),
                 fault_status(fault),
                 fault_code(fault),
+            ),
+            (Chosen::After(then), _) => (
+                Arc::from(format!("after the last step (then: {})", then.as_str())),
+                200,
+                Some(404),
             ),
             (_, Some(step)) => (
                 Arc::clone(&step.file),
@@ -124,13 +131,24 @@ pub fn poll(
     } else if cursor.is_cancelled() && job.on_cancel.is_some() {
         cursor.count_poll();
         Chosen::OnCancel
+    } else if job.then != Then::Repeat && job.sequence.played_out(cursor) {
+        match job.then {
+            Then::Restart => {
+                cursor.restart();
+                Chosen::Step(job.sequence.poll(cursor, now, settings.speed))
+            }
+            then => {
+                cursor.count_poll();
+                Chosen::After(then)
+            }
+        }
     } else {
         Chosen::Step(job.sequence.poll(cursor, now, settings.speed))
     };
     let serves_end = match &chosen {
         Chosen::Step(index) => job.steps[*index].has_end_time,
         Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(|step| step.has_end_time),
-        Chosen::Fault(..) => false,
+        Chosen::Fault(..) | Chosen::After(_) => false,
     };
     let rebase = settings.rebase_time && !settings.created;
     let patches = Patches {
@@ -196,7 +214,7 @@ pub fn ends_job(job: &Job, answer: &PollAnswer) -> bool {
     match &answer.chosen {
         Chosen::Step(index) => *index + 1 == job.steps.len() && is_final(&job.steps[*index]),
         Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(is_final),
-        Chosen::Fault(..) => false,
+        Chosen::Fault(..) | Chosen::After(_) => false,
     }
 }
 

@@ -84,7 +84,16 @@ impl Sequence {
         cursor.polls += 1;
         let step = self.next_step(cursor, now, speed);
         cursor.last_served = Some(step);
+        if step == self.last() {
+            cursor.served_last += 1;
+        }
         step
+    }
+
+    /// Whether the session has had the last step for all its polls: what comes next is the
+    /// job's `then` ([`super::Then`]). In time mode the last step holds for its `polls` too.
+    pub fn played_out(&self, cursor: &Cursor) -> bool {
+        cursor.served_last >= self.holds[self.last()].max(1)
     }
 
     fn next_step(&self, cursor: &mut Cursor, now: Instant, speed: f64) -> usize {
@@ -162,6 +171,8 @@ pub struct Cursor {
     skipped_ms: f64,
     /// The step the last poll was answered with.
     last_served: Option<usize>,
+    /// Polls answered with the last step since the cursor (re)started.
+    served_last: u32,
     /// Whether the session cancelled the job.
     cancelled: bool,
     /// `--rebase-time`: milliseconds added to the job's timestamps, fixed at the first poll.
@@ -184,6 +195,17 @@ impl Cursor {
     /// the cancelled step).
     pub fn count_poll(&mut self) {
         self.polls += 1;
+    }
+
+    /// Starts the steps again from the first (a job whose `then` is `restart`); the polls
+    /// counted so far stay counted.
+    pub fn restart(&mut self) {
+        self.step = 0;
+        self.served_in_step = 0;
+        self.served_last = 0;
+        self.started = None;
+        self.skipped_ms = 0.0;
+        self.ended_ms = None;
     }
 
     pub fn cancel(&mut self) {

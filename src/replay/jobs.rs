@@ -16,7 +16,7 @@ use super::served::Served;
 use super::state::{Found, Replay, Stale};
 use crate::api::format::{self, Format};
 use crate::job::answer::{self, Chosen, Patches, PollSettings};
-use crate::job::{Instant, Step};
+use crate::job::{Instant, Step, Then};
 use crate::util::clock::now_ms;
 
 impl Replay {
@@ -75,6 +75,9 @@ impl Replay {
         {
             self.tokens.expire_at(token, &call.session, &job.id, *index);
         }
+        if let Chosen::After(then) = answer.chosen {
+            return Ok(self.after_the_end(&found, then));
+        }
         let (step, step_index) = match &answer.chosen {
             Chosen::Step(index) => (&job.steps[*index], Some(*index)),
             Chosen::OnCancel => (
@@ -83,6 +86,7 @@ impl Replay {
                     .expect("chosen only when there is one"),
                 None,
             ),
+            Chosen::After(_) => unreachable!("answered above"),
             Chosen::Fault(fault, would_be) => {
                 let step = &job.steps[*would_be];
                 let whole = self.job_body(
@@ -118,6 +122,27 @@ impl Replay {
             None => self.step_kind(call, step, body, format.content_type()),
         };
         Ok(Reply { kind, note })
+    }
+
+    /// A poll after the last step of a job whose `then` says there is nothing more: `error` is
+    /// an unmatched request (counted, and refused with `--strict`), `gone` a job not found.
+    fn after_the_end(&self, found: &Found<'_>, then: Then) -> Reply {
+        let id = &found.job().id;
+        if then == Then::Error {
+            let message = format!(
+                "job {id} was polled past its last step, and its then is \"error\": nothing is \
+                 scripted after it (give it more steps, or then \"repeat\" to hold the last)"
+            );
+            return Reply::unmatched(Some(id), 404, message);
+        }
+        let message = format!("job {id} not found: its then is \"gone\" after its last step");
+        let mut reply = Reply::refusal(Some(id), 404, message);
+        reply.note.served_by = if found.is_created() {
+            ServedBy::CreatedJob
+        } else {
+            ServedBy::Job
+        };
+        reply
     }
 
     /// A job's poll once it is gone for the session: deleted, or removed by the server once it
