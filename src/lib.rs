@@ -35,6 +35,8 @@
 //! - [`output`]: all printing: stdout's writes end a command on a closed pipe, stderr's never
 //!   panic.
 //! - [`server`]: the accept loop with limits and graceful shutdown, shared by the serving modes.
+//! - [`testing`]: an in-process mock server for Rust tests (`MockServer::start()`), its
+//!   scenarios defined through the control API.
 //! - [`tls`]: HTTPS for the serving modes: a self-signed certificate made at start, or files.
 //! - [`util`]: the ground floor: text positions, bounded reads, atomic writes, the clock, the
 //!   JSON string walker.
@@ -62,6 +64,7 @@ pub mod replay;
 pub mod scan;
 pub mod server;
 pub mod shape;
+pub mod testing;
 pub mod tls;
 pub mod ui;
 pub mod util;

@@ -27,17 +27,40 @@ const SELF_SIGNED_NAMES: [&str; 2] = ["localhost", "127.0.0.1"];
 pub fn acceptor(certificate: &Certificate) -> Result<TlsAcceptor> {
     let (chain, key) = match certificate {
         Certificate::SelfSigned { write_to } => {
-            let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|n| n.to_string()).collect();
-            let made = rcgen::generate_simple_self_signed(names)
-                .expect("a self-signed certificate for fixed, valid names can be made");
+            let (chain, key, pem) = make_self_signed();
             if let Some(path) = write_to {
-                write::file(path, made.cert.pem().as_bytes())?;
+                write::file(path, pem.as_bytes())?;
             }
-            let key = PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
-            (vec![made.cert.der().clone()], key)
+            (chain, key)
         }
         Certificate::Files { cert, key } => (read_chain(cert)?, read_key(key)?),
     };
+    server_config(certificate, chain, key)
+}
+
+/// A self-signed certificate for `localhost` and `127.0.0.1` made now: the acceptor, and the
+/// certificate's PEM for a client to trust (the in-process test server's HTTPS).
+pub fn self_signed() -> Result<(TlsAcceptor, String)> {
+    let (chain, key, pem) = make_self_signed();
+    let acceptor = server_config(&Certificate::SelfSigned { write_to: None }, chain, key)?;
+    Ok((acceptor, pem))
+}
+
+type Made = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>, String);
+
+fn make_self_signed() -> Made {
+    let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|n| n.to_string()).collect();
+    let made = rcgen::generate_simple_self_signed(names)
+        .expect("a self-signed certificate for fixed, valid names can be made");
+    let key = PrivateKeyDer::Pkcs8(made.signing_key.serialize_der().into());
+    (vec![made.cert.der().clone()], key, made.cert.pem())
+}
+
+fn server_config(
+    certificate: &Certificate,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> Result<TlsAcceptor> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -44,6 +44,8 @@ mod redaction_properties;
 mod reload;
 #[path = "integration/replay/mod.rs"]
 mod replay;
+#[path = "integration/scenarios.rs"]
+mod scenarios;
 #[path = "integration/then.rs"]
 mod then;
 #[path = "integration/tokens.rs"]

@@ -299,6 +299,7 @@ mod tests {
             http_status: StatusCode::OK,
             headers: Vec::new(),
             delay: Duration::ZERO,
+            jitter: Duration::ZERO,
             fault: None,
             expire_token: false,
         }

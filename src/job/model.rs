@@ -110,6 +110,9 @@ pub struct Step {
     pub http_status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub delay: Duration,
+    /// Each answer of this step waits [`Step::delay`] + a random 0..=jitter (`jitterMs`): a
+    /// server whose answers do not all take the same time. Zero: exactly the delay.
+    pub jitter: Duration,
     pub fault: Option<Fault>,
     /// `expireToken`: the request's token expires once this step is served.
     pub expire_token: bool,

@@ -52,27 +52,28 @@ pub async fn handle(replay: &Arc<Replay>, call: &Call, rest: &str) -> Response<B
         (["jobs"], &Method::GET) => jobs(replay, served, None),
         (["jobs", job_id], &Method::GET) => jobs(replay, served, Some(job_id)),
         (["jobs", job_id, "advance"], &Method::POST) => advance(replay, served, call, job_id),
+        (["jobs"], &Method::POST) => answered(replay.define_job(served, call)),
+        (["jobs", job_id], &Method::DELETE) => answered(replay.remove_defined_job(call, job_id)),
+        (["submissions"], &Method::POST) => answered(replay.define_submission(served, call)),
+        (["submissions"], &Method::GET) => answered(replay.list_submissions(call)),
+        (["submissions", id], &Method::DELETE) => answered(replay.remove_submission(id)),
         (["reset"], &Method::POST) => reset(replay, served, call),
         (["requests"], &Method::GET) => requests(replay, call),
         (["verify"], &Method::GET) => verify(replay, served, call),
         (["exchanges"], &Method::GET) => exchanges(replay, served),
         (["ui"], &Method::GET) => web::ui(replay, served, call),
-        (
-            ["health"]
-            | ["jobs"]
-            | ["jobs", _]
-            | ["requests"]
-            | ["verify"]
-            | ["exchanges"]
-            | ["ui"],
-            _,
-        ) => wrong_method(call, "GET"),
+        (["jobs"] | ["submissions"], _) => wrong_method(call, "GET, POST"),
+        (["jobs", _], _) => wrong_method(call, "GET, DELETE"),
+        (["submissions", _], _) => wrong_method(call, "DELETE"),
+        (["health"] | ["requests"] | ["verify"] | ["exchanges"] | ["ui"], _) => {
+            wrong_method(call, "GET")
+        }
         (["reset"] | ["jobs", _, "advance"] | ["reload"], _) => wrong_method(call, "POST"),
         _ => error(
             StatusCode::NOT_FOUND,
             &format!(
                 "no control endpoint {}; see the README's control API: health, jobs, \
-                 jobs/<jobId>/advance, exchanges, reset, requests, verify, reload, ui",
+                 jobs/<jobId>/advance, submissions, exchanges, reset, requests, verify, reload, ui",
                 call.path()
             ),
         ),
@@ -206,6 +207,7 @@ fn reset(replay: &Replay, served: &Served, call: &Call) -> Response<Body> {
         for slot in created {
             live.created.remove(slot);
         }
+        live.submissions.clear(session);
     }
     drop(live);
     if session.is_none() && job_id.is_none() {
@@ -372,6 +374,10 @@ fn wrong_method(call: &Call, allowed: &'static str) -> Response<Body> {
         .headers_mut()
         .insert(ALLOW, HeaderValue::from_static(allowed));
     response
+}
+
+fn answered((status, value): (StatusCode, Value)) -> Response<Body> {
+    respond(status, &value)
 }
 
 fn ok(value: Value) -> Response<Body> {

@@ -38,15 +38,26 @@ impl Replay {
             }
             Route::Job { id } => {
                 // A fixture job is found without the lock; only created jobs live behind it.
-                let found = Found::fixture_job(served, id).or_else(|| {
-                    self.lock()
-                        .created
-                        .find(id)
-                        .map(|(slot, created)| Found::Created {
-                            slot,
-                            job: Arc::clone(&created.job),
-                        })
-                });
+                // A job the session defined comes first (it is what the test asked for).
+                let private = if self
+                    .has_private_jobs
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    self.private_job(&self.lock(), &call.session, id)
+                } else {
+                    None
+                };
+                let found = private
+                    .or_else(|| Found::fixture_job(served, id))
+                    .or_else(|| {
+                        self.lock()
+                            .created
+                            .find(id)
+                            .map(|(slot, created)| Found::Created {
+                                slot,
+                                job: Arc::clone(&created.job),
+                            })
+                    });
                 if let Some(found) = found {
                     let format = match format {
                         Ok(format) => format,
@@ -59,6 +70,14 @@ impl Replay {
                 }
             }
             _ => {}
+        }
+        // A submission the session defined answers before what the set holds: it is what the
+        // test asked for.
+        if let Route::Create { context, job_type } = &route
+            && call.method == Method::POST
+            && let Some(reply) = self.submit_defined(served, call, context, job_type)
+        {
+            return Ok(reply);
         }
         // A recorded exchange answers before the built-in operations: it is what a real server
         // said.

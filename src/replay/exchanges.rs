@@ -43,8 +43,9 @@ impl Replay {
             served_by: ServedBy::Exchange,
             ..Note::default()
         };
-        if !step.delay.is_zero() {
-            tokio::time::sleep(step.delay).await;
+        let delay = super::jobs::step_delay(step);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
         }
         let body = if step.has_origin {
             self.fill_origin(call, &step.body)

@@ -32,11 +32,15 @@ impl Replay {
         if let Some(answer) = self.options.limits.refuse_large_head(&request) {
             return Ok(answer.map(full));
         }
+        // A definition's JSON body is the control API's to read; a forwarded request goes on
+        // whole.
+        let keep_raw = self.forwarding.get().is_some()
+            || (request.method() == Method::POST && request.uri().path().contains(CONTROL_PREFIX));
         let call = match Call::read(
             request,
             self.options.max_body_bytes,
             self.options.limits.header_read_timeout,
-            self.forwarding.get().is_some(),
+            keep_raw,
         )
         .await
         {

@@ -104,7 +104,7 @@ impl Replay {
                 });
             }
         };
-        let delay = step.delay + answer.pause;
+        let delay = step_delay(step) + answer.pause;
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -219,4 +219,19 @@ impl Replay {
             Format::Html => format::job_page(job_id, &body),
         }
     }
+}
+
+/// How long an answer of `step` waits: its delay, and a random part (0 to all) of its jitter
+/// (`jitterMs`), drawn per answer, so that a client's timeouts meet uneven answers.
+pub(super) fn step_delay(step: &Step) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+
+    let jitter_ms = step.jitter.as_millis() as u64;
+    if jitter_ms == 0 {
+        return step.delay;
+    }
+    // std's hasher is seeded randomly per instance: random enough for a mock's jitter.
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(crate::util::clock::now_nanos());
+    step.delay + std::time::Duration::from_millis(hasher.finish() % (jitter_ms + 1))
 }

@@ -38,13 +38,26 @@ pub struct Created {
     pub job_type: String,
     /// The session that created it: only that session lists it.
     pub session: String,
+    /// Defined through the control API (`POST /__jobmock/jobs`, or a defined submission):
+    /// only its session finds it, and another session may define the same ID.
+    pub private: bool,
+}
+
+/// What a created job is found by: its ID, and for a private one its session too.
+type IdKey = (Option<Arc<str>>, Arc<str>);
+
+fn id_key(created: &Created) -> IdKey {
+    (
+        created.private.then(|| Arc::from(created.session.as_str())),
+        created.job.id.clone(),
+    )
 }
 
 /// The created jobs, by slot (stable while the job lives) and by ID; at most `capacity`, the
 /// oldest forgotten first so that a client creating jobs forever cannot grow memory forever.
 pub struct CreatedJobs {
     slots: Vec<Option<Created>>,
-    by_id: HashMap<Arc<str>, usize>,
+    by_id: HashMap<IdKey, usize>,
     order: VecDeque<usize>,
     free: Vec<usize>,
     capacity: usize,
@@ -73,7 +86,12 @@ impl CreatedJobs {
             self.dropped += 1;
             forgotten = Some(oldest);
         }
-        let id = created.job.id.clone();
+        // A private job defined again in its session replaces the one before.
+        if let Some(&defined) = self.by_id.get(&id_key(&created)) {
+            self.remove(defined);
+            forgotten = forgotten.or(Some(defined));
+        }
+        let id = id_key(&created);
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot] = Some(created);
@@ -89,14 +107,24 @@ impl CreatedJobs {
         (slot, forgotten)
     }
 
+    /// The job `id` created by a client (not a private one).
     pub fn find(&self, id: &str) -> Option<(usize, &Created)> {
-        let slot = *self.by_id.get(id)?;
+        self.at(&(None, Arc::from(id)))
+    }
+
+    /// The private job `id` of `session` (defined through the control API).
+    pub fn find_private(&self, session: &str, id: &str) -> Option<(usize, &Created)> {
+        self.at(&(Some(Arc::from(session)), Arc::from(id)))
+    }
+
+    fn at(&self, key: &IdKey) -> Option<(usize, &Created)> {
+        let slot = *self.by_id.get(key)?;
         self.slots[slot].as_ref().map(|created| (slot, created))
     }
 
     pub fn remove(&mut self, slot: usize) {
         if let Some(created) = self.slots.get_mut(slot).and_then(Option::take) {
-            self.by_id.remove(&created.job.id);
+            self.by_id.remove(&id_key(&created));
             self.order.retain(|&kept| kept != slot);
             self.free.push(slot);
         }
@@ -280,6 +308,7 @@ mod tests {
             }),
             job_type: "t".into(),
             session: "s".into(),
+            private: false,
         };
         created.insert(job("a"));
         created.insert(job("b"));

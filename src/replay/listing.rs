@@ -65,7 +65,11 @@ pub(super) fn job_listing(
                 })
                 .collect();
             if let Some(created) = created {
-                listed.created_from = Some(format!("templates/{}", created.job_type));
+                listed.created_from = Some(if created.private {
+                    "defined".to_string()
+                } else {
+                    format!("templates/{}", created.job_type)
+                });
                 listed.created_by = Some(created.session.clone());
             }
             listed

@@ -24,6 +24,8 @@
 //! - `reply`: what a handler decides, and the one place it becomes an answer.
 //! - `served`: the loaded set with its slots and renderings. `load`: reading a set to serve,
 //!   at start-up ([`load()`]) and on every reload.
+//! - `scenarios`: jobs and submissions a test defines through the control API, per session
+//!   (`submissions`: those defined, in order).
 //! - `control`: the control API; `listing`: its jobs and exchanges with their sessions.
 //!   `journal`: what was answered, and (`journal::har`) its HAR export. `lifecycle`: created
 //!   jobs.
@@ -56,8 +58,10 @@ mod origin;
 mod reply;
 mod request;
 mod route;
+mod scenarios;
 mod served;
 mod state;
+mod submissions;
 pub mod tokens;
 mod upstream;
 mod verify;

@@ -42,6 +42,7 @@ impl Replay {
                 job: Arc::new(job),
                 job_type: job_type.to_string(),
                 session: call.session.to_string(),
+                private: false,
             });
             // A reused slot starts afresh in every session.
             for stale in [Some(slot), forgotten].into_iter().flatten() {

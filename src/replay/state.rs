@@ -30,6 +30,9 @@ pub struct Replay {
     pub(super) reloading: Mutex<()>,
     /// How many requests nothing answered (see [`Replay::unmatched_served`]).
     pub(super) unmatched: std::sync::atomic::AtomicU64,
+    /// Whether any session defined a job of its own (`POST /__jobmock/jobs`): until one does,
+    /// a poll looks for none, without the lock.
+    pub(super) has_private_jobs: std::sync::atomic::AtomicBool,
     /// The upstream, for a server that replays and records (set once it listens).
     pub(super) forwarding: std::sync::OnceLock<super::upstream::Forwarding>,
 }
@@ -49,6 +52,8 @@ pub(super) struct Live {
     /// Every session's cursors, and the fixture jobs each deleted (`deleteAll`), bounded.
     pub(super) cursors: Cursors<Key>,
     pub(super) created: CreatedJobs,
+    /// The submissions sessions defined (`POST /__jobmock/submissions`).
+    pub(super) submissions: super::submissions::Submissions,
     pub(super) reloads: Reloads,
     /// The generation of the set served now: a request that started with an older one and
     /// would move a cursor starts again with this one (see [`Stale`]).
@@ -124,6 +129,7 @@ impl Replay {
         let live = Mutex::new(Live {
             cursors: Cursors::new(options.max_sessions),
             created: CreatedJobs::new(options.max_created_jobs),
+            submissions: super::submissions::Submissions::default(),
             reloads: Reloads::default(),
             generation: 0,
         });
@@ -137,6 +143,7 @@ impl Replay {
             reloading: Mutex::new(()),
             unmatched: std::sync::atomic::AtomicU64::new(0),
             forwarding: std::sync::OnceLock::new(),
+            has_private_jobs: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -166,8 +173,31 @@ impl Replay {
         id: &str,
     ) -> Option<Found<'a>> {
         // Hidden: deleted (deleteAll), or removed once ended (a flavour that removes them).
-        self.lookup(served, live, id)
+        self.private_job(live, session, id)
+            .or_else(|| self.lookup(served, live, id))
             .filter(|found| !live.cursors.is_hidden(session, found.key()))
+    }
+
+    /// The job `id` that `session` defined through the control API, which it finds before any
+    /// other of that ID (no other session finds it).
+    pub(super) fn private_job<'a>(
+        &self,
+        live: &Live,
+        session: &str,
+        id: &str,
+    ) -> Option<Found<'a>> {
+        if !self
+            .has_private_jobs
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return None;
+        }
+        live.created
+            .find_private(session, id)
+            .map(|(slot, created)| Found::Created {
+                slot,
+                job: Arc::clone(&created.job),
+            })
     }
 
     /// The job `id`, whichever session sees it: for the control API.

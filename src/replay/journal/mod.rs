@@ -87,6 +87,8 @@ pub enum ServedBy {
     PortalRoot,
     /// Refused as it was sent: a bad `f`, job ID or method.
     Refusal,
+    /// A submission a session defined (`POST /__jobmock/submissions`).
+    Submission,
     /// The upstream, forwarded to and recorded (`--upstream` with `--record-mode`).
     Upstream,
     /// Nothing: no fixture, recording or operation answers it (an unmatched request).
@@ -115,6 +117,7 @@ impl ServedBy {
             ServedBy::TokenService => "tokenService",
             ServedBy::PortalRoot => "portalRoot",
             ServedBy::Refusal => "refusal",
+            ServedBy::Submission => "submission",
             ServedBy::Upstream => "upstream",
             ServedBy::Nothing => "nothing",
         }
