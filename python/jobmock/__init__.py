@@ -4,6 +4,10 @@ The wheel installs the `jobmock` command (the Rust binary) and this package: `Se
 `jobmock replay --tls` on a free port, `Session` talks to one session of it, and the pytest
 plugin (`jobmock.pytest_plugin`, loaded by itself once the package is installed) gives each test
 a `jobmock` fixture. The shipped fixture set is at `shipped_fixtures()`.
+
+A test defines the jobs it needs in its own session: `Session.add_job(steps=[…])` and
+`Session.on_submit("executeNotebook", item_id=…, steps=[…])` return `Job` and `Submission`
+handles; `jobmock.steps` builds the steps (`step`, `body`, `fault`, `slow`).
 """
 
 from .server import (
@@ -14,6 +18,8 @@ from .server import (
     session_name,
     shipped_fixtures,
 )
+from . import steps
+from .scenarios import Job, Submission
 
 try:
     from importlib.metadata import PackageNotFoundError, version as _version
@@ -26,11 +32,14 @@ except ImportError:  # pragma: no cover
     __version__ = "0+unknown"
 
 __all__ = [
+    "Job",
     "JobmockError",
     "Server",
     "Session",
     "find_binary",
     "session_name",
     "shipped_fixtures",
+    "steps",
+    "Submission",
     "__version__",
 ]

@@ -434,7 +434,9 @@ def jobmock_record_dir(request, _jobmock_servers: _Servers) -> Path:
 def jobmock(request, _jobmock_servers: _Servers, jobmock_record_dir):
     """A jobmock session of this test's own, on a `jobmock replay --tls` server: `.url` (append
     `/portal`, `/notebookserver`), `.ca_bundle`, `.session`, `.requests(**filters)`,
-    `.verify()`, `.advance(job_id)`, `.reset()`, `.health()`, `.base_url`, `.new_session()`."""
+    `.verify()`, `.advance(job_id)`, `.reset()`, `.health()`, `.base_url`, `.new_session()`,
+    and the test's own jobs and submissions: `.add_job(steps=[…])`, `.on_submit(operation, …)`,
+    `.jobs_defined()`, `.submissions()` (see `jobmock.steps`)."""
     manager = _jobmock_servers
     options = manager.options(request.node.get_closest_marker("jobmock"))
     folder = Path(jobmock_record_dir)

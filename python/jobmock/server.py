@@ -33,7 +33,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenarios import Job, Submission
+    from .steps import Step
 
 __all__ = [
     "JobmockError",
@@ -54,14 +58,20 @@ _LISTENING = "listening on "
 
 
 class JobmockError(Exception):
-    """jobmock could not be found or started, or its control API answered an error."""
+    """jobmock could not be found or started, or its control API answered an error.
+
+    For an error answer, `status` is its HTTP status and `body` its parsed JSON (or text); a 400
+    for a bad job or submission also has `field`, the path of the bad field (`"steps[2].status"`,
+    `"then"`; `""` for a body that is not JSON), and the message starts with the server's own
+    words (`steps[2].status: must be a string such as "COMPLETED"`)."""
 
     def __init__(self, message: str, *, status: Optional[int] = None, body: Any = None,
-                 stderr: str = ""):
+                 stderr: str = "", field: Optional[str] = None):
         super().__init__(message)
         self.status = status
         self.body = body
         self.stderr = stderr
+        self.field = field
 
 
 def shipped_fixtures() -> Path:
@@ -309,9 +319,10 @@ class Server:
         return self._ssl
 
     def call(self, method: str, path: str, params: Optional[Dict[str, Any]] = None,
-             *, session: Optional[str] = None) -> Any:
-        """Call the control API: `call("GET", "/__jobmock/health")`. Answers the parsed JSON;
-        an HTTP error raises `JobmockError` with its status and body."""
+             *, session: Optional[str] = None, json_body: Any = None) -> Any:
+        """Call the control API: `call("GET", "/__jobmock/health")`; `json_body` is sent as the
+        request's JSON body. Answers the parsed JSON; an HTTP error raises `JobmockError` with
+        its status and body (and `field`, when the server names one)."""
         if self.url is None or not self.running():
             raise JobmockError(
                 f"the jobmock server is not running (exit code {self._process and self._process.poll()})"
@@ -330,8 +341,12 @@ class Server:
             pairs.append((name, str(value)))
         if pairs:
             url += "?" + urllib.parse.urlencode(pairs)
-        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
-                                         headers={"Accept": "application/json"})
+        headers = {"Accept": "application/json"}
+        data = b"" if method == "POST" else None
+        if json_body is not None:
+            data = json.dumps(json_body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(url, method=method, data=data, headers=headers)
         try:
             with urllib.request.urlopen(request, context=self.ssl_context(), timeout=30) as answer:
                 text = answer.read().decode("utf-8")
@@ -341,8 +356,7 @@ class Server:
                 body = json.loads(text)
             except ValueError:
                 body = text
-            raise JobmockError(f"{method} {path}: HTTP {error.code}: {text.strip()}",
-                               status=error.code, body=body) from None
+            raise _answered_error(method, path, error.code, text, body) from None
         return json.loads(text) if text.strip() else None
 
     def health(self) -> Dict[str, Any]:
@@ -376,6 +390,23 @@ class Server:
     def session(self, name: str) -> "Session":
         """A view of the server for one session: its `url` puts requests into the session."""
         return Session(self, name)
+
+
+def _answered_error(method: str, path: str, status: int, text: str, body: Any) -> JobmockError:
+    """The error for an error answer: the server's messages first when it gave some (a 400's
+    message starts with the bad field's path), its whole text otherwise."""
+    field = None
+    told = text.strip()
+    if isinstance(body, dict):
+        messages = body.get("messages")
+        if isinstance(messages, list) and messages:
+            told = "; ".join(str(message) for message in messages)
+        elif isinstance(body.get("error"), dict) and body["error"].get("message"):
+            told = str(body["error"]["message"])
+        if isinstance(body.get("field"), str):
+            field = body["field"]
+    return JobmockError(f"{method} {path}: HTTP {status}: {told}", status=status, body=body,
+                        field=field)
 
 
 def session_name(text: str, taken: Iterable[str] = (), limit: int = 200) -> str:
@@ -456,6 +487,70 @@ class Session:
 
     def health(self) -> Dict[str, Any]:
         return self.server.health()
+
+    # -- jobs and submissions defined in the test ------------------------------------------
+
+    def add_job(self, type: str = "executeNotebook", *, steps: Sequence["Step"],
+                then: str = "repeat", job_id: Optional[str] = None,
+                advance: Optional[str] = None, context: Optional[str] = None) -> "Job":
+        """Define a job in this session (`POST /__jobmock/jobs`) and return its handle, whose
+        `url` a client polls::
+
+            job = jobmock.add_job(steps=[step("SUBMITTED"), step("PROCESSING", polls=2),
+                                         step("FAILED", messages=["Cell 3 raised KeyError"])])
+
+        `steps` are dicts (see `jobmock.steps`); `type` picks the template that fills in what a
+        shorthand step leaves out; `then` is what a poll after the last step gets: `"repeat"`
+        (the last step again), `"error"` (an unmatched request, failing `--strict`),
+        `"restart"` (the first step again) or `"gone"` (404, as a deleted job). `job_id`
+        defaults to a fresh ID; defining an ID again replaces its definition. `advance` is
+        `"poll"` (the default) or `"time"`; `context` the context path of the `jobUrl`
+        (`/notebookserver`). A bad definition raises `JobmockError` whose `field` names it."""
+        from .scenarios import Job, job_body
+
+        body = job_body(type=type, steps=steps, then=then, job_id=job_id, advance=advance,
+                        context=context)
+        return Job(self, self.server.call("POST", "/__jobmock/jobs", session=self.session,
+                                          json_body=body))
+
+    def on_submit(self, operation: str, item_id: Optional[str] = None,
+                  params: Optional[Dict[str, Any]] = None, steps: Optional[Sequence["Step"]] = None,
+                  then: str = "repeat", times: Optional[int] = 1,
+                  answer: Optional[Dict[str, Any]] = None, job_id: Optional[str] = None,
+                  type: Optional[str] = None, advance: Optional[str] = None) -> "Submission":
+        """Say what the next matching submission in this session creates
+        (`POST /__jobmock/submissions`), ahead of the set's recordings and templates::
+
+            jobmock.on_submit("executeNotebook", item_id=ITEM,
+                              steps=[step("SUBMITTED"), step("FAILED", messages=["boom"])])
+
+        `operation` is `"executeNotebook"` or `"openNotebook"`; `item_id` and `params` are a
+        subset of the submission's parameters that must match (`notebookParameters` compared as
+        JSON); each match creates a job of `steps` (with `then`, `advance`, `type`, and a fresh
+        ID unless `job_id`). `times` is how many submissions it answers (`None`: every one).
+        `answer` replaces the submission's own answer (`{{jobId}}` and `{{jobUrl}}` in its
+        strings are filled in): `answer={"status": "success"}` answers with no job at all, and
+        then `steps` may be left out."""
+        from .scenarios import Submission, submission_body
+
+        body = submission_body(operation, item_id=item_id, params=params, steps=steps,
+                               then=then, times=times, answer=answer, job_id=job_id, type=type,
+                               advance=advance)
+        return Submission(self, self.server.call("POST", "/__jobmock/submissions",
+                                                 session=self.session, json_body=body))
+
+    def jobs_defined(self) -> List[Dict[str, Any]]:
+        """The jobs defined in this session, as `GET /__jobmock/jobs` lists them (`jobId`,
+        `then`, `steps`, the session's polls)."""
+        from .scenarios import listed_defined
+
+        return listed_defined(self.server.call("GET", "/__jobmock/jobs", session=self.session))
+
+    def submissions(self) -> List[Dict[str, Any]]:
+        """The submissions defined in this session (`GET /__jobmock/submissions`): `id`,
+        `operation`, `params`, `times`, `remaining`, `matched`."""
+        return self.server.call("GET", "/__jobmock/submissions",
+                                session=self.session)["submissions"]
 
     def new_session(self, name: str) -> "Session":
         """Another session on the same server (for a second client, or a thread)."""
