@@ -150,6 +150,9 @@ def type_name(value: Any) -> str:
     return f"a {value.__class__.__name__}"
 
 
-def listed_defined(listing: Mapping[str, Any]) -> List[Dict[str, Any]]:
-    """The defined jobs of a `GET /__jobmock/jobs` answer."""
-    return [job for job in listing.get("jobs", []) if job.get("source") == "defined"]
+def listed_defined(listing: Mapping[str, Any], session: str) -> List[Dict[str, Any]]:
+    """The jobs `session` defined, of a `GET /__jobmock/jobs` answer (which lists every
+    session's: `createdFrom: "defined"`, `createdBy: <session>`)."""
+    return [job for job in listing.get("jobs", [])
+            if (job.get("source") == "defined" or job.get("createdFrom") == "defined")
+            and job.get("createdBy", session) == session]

@@ -510,8 +510,7 @@ class Session:
 
         body = job_body(type=type, steps=steps, then=then, job_id=job_id, advance=advance,
                         context=context)
-        return Job(self, self.server.call("POST", "/__jobmock/jobs", session=self.session,
-                                          json_body=body))
+        return Job(self, self._control("POST", "/__jobmock/jobs", body))
 
     def on_submit(self, operation: str, item_id: Optional[str] = None,
                   params: Optional[Dict[str, Any]] = None, steps: Optional[Sequence["Step"]] = None,
@@ -536,21 +535,26 @@ class Session:
         body = submission_body(operation, item_id=item_id, params=params, steps=steps,
                                then=then, times=times, answer=answer, job_id=job_id, type=type,
                                advance=advance)
-        return Submission(self, self.server.call("POST", "/__jobmock/submissions",
-                                                 session=self.session, json_body=body))
+        return Submission(self, self._control("POST", "/__jobmock/submissions", body))
+
+    def _control(self, method: str, path: str, body: Any = None) -> Any:
+        """A control call under this session's path prefix (`/__session/NAME/__jobmock/…`):
+        the `jobUrl`s the server answers then carry the prefix, so a client polling them stays
+        in the session (with `?session=` they would not)."""
+        return self.server.call(method, f"/__session/{_quote(self.session)}{path}",
+                                json_body=body)
 
     def jobs_defined(self) -> List[Dict[str, Any]]:
         """The jobs defined in this session, as `GET /__jobmock/jobs` lists them (`jobId`,
         `then`, `steps`, the session's polls)."""
         from .scenarios import listed_defined
 
-        return listed_defined(self.server.call("GET", "/__jobmock/jobs", session=self.session))
+        return listed_defined(self._control("GET", "/__jobmock/jobs"), self.session)
 
     def submissions(self) -> List[Dict[str, Any]]:
         """The submissions defined in this session (`GET /__jobmock/submissions`): `id`,
         `operation`, `params`, `times`, `remaining`, `matched`."""
-        return self.server.call("GET", "/__jobmock/submissions",
-                                session=self.session)["submissions"]
+        return self._control("GET", "/__jobmock/submissions")["submissions"]
 
     def new_session(self, name: str) -> "Session":
         """Another session on the same server (for a second client, or a thread)."""
