@@ -23,6 +23,7 @@ lint:
 
 unit:
 	$(CARGO) test --all-targets
+	$(CARGO) test --doc
 
 ## The real client (PyPI arcgis, every 2.4.x wheel: 2.4.4, 2.4.3, 2.4.2, 2.4.1.5) against replay
 ## --tls and through record; installs each into a virtual environment under target/.
