@@ -69,7 +69,14 @@ for version in $ARCGIS_VERSIONS; do
     "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps \
         "$WHEELS"/jobmock-*.whl
     # The suite runs the installed package: its plugin, and the jobmock command beside its Python.
-    (cd tests/python && JOBMOCK_BIN= "../../$venv/bin/python" -m pytest -q)
+    # The recording and scenario suites start many servers; their client behaviour differs
+    # between the newest and the oldest client (which they assert), so the clients between
+    # run the rest of the suite only, keeping make test within its budget.
+    skip=()
+    if [ "$version" != "${ARCGIS_VERSIONS%% *}" ] && [ "$version" != "${ARCGIS_VERSIONS##* }" ]; then
+        skip=(--ignore=test_recording.py --ignore=test_scenarios.py)
+    fi
+    (cd tests/python && JOBMOCK_BIN= "../../$venv/bin/python" -m pytest -q "${skip[@]}")
     # What every version must get: each scenario against replay --strict, nothing unanswered.
     "$venv/bin/python" tests/e2e/client_scenarios.py target/debug/jobmock fixtures
 done
