@@ -204,7 +204,7 @@ pub fn make_job(
             return step.clone();
         };
         if let Some(template_id) = &template_id {
-            replace_in_strings(&mut value, template_id, id);
+            crate::util::json::replace_in_strings(&mut value, template_id, id);
         }
         if let Some(object) = value.as_object_mut() {
             object.insert("jobId".to_string(), Value::from(id));
@@ -234,20 +234,6 @@ pub fn make_job(
         poll_faults: template.poll_faults.clone(),
         on_cancel: template.on_cancel.as_ref().map(make_step),
         then: template.then,
-    }
-}
-
-/// Replaces `from` by `to` inside every string of `value`.
-fn replace_in_strings(value: &mut Value, from: &str, to: &str) {
-    match value {
-        Value::String(text) if text.contains(from) => *text = text.replace(from, to),
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| replace_in_strings(item, from, to)),
-        Value::Object(fields) => fields
-            .values_mut()
-            .for_each(|field| replace_in_strings(field, from, to)),
-        _ => {}
     }
 }
 

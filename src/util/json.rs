@@ -106,6 +106,21 @@ pub fn minify(json: &[u8], max_nesting: usize) -> Result<Vec<u8>, usize> {
     Ok(out)
 }
 
+/// Replaces `from` by `to` inside every string of `value` (keys and other values untouched).
+pub fn replace_in_strings(value: &mut serde_json::Value, from: &str, to: &str) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) if text.contains(from) => *text = text.replace(from, to),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| replace_in_strings(item, from, to)),
+        Value::Object(fields) => fields
+            .values_mut()
+            .for_each(|field| replace_in_strings(field, from, to)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
