@@ -2,7 +2,7 @@
 
 CARGO ?= cargo
 
-.PHONY: run build test fmt-check lint unit e2e e2e-source ui bench soak fuzz clean
+.PHONY: run build test fmt-check lint unit e2e e2e-source ui dist dist-check bench soak fuzz clean
 
 ## Build and serve the shipped fixtures on 127.0.0.1:8080.
 run:
@@ -40,6 +40,17 @@ e2e-source:
 ## land in target/ui/.
 ui:
 	bash scripts/ui-test.sh
+
+## The packages, in dist/: a manylinux_2_17 wheel (maturin --zig; glibc 2.17 or newer), the sdist,
+## jobmock-<version>-x86_64-unknown-linux-gnu.tar.gz and SHA256SUMS; then checks them (glibc
+## symbols, tags, an install into a fresh environment without cargo, the sdist's build and its
+## message without Rust, the crate's file list). CI runs it after `make test`.
+dist:
+	bash scripts/dist.sh
+
+## The checks of `make dist` alone, on what is in dist/.
+dist-check:
+	bash scripts/dist-check.sh dist
 
 ## Throughput, latency, start-up, memory and diff speed, beside a bare hyper server; writes
 ## BENCHMARKS.md. Loopback only, a few minutes.

@@ -34,7 +34,8 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "jobmock",
-    version,
+    // `0.1.0 (1a2b3c4d5e6f 2026-12-02)`: the version and the commit it was built from (build.rs).
+    version = env!("JOBMOCK_VERSION_LINE"),
     after_help = "Examples:\n  \
         jobmock replay                                  serve ./fixtures on 127.0.0.1:8080\n  \
         jobmock replay --fixtures tests/fixtures --listen 127.0.0.1:0\n  \
