@@ -10,6 +10,8 @@ mod checks;
 mod cli;
 #[path = "integration/diff/mod.rs"]
 mod diff;
+#[path = "integration/docs/mod.rs"]
+mod docs;
 #[path = "integration/faithfulness/mod.rs"]
 mod faithfulness;
 #[path = "integration/fixtures.rs"]

@@ -73,9 +73,15 @@ pub struct Binary {
 impl Binary {
     /// Starts `jobmock ARGS` and waits (at most [`START_LIMIT`]) for its `listening on` line.
     pub fn start(args: &[&str]) -> Binary {
+        Binary::start_in(Path::new("."), args)
+    }
+
+    /// [`Binary::start`] in the folder `cwd` (relative paths in `args` are read from there).
+    pub fn start_in(cwd: &Path, args: &[&str]) -> Binary {
         let command = format!("jobmock {}", args.join(" "));
         let mut child = Command::new(env!("CARGO_BIN_EXE_jobmock"))
             .args(args)
+            .current_dir(cwd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
