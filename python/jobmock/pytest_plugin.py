@@ -80,7 +80,16 @@ from .recording import (
     node_test_name,
     set_name,
 )
-from .server import JobmockError, Server, Session, find_binary, session_name, shipped_fixtures
+from .server import (
+    JobmockError,
+    Server,
+    Session,
+    _replay_args,
+    find_binary,
+    has_flag,
+    session_name,
+    shipped_fixtures,
+)
 
 MARKER = (
     "jobmock(fixtures=None, *, scope='session', strict=False, args=(), record_mode=None, "
@@ -91,6 +100,17 @@ MARKER = (
 )
 
 _MARKER_KEYS = {"fixtures", "scope", "strict", "args", "record_mode", "record_dir"}
+#: The flags the plugin gives the server of a test's own set (recording.Plan.args), and what a
+#: marker's args says instead.
+_RECORDING_FLAGS = {
+    "--upstream": "--jobmock-upstream URL (or $JOBMOCK_UPSTREAM, or the ini option "
+                  "jobmock_upstream)",
+    "--record-mode": "the marker's record_mode= (or --jobmock-record-mode)",
+    "--ca-cert": "--jobmock-upstream-ca FILE (or the ini option jobmock_upstream_ca)",
+    "--expire-after": "--jobmock-expire-after DURATION (or the ini option "
+                      "jobmock_expire_after)",
+    "--on-expired": "--jobmock-on-expired WHAT (or the ini option jobmock_on_expired)",
+}
 #: The record modes that forward every test's requests, so cannot go without an upstream.
 _ALWAYS_FORWARD = ("new_episodes", "all", "rewrite")
 
@@ -328,6 +348,10 @@ class _Servers:
         args = kwargs.get("args", ())
         if isinstance(args, str):
             raise pytest.UsageError(f"{where}: args is a list of strings, not one string")
+        try:
+            _replay_args([str(arg) for arg in args])
+        except ValueError as error:
+            raise pytest.UsageError(f"{where}: {error}") from None
         record_mode = kwargs.get("record_mode")
         if record_mode is not None:
             try:
@@ -523,6 +547,11 @@ def _own_set(request, manager: _Servers, options: _Options, mode: str, folder: P
     """The `jobmock` fixture of a test with a set of its own: a server of the test's own on the
     set, recording it from the upstream as the mode says, stopped (SIGTERM, which puts a new
     recording in the set's place) after the test."""
+    for flag, instead in _RECORDING_FLAGS.items():
+        if has_flag(options.args, flag):
+            raise pytest.UsageError(
+                f"@pytest.mark.jobmock: {flag} in args: the plugin gives it to the server of "
+                f"this test's own set ({folder}) itself: give {instead} instead")
     try:
         plan = Plan(folder, mode, manager.upstream(), manager.upstream_ca(),
                     manager.expire_after(), manager.on_expired(), options.strict)
