@@ -467,6 +467,20 @@ def _reachable(url: str) -> str:
     return url
 
 
+def session_findings(report: Dict[str, Any]) -> List[str]:
+    """A verification report's `findings` without the ones on what the set holds and the
+    session never used. The server says those last, one on the jobs and one on the exchanges
+    (when there are any), each naming the first of them; found by that place and that name, not
+    by its wording."""
+    findings = list(report.get("findings") or [])
+    unused = report.get("unused") or {}
+    for kind in ("exchanges", "jobs"):  # the last sentence first
+        names = unused.get(kind) or []
+        if names and findings and str(names[0]) in findings[-1]:
+            findings.pop()
+    return findings
+
+
 def _answered_error(method: str, path: str, status: int, text: str, body: Any) -> JobmockError:
     """The error for an error answer: the server's messages first when it gave some (a 400's
     message starts with the bad field's path), its whole text otherwise."""
@@ -549,9 +563,19 @@ class Session:
         """This session's journal entries; `job=ID`, `unmatched=True` filter them."""
         return self.server.requests(session=self.session, **filters)
 
-    def verify(self) -> Dict[str, Any]:
-        """The verification report of this session."""
-        return self.server.verify(session=self.session)
+    def verify(self, unused: bool = False) -> Dict[str, Any]:
+        """The verification report of this session (`GET /__jobmock/verify?session=NAME`): the
+        jobs it polled (the set's, the ones it created or defined), what it submitted, its
+        unmatched requests with their near misses, and `findings`, a sentence on each thing
+        it did that a reviewer would remark on.
+
+        The set's jobs and exchanges this session never used are in `unused`, as the server
+        says; `findings` leaves out the server's sentences on them (on a shared server every
+        test would repeat the whole set's), unless `unused=True` keeps them."""
+        report = self.server.verify(session=self.session)
+        if not unused:
+            report["findings"] = session_findings(report)
+        return report
 
     def advance(self, job_id: str) -> Dict[str, Any]:
         return self.server.advance(job_id, session=self.session)
