@@ -19,9 +19,11 @@ it, named after the test, so tests never see each other's cursors or requests.
   set, a server of the test's own (`scope="function"`), `--strict`, more arguments for
   `jobmock replay`. A marker's relative `fixtures` is taken from the rootdir.
 - A server that does not start fails the test with its stderr. A server of the test's own is
-  stopped after it, and a non-zero exit code (a `--strict` server exits 1 when it answered an
-  unmatched request) fails its teardown with the unmatched requests and the server's stderr. On a
-  shared `strict` server each test's own unmatched requests fail that test's teardown.
+  stopped after it, and a non-zero exit code fails its teardown with the server's stderr.
+- On a `strict` server a test that sent requests no fixture matches fails once, in its call,
+  with each such request and its near miss (a shared server's: the test's own sessions'; a
+  server of its own: all of it), not again at teardown (whose report is kept for requests sent
+  after the call, and the exit code 1 that `--strict` gives such a server is not an error).
 
 Recording, per test (the names are pytest-recording's): a test may have a set of its own,
 `fixtures/jobmock/<module>/<test>/` beside its file (parametrized names made safe for any file
@@ -78,7 +80,16 @@ from .recording import (
     node_test_name,
     set_name,
 )
-from .server import JobmockError, Server, Session, find_binary, session_name, shipped_fixtures
+from .server import (
+    JobmockError,
+    Server,
+    Session,
+    _replay_args,
+    find_binary,
+    has_flag,
+    session_name,
+    shipped_fixtures,
+)
 
 MARKER = (
     "jobmock(fixtures=None, *, scope='session', strict=False, args=(), record_mode=None, "
@@ -89,6 +100,17 @@ MARKER = (
 )
 
 _MARKER_KEYS = {"fixtures", "scope", "strict", "args", "record_mode", "record_dir"}
+#: The flags the plugin gives the server of a test's own set (recording.Plan.args), and what a
+#: marker's args says instead.
+_RECORDING_FLAGS = {
+    "--upstream": "--jobmock-upstream URL (or $JOBMOCK_UPSTREAM, or the ini option "
+                  "jobmock_upstream)",
+    "--record-mode": "the marker's record_mode= (or --jobmock-record-mode)",
+    "--ca-cert": "--jobmock-upstream-ca FILE (or the ini option jobmock_upstream_ca)",
+    "--expire-after": "--jobmock-expire-after DURATION (or the ini option "
+                      "jobmock_expire_after)",
+    "--on-expired": "--jobmock-on-expired WHAT (or the ini option jobmock_on_expired)",
+}
 #: The record modes that forward every test's requests, so cannot go without an upstream.
 _ALWAYS_FORWARD = ("new_episodes", "all", "rewrite")
 
@@ -212,9 +234,11 @@ class _Servers:
         self.config = config
         self.shared: Dict[Tuple[Any, ...], Any] = {}
         self.names: Dict[int, Set[str]] = {}
+        #: The shared servers a test reported an unmatched request of: their exit code 1 at the
+        #: end of the session was told already.
         self.reported: Set[int] = set()
-        #: The tests served from a set of their own, by node ID, while they run.
-        self.own_sets: Dict[str, "_OwnSet"] = {}
+        #: The tests whose unmatched requests go with their outcome, by node ID, while they run.
+        self.watched: Dict[str, "_Watch"] = {}
 
     def _ini_path(self, name: str) -> Optional[Path]:
         value = self.config.getini(name)
@@ -324,6 +348,10 @@ class _Servers:
         args = kwargs.get("args", ())
         if isinstance(args, str):
             raise pytest.UsageError(f"{where}: args is a list of strings, not one string")
+        try:
+            _replay_args([str(arg) for arg in args])
+        except ValueError as error:
+            raise pytest.UsageError(f"{where}: {error}") from None
         record_mode = kwargs.get("record_mode")
         if record_mode is not None:
             try:
@@ -402,20 +430,54 @@ def _jobmock_servers(pytestconfig):
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
-class _OwnSet:
-    """A test served from a set of its own: its server, how the set is recorded, and whether the
-    requests the set had no answer for were reported with the test's outcome."""
+class _Watch:
+    """A test whose unmatched requests fail it once, in its call (see
+    pytest_runtest_makereport), rather than again at teardown: a test on a `--strict` server, or
+    on a set of its own that is only replayed. It knows where the test's requests are (its
+    sessions on a shared server, the whole server of its own) and how many of them were
+    reported so far; teardown reports only those sent after the call."""
 
-    def __init__(self, server: Server, plan: Plan):
+    def __init__(self, server: Server, sessions=None, plan: Optional[Plan] = None):
         self.server = server
+        #: The test's sessions (a callable), or None for every request of a server of its own.
+        self.sessions = sessions
+        #: How the test's own set is recorded, for a test on a set of its own.
         self.plan = plan
-        self.checked = False
+        #: How many of the test's unmatched requests were looked at in its call.
+        self.seen = 0
+        #: Whether the test's outcome carries some of them.
         self.reported = False
 
-    def unmatched_report(self, unmatched: List[Dict[str, Any]]) -> str:
-        return (f"jobmock (record mode {self.plan.mode}): this test sent {len(unmatched)} "
-                f"request(s) that its recording {self.plan.folder} has no answer for:\n"
-                f"{_describe(unmatched)}\n{self.plan.hint()}")
+    def active(self) -> bool:
+        """Whether an unmatched request is the test's failure: a set being recorded forwards
+        what it lacks instead."""
+        return self.plan is None or not self.plan.records
+
+    def unmatched(self) -> List[Dict[str, Any]]:
+        if not self.active() or not self.server.running():
+            return []
+        if self.sessions is None:
+            return _unmatched(self.server)
+        try:
+            return [entry for session in self.sessions()
+                    for entry in session.requests(unmatched=True)]
+        except JobmockError:
+            return []
+
+    def report(self, unmatched: List[Dict[str, Any]]) -> str:
+        if self.plan is not None:
+            return (f"jobmock (record mode {self.plan.mode}): this test sent {len(unmatched)} "
+                    f"request(s) that its recording {self.plan.folder} has no answer for:\n"
+                    f"{_describe(unmatched)}\n{self.plan.hint()}")
+        return (f"jobmock --strict: this test sent {len(unmatched)} request(s) that no fixture "
+                f"matches:\n{_describe(unmatched)}")
+
+    def after_call(self) -> List[Dict[str, Any]]:
+        """The unmatched requests sent since the call was looked at (by teardown's fixtures, or
+        all of them when the call never ran)."""
+        fresh = self.unmatched()[self.seen:]
+        self.seen += len(fresh)
+        return fresh
 
 
 @pytest.fixture
@@ -456,31 +518,40 @@ def jobmock(request, _jobmock_servers: _Servers, jobmock_record_dir):
         pytest.fail(f"jobmock did not start: {error}", pytrace=False)
 
     fixture = JobmockFixture(server, manager.name(server, request.node.nodeid), manager)
-    yield fixture
+    watch = None
+    if server.strict:
+        # A server of the test's own is the test's alone: all its requests are the test's.
+        watch = _Watch(server, None if own else fixture.sessions)
+        manager.watched[request.node.nodeid] = watch
+    try:
+        yield fixture
+    finally:
+        manager.watched.pop(request.node.nodeid, None)
 
+    # The test's call carries the unmatched requests it sent (pytest_runtest_makereport);
+    # teardown tells only those sent after it.
+    fresh = watch.after_call() if watch is not None else []
     if own:
-        unmatched = _unmatched(server) if server.strict and server.running() else []
         code = server.stop()
         manager.names.pop(id(server), None)
-        if code != 0:
-            pytest.fail(_exit_report(server, code, unmatched), pytrace=False)
-    elif server.strict:
-        try:
-            unmatched = [entry for session in fixture.sessions()
-                         for entry in session.requests(unmatched=True)]
-        except JobmockError as error:
-            pytest.fail(f"jobmock: {error}", pytrace=False)
-        if unmatched:
+        if fresh or (code != 0 and not (code == 1 and watch is not None and watch.reported)):
+            pytest.fail(_exit_report(server, code, fresh), pytrace=False)
+    else:
+        if watch is not None and (watch.reported or fresh):
             manager.reported.add(id(server))
-            pytest.fail(
-                f"jobmock --strict: this test sent {len(unmatched)} request(s) that no fixture "
-                f"matches:\n{_describe(unmatched)}", pytrace=False)
+        if fresh:
+            pytest.fail(watch.report(fresh), pytrace=False)
 
 
 def _own_set(request, manager: _Servers, options: _Options, mode: str, folder: Path):
     """The `jobmock` fixture of a test with a set of its own: a server of the test's own on the
     set, recording it from the upstream as the mode says, stopped (SIGTERM, which puts a new
     recording in the set's place) after the test."""
+    for flag, instead in _RECORDING_FLAGS.items():
+        if has_flag(options.args, flag):
+            raise pytest.UsageError(
+                f"@pytest.mark.jobmock: {flag} in args: the plugin gives it to the server of "
+                f"this test's own set ({folder}) itself: give {instead} instead")
     try:
         plan = Plan(folder, mode, manager.upstream(), manager.upstream_ca(),
                     manager.expire_after(), manager.on_expired(), options.strict)
@@ -493,50 +564,50 @@ def _own_set(request, manager: _Servers, options: _Options, mode: str, folder: P
         server.start()
     except JobmockError as error:
         pytest.fail(f"jobmock did not start: {error}", pytrace=False)
-    own = manager.own_sets[request.node.nodeid] = _OwnSet(server, plan)
+    watch = manager.watched[request.node.nodeid] = _Watch(server, plan=plan)
     try:
         yield JobmockFixture(server, manager.name(server, request.node.nodeid), manager)
     finally:
-        manager.own_sets.pop(request.node.nodeid, None)
+        manager.watched.pop(request.node.nodeid, None)
 
-    # The test's outcome carries what its set lacked (see pytest_runtest_makereport); a test
-    # whose call never ran (another fixture failed) is told here.
-    unmatched = []
-    if not plan.records and not own.checked and server.running():
-        unmatched = _unmatched(server)
+    # The test's outcome carries what its set lacked (see pytest_runtest_makereport); what was
+    # sent after the call (or all of it, when the call never ran) is told here.
+    fresh = watch.after_call()
     code = server.stop()
     manager.names.pop(id(server), None)
-    if unmatched:
-        pytest.fail(f"{own.unmatched_report(unmatched)}\n--- jobmock stderr ---\n"
+    if fresh:
+        pytest.fail(f"{watch.report(fresh)}\n--- jobmock stderr ---\n"
                     f"{server.stderr.rstrip() or '(nothing)'}", pytrace=False)
-    if code != 0 and not (code == 1 and own.reported):
+    if code != 0 and not (code == 1 and watch.reported):
         pytest.fail(_exit_report(server, code, []), pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A test on a set of its own that sent a request the set has no answer for fails once, in
-    its call: the client's error (if it raised) and, below it, the request, its near miss and
-    how to record it."""
+    """A test that sent a request its `--strict` server (or its own set, only replayed) has no
+    answer for fails once, in its call: the client's error (if it raised) and, below it, each
+    such request and its near miss (and, for its own set, how to record it). Its teardown does
+    not report them again."""
     outcome = yield
     if call.when != "call":
         return
-    own = _manager(item.config).own_sets.get(item.nodeid)
-    if own is None or own.plan.records:
+    watch = _manager(item.config).watched.get(item.nodeid)
+    if watch is None or not watch.active():
         return
-    own.checked = True
     report = outcome.get_result()
-    if report.skipped or not own.server.running():
+    unmatched = watch.unmatched()
+    # A skipped (or xfailed) test's requests are looked at, and not its failure.
+    watch.seen = len(unmatched)
+    if report.skipped or not unmatched:
         return
-    unmatched = _unmatched(own.server)
-    if not unmatched:
-        return
-    own.reported = True
-    text = own.unmatched_report(unmatched)
+    watch.reported = True
+    text = watch.report(unmatched)
+    title = ("jobmock: requests its recording has no answer for" if watch.plan is not None
+             else "jobmock --strict: requests no fixture matches")
     if report.failed and hasattr(report.longrepr, "addsection"):
-        report.longrepr.addsection("jobmock: requests its recording has no answer for", text)
+        report.longrepr.addsection(title, text)
     elif report.failed:
-        report.sections.append(("jobmock: requests its recording has no answer for", text))
+        report.sections.append((title, text))
     else:
         report.outcome = "failed"
         report.longrepr = text

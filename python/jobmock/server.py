@@ -55,6 +55,21 @@ STOP_TIMEOUT = 15.0
 MAX_SESSION_NAME = 256
 
 _LISTENING = "listening on "
+#: Where a server listens unless its `args` say otherwise: a free port of this machine.
+_LISTEN = "127.0.0.1:0"
+
+#: The flags of `jobmock replay` that `Server` gives itself and that its `args` cannot take:
+#: why not, and what to do instead.
+_REFUSED = {
+    "--fixtures": "give the set as fixtures= (Server(fixtures=DIR), or the marker's "
+                  "fixtures=) instead",
+    "--tls-cert-out": "the server writes its certificate itself and its path is .ca_bundle: "
+                      "copy it from there",
+    "--tls-cert": "the server serves a self-signed certificate that .ca_bundle trusts; to "
+                  "serve your own, run `jobmock replay --tls-cert FILE --tls-key FILE` yourself",
+    "--tls-key": "the server serves a self-signed certificate that .ca_bundle trusts; to "
+                 "serve your own, run `jobmock replay --tls-cert FILE --tls-key FILE` yourself",
+}
 
 
 class JobmockError(Exception):
@@ -106,12 +121,59 @@ def _quote(value: str) -> str:
     return urllib.parse.quote(value, safe="")
 
 
+def flag_values(args: Sequence[str], flag: str) -> List[str]:
+    """The values `args` give `flag` (`--flag VALUE` or `--flag=VALUE`), in order."""
+    values = []
+    for index, arg in enumerate(args):
+        if arg == flag and index + 1 < len(args):
+            values.append(args[index + 1])
+        elif arg.startswith(flag + "="):
+            values.append(arg[len(flag) + 1:])
+    return values
+
+
+def has_flag(args: Sequence[str], flag: str) -> bool:
+    return any(arg == flag or arg.startswith(flag + "=") for arg in args)
+
+
+def _replay_args(args: Sequence[str]):
+    """A caller's `args` for `jobmock replay`, against the flags `Server` passes itself:
+    `--listen ADDR` replaces its `127.0.0.1:0`, `--tls` is what it serves anyway, `--strict` is
+    `strict=True`, `--control-token` is sent on its control calls; `--fixtures`, `--tls-cert-out`,
+    `--tls-cert` and `--tls-key` raise `ValueError` with what to do instead. Answers the address
+    to listen on, whether `--strict` was given, the control token, and the arguments left."""
+    for flag, remedy in _REFUSED.items():
+        if has_flag(args, flag):
+            raise ValueError(f"{flag} in args: {remedy}")
+    listens = flag_values(args, "--listen")
+    if len(listens) > 1:
+        raise ValueError(f"--listen in args: give it once, not {len(listens)} times")
+    tokens = flag_values(args, "--control-token")
+    rest: List[str] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+        elif arg == "--listen" and index + 1 < len(args):
+            skip = True
+        elif arg.startswith("--listen=") or arg in ("--tls", "--strict"):
+            continue
+        else:
+            rest.append(arg)
+    return (listens[0] if listens else _LISTEN, "--strict" in args,
+            tokens[-1] if tokens else None, rest)
+
+
 class Server:
     """One `jobmock replay --tls` process on 127.0.0.1 and a free port.
 
     `fixtures` defaults to the shipped set; `strict` adds `--strict` (an unmatched request gets
     HTTP 400, and the process exits 1 on stop if there was one); `args` are more command-line
-    arguments for `jobmock replay` (`["--token", "t"]`, `["--speed", "10"]`, …).
+    arguments for `jobmock replay` (`["--token", "t"]`, `["--speed", "10"]`, …). Of the flags
+    `Server` gives itself, `args` may hold `--listen HOST:PORT` (instead of `127.0.0.1:0`),
+    `--tls` (served anyway), `--strict` (as `strict=True`) and `--control-token TOKEN` (sent
+    on every control call); `--fixtures`, `--tls-cert-out`, `--tls-cert` and `--tls-key`
+    raise `ValueError`, which says what to do instead.
 
     `start()` (or `with Server() as server:`) starts it and waits for it to listen; a server that
     exits or does not listen within `start_timeout` seconds raises `JobmockError` with its stderr.
@@ -132,7 +194,9 @@ class Server:
         self.strict = bool(strict)
         if isinstance(args, str):
             raise TypeError("args must be a sequence of strings, not one string")
-        self.args = [str(arg) for arg in args]
+        self.listen, strict_arg, self.control_token, self.args = _replay_args(
+            [str(arg) for arg in args])
+        self.strict = self.strict or strict_arg
         self.binary = binary
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -159,7 +223,7 @@ class Server:
         cert = self.ca_bundle or os.path.join("<scratch>", "ca.pem")
         command = [
             self.binary or "jobmock", "replay", "--fixtures", self.fixtures,
-            "--listen", "127.0.0.1:0", "--tls", "--tls-cert-out", cert,
+            "--listen", self.listen, "--tls", "--tls-cert-out", cert,
         ]
         if self.strict:
             command.append("--strict")
@@ -232,7 +296,7 @@ class Server:
                 f"--- jobmock stderr ---\n{stderr.rstrip() or '(nothing)'}",
                 stderr=stderr,
             )
-        self.url = line[len(_LISTENING):].strip().rstrip("/")
+        self.url = _reachable(line[len(_LISTENING):].strip().rstrip("/"))
         return self
 
     def stop(self) -> int:
@@ -342,6 +406,8 @@ class Server:
         if pairs:
             url += "?" + urllib.parse.urlencode(pairs)
         headers = {"Accept": "application/json"}
+        if self.control_token is not None:
+            headers["X-Jobmock-Control-Token"] = self.control_token
         data = b"" if method == "POST" else None
         if json_body is not None:
             data = json.dumps(json_body).encode("utf-8")
@@ -390,6 +456,29 @@ class Server:
     def session(self, name: str) -> "Session":
         """A view of the server for one session: its `url` puts requests into the session."""
         return Session(self, name)
+
+
+def _reachable(url: str) -> str:
+    """The URL a client on this machine reaches a server at: one that listens on every address
+    (`--listen 0.0.0.0:PORT`) is reached at the loopback one, which its certificate names."""
+    every = "https://0.0.0.0:"
+    if url.startswith(every):
+        return "https://127.0.0.1:" + url[len(every):]
+    return url
+
+
+def session_findings(report: Dict[str, Any]) -> List[str]:
+    """A verification report's `findings` without the ones on what the set holds and the
+    session never used. The server says those last, one on the jobs and one on the exchanges
+    (when there are any), each naming the first of them; found by that place and that name, not
+    by its wording."""
+    findings = list(report.get("findings") or [])
+    unused = report.get("unused") or {}
+    for kind in ("exchanges", "jobs"):  # the last sentence first
+        names = unused.get(kind) or []
+        if names and findings and str(names[0]) in findings[-1]:
+            findings.pop()
+    return findings
 
 
 def _answered_error(method: str, path: str, status: int, text: str, body: Any) -> JobmockError:
@@ -474,9 +563,19 @@ class Session:
         """This session's journal entries; `job=ID`, `unmatched=True` filter them."""
         return self.server.requests(session=self.session, **filters)
 
-    def verify(self) -> Dict[str, Any]:
-        """The verification report of this session."""
-        return self.server.verify(session=self.session)
+    def verify(self, unused: bool = False) -> Dict[str, Any]:
+        """The verification report of this session (`GET /__jobmock/verify?session=NAME`): the
+        jobs it polled (the set's, the ones it created or defined), what it submitted, its
+        unmatched requests with their near misses, and `findings`, a sentence on each thing
+        it did that a reviewer would remark on.
+
+        The set's jobs and exchanges this session never used are in `unused`, as the server
+        says; `findings` leaves out the server's sentences on them (on a shared server every
+        test would repeat the whole set's), unless `unused=True` keeps them."""
+        report = self.server.verify(session=self.session)
+        if not unused:
+            report["findings"] = session_findings(report)
+        return report
 
     def advance(self, job_id: str) -> Dict[str, Any]:
         return self.server.advance(job_id, session=self.session)

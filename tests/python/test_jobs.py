@@ -52,8 +52,8 @@ def test_execute_notebook_polls_as_the_template_scripts(client, jobmock):
     assert submission["params"]["itemId"] == ITEM
     assert submission["jobIds"] == [result["jobId"]]
     assert report["unmatched"] == []
-    # The only findings are the shipped fixtures this test had no use for.
-    assert all("never" in finding for finding in report["findings"]), report["findings"]
+    # Nothing to remark on: the shipped set's jobs this test had no use for are no finding.
+    assert report["findings"] == [], report["findings"]
 
 
 def test_the_journal_shows_what_the_client_sent(client, jobmock):
@@ -109,6 +109,30 @@ def test_a_scripted_failure_ends_failed(client, jobmock):
     [submission] = jobmock.verify()["submissions"]
     assert submission["servedBy"] == ["exchange"], "a recorded answer, not the template"
     assert submission["jobIds"] == [result["jobId"]] == [job["jobId"]]
+
+
+def test_the_findings_speak_of_what_the_test_used_and_unused_keeps_the_rest(client, jobmock):
+    """A test's findings are about its own session (here one unmatched request), not the jobs
+    and exchanges of the shared set it never touched: those stay in `unused`, and
+    `verify(unused=True)` gives the server's findings on them too."""
+    gis, notebooks = client
+    result = notebooks.execute_notebook(FAILING_ITEM, future=True).result()
+    try:
+        gis._con.get(jobmock.url + "/portal/sharing/rest/infoo", {"f": "json"})
+    except Exception:
+        pass  # the client may raise on the error body; the report is what is checked
+
+    report = jobmock.verify()
+    [finding] = report["findings"]
+    assert "/portal/sharing/rest/infoo" in finding, finding
+    assert result["jobId"] not in report["unused"]["jobs"]
+    assert len(report["unused"]["jobs"]) >= 1 and report["unused"]["exchanges"]
+
+    everything = jobmock.verify(unused=True)
+    assert everything["findings"] == jobmock.server.verify(session=jobmock.session)["findings"]
+    assert len(everything["findings"]) == 3, everything["findings"]
+    assert everything["findings"][0] == finding
+    assert report["unused"]["jobs"][0] in everything["findings"][1]
 
 
 @pytest.mark.jobmock(args=["--token", TOKEN])

@@ -2,7 +2,10 @@
 server: the requests made while the client connects included, and no cross talk between clients
 that run at the same time."""
 
+import re
 import threading
+
+import pytest
 
 from conftest import ITEM, connect
 
@@ -61,3 +64,27 @@ def test_two_clients_at_once_do_not_see_each_other(jobmock):
         assert {entry["session"] for entry in entries} == {session.session}
         foreign = set.union(*(ids for name, ids in job_ids.items() if name != session.session))
         assert not [entry for entry in entries if entry.get("job") in foreign]
+
+
+# A server of its own: the shared one's default session stays empty (see the first test).
+@pytest.mark.jobmock(scope="function")
+def test_base_url_is_the_server_root_outside_the_tests_session(jobmock):
+    """`base_url` is the server's root (`https://127.0.0.1:PORT`, no session prefix, no
+    trailing slash); a request under it is in the server's `default` session, not the
+    test's."""
+    import ssl
+    import urllib.request
+
+    from jobmock import shipped_fixtures
+
+    assert jobmock.base_url == jobmock.server.url == jobmock.server.base_url
+    assert re.fullmatch(r"https://127\.0\.0\.1:\d+", jobmock.base_url), jobmock.base_url
+    assert jobmock.url == f"{jobmock.base_url}/__session/{jobmock.session}"
+    context = ssl.create_default_context(cafile=jobmock.ca_bundle)
+    urllib.request.urlopen(jobmock.base_url + "/portal/sharing/rest/info?f=json",
+                           context=context).read()
+    assert jobmock.requests() == []
+    assert jobmock.server.requests(session="default")[-1]["path"] == "/portal/sharing/rest/info"
+    # The shared server serves the shipped set unless --jobmock-fixtures (or the ini) says.
+    assert jobmock.server.fixtures == str(shipped_fixtures())
+    assert (shipped_fixtures() / "jobs").is_dir()

@@ -112,19 +112,52 @@ def test_the_plugin_fails_a_test_whose_strict_server_saw_an_unmatched_request(py
     pytester.makepyfile(test_inner=INNER_STRICT)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
-    result.assert_outcomes(passed=3, errors=2)
+    result.assert_outcomes(passed=1, failed=2, errors=0)
     result.stdout.fnmatch_lines([
-        "*ERROR at teardown of test_shared_strict*",
+        "*_ test_shared_strict _*",
         "*this test sent 1 request(s) that no fixture matches*",
         "*GET /portal/sharing/rest/infoo?f=json (session 'test_inner.py-test_shared_strict')*",
         "*nearest exchange GET-portal-sharing-rest-info: path: sent '/portal/sharing/rest/infoo'*",
     ])
     result.stdout.fnmatch_lines([
-        "*ERROR at teardown of test_own_strict*",
-        "*jobmock --strict exited 1*",
-        "*unmatched (--strict): GET /portal/sharing/rest/portals/selff?f=json (session *test_own_strict*",
+        "*_ test_own_strict _*",
+        "*this test sent 1 request(s) that no fixture matches*",
+        "*GET /portal/sharing/rest/portals/selff?f=json (session *test_own_strict*",
+        "*nearest exchange GET-portal-sharing-rest-portals-self*",
     ])
-    assert "teardown of test_shared_strict_clean" not in result.stdout.str()
+    assert "ERROR at teardown" not in result.stdout.str()
+
+
+INNER_ONE_UNMATCHED = """
+import ssl, urllib.error, urllib.request
+import pytest
+
+@pytest.mark.jobmock(strict=True, scope=SCOPE)
+def test_sends_one_typo(jobmock):
+    context = ssl.create_default_context(cafile=jobmock.ca_bundle)
+    try:
+        urllib.request.urlopen(jobmock.url + "/portal/sharing/rest/infoo?f=json", context=context)
+    except urllib.error.HTTPError as error:
+        assert error.code == 400
+"""
+
+
+@pytest.mark.parametrize("scope", ["session", "function"])
+def test_one_unmatched_request_is_one_failure_of_the_test_and_no_error(pytester, scope):
+    """A test whose strict server (shared, or its own) answered one request it has no fixture
+    for, and that did not itself fail on it, is reported once: FAILED, in its call, with the
+    request and its near miss; neither its teardown nor the end of the session adds an ERROR."""
+    pytester.makepyfile(test_inner=INNER_ONE_UNMATCHED.replace("SCOPE", repr(scope)))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=1, errors=0)
+    out = result.stdout.str()
+    assert out.count("this test sent 1 request(s) that no fixture matches") == 1, out
+    assert ("GET /portal/sharing/rest/infoo?f=json (session 'test_inner.py-test_sends_one_typo')"
+            in out), out
+    assert ("nearest exchange GET-portal-sharing-rest-info: path: sent "
+            "'/portal/sharing/rest/infoo'" in out), out
+    assert "ERROR" not in out, out
 
 
 def test_a_server_that_does_not_start_fails_the_test_with_its_stderr(pytester):
