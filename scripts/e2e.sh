@@ -10,7 +10,9 @@
 # 2. the client recorded through `jobmock record --tls`, then replayed
 #    (tests/e2e/record_client.py), with the newest client (which asks the Portal by GET) and the
 #    oldest (which asks it by POST);
-# 3. the pytest plugin's record modes (tests/e2e/record_modes.py), with the newest client: a
+# 3. the Python examples of README.md and docs/ (tests/e2e/docs_examples.py), with the newest
+#    client;
+# 4. the pytest plugin's record modes (tests/e2e/record_modes.py), with the newest client: a
 #    suite recorded per test (once), replayed offline (none), recorded again (all,
 #    new_episodes).
 #
@@ -88,6 +90,10 @@ for version in $(printf '%s\n' "$newest" "$oldest" | uniq); do
     echo "e2e: recording and replaying arcgis $version"
     "$(venv_of "$version")/bin/python" tests/e2e/record_client.py target/debug/jobmock fixtures
 done
+
+# The Python examples of README.md and docs/, run with the newest client (tests/e2e/docs_examples.py).
+echo "e2e: the documentation's Python examples, arcgis $newest"
+"$(venv_of "$newest")/bin/python" tests/e2e/docs_examples.py
 
 # The pytest plugin's record modes with the newest client: a suite recorded once per test,
 # replayed offline, re-recorded (about 45 s).

@@ -13,6 +13,7 @@ use crate::util::Binary;
 use std::process::Command;
 
 const SHOWN_ADDRESS: &str = "127.0.0.1:8080";
+const STEP_MARK: &str = "@@jobmock-doc-step@@";
 
 /// Whether `actual` is what `expected` shows, `…` being the wildcard.
 fn matches(expected: &[&str], actual: &[&str]) -> bool {
@@ -133,12 +134,14 @@ fn the_console_examples_print_what_the_pages_show() {
                 .as_ref()
                 .map(|server| server.base.split("://").nth(1).unwrap().to_string());
             let mut script = String::new();
-            for (index, (command, _)) in steps.iter().enumerate() {
+            for (command, _) in &steps {
                 let command = match &address {
                     Some(address) => command.replace(SHOWN_ADDRESS, address),
                     None => command.clone(),
                 };
-                script.push_str(&format!("printf '@@step {index}@@\\n'\n{command} 2>&1\n"));
+                // The mark goes after the command, on a line of its own even when the output
+                // ends without a newline (a curl of a JSON answer).
+                script.push_str(&format!("{command} 2>&1\nprintf '\\n{STEP_MARK}\\n'\n"));
             }
             let output = Command::new("bash")
                 .arg("-c")
@@ -151,14 +154,10 @@ fn the_console_examples_print_what_the_pages_show() {
             if let Some(address) = &address {
                 printed = printed.replace(address.as_str(), SHOWN_ADDRESS);
             }
-            let mut outputs: Vec<Vec<&str>> = Vec::new();
-            for line in printed.lines() {
-                if line.starts_with("@@step ") {
-                    outputs.push(Vec::new());
-                } else if let Some(current) = outputs.last_mut() {
-                    current.push(line);
-                }
-            }
+            let outputs: Vec<Vec<&str>> = printed
+                .split(&format!("\n{STEP_MARK}\n"))
+                .map(|output| output.lines().collect())
+                .collect();
             for (index, (command, shown)) in steps.iter().enumerate() {
                 let actual = outputs.get(index).cloned().unwrap_or_default();
                 let shown: Vec<&str> = shown.iter().map(String::as_str).collect();
