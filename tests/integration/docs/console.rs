@@ -1,5 +1,5 @@
 //! The `console` blocks marked `<!-- doc-test: console -->` run as a reader would run them, in a
-//! scratch folder where `fixtures` is the shipped set, with this build's `jobmock` first on
+//! scratch folder where `fixtures` is the shipped set (and `tests` the repository's), with this build's `jobmock` first on
 //! PATH, and what each `$ ` line prints must be what the page shows. In the page's output, a
 //! line `…` stands for any lines and `…` in a line for any text.
 //!
@@ -96,11 +96,10 @@ fn the_console_examples_print_what_the_pages_show() {
             ran += 1;
             let where_ = format!("{}:{}", page.display(), block.line);
             let scratch = tempfile::tempdir().unwrap();
-            std::os::unix::fs::symlink(
-                repository().join("fixtures"),
-                scratch.path().join("fixtures"),
-            )
-            .unwrap();
+            for shared in ["fixtures", "tests"] {
+                std::os::unix::fs::symlink(repository().join(shared), scratch.path().join(shared))
+                    .unwrap();
+            }
             let start = |mut args: Vec<String>| {
                 args.extend(["--listen".to_string(), "127.0.0.1:0".to_string()]);
                 let args: Vec<&str> = args.iter().map(String::as_str).collect();
