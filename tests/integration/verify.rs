@@ -616,3 +616,31 @@ fn strict_fails_unmatched_requests_and_the_run() {
     });
     clean.stop();
 }
+
+/// A job whose last answer was an error ends, in the report, with that error and its code, as
+/// the recorder's summary shows it; a job still running has no final status.
+#[tokio::test]
+async fn a_job_whose_last_answer_was_an_error_has_that_error_as_its_final_status() {
+    let fixtures = FixtureDir::new();
+    fixtures
+        .job("jtokens", &["SUBMITTED", "PROCESSING", "PROCESSING"])
+        .file("jobs/jtokens/002.json", TOKEN_EXPIRED)
+        .file(
+            "jobs/jtokens/003.json",
+            r#"{"error":{"code":499,"message":"Token Required.","details":[]}}"#,
+        )
+        .job("jrunning", &["SUBMITTED", "PROCESSING"]);
+    let server = TestServer::start(fixtures.path()).await;
+    for _ in 0..3 {
+        get(server.job_url("jtokens", "?f=json")).send().await;
+    }
+    get(server.job_url("jrunning", "?f=json")).send().await;
+    let report = get(server.url("/__jobmock/verify")).send().await.json();
+    let final_status = |id: &str| {
+        let jobs = report["jobs"].as_array().unwrap();
+        let job = jobs.iter().find(|job| job["jobId"] == id).unwrap();
+        job["finalStatus"].clone()
+    };
+    assert_eq!(final_status("jtokens"), "error 499", "{report}");
+    assert_eq!(final_status("jrunning"), Value::Null, "{report}");
+}
