@@ -114,22 +114,23 @@ fn certificate_refused(
     }
 }
 
-/// `err` and each of its sources, outermost first.
+/// `err` and each of its causes, outermost first. An `io::Error` that wraps another error
+/// (tokio-rustls hands its TLS errors over so, perhaps wrapped again) is followed into it: its
+/// `source()` would skip the error it wraps.
 fn chain<'a>(
     err: &'a (dyn StdError + 'static),
 ) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
-    std::iter::successors(Some(err), |&layer| layer.source())
+    std::iter::successors(Some(err), |&layer| {
+        match layer.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => layer.source(),
+        }
+    })
 }
 
-/// The rustls error `layer` is or wraps: tokio-rustls hands it over inside an `io::Error`,
-/// whose `source()` skips it.
+/// The rustls error `layer` is, if it is one.
 fn rustls_error<'a>(layer: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
-    layer.downcast_ref::<rustls::Error>().or_else(|| {
-        layer
-            .downcast_ref::<io::Error>()
-            .and_then(io::Error::get_ref)
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    })
+    layer.downcast_ref::<rustls::Error>()
 }
 
 /// The innermost cause of a client error, which is the one that says what happened when no
@@ -164,9 +165,10 @@ mod tests {
 
     #[test]
     fn a_certificate_of_an_unknown_ca_names_both_ways_out() {
-        let err = tls(rustls::Error::InvalidCertificate(
+        // Wrapped again, as the connector hands it over.
+        let err = io::Error::other(tls(rustls::Error::InvalidCertificate(
             rustls::CertificateError::UnknownIssuer,
-        ));
+        )));
         assert_eq!(
             explain(&err, &place("https")),
             "the upstream's certificate is not signed by a known CA (fix: pass --ca-cert FILE \
