@@ -332,7 +332,10 @@ mod tests {
     fn an_address_in_use_says_how_to_get_a_free_port() {
         let err = Error::Bind {
             addr: "127.0.0.1:8080".into(),
-            source: io::Error::new(io::ErrorKind::AddrInUse, "Address already in use (os error 98)"),
+            source: io::Error::new(
+                io::ErrorKind::AddrInUse,
+                "Address already in use (os error 98)",
+            ),
         };
         assert_eq!(
             report(&err),

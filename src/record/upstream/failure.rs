@@ -39,7 +39,10 @@ pub(super) fn explain(err: &(dyn StdError + 'static), place: &Place) -> String {
                     "the upstream at {authority} does not speak TLS (fix: use \
                      http://{authority}{prefix} instead of https://)"
                 ),
-                other => format!("TLS with the upstream failed: {}", lower(&other.to_string())),
+                other => format!(
+                    "TLS with the upstream failed: {}",
+                    lower(&other.to_string())
+                ),
             };
         }
         if let Some(hyper) = layer.downcast_ref::<hyper::Error>()
@@ -53,7 +56,9 @@ pub(super) fn explain(err: &(dyn StdError + 'static), place: &Place) -> String {
             );
         }
         if layer.to_string() == "dns error" {
-            let host = authority.rsplit_once(':').map_or(*authority, |(host, _)| host);
+            let host = authority
+                .rsplit_once(':')
+                .map_or(*authority, |(host, _)| host);
             return format!(
                 "the host name {host} does not resolve ({}) (fix: check the host of --upstream, \
                  and that this machine's DNS, or VPN, knows it)",
@@ -89,7 +94,9 @@ fn certificate_refused(
     never_verifies: &str,
 ) -> String {
     use rustls::CertificateError as Certificate;
-    let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host);
     match certificate {
         Certificate::UnknownIssuer => format!(
             "the upstream's certificate is not signed by a known CA (fix: pass --ca-cert FILE \
@@ -121,7 +128,10 @@ fn chain<'a>(
     err: &'a (dyn StdError + 'static),
 ) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
     std::iter::successors(Some(err), |&layer| {
-        match layer.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+        match layer
+            .downcast_ref::<io::Error>()
+            .and_then(io::Error::get_ref)
+        {
             Some(inner) => Some(inner as &(dyn StdError + 'static)),
             None => layer.source(),
         }

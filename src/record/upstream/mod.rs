@@ -177,10 +177,9 @@ impl Upstream {
             let mut read = std::collections::VecDeque::new();
             let mut size = 0;
             while let Some(frame) = body.frame().await {
-                let frame =
-                    frame.map_err(|err| {
-                        format!("the answer broke off: {}", explain(&err, &self.place()))
-                    })?;
+                let frame = frame.map_err(|err| {
+                    format!("the answer broke off: {}", explain(&err, &self.place()))
+                })?;
                 let Ok(chunk) = frame.into_data() else {
                     continue; // trailers: not part of what is recorded
                 };

@@ -64,7 +64,9 @@ async fn the_wrong_scheme_says_which_to_use() {
     let recorded = tempfile::tempdir().unwrap();
     let plain = backend.addr;
     let proxy = Binary::record(&format!("https://{plain}"), recorded.path(), &[]);
-    let fix = format!("the upstream at {plain} does not speak TLS (fix: use http://{plain} instead of https://)");
+    let fix = format!(
+        "the upstream at {plain} does not speak TLS (fix: use http://{plain} instead of https://)"
+    );
     each_502_says(&proxy, 1, &fix).await;
     proxy.stop();
 
@@ -108,7 +110,9 @@ async fn the_summary_shows_the_codes_of_errors() {
         0 => json_answer(&json!({"jobId": "j7d0c2e4a-1b3c-4d5e-8f70-0a1b2c3d4e5f",
                                  "status": "SUBMITTED", "type": "executeNotebook"})),
         1 => json_answer(&json!({"status": "error", "messages": ["Invalid token."], "code": 498})),
-        _ => json_answer(&json!({"error": {"code": 499, "message": "Token Required.", "details": []}})),
+        _ => json_answer(
+            &json!({"error": {"code": 499, "message": "Token Required.", "details": []}}),
+        ),
     })
     .await;
     let recorded = tempfile::tempdir().unwrap();
