@@ -51,8 +51,9 @@ pub(super) fn explain(err: &(dyn StdError + 'static), place: &Place) -> String {
         {
             // A TLS server that reads a plain request answers with an alert, or not at all.
             return format!(
-                "the upstream at {authority} gave no HTTP answer (it closed the connection, or \
-                 sent what is not HTTP); it may speak TLS (fix: try https://{authority}{prefix})"
+                "the upstream at {authority} gave no HTTP answer ({}) (fix: if it speaks TLS, \
+                 try https://{authority}{prefix})",
+                innermost(err)
             );
         }
         if layer.to_string() == "dns error" {

@@ -73,7 +73,9 @@ async fn the_wrong_scheme_says_which_to_use() {
     let front = TlsFront::start(TestCertificate::self_signed(), backend.addr).await;
     let tls = format!("127.0.0.1:{}", front.addr.port());
     let proxy = Binary::record(&format!("http://{tls}"), recorded.path(), &[]);
-    let fix = format!("it may speak TLS (fix: try https://{tls})");
+    let fix = format!("the upstream at {tls} gave no HTTP answer (");
+    each_502_says(&proxy, 1, &fix).await;
+    let fix = format!(") (fix: if it speaks TLS, try https://{tls})");
     each_502_says(&proxy, 1, &fix).await;
     proxy.stop();
 }
