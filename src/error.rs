@@ -186,7 +186,12 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Write { path, .. } => write!(f, "cannot write {}", path.display()),
-            Error::Bind { addr, .. } => write!(f, "cannot listen on {addr}"),
+            Error::Bind { addr, source } => write!(
+                f,
+                "cannot listen on {addr}: {} (fix: {})",
+                without_os_error(source),
+                bind_fix(addr, source)
+            ),
             Error::Runtime { .. } => write!(f, "cannot start the async runtime"),
             Error::Usage { message } => write!(f, "{message}"),
             Error::Output { .. } => write!(f, "cannot write the output"),
@@ -199,11 +204,12 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. }
             | Error::Write { source, .. }
-            | Error::Bind { source, .. }
             | Error::Runtime { source }
             | Error::Output { source } => Some(source),
-            // The JSON error's message is already part of our Display.
+            // The JSON error's message, and the bind error's cause, are already part of our
+            // Display: the fix is said after the cause.
             Error::Json { .. }
+            | Error::Bind { .. }
             | Error::Shape { .. }
             | Error::Fixture(_)
             | Error::Input(_)
@@ -212,6 +218,34 @@ impl std::error::Error for Error {
             | Error::FixtureAt { .. }
             | Error::Usage { .. } => None,
         }
+    }
+}
+
+/// An I/O error's message without the `(os error 98)` a person has no use for.
+fn without_os_error(err: &io::Error) -> String {
+    let message = err.to_string();
+    match message.split_once(" (os error") {
+        Some((message, _)) => message.to_string(),
+        None => message,
+    }
+}
+
+/// What to do when `addr` cannot be bound: another port, mostly, and `--listen 127.0.0.1:0`
+/// for one that is free whatever runs.
+fn bind_fix(addr: &str, source: &io::Error) -> String {
+    let free = "pass --listen 127.0.0.1:0 for a free port (the `listening on` line names it)";
+    match source.kind() {
+        io::ErrorKind::AddrInUse => format!(
+            "another program (perhaps another jobmock) listens on {addr}; {free}, or another port"
+        ),
+        io::ErrorKind::PermissionDenied => {
+            format!("ports below 1024 need privileges; {free}, or a port above 1024")
+        }
+        io::ErrorKind::AddrNotAvailable => format!(
+            "that address is not one of this machine's; listen on 127.0.0.1 (this machine only) \
+             or 0.0.0.0 (every interface): {free}"
+        ),
+        _ => format!("give --listen HOST:PORT, such as 127.0.0.1:8080; {free}"),
     }
 }
 
@@ -292,5 +326,22 @@ mod tests {
             io::Error::new(io::ErrorKind::NotFound, "no such file"),
         );
         assert_eq!(report(&err), "cannot read fixtures: no such file");
+    }
+
+    #[test]
+    fn an_address_in_use_says_how_to_get_a_free_port() {
+        let err = Error::Bind {
+            addr: "127.0.0.1:8080".into(),
+            source: io::Error::new(
+                io::ErrorKind::AddrInUse,
+                "Address already in use (os error 98)",
+            ),
+        };
+        assert_eq!(
+            report(&err),
+            "cannot listen on 127.0.0.1:8080: Address already in use (fix: another program \
+             (perhaps another jobmock) listens on 127.0.0.1:8080; pass --listen 127.0.0.1:0 for \
+             a free port (the `listening on` line names it), or another port)"
+        );
     }
 }

@@ -39,6 +39,7 @@ use clap::{Parser, Subcommand};
     after_help = "Examples:\n  \
         jobmock replay                                  serve ./fixtures on 127.0.0.1:8080\n  \
         jobmock replay --fixtures tests/fixtures --listen 127.0.0.1:0\n  \
+        jobmock record --upstream https://nb.example    record ./fixtures through 127.0.0.1:8081\n  \
         jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n  \
         jobmock diff recorded                           check recorded payloads for drift\n  \
         jobmock scan recorded                           look for credentials and personal data\n\n\
@@ -114,4 +115,24 @@ pub enum Command {
         jobmock report customer-case --out customer-case.html\n\n\
         Exit codes: 0 written, 2 an error (a broken set, an --out that exists).")]
     Report(ReportArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A recorder in front of a replay server, both with their defaults, must not fight over
+    /// one port.
+    #[test]
+    fn record_and_replay_listen_on_different_ports_by_default() {
+        let listen = |args: &[&str]| match Cli::try_parse_from(args).unwrap().command {
+            Command::Record(record) => record.listen,
+            Command::Replay(replay) => replay.listen,
+            _ => unreachable!("only record and replay are parsed here"),
+        };
+        let record = listen(&["jobmock", "record", "--upstream", "https://nb.example"]);
+        let replay = listen(&["jobmock", "replay"]);
+        assert_eq!(record, "127.0.0.1:8081");
+        assert_eq!(replay, "127.0.0.1:8080");
+    }
 }

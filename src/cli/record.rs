@@ -12,7 +12,7 @@ use crate::error::Result;
 #[command(after_help = "Examples:\n  \
     jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n  \
     jobmock record --upstream https://10.0.0.5:11443 --insecure --tls --tls-cert-out proxy.pem\n  \
-    then point the client at https://127.0.0.1:8080/arcgis/admin/ … and replay with\n  \
+    then point the client at https://127.0.0.1:8081/arcgis/admin/ … and replay with\n  \
     jobmock replay --fixtures recorded\n\n\
     Exit codes: 0 recorded and the closing scan found nothing, 1 the scan found something,\n\
     2 an error.")]
@@ -31,9 +31,11 @@ pub struct RecordArgs {
     pub fixtures: PathBuf,
 
     /// Where to listen; port 0 picks a free port. The first line on stdout names the address.
+    /// The default is one above replay's (8080), so that a recorder and a replay server can run
+    /// side by side.
     ///
     /// Example: --listen 127.0.0.1:0
-    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8081")]
     pub listen: String,
 
     /// A PEM file of CA certificates to trust for an HTTPS upstream, besides the usual roots.

@@ -261,7 +261,9 @@ impl RedactionArgs {
             .map(|pattern| {
                 regex::bytes::Regex::new(pattern).map_err(|err| Error::Usage {
                     message: format!(
-                        "--redact-value {pattern:?} is not a regular expression: {err}"
+                        "--redact-value {pattern:?} is not a regular expression: {err}\n(fix: \
+                         put \\ before each of . * + ? ( ) [ ] {{ }} | ^ $ \\ meant as itself, \
+                         and quote the pattern for the shell: --redact-value 'sk-[A-Za-z0-9]{{20}}')"
                     ),
                 })
             })

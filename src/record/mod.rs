@@ -117,7 +117,7 @@ impl Recorder {
             .into_iter()
             .map(|origin| format!("{origin}{}", upstream.prefix()))
             .collect();
-        let store = Store::new(&options.fixtures, options.conflict, options.offsets)?;
+        let store = Store::tidy(&options.fixtures, options.conflict, options.offsets)?;
         let feedback = Arc::new(Feedback::new(options.live_status));
         let writer = Writer::new(
             store,

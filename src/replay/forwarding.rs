@@ -92,7 +92,8 @@ impl Replay {
         let forwarded = match forwarding.recorder.forward(request).await {
             Ok(forwarded) => forwarded,
             Err(message) => {
-                note!("jobmock: {} {}: {message}", call.method, call.path());
+                // Said on stderr by the recorder, which is told of every failure, once for
+                // each way the upstream failed.
                 let mut reply = Reply::refused(hyper::StatusCode::BAD_GATEWAY, message);
                 reply.note.served_by = ServedBy::Upstream;
                 return reply;

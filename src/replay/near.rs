@@ -83,7 +83,8 @@ impl What {
 /// ranked them all.
 const SHORTLIST: usize = 16;
 
-/// Below this similarity (0 to 1) of path or job ID, nothing is near: naming it would mislead.
+/// Below this similarity (0 to 1) of path, no exchange is near: naming it would mislead. (A job
+/// ID has no floor: the closest job of the set is always worth naming.)
 const LEAST_SIMILAR: f32 = 0.5;
 
 /// The exchange or job of `fixtures` closest to a request of `method` on `path` with `params`,
@@ -94,16 +95,14 @@ pub fn find(
     path: &str,
     params: &[(String, String)],
 ) -> Option<NearMiss> {
-    let exchange = closest_exchange(fixtures, method, path, params);
-    let job = fixtures
-        .flavour()
-        .job_route(path)
-        .and_then(|(id, _)| closest_job(fixtures, id, path));
-    match (exchange, job) {
-        (Some((a_cost, a)), Some((b_cost, b))) => Some(if b_cost < a_cost { b } else { a }),
-        (Some((_, near)), None) | (None, Some((_, near))) => Some(near),
-        (None, None) => None,
+    // A poll of a job the set lacks is answered best by the job whose ID is closest, however
+    // far: an exchange on a similar path would point away from the mistake, the ID.
+    if let Some((id, _)) = fixtures.flavour().job_route(path)
+        && let Some(near) = closest_job(fixtures, id, path)
+    {
+        return Some(near);
     }
+    closest_exchange(fixtures, method, path, params).map(|(_, near)| near)
 }
 
 impl NearMiss {
@@ -117,7 +116,15 @@ impl NearMiss {
                 self.method.as_deref().unwrap_or("GET"),
                 self.path
             ),
-            NearKind::Job => format!("closest fixture job {:?}", &*self.name),
+            NearKind::Job => {
+                let sent = self.differences.iter().find(|d| d.what == What::JobId);
+                let sent = sent.and_then(|d| d.sent.as_deref()).unwrap_or_default();
+                return format!(
+                    "no job {sent} in the set; the closest is {} (GET /__jobmock/jobs lists \
+                     them all)",
+                    self.name
+                );
+            }
         };
         let differences: Vec<String> = self.differences.iter().map(Difference::describe).collect();
         if differences.is_empty() {
@@ -261,18 +268,19 @@ fn closest_exchange(
         .min_by(|(a, _), (b, _)| a.total_cmp(b))
 }
 
-/// The fixture job whose ID is closest to `id` (a job polled that the set does not hold).
-fn closest_job(fixtures: &FixtureSet, id: &str, path: &str) -> Option<(f32, NearMiss)> {
+/// The fixture job whose ID is closest to `id` (a job polled that the set does not hold),
+/// however far: the shortlist ranks by the bytes shared at both ends, then the closest by
+/// characters wins, the first in the set between equals.
+fn closest_job(fixtures: &FixtureSet, id: &str, path: &str) -> Option<NearMiss> {
     let jobs = fixtures.jobs();
     let shortlist = shortlist(jobs.iter().map(|job| &*job.id), id);
     shortlist
         .into_iter()
         .map(|index| (similarity(&jobs[index].id, id), index))
-        .filter(|(similarity, _)| *similarity >= LEAST_SIMILAR)
-        .max_by(|(a, _), (b, _)| a.total_cmp(b))
-        .map(|(similarity, index)| {
+        .max_by(|(a, a_index), (b, b_index)| a.total_cmp(b).then(b_index.cmp(a_index)))
+        .map(|(_, index)| {
             let job = &jobs[index];
-            let near = NearMiss {
+            NearMiss {
                 kind: NearKind::Job,
                 name: job.id.to_string(),
                 method: None,
@@ -283,10 +291,7 @@ fn closest_job(fixtures: &FixtureSet, id: &str, path: &str) -> Option<(f32, Near
                     sent: Some(id.to_string()),
                     recorded: Some(job.id.to_string()),
                 }],
-            };
-            // A job is a different path: as far from the request as an exchange on a path as
-            // similar.
-            (4.0 + 10.0 * (1.0 - similarity), near)
+            }
         })
 }
 

@@ -46,8 +46,10 @@ pub struct PolledJob<'a> {
     pub polls: usize,
     /// The answers served, in order, identical ones counted together.
     pub statuses: Vec<Run<'a>>,
-    /// The status of the last poll, when it was a final one (COMPLETED, FAILED).
-    pub final_status: Option<&'a str>,
+    /// How the job's last poll was answered, when it was a final status (COMPLETED, FAILED)
+    /// or an error: `error` and its code (the body's ArcGIS code, else the HTTP status), as
+    /// the recorder's summary writes it (`error 499`). `None` while the job is running.
+    pub final_status: Option<std::borrow::Cow<'a, str>>,
     /// Polls after the first that showed a final status: a client that stops when the job
     /// ends makes none.
     pub polls_after_end: usize,
@@ -200,13 +202,22 @@ fn polled_job<'a>((job_id, session): (&'a str, &'a str), polls: &[&'a Entry]) ->
         created: last.served_by == ServedBy::CreatedJob,
         polls: polls.len(),
         statuses,
-        final_status: is_final(last_answer)
-            .then_some(last_answer.job_status.as_deref())
-            .flatten(),
+        final_status: final_status(last_answer),
         polls_after_end,
         intervals_ms: intervals(polls.iter().map(|entry| entry.time_ms)),
         first_poll_ms: polls[0].time_ms,
         last_poll_ms: last.time_ms,
+    }
+}
+
+/// What a job's last answer, `last`, says of its end: its status when that is a final one,
+/// `error 499` when it was an error (an ArcGIS error body, or an HTTP error without a job).
+fn final_status(last: &Entry) -> Option<std::borrow::Cow<'_, str>> {
+    match (last.job_status.as_deref(), last.error_code) {
+        (Some(status @ ("COMPLETED" | "FAILED")), None) => Some(status.into()),
+        (_, Some(code)) => Some(format!("error {code}").into()),
+        (None, None) if last.status >= 400 => Some(format!("error {}", last.status).into()),
+        _ => None,
     }
 }
 
@@ -295,7 +306,7 @@ fn findings(
             "job {} was polled {} time(s) after it ended {} (session {:?})",
             job.job_id,
             job.polls_after_end,
-            job.final_status.unwrap_or("COMPLETED or FAILED"),
+            job.final_status.as_deref().unwrap_or("COMPLETED or FAILED"),
             job.session
         ));
     }

@@ -44,7 +44,7 @@ fn a_broken_fixture_stops_the_start_with_exit_code_2() {
 fn bad_arguments_exit_with_code_2_and_say_why() {
     let stderr = replay_refuses(std::path::Path::new("/nonexistent/fixtures"), &[]);
     assert!(
-        stderr.contains("cannot read /nonexistent/fixtures"),
+        stderr.contains("/nonexistent/fixtures: no fixture set here: the folder does not exist"),
         "{stderr}"
     );
 
@@ -66,9 +66,36 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
     assert_eq!(code, Some(2), "{stderr}");
 }
 
-/// An address already in use is an error naming the address.
+/// Run outside a checkout, `jobmock replay` finds no `fixtures` folder: the message names the
+/// folder as given and where it looked, and where a set comes from.
 #[test]
-fn an_address_in_use_is_an_error() {
+fn a_missing_set_is_named_with_where_it_was_looked_for_and_where_to_find_one() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_jobmock"))
+        .args(["replay", "--tls", "--listen", "127.0.0.1:0"])
+        .current_dir(elsewhere.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    // The child reads its folder from the system, which gives it without symbolic links.
+    let looked = elsewhere.path().canonicalize().unwrap().join("fixtures");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "jobmock: fixtures: no fixture set here: the folder does not exist (looked for {}) \
+             (fix: pass --fixtures DIR; the set shipped with the Python package is at `python \
+             -c \"import jobmock; print(jobmock.shipped_fixtures())\"`; `jobmock record` makes \
+             a set)",
+            looked.display()
+        )
+    );
+}
+
+/// An address already in use is an error naming the address, and saying how to get one free.
+#[test]
+fn an_address_in_use_is_an_error_that_says_how_to_get_a_free_port() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let fixtures = shipped_fixtures();
@@ -81,7 +108,11 @@ fn an_address_in_use_is_an_error() {
     ]);
     assert_eq!(code, Some(2));
     assert!(
-        stderr.contains(&format!("cannot listen on {addr}")),
+        stderr.contains(&format!(
+            "cannot listen on {addr}: Address already in use (fix: another program (perhaps \
+             another jobmock) listens on {addr}; pass --listen 127.0.0.1:0 for a free port (the \
+             `listening on` line names it), or another port)"
+        )),
         "{stderr}"
     );
 }

@@ -219,7 +219,10 @@ async fn an_unmatched_request_names_the_recording_it_nearly_matched() {
     // A job ID one character off names the job.
     let job = get(server.job_url("jexpirinf", "?f=json")).send().await;
     assert!(
-        job.body.contains(r#"closest fixture job \"jexpiring\""#),
+        job.body.contains(
+            "no job jexpirinf in the set; the closest is jexpiring (GET /__jobmock/jobs lists \
+             them all)"
+        ),
         "{}",
         job.body
     );
@@ -615,4 +618,51 @@ fn strict_fails_unmatched_requests_and_the_run() {
             .await;
     });
     clean.stop();
+}
+
+/// A job whose last answer was an error ends, in the report, with that error and its code, as
+/// the recorder's summary shows it; a job still running has no final status.
+#[tokio::test]
+async fn a_job_whose_last_answer_was_an_error_has_that_error_as_its_final_status() {
+    let fixtures = FixtureDir::new();
+    fixtures
+        .job("jtokens", &["SUBMITTED", "PROCESSING", "PROCESSING"])
+        .file("jobs/jtokens/002.json", TOKEN_EXPIRED)
+        .file(
+            "jobs/jtokens/003.json",
+            r#"{"error":{"code":499,"message":"Token Required.","details":[]}}"#,
+        )
+        .job("jrunning", &["SUBMITTED", "PROCESSING"]);
+    let server = TestServer::start(fixtures.path()).await;
+    for _ in 0..3 {
+        get(server.job_url("jtokens", "?f=json")).send().await;
+    }
+    get(server.job_url("jrunning", "?f=json")).send().await;
+    let report = get(server.url("/__jobmock/verify")).send().await.json();
+    let final_status = |id: &str| {
+        let jobs = report["jobs"].as_array().unwrap();
+        let job = jobs.iter().find(|job| job["jobId"] == id).unwrap();
+        job["finalStatus"].clone()
+    };
+    assert_eq!(final_status("jtokens"), "error 499", "{report}");
+    assert_eq!(final_status("jrunning"), Value::Null, "{report}");
+}
+
+/// A poll of a job the set lacks, its ID nothing like any in the set, names the set's closest
+/// job rather than an exchange on a similar path.
+#[tokio::test]
+async fn a_poll_of_an_unknown_job_names_the_closest_job_of_the_set() {
+    let server = TestServer::start(&shipped_fixtures()).await;
+    let answer = get(server.job_url("jnope", "?f=json")).send().await;
+    let message = answer.json()["messages"][0].as_str().unwrap().to_string();
+    let report = get(server.url("/__jobmock/verify")).send().await.json();
+    let near = &report["unmatched"][0]["nearMiss"];
+    assert_eq!(near["kind"], "job", "{report}");
+    let closest = near["name"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "no job jnope in the set; the closest is {closest} ("
+        )),
+        "{message}"
+    );
 }

@@ -4,6 +4,7 @@
 //! answer too large to record, streamed to the client, [`pass_through`]'s.
 
 pub mod decode;
+mod failure;
 pub mod headers;
 pub mod pass_through;
 mod tls;
@@ -21,6 +22,7 @@ use hyper_util::rt::TokioExecutor;
 
 use crate::error::{Error, Result};
 use decode::decodable_encodings;
+use failure::{Place, explain};
 use headers::{is_hop_by_hop, upgrade_asked};
 use pass_through::PassThrough;
 use tls::tls_config;
@@ -164,7 +166,7 @@ impl Upstream {
                 .client
                 .request(request)
                 .await
-                .map_err(|err| cause(&err))?;
+                .map_err(|err| explain(&err, &self.place()))?;
             if upgrade.is_some() && response.status() == StatusCode::SWITCHING_PROTOCOLS {
                 return Ok(Sent::Switched {
                     headers: response.headers().clone(),
@@ -175,8 +177,9 @@ impl Upstream {
             let mut read = std::collections::VecDeque::new();
             let mut size = 0;
             while let Some(frame) = body.frame().await {
-                let frame =
-                    frame.map_err(|err| format!("the answer broke off: {}", cause(&err)))?;
+                let frame = frame.map_err(|err| {
+                    format!("the answer broke off: {}", explain(&err, &self.place()))
+                })?;
                 let Ok(chunk) = frame.into_data() else {
                     continue; // trailers: not part of what is recorded
                 };
@@ -208,7 +211,21 @@ impl Upstream {
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(answer) => answer,
-            Err(_) => Err(format!("no answer within {} s", self.timeout.as_secs())),
+            Err(_) => Err(format!(
+                "no answer within {} s (fix: give --upstream-timeout more seconds, or check \
+                 that the server is up)",
+                self.timeout.as_secs()
+            )),
+        }
+    }
+
+    /// Where the upstream is, for [`explain`]'s fix sentences.
+    fn place(&self) -> Place<'_> {
+        Place {
+            scheme: &self.scheme,
+            authority: &self.authority,
+            prefix: &self.prefix,
+            timeout_secs: self.timeout.as_secs(),
         }
     }
 }
@@ -269,20 +286,4 @@ fn parse_url(url: &str) -> Result<Parsed> {
         authority,
         prefix: uri.path().trim_end_matches('/').to_string(),
     })
-}
-
-/// The innermost cause of a client error, which is the one that says what happened
-/// (`Connection refused`, `invalid peer certificate: UnknownIssuer`).
-fn cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = err;
-    while let Some(source) = innermost.source() {
-        innermost = source;
-    }
-    let message = innermost.to_string();
-    let message = message
-        .split(" (os error")
-        .next()
-        .unwrap_or(&message)
-        .to_string();
-    message.to_lowercase()
 }
