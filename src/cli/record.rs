@@ -10,10 +10,12 @@ use crate::error::Result;
 /// The flags of `jobmock record`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
-    jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded\n  \
+    jobmock record --upstream https://notebooks.example.com:11443 --fixtures recorded --tls\n  \
     jobmock record --upstream https://10.0.0.5:11443 --insecure --tls --tls-cert-out proxy.pem\n  \
-    then point the client at https://127.0.0.1:8081/arcgis/admin/ … and replay with\n  \
-    jobmock replay --fixtures recorded\n\n\
+    jobmock record --upstream https://notebooks.example.com:11443 --ca-cert company-root-ca.pem --tls\n\n\
+    Then point the client at https://127.0.0.1:8081/portal and https://127.0.0.1:8081/notebookserver\n\
+    (the ArcGIS API for Python needs --tls), Ctrl-C the recorder, and replay the recording:\n  \
+    jobmock replay --fixtures recorded --tls\n\n\
     Exit codes: 0 recorded and the closing scan found nothing, 1 the scan found something,\n\
     2 an error.")]
 pub struct RecordArgs {
