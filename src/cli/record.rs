@@ -50,7 +50,7 @@ pub struct RecordArgs {
     /// printed). The connection is still encrypted.
     ///
     /// Example: --insecure
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ca_cert")]
     pub insecure: bool,
 
     /// Seconds the upstream may take to connect, and to answer a request.

@@ -41,7 +41,7 @@ pub struct RecordingArgs {
     /// printed). The connection is still encrypted.
     ///
     /// Example: --insecure
-    #[arg(long, requires = "upstream")]
+    #[arg(long, requires = "upstream", conflicts_with = "ca_cert")]
     pub insecure: bool,
 
     /// Seconds the upstream may take to connect, and to answer a request.

@@ -193,6 +193,17 @@ fn record_refuses_credentials_in_flags_and_bad_patterns() {
             ],
             "--redact-value \"(unclosed\" is not a regular expression",
         ),
+        (
+            // --insecure trusts every certificate, so a CA to trust besides is a contradiction.
+            vec![
+                "--upstream",
+                "https://nb.example.com",
+                "--insecure",
+                "--ca-cert",
+                "ca.pem",
+            ],
+            "'--insecure' cannot be used with '--ca-cert <FILE>'",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let mut full = vec!["record", "--listen", "127.0.0.1:0", "--fixtures"];

@@ -38,6 +38,13 @@ pub fn json_answer(body: &serde_json::Value) -> FakeAnswer {
 }
 
 /// Now, in epoch milliseconds, like the job timestamps.
+/// The URL of a port that nothing listens on: bound, read, then let go, so a connection to it
+/// is refused.
+pub fn dead_upstream() -> String {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", closed.local_addr().unwrap())
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -296,9 +296,7 @@ async fn an_answer_replay_would_refuse_is_not_recorded() {
 /// recorded, and the proxy keeps serving.
 #[tokio::test]
 async fn an_upstream_that_is_down_gets_502_and_nothing_is_recorded() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let dead = dead_upstream();
     let recorded = tempfile::tempdir().unwrap();
     let proxy = Binary::record(&dead, recorded.path(), &[]);
     for _ in 0..2 {

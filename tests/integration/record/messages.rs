@@ -84,9 +84,7 @@ async fn the_wrong_scheme_says_which_to_use() {
 /// that was there before stays.
 #[tokio::test]
 async fn a_recording_of_nothing_leaves_no_empty_folders() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = format!("http://{}", closed.local_addr().unwrap());
-    drop(closed);
+    let dead = dead_upstream();
     let place = tempfile::tempdir().unwrap();
     let fresh = place.path().join("new").join("set");
     let proxy = Binary::record(&dead, &fresh, &[]);
