@@ -1,10 +1,12 @@
 //! What jobmock knows of the ArcGIS REST API that both modes use: where jobs and their
 //! operations sit, what a job ID may be, the `f` formats and the error bodies
-//! ([`format`]), and what differs between the servers a set may come from ([`flavour`]).
+//! ([`format`]), what differs between the servers a set may come from ([`flavour`]), and the
+//! second job family, web tools' geoprocessing jobs ([`webtool`]).
 //! Replay answers by it and record files by it.
 
 pub mod flavour;
 pub mod format;
+pub mod webtool;
 
 pub use flavour::Flavour;
 

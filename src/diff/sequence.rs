@@ -11,14 +11,23 @@ use crate::shape::{Finding, FindingKind};
 /// Where a status stands in a job's life: a status may follow another of the same or a later
 /// rank, and a final one (COMPLETED, FAILED) only itself. EXECUTING is Enterprise on
 /// Kubernetes's PROCESSING; whether it belongs to a set's server is its shape's business.
+/// A web tool's job has more steps to its life (`esriJobWaiting`, `esriJobCancelling`): its
+/// ends rank as a notebook job's.
 fn rank(status: &str) -> Option<u8> {
     match status {
-        "SUBMITTED" => Some(0),
-        "PROCESSING" | "EXECUTING" => Some(1),
-        "COMPLETED" | "FAILED" => Some(2),
+        "SUBMITTED" | "esriJobNew" => Some(0),
+        "esriJobSubmitted" => Some(1),
+        "esriJobWaiting" => Some(2),
+        "PROCESSING" | "EXECUTING" | "esriJobExecuting" => Some(3),
+        "esriJobCancelling" => Some(4),
+        "COMPLETED" | "FAILED" => Some(5),
+        end if crate::api::webtool::FINAL.contains(&end) => Some(5),
         _ => None,
     }
 }
+
+/// The rank of a job's end.
+const FINAL_RANK: u8 = 5;
 
 /// Adds the sequence findings to each step of `steps` (in order); `job_folder` is the job's
 /// folder when the steps are a job's.
@@ -40,7 +49,11 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         };
-        let (job_id, job_type, status) = (text("jobId"), text("type"), text("status"));
+        let (job_id, job_type, status) = (
+            text("jobId"),
+            text("type"),
+            text("status").or_else(|| text(crate::api::webtool::STATUS_FIELD)),
+        );
         let findings = &mut step.findings;
 
         // Enterprise on Kubernetes writes `endTime: 0` for a job that has not ended (its jobs
@@ -96,7 +109,7 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
         if let (Some(before), Some(now)) = (&previous_status, &status)
             && let (Some(before_rank), Some(now_rank)) = (rank(before), rank(now))
         {
-            let legal = if before_rank == 2 {
+            let legal = if before_rank == FINAL_RANK {
                 before == now
             } else {
                 now_rank >= before_rank
@@ -106,7 +119,9 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
                     kind: FindingKind::IllegalTransition,
                     path: "status".to_string(),
                     expected: match before_rank {
-                        2 => format!("{before} again: nothing follows {before} but itself"),
+                        FINAL_RANK => {
+                            format!("{before} again: nothing follows {before} but itself")
+                        }
                         _ => format!("{before} or a later status"),
                     },
                     found: format!("{before} -> {now}"),

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 
 use super::model::{Fault, Job, Step, Then};
 use super::sequence::Cursor;
+use crate::api::webtool::is_final_status;
 
 /// What a poll is answered under.
 #[derive(Debug, Clone, Copy)]
@@ -193,12 +194,10 @@ pub fn listed_patches(step: &Step, cursor: Option<&Cursor>, created: bool, now_m
 /// it was.
 pub fn cancel(job: &Job, cursor: &mut Cursor) -> bool {
     let ended = cursor.last_served().is_some_and(|step| {
-        matches!(
-            job.steps[step.min(job.steps.len() - 1)]
-                .job_status
-                .as_deref(),
-            Some("COMPLETED" | "FAILED")
-        )
+        job.steps[step.min(job.steps.len() - 1)]
+            .job_status
+            .as_deref()
+            .is_some_and(is_final_status)
     });
     if !ended {
         cursor.cancel();
@@ -218,9 +217,9 @@ pub fn ends_job(job: &Job, answer: &PollAnswer) -> bool {
     }
 }
 
-/// Whether a job's step is an end (COMPLETED or FAILED), for `deleteAll`.
+/// Whether a job's step is an end (COMPLETED or FAILED, or a web tool's end), for `deleteAll`.
 pub fn is_final(step: &Step) -> bool {
-    matches!(step.job_status.as_deref(), Some("COMPLETED" | "FAILED"))
+    step.job_status.as_deref().is_some_and(is_final_status)
 }
 
 /// The `startTime` of a job's first step, which `--rebase-time` makes now.

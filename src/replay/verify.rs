@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::journal::{Entry, ServedBy};
 use super::route::Route;
+use crate::api::webtool::is_final_status;
 
 /// The report, as served (camelCase JSON).
 #[derive(Debug, Serialize)]
@@ -181,8 +182,7 @@ fn polled_job<'a>((job_id, session): (&'a str, &'a str), polls: &[&'a Entry]) ->
             }),
         }
     }
-    let is_final =
-        |entry: &Entry| matches!(entry.job_status.as_deref(), Some("COMPLETED" | "FAILED"));
+    let is_final = |entry: &Entry| entry.job_status.as_deref().is_some_and(is_final_status);
     let polls_after_end = polls
         .iter()
         .position(|entry| is_final(entry))
@@ -214,7 +214,7 @@ fn polled_job<'a>((job_id, session): (&'a str, &'a str), polls: &[&'a Entry]) ->
 /// `error 499` when it was an error (an ArcGIS error body, or an HTTP error without a job).
 fn final_status(last: &Entry) -> Option<std::borrow::Cow<'_, str>> {
     match (last.job_status.as_deref(), last.error_code) {
-        (Some(status @ ("COMPLETED" | "FAILED")), None) => Some(status.into()),
+        (Some(status), None) if is_final_status(status) => Some(status.into()),
         (_, Some(code)) => Some(format!("error {code}").into()),
         (None, None) if last.status >= 400 => Some(format!("error {}", last.status).into()),
         _ => None,

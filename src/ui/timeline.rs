@@ -3,6 +3,7 @@
 
 use super::Mark;
 use super::html::Html;
+use crate::api::webtool::is_final_status;
 use crate::fixture::view::StepView;
 
 /// The class a status is drawn with.
@@ -11,10 +12,12 @@ pub(super) fn status_class(status: Option<&str>, error: bool) -> &'static str {
         return "s-error";
     }
     match status {
-        Some("SUBMITTED") => "s-submitted",
-        Some("PROCESSING" | "EXECUTING") => "s-processing",
-        Some("COMPLETED") => "s-completed",
-        Some("FAILED") => "s-failed",
+        Some("SUBMITTED" | "esriJobNew" | "esriJobSubmitted" | "esriJobWaiting") => "s-submitted",
+        Some("PROCESSING" | "EXECUTING" | "esriJobExecuting" | "esriJobCancelling") => {
+            "s-processing"
+        }
+        Some("COMPLETED" | "esriJobSucceeded") => "s-completed",
+        Some("FAILED" | "esriJobFailed" | "esriJobTimedOut" | "esriJobCancelled") => "s-failed",
         _ => "s-other",
     }
 }
@@ -105,7 +108,7 @@ pub(super) fn timeline(h: &mut Html, marks: &[Mark]) {
     let scale = AXIS_WIDTH / span;
     let ended_at = marks
         .iter()
-        .position(|mark| matches!(mark.status.as_deref(), Some("COMPLETED" | "FAILED")));
+        .position(|mark| mark.status.as_deref().is_some_and(is_final_status));
     h.raw(
         "<svg class=\"timeline\" width=\"760\" height=\"46\" viewBox=\"0 0 760 46\" role=\"img\">",
     );
