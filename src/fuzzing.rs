@@ -56,6 +56,7 @@ pub fn fixture_folder(data: &[u8]) {
             ),
             poll_faults: Vec::new(),
             on_cancel: None,
+            webtool: None,
             then: crate::job::Then::Repeat,
         };
         let params = [("itemId".to_string(), "i".to_string())];

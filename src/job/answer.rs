@@ -32,6 +32,8 @@ pub enum Chosen {
     Step(usize),
     /// The job's step for a cancelled job.
     OnCancel,
+    /// A web tool's job's `esriJobCancelling` answer, the first poll after a cancel.
+    Cancelling,
     /// A fault aimed at this poll; the step it stands in for (used to truncate it).
     Fault(Fault, usize),
     /// A poll after the last step of a job whose `then` is `error` or `gone`: no step.
@@ -71,6 +73,7 @@ impl PollAnswer {
         match &self.chosen {
             Chosen::Step(index) => Some(&job.steps[*index]),
             Chosen::OnCancel => job.on_cancel.as_ref(),
+            Chosen::Cancelling => job.webtool.as_ref().map(|tool| &tool.cancelling),
             Chosen::Fault(..) | Chosen::After(_) => None,
         }
     }
@@ -131,7 +134,12 @@ pub fn poll(
         )
     } else if cursor.is_cancelled() && job.on_cancel.is_some() {
         cursor.count_poll();
-        Chosen::OnCancel
+        // A web tool's job says it is cancelling once before it is cancelled, as the server does.
+        if job.webtool.is_some() && cursor.first_since_cancel() {
+            Chosen::Cancelling
+        } else {
+            Chosen::OnCancel
+        }
     } else if job.then != Then::Repeat && job.sequence.played_out(cursor) {
         match job.then {
             Then::Restart => {
@@ -149,7 +157,7 @@ pub fn poll(
     let serves_end = match &chosen {
         Chosen::Step(index) => job.steps[*index].has_end_time,
         Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(|step| step.has_end_time),
-        Chosen::Fault(..) | Chosen::After(_) => false,
+        Chosen::Cancelling | Chosen::Fault(..) | Chosen::After(_) => false,
     };
     let rebase = settings.rebase_time && !settings.created;
     let patches = Patches {
@@ -213,7 +221,7 @@ pub fn ends_job(job: &Job, answer: &PollAnswer) -> bool {
     match &answer.chosen {
         Chosen::Step(index) => *index + 1 == job.steps.len() && is_final(&job.steps[*index]),
         Chosen::OnCancel => job.on_cancel.as_ref().is_some_and(is_final),
-        Chosen::Fault(..) | Chosen::After(_) => false,
+        Chosen::Cancelling | Chosen::Fault(..) | Chosen::After(_) => false,
     }
 }
 
@@ -236,7 +244,8 @@ pub fn patch(value: &mut Value, patches: Patches) {
     let Some(object) = value.as_object_mut() else {
         return;
     };
-    if patches.cancelled {
+    // A web tool's job says it was cancelled by its status alone.
+    if patches.cancelled && !object.contains_key(crate::api::webtool::STATUS_FIELD) {
         let attributes = object
             .entry("customAttributes")
             .or_insert_with(|| json!({}));
@@ -318,6 +327,7 @@ mod tests {
             sequence: Sequence::new(Advance::Poll, vec![1, 1], vec![0, 0]),
             poll_faults,
             on_cancel: on_cancel.then(|| step("cancelled.json", "FAILED", "{}")),
+            webtool: None,
             then: crate::job::Then::Repeat,
         }
     }

@@ -12,11 +12,13 @@
 //!   its body needs changed for the session, from plain inputs.
 //! - `sequence`: how a job's steps advance, and a session's cursor in one job.
 //! - `sessions`: every session's cursors, bounded.
+//! - `webtool`: a web tool's job's parameters and its cancelling answer.
 
 pub mod answer;
 mod model;
 mod sequence;
 mod sessions;
+pub mod webtool;
 
 pub use model::{BodyKind, Fault, Job, Step, Then};
 pub use sequence::{Advance, Cursor, Sequence};

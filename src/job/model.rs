@@ -25,6 +25,9 @@ pub struct Job {
     pub on_cancel: Option<Step>,
     /// What a poll after the last step gets.
     pub then: Then,
+    /// A web tool's job's own parts (its parameters, its cancelling answer); `None` for a
+    /// notebook job.
+    pub webtool: Option<super::webtool::WebTool>,
 }
 
 /// What a poll after a job's last step (its last poll of it) gets: `script.json`'s and the

@@ -175,6 +175,8 @@ pub struct Cursor {
     served_last: u32,
     /// Whether the session cancelled the job.
     cancelled: bool,
+    /// Polls answered since the cancel (a web tool's job says `esriJobCancelling` to the first).
+    since_cancel: u64,
     /// `--rebase-time`: milliseconds added to the job's timestamps, fixed at the first poll.
     time_shift_ms: Option<i64>,
     /// A created job's `endTime`: when this session first saw it end.
@@ -214,6 +216,12 @@ impl Cursor {
 
     pub fn is_cancelled(&self) -> bool {
         self.cancelled
+    }
+
+    /// Whether this is the first poll answered since the cancel; counts it.
+    pub fn first_since_cancel(&mut self) -> bool {
+        self.since_cancel += 1;
+        self.since_cancel == 1
     }
 
     /// The shift of the job's timestamps for this session, fixed by `first` the first time.

@@ -69,6 +69,14 @@ impl Replay {
                     return self.poll_job(served, call, format, found).await;
                 }
             }
+            // A web tool's parameter is its job's, as a poll is.
+            Route::Param { id, kind, name } if is_api_method(&call.method) => {
+                if let Ok(format) = format
+                    && let Some(reply) = self.serve_param(served, call, format, (id, kind, name))?
+                {
+                    return Ok(reply);
+                }
+            }
             _ => {}
         }
         // A submission the session defined answers before what the set holds: it is what the
@@ -110,6 +118,17 @@ impl Replay {
             Route::List => self.list_jobs(served, call),
             Route::DeleteAll => return self.delete_all(served, call),
             Route::Cancel { id } => return self.cancel(served, call, id),
+            Route::WebToolCancel { id } => return self.cancel_webtool(served, call, id),
+            // The services directory takes submitJob by GET as well as POST.
+            Route::Submit { task } => self.submit_job(served, call, task),
+            Route::Param { id, kind, name } => Reply::unmatched(
+                Some(id),
+                404,
+                format!(
+                    "job {id} not found, and no recorded exchange answers its {} {name:?}",
+                    kind.as_str()
+                ),
+            ),
             Route::Job { id } => Reply::unmatched(
                 Some(id),
                 404,

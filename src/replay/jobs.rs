@@ -86,6 +86,13 @@ impl Replay {
                     .expect("chosen only when there is one"),
                 None,
             ),
+            Chosen::Cancelling => (
+                &job.webtool
+                    .as_ref()
+                    .expect("chosen only for a web tool's job")
+                    .cancelling,
+                None,
+            ),
             Chosen::After(_) => unreachable!("answered above"),
             Chosen::Fault(fault, would_be) => {
                 let step = &job.steps[*would_be];

@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::Bytes;
 use serde_json::Value;
 
+use crate::api::webtool::ParamKind;
+use crate::job::webtool::{JobParam, WebTool};
 use crate::job::{Job, Step};
 
 /// The request parameters that become a new job's `inputs`, per job type, and whether each is
@@ -234,6 +236,45 @@ pub fn make_job(
         poll_faults: template.poll_faults.clone(),
         on_cancel: template.on_cancel.as_ref().map(make_step),
         then: template.then,
+        webtool: template.webtool.as_ref().map(|tool| WebTool {
+            params: tool
+                .params
+                .iter()
+                .map(|param| JobParam {
+                    answer: param_answer(param, template_id.as_deref(), id, params),
+                    ..param.clone()
+                })
+                .collect(),
+            cancelling: make_step(&tool.cancelling),
+        }),
+    }
+}
+
+/// A created web-tool job's answer of one parameter: the template's, naming the new job, and
+/// for an input the client gave, its value (JSON where it parses as JSON, as the server reads a
+/// GP parameter, else the text).
+fn param_answer(
+    param: &JobParam,
+    template_id: Option<&str>,
+    id: &str,
+    params: &[(String, String)],
+) -> Step {
+    let Ok(mut value) = serde_json::from_slice::<Value>(&param.answer.body) else {
+        return param.answer.clone();
+    };
+    if let Some(template_id) = template_id {
+        crate::util::json::replace_in_strings(&mut value, template_id, id);
+    }
+    if param.kind == ParamKind::Inputs
+        && let Some(given) = crate::params::last(params, &param.name)
+        && let Some(object) = value.as_object_mut()
+    {
+        let given = serde_json::from_str(given).unwrap_or_else(|_| Value::from(given));
+        object.insert("value".to_string(), given);
+    }
+    Step {
+        body: Bytes::from(serde_json::to_vec(&value).expect("a JSON value serialises")),
+        ..param.answer.clone()
     }
 }
 
@@ -290,6 +331,7 @@ mod tests {
                 sequence: crate::job::Sequence::new(crate::job::Advance::Poll, vec![1], vec![0]),
                 poll_faults: Vec::new(),
                 on_cancel: None,
+                webtool: None,
                 then: crate::job::Then::Repeat,
             }),
             job_type: "t".into(),

@@ -67,6 +67,7 @@ mod upstream;
 mod verify;
 pub mod watch;
 mod web;
+mod webtools;
 
 pub use body::Body;
 pub use front::{serve, serve_io};

@@ -27,27 +27,9 @@ impl Replay {
         context: &str,
         job_type: &str,
     ) -> Reply {
-        let Some(template) = served.fixtures.template(job_type) else {
-            let message = format!(
-                "no template for {job_type} jobs: add one at {} (the shipped fixtures have one), or record this call",
-                served.fixtures.template_dir(job_type).display()
-            );
-            return Reply::unmatched(None, 400, message);
-        };
         let id = lifecycle::new_job_id();
-        let job = lifecycle::make_job(template, job_type, &id, &call.params, now_ms());
-        {
-            let mut live = self.lock();
-            let (slot, forgotten) = live.created.insert(Created {
-                job: Arc::new(job),
-                job_type: job_type.to_string(),
-                session: call.session.to_string(),
-                private: false,
-            });
-            // A reused slot starts afresh in every session.
-            for stale in [Some(slot), forgotten].into_iter().flatten() {
-                live.cursors.reset(None, Some(Key::Created(stale)));
-            }
+        if let Some(refusal) = self.create_from_template(served, call, job_type, &id) {
+            return refusal;
         }
         let job_url = format!(
             "{}{}",
@@ -63,6 +45,38 @@ impl Replay {
             "Job submitted",
             ServedBy::Template,
         )
+    }
+
+    /// A new job `id` of `job_type` (a notebook job's type, or a web tool's task) from its
+    /// template, made with the request's parameters. Returns the refusal when there is no
+    /// template.
+    pub(super) fn create_from_template(
+        &self,
+        served: &Served,
+        call: &Call,
+        job_type: &str,
+        id: &str,
+    ) -> Option<Reply> {
+        let Some(template) = served.fixtures.template(job_type) else {
+            let message = format!(
+                "no template for {job_type} jobs: add one at {} (the shipped fixtures have one), or record this call",
+                served.fixtures.template_dir(job_type).display()
+            );
+            return Some(Reply::unmatched(None, 400, message));
+        };
+        let job = lifecycle::make_job(template, job_type, id, &call.params, now_ms());
+        let mut live = self.lock();
+        let (slot, forgotten) = live.created.insert(Created {
+            job: Arc::new(job),
+            job_type: job_type.to_string(),
+            session: call.session.to_string(),
+            private: false,
+        });
+        // A reused slot starts afresh in every session.
+        for stale in [Some(slot), forgotten].into_iter().flatten() {
+            live.cursors.reset(None, Some(Key::Created(stale)));
+        }
+        None
     }
 
     /// `…/admin/system/jobs`: the jobs this session knows, as the admin API lists them.

@@ -5,6 +5,7 @@
 
 use hyper::Method;
 
+use crate::api::webtool::{GpPath, ParamKind};
 use crate::api::{self, Flavour, NOTEBOOKS_PATH, OPERATIONS};
 
 /// Where a request goes.
@@ -16,6 +17,16 @@ pub enum Route<'a> {
     BadJobId { id: &'a str },
     /// `…/jobs/<jobId>/cancel`.
     Cancel { id: &'a str },
+    /// A web tool's `…/GPServer/<task>/jobs/<jobId>/cancel`, which takes GET as well.
+    WebToolCancel { id: &'a str },
+    /// A web tool's `…/jobs/<jobId>/results/<name>` or `…/inputs/<name>`.
+    Param {
+        id: &'a str,
+        kind: ParamKind,
+        name: &'a str,
+    },
+    /// A web tool's `…/GPServer/<task>/submitJob`.
+    Submit { task: &'a str },
     /// `…/jobs/deleteAll` (where the flavour has it).
     DeleteAll,
     /// Something else below a job (`…/jobs/<jobId>/x`).
@@ -33,6 +44,21 @@ pub enum Route<'a> {
 
 impl<'a> Route<'a> {
     pub fn parse(path: &'a str, flavour: Flavour) -> Route<'a> {
+        // A web tool's jobs sit under the services directory, whatever the set's flavour.
+        if let Some(gp) = GpPath::parse(path) {
+            if let Some(id) = gp.job()
+                && api::job_id_problem(id).is_some()
+            {
+                return Route::BadJobId { id };
+            }
+            return match gp {
+                GpPath::Submit { task } => Route::Submit { task },
+                GpPath::Job { id, .. } => Route::Job { id },
+                GpPath::Cancel { id, .. } => Route::WebToolCancel { id },
+                GpPath::Param { id, kind, name, .. } => Route::Param { id, kind, name },
+                GpPath::BelowJob { id, below, .. } => Route::BelowJob { id, below },
+            };
+        }
         if let Some((id, below)) = flavour.job_route(path) {
             if api::job_id_problem(id).is_some() {
                 return Route::BadJobId { id };
@@ -61,6 +87,8 @@ impl<'a> Route<'a> {
             Route::Job { id }
             | Route::BadJobId { id }
             | Route::Cancel { id }
+            | Route::WebToolCancel { id }
+            | Route::Param { id, .. }
             | Route::BelowJob { id, .. } => Some(id),
             _ => None,
         }
@@ -139,5 +167,33 @@ mod tests {
             }
         );
         assert_eq!(parse("/portal/sharing/rest/info"), Route::Other);
+    }
+
+    #[test]
+    fn web_tools_route_under_every_flavour() {
+        let base = "/server/rest/services/Tools/GPServer/Count";
+        let paths = [
+            format!("{base}/jobs/j1"),
+            format!("{base}/jobs/j1/cancel"),
+            format!("{base}/jobs/j1/results/n"),
+            format!("{base}/submitJob"),
+            format!("{base}/jobs/..%2F/results/n"),
+        ];
+        for flavour in Flavour::ALL {
+            let route = |index: usize| Route::parse(&paths[index], flavour);
+            assert_eq!(route(0), Route::Job { id: "j1" });
+            assert_eq!(route(1), Route::WebToolCancel { id: "j1" });
+            assert_eq!(
+                route(2),
+                Route::Param {
+                    id: "j1",
+                    kind: ParamKind::Results,
+                    name: "n"
+                }
+            );
+            assert_eq!(route(3), Route::Submit { task: "Count" });
+            assert_eq!(route(4), Route::BadJobId { id: "..%2F" });
+            assert_eq!(Route::parse(base, flavour), Route::Other);
+        }
     }
 }
