@@ -58,3 +58,5 @@ mod ui;
 mod upgrade;
 #[path = "integration/verify.rs"]
 mod verify;
+#[path = "integration/webtools.rs"]
+mod webtools;

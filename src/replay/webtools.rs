@@ -86,12 +86,10 @@ impl Replay {
             Format::Pjson => format::pretty(&body),
             Format::Json | Format::Html => body,
         };
-        let mut reply = Reply::value(Some(id), json!(null), "", ServedBy::Job);
+        // Journaled as the job's, not as a poll of it: the verification report counts polls.
+        let mut reply = Reply::value(Some(id), json!(null), "", ServedBy::Param);
         reply.kind = self.step_kind(call, step, body, Format::Json.content_type());
         reply.note.step = Some(format!("{}/{}", kind.as_str(), step.file).into());
-        if found.is_created() {
-            reply.note.served_by = ServedBy::CreatedJob;
-        }
         Ok(Some(reply))
     }
 

@@ -68,6 +68,8 @@ pub enum ServedBy {
     Job,
     /// A step of a job a client created.
     CreatedJob,
+    /// A web tool's job parameter (`…/jobs/<jobId>/results/<name>`, `…/inputs/<name>`).
+    Param,
     /// A recorded exchange's step.
     Exchange,
     /// A new job made from the template of its type (executeNotebook, openNotebook).
@@ -108,6 +110,7 @@ impl ServedBy {
         match self {
             ServedBy::Job => "job",
             ServedBy::CreatedJob => "createdJob",
+            ServedBy::Param => "param",
             ServedBy::Exchange => "exchange",
             ServedBy::Template => "template",
             ServedBy::JobsList => "jobsList",

@@ -1,0 +1,306 @@
+//! Web tools' jobs (geoprocessing jobs under `…/GPServer/<task>/`) replayed through the real
+//! binary: polls with hold counts, parameter values per step, submitJob from a task's template,
+//! cancel by GET or POST, sessions, the verification report, and what a bad set or request gets.
+
+use serde_json::{Value, json};
+
+use crate::util::*;
+
+const TASK: &str = "/server/rest/services/Tools/GPServer/Count";
+const JOB: &str = "j0123456789abcdef0123456789abcdef";
+
+fn gp_step(status: &str, extra: Value) -> String {
+    let mut body = json!({"jobId": JOB, "jobStatus": status, "messages": [
+        {"type": "esriJobMessageTypeInformative", "description": format!("now {status}")}
+    ]});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    serde_json::to_string_pretty(&body).unwrap()
+}
+
+fn param(name: &str, value: Value) -> String {
+    json!({"paramName": name, "dataType": "GPLong", "value": value}).to_string()
+}
+
+/// A set with one recorded web-tool job (submitted, executing held 2 polls, succeeded) whose
+/// result changes at its last step, and a template for the task.
+fn web_tool_set() -> FixtureDir {
+    let set = FixtureDir::new();
+    let results = json!({"results": {"out_count": {"paramUrl": "results/out_count"}}});
+    for (prefix, id) in [
+        (format!("jobs/{JOB}"), JOB),
+        ("templates/Count".into(), JOB),
+    ] {
+        let _ = id;
+        set.file(
+            &format!("{prefix}/001.json"),
+            &gp_step("esriJobSubmitted", json!({})),
+        )
+        .file(
+            &format!("{prefix}/002.json"),
+            &gp_step("esriJobExecuting", json!({})),
+        )
+        .file(
+            &format!("{prefix}/003.json"),
+            &gp_step("esriJobSucceeded", results.clone()),
+        )
+        .file(
+            &format!("{prefix}/script.json"),
+            r#"{"steps": {"002.json": {"polls": 2}}}"#,
+        )
+        .file(
+            &format!("{prefix}/results/out_count.json"),
+            &param("out_count", json!(0)),
+        )
+        .file(
+            &format!("{prefix}/results/out_count.003.json"),
+            &param("out_count", json!(42)),
+        )
+        .file(
+            &format!("{prefix}/inputs/in_text.json"),
+            &json!({"paramName": "in_text", "dataType": "GPString", "value": "recorded"})
+                .to_string(),
+        );
+    }
+    set
+}
+
+async fn poll(server: &Binary, id: &str, session: &str) -> Value {
+    get(server.url(&format!("{TASK}/jobs/{id}?f=json")))
+        .session(session)
+        .send()
+        .await
+        .json()
+}
+
+async fn value(server: &Binary, id: &str, what: &str, session: &str) -> Value {
+    get(server.url(&format!("{TASK}/jobs/{id}/{what}?f=json")))
+        .session(session)
+        .send()
+        .await
+        .json()
+}
+
+#[tokio::test]
+async fn a_web_tools_job_plays_its_steps_and_its_results_follow_them() {
+    let set = web_tool_set();
+    let server = Binary::replay(set.path(), &[]);
+    // Before any poll, and while it runs, the result is the plain file's.
+    assert_eq!(
+        value(&server, JOB, "results/out_count", "a").await["value"],
+        0
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(poll(&server, JOB, "a").await["jobStatus"].clone());
+    }
+    assert_eq!(
+        statuses,
+        [
+            "esriJobSubmitted",
+            "esriJobExecuting",
+            "esriJobExecuting",
+            "esriJobSucceeded",
+            "esriJobSucceeded"
+        ]
+    );
+    assert_eq!(
+        value(&server, JOB, "results/out_count", "a").await["value"],
+        42
+    );
+    // Another session has not seen the end: it gets the value of where it stands.
+    poll(&server, JOB, "b").await;
+    assert_eq!(
+        value(&server, JOB, "results/out_count", "b").await["value"],
+        0
+    );
+    assert_eq!(
+        value(&server, JOB, "inputs/in_text", "b").await["value"],
+        "recorded"
+    );
+    // A parameter the job does not have: the services directory's error, naming those it has.
+    let missing = value(&server, JOB, "results/nope", "a").await;
+    assert_eq!(missing["error"]["code"], 400, "{missing}");
+    let message = missing["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("has no results parameter \"nope\""),
+        "{message}"
+    );
+    assert!(message.contains("it has out_count"), "{message}");
+
+    // The verification report knows the job's life in its own words.
+    let report = get(server.url("/__jobmock/verify?session=a"))
+        .send()
+        .await
+        .json();
+    let job = &report["jobs"][0];
+    assert_eq!(job["jobId"], JOB, "{report}");
+    assert_eq!(job["finalStatus"], "esriJobSucceeded", "{report}");
+    assert_eq!(job["pollsAfterEnd"], 1, "{report}");
+    server.stop();
+}
+
+#[tokio::test]
+async fn submit_job_makes_a_job_from_the_tasks_template_with_the_inputs_given() {
+    let set = web_tool_set();
+    let server = Binary::replay(set.path(), &["--strict"]);
+    let mut ids = Vec::new();
+    // The services directory takes submitJob by POST and by GET alike.
+    for submitted in [
+        post(server.url(&format!("{TASK}/submitJob")))
+            .form("in_text=hello&f=json")
+            .send()
+            .await
+            .json(),
+        get(server.url(&format!(
+            "{TASK}/submitJob?in_text=%7B%22n%22%3A1%7D&f=json"
+        )))
+        .send()
+        .await
+        .json(),
+    ] {
+        assert_eq!(submitted["jobStatus"], "esriJobSubmitted", "{submitted}");
+        let id = submitted["jobId"].as_str().unwrap().to_string();
+        assert!(
+            id.len() == 33 && id.starts_with('j') && id[1..].bytes().all(|b| b.is_ascii_hexdigit()),
+            "a web tool's job ID is j and 32 hex digits: {id}"
+        );
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1]);
+    // A text is a text; JSON is read as JSON, as the server reads a GP parameter.
+    assert_eq!(
+        value(&server, &ids[0], "inputs/in_text", "default").await["value"],
+        "hello"
+    );
+    assert_eq!(
+        value(&server, &ids[1], "inputs/in_text", "default").await["value"],
+        json!({"n": 1})
+    );
+    let mut last = Value::Null;
+    for _ in 0..4 {
+        last = poll(&server, &ids[0], "default").await;
+    }
+    assert_eq!(last["jobStatus"], "esriJobSucceeded");
+    assert_eq!(
+        last["jobId"],
+        ids[0].as_str(),
+        "the template's ID is the job's"
+    );
+    assert_eq!(
+        value(&server, &ids[0], "results/out_count", "default").await["value"],
+        42
+    );
+    // A task with no template is an unmatched request, which --strict refuses.
+    let other = post(server.url("/server/rest/services/Tools/GPServer/Other/submitJob"))
+        .form("f=json")
+        .send()
+        .await;
+    assert_eq!(other.status, 400, "{}", other.body);
+    assert!(other.body.contains("templates/Other"), "{}", other.body);
+    server.terminate();
+    let (code, _, printed) = server.wait(std::time::Duration::from_secs(10));
+    assert_eq!(
+        code,
+        Some(1),
+        "--strict exits 1 after an unmatched request: {printed}"
+    );
+    assert!(printed.contains("templates/Other"), "{printed}");
+}
+
+#[tokio::test]
+async fn a_cancel_says_cancelling_once_then_the_job_is_cancelled_for_that_session() {
+    let set = web_tool_set();
+    let server = Binary::replay(set.path(), &[]);
+    poll(&server, JOB, "a").await;
+    // GET, as arcgis's GPJob.cancel sends it.
+    let cancel = get(server.url(&format!("{TASK}/jobs/{JOB}/cancel?f=json")))
+        .session("a")
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        cancel,
+        json!({"jobId": JOB, "jobStatus": "esriJobCancelling"})
+    );
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let answer = poll(&server, JOB, "a").await;
+        assert!(answer.get("results").is_none(), "{answer}");
+        assert!(answer.get("customAttributes").is_none(), "{answer}");
+        statuses.push(answer["jobStatus"].clone());
+    }
+    assert_eq!(
+        statuses,
+        ["esriJobCancelling", "esriJobCancelled", "esriJobCancelled"]
+    );
+    // Another session's job runs on.
+    assert_eq!(
+        poll(&server, JOB, "b").await["jobStatus"],
+        "esriJobSubmitted"
+    );
+    // A job that has ended is not cancelled: the answer says how it ended.
+    for _ in 0..4 {
+        poll(&server, JOB, "c").await;
+    }
+    let late = post(server.url(&format!("{TASK}/jobs/{JOB}/cancel")))
+        .session("c")
+        .form("f=json")
+        .send()
+        .await
+        .json();
+    assert_eq!(late["jobStatus"], "esriJobSucceeded", "{late}");
+    assert_eq!(
+        poll(&server, JOB, "c").await["jobStatus"],
+        "esriJobSucceeded"
+    );
+    let report = get(server.url("/__jobmock/verify?session=a"))
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        report["jobs"][0]["finalStatus"], "esriJobCancelled",
+        "{report}"
+    );
+    server.stop();
+}
+
+#[tokio::test]
+async fn bad_web_tool_sets_and_requests_are_refused_with_their_place() {
+    let set = web_tool_set();
+    set.file(&format!("jobs/{JOB}/results/notes.txt"), "x");
+    let refused = replay_refuses(set.path(), &[]);
+    assert!(refused.contains("results/notes.txt"), "{refused}");
+    assert!(
+        refused.contains("one <name>.json per parameter"),
+        "{refused}"
+    );
+
+    let set = web_tool_set();
+    set.file(&format!("jobs/{JOB}/results/broken.json"), "{\"value\": ");
+    let refused = replay_refuses(set.path(), &[]);
+    assert!(refused.contains("results/broken.json"), "{refused}");
+
+    let server = Binary::replay(web_tool_set().path(), &[]);
+    for path in [
+        format!("{TASK}/jobs/..%2F..%2Fetc/results/x"),
+        format!("{TASK}/jobs/a%5Cb"),
+    ] {
+        let answer = get(server.url(&path)).send().await;
+        assert!(
+            answer.body.contains("invalid job ID"),
+            "{path}: {}",
+            answer.body
+        );
+    }
+    let unknown = get(server.url(&format!("{TASK}/jobs/jnone/results/x?f=json")))
+        .send()
+        .await;
+    assert!(
+        unknown.body.contains("job jnone not found"),
+        "{}",
+        unknown.body
+    );
+    server.stop();
+}
