@@ -591,7 +591,8 @@ class Session:
 
     def add_job(self, type: str = "executeNotebook", *, steps: Sequence["Step"],
                 then: str = "repeat", job_id: Optional[str] = None,
-                advance: Optional[str] = None, context: Optional[str] = None) -> "Job":
+                advance: Optional[str] = None, context: Optional[str] = None,
+                task: Optional[str] = None) -> "Job":
         """Define a job in this session (`POST /__jobmock/jobs`) and return its handle, whose
         `url` a client polls::
 
@@ -604,11 +605,19 @@ class Session:
         `"restart"` (the first step again) or `"gone"` (404, as a deleted job). `job_id`
         defaults to a fresh ID; defining an ID again replaces its definition. `advance` is
         `"poll"` (the default) or `"time"`; `context` the context path of the `jobUrl`
-        (`/notebookserver`). A bad definition raises `JobmockError` whose `field` names it."""
+        (`/notebookserver`). A bad definition raises `JobmockError` whose `field` names it.
+
+        A web tool's (geoprocessing) job: `type="gp"`, or `task="Count"` to fill its steps from
+        `templates/Count/`; its statuses are `esriJob…` words (`step("succeeded",
+        results={"out_count": 42})` is `esriJobSucceeded`, with `results/out_count`)."""
         from .scenarios import Job, job_body
 
+        if task is not None and type == "executeNotebook":
+            type = None  # the task makes it a web tool's job
         body = job_body(type=type, steps=steps, then=then, job_id=job_id, advance=advance,
                         context=context)
+        if task is not None:
+            body["task"] = task
         return Job(self, self._control("POST", "/__jobmock/jobs", body))
 
     def on_submit(self, operation: str, item_id: Optional[str] = None,

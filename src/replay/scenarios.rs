@@ -52,12 +52,27 @@ impl Replay {
             Err(error) => return bad_body(&error),
         };
         let session = session_of(call);
-        let id = spec.job_id.clone().unwrap_or_else(lifecycle::new_job_id);
+        let webtool = spec.steps.is_webtool();
+        let id = spec.job_id.clone().unwrap_or_else(|| {
+            let id = lifecycle::new_job_id();
+            // A web tool's job ID is `j` and 32 hex digits.
+            if webtool { id.replace('-', "") } else { id }
+        });
         let job = match self.keep_defined(served, &session, &id, &spec.job_type, &spec.steps) {
             Ok(job) => job,
             Err(error) => return bad_body(&error),
         };
-        let job_url = self.job_url(served, call, &spec.context, &spec.job_type, &id);
+        let job_url = if webtool {
+            // Any service's GPServer path polls it: replay routes a web tool's job by its ID.
+            let task = &spec.job_type;
+            format!(
+                "{}{}/rest/services/{task}/GPServer/{task}/jobs/{id}",
+                self.origin(call),
+                spec.context
+            )
+        } else {
+            self.job_url(served, call, &spec.context, &spec.job_type, &id)
+        };
         (
             StatusCode::CREATED,
             json!({

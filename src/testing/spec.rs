@@ -188,6 +188,8 @@ pub struct JobSpec {
     #[serde(rename = "type")]
     job_type: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     advance: Option<Advance>,
     steps: Vec<Step>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,10 +205,30 @@ impl JobSpec {
         JobSpec {
             job_id: None,
             job_type: job_type.into(),
+            task: None,
             advance: None,
             steps: Vec::new(),
             then: None,
             context: None,
+        }
+    }
+
+    /// A web tool's (geoprocessing) job of `task`, whose steps the set's `templates/<task>/`
+    /// fills where there is one; its statuses are `esriJob…` words (`Step::status("succeeded")`
+    /// is `esriJobSucceeded`, and its `results` are served at `…/results/<name>`).
+    ///
+    /// ```
+    /// use jobmock::testing::{JobSpec, Step};
+    ///
+    /// let count = JobSpec::web_tool("Count")
+    ///     .step(Step::status("executing").polls(2))
+    ///     .step(Step::status("succeeded").results(serde_json::json!({"out_count": 42})));
+    /// assert_eq!(serde_json::to_value(&count).unwrap()["task"], "Count");
+    /// ```
+    pub fn web_tool(task: impl Into<String>) -> JobSpec {
+        JobSpec {
+            task: Some(task.into()),
+            ..JobSpec::new("gp")
         }
     }
 

@@ -304,3 +304,94 @@ async fn bad_web_tool_sets_and_requests_are_refused_with_their_place() {
     );
     server.stop();
 }
+
+/// A web tool's job defined in the test's own code (`POST /__jobmock/jobs` with `"type": "gp"`
+/// or a `task`): status words read as the family's, messages typed, results served as files of
+/// their own from their step on; a bad definition names its field.
+#[tokio::test]
+async fn a_test_defines_a_web_tools_job_in_its_own_words() {
+    let set = web_tool_set();
+    let server = Binary::replay(set.path(), &[]);
+    let defined = post(server.url("/__jobmock/jobs"))
+        .session("t")
+        .body(
+            "application/json",
+            json!({"type": "gp", "steps": [
+                {"status": "Executing", "polls": 2, "messages": ["started"]},
+                {"status": "COMPLETED", "results": {"out_count": 7, "ratio": 0.5}},
+            ]})
+            .to_string()
+            .as_bytes(),
+        )
+        .send()
+        .await;
+    assert_eq!(defined.status, 201, "{}", defined.body);
+    let defined = defined.json();
+    let url = defined["jobUrl"].as_str().unwrap().to_string();
+    assert!(url.contains("/GPServer/"), "{url}");
+    let path = &url[url.find("/notebookserver").unwrap()..];
+    let poll = || async {
+        get(server.url(&format!("{path}?f=json")))
+            .session("t")
+            .send()
+            .await
+            .json()
+    };
+    let first = poll().await;
+    assert_eq!(first["jobStatus"], "esriJobExecuting", "{first}");
+    assert_eq!(
+        first["messages"],
+        json!([{"type": "esriJobMessageTypeInformative", "description": "started"}])
+    );
+    let result = |name: &str| {
+        let url = server.url(&format!("{path}/results/{name}?f=json"));
+        async move { get(url).session("t").send().await.json() }
+    };
+    // Not yet succeeded: no value, and the error says which the job has.
+    assert!(result("out_count").await["error"].is_object());
+    poll().await;
+    let last = poll().await;
+    assert_eq!(last["jobStatus"], "esriJobSucceeded", "{last}");
+    assert_eq!(
+        last["results"]["out_count"],
+        json!({"paramUrl": "results/out_count"})
+    );
+    assert_eq!(
+        result("out_count").await,
+        json!({"paramName": "out_count", "dataType": "GPLong", "value": 7})
+    );
+    assert_eq!(result("ratio").await["dataType"], "GPDouble");
+
+    // A task's template fills what a step leaves out; its recorded inputs stay the job's.
+    let from_task = post(server.url("/__jobmock/jobs"))
+        .body(
+            "application/json",
+            br#"{"task": "Count", "steps": [{"status": "timed out", "messages": ["a", "too slow"]}]}"#,
+        )
+        .send()
+        .await
+        .json();
+    let id = from_task["jobId"].as_str().unwrap();
+    let answer = poll_default(&server, id).await;
+    assert_eq!(answer["jobStatus"], "esriJobTimedOut", "{answer}");
+    assert_eq!(answer["messages"][1]["type"], "esriJobMessageTypeError");
+    assert_eq!(
+        value(&server, id, "inputs/in_text", "default").await["value"],
+        "recorded"
+    );
+
+    let refused = post(server.url("/__jobmock/jobs"))
+        .body(
+            "application/json",
+            br#"{"type": "openNotebook", "task": "Count", "steps": [{"status": "x"}]}"#,
+        )
+        .send()
+        .await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.json()["field"], "task", "{}", refused.body);
+    server.stop();
+}
+
+async fn poll_default(server: &Binary, id: &str) -> Value {
+    poll(server, id, "default").await
+}
