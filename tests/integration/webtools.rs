@@ -138,6 +138,20 @@ async fn a_web_tools_job_plays_its_steps_and_its_results_follow_them() {
     assert_eq!(job["jobId"], JOB, "{report}");
     assert_eq!(job["finalStatus"], "esriJobSucceeded", "{report}");
     assert_eq!(job["pollsAfterEnd"], 1, "{report}");
+
+    // The listing and the web view say what the job answers beyond its polls.
+    let listing = get(server.url(&format!("/__jobmock/jobs/{JOB}")))
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        listing["webTool"],
+        json!({"results": ["out_count"], "inputs": ["in_text"]}),
+        "{listing}"
+    );
+    let page = get(server.url("/__jobmock/ui?refresh=0")).send().await.body;
+    assert!(page.contains("results: out_count; inputs: in_text"), "{page}");
+    assert!(page.contains("esriJobSucceeded"), "{page}");
     server.stop();
 }
 
