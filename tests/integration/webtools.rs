@@ -150,7 +150,10 @@ async fn a_web_tools_job_plays_its_steps_and_its_results_follow_them() {
         "{listing}"
     );
     let page = get(server.url("/__jobmock/ui?refresh=0")).send().await.body;
-    assert!(page.contains("results: out_count; inputs: in_text"), "{page}");
+    assert!(
+        page.contains("results: out_count; inputs: in_text"),
+        "{page}"
+    );
     assert!(page.contains("esriJobSucceeded"), "{page}");
     server.stop();
 }
