@@ -412,3 +412,76 @@ async fn a_test_defines_a_web_tools_job_in_its_own_words() {
 async fn poll_default(server: &Binary, id: &str) -> Value {
     poll(server, id, "default").await
 }
+
+/// A submission of a web tool's task defined by the test answers that task's submitJob (with
+/// the parameters it names) before the template, with a job of its own steps.
+#[tokio::test]
+async fn a_defined_submit_job_answers_its_task_before_the_template() {
+    let set = web_tool_set();
+    let server = Binary::replay(set.path(), &[]);
+    let defined = post(server.url("/__jobmock/submissions"))
+        .session("t")
+        .body(
+            "application/json",
+            json!({"operation": "submitJob", "task": "Count", "params": {"in_text": "bad"},
+                   "steps": [{"status": "failed", "messages": ["Counting", "no rows in bad"]}]})
+            .to_string()
+            .as_bytes(),
+        )
+        .send()
+        .await;
+    assert_eq!(defined.status, 201, "{}", defined.body);
+    assert_eq!(defined.json()["task"], "Count");
+    let submit = |text: &str, session: &str| {
+        let call = post(server.url(&format!("{TASK}/submitJob")))
+            .session(session)
+            .form(&format!("in_text={text}&f=json"));
+        async move { call.send().await.json() }
+    };
+    // Another session, another parameter: the template answers.
+    let other = submit("bad", "u").await;
+    let good = submit("good", "t").await;
+    for answer in [&other, &good] {
+        let id = answer["jobId"].as_str().unwrap();
+        assert_eq!(
+            poll(&server, id, "t").await["jobStatus"],
+            "esriJobSubmitted"
+        );
+    }
+    let failing = submit("bad", "t").await;
+    assert_eq!(failing["jobStatus"], "esriJobSubmitted", "{failing}");
+    let id = failing["jobId"].as_str().unwrap();
+    assert_eq!(id.len(), 33, "{id}");
+    let answer = poll(&server, id, "t").await;
+    assert_eq!(answer["jobStatus"], "esriJobFailed", "{answer}");
+    assert_eq!(
+        answer["messages"][1],
+        json!({"type": "esriJobMessageTypeError", "description": "no rows in bad"})
+    );
+    // times: 1, so the next one goes to the template again.
+    let again = submit("bad", "t").await;
+    let id = again["jobId"].as_str().unwrap();
+    assert_eq!(
+        poll(&server, id, "t").await["jobStatus"],
+        "esriJobSubmitted"
+    );
+
+    for (body, field) in [
+        (
+            json!({"operation": "submitJob", "steps": [{"status": "x"}]}),
+            "task",
+        ),
+        (
+            json!({"operation": "executeNotebook", "task": "Count", "steps": [{"status": "x"}]}),
+            "task",
+        ),
+    ] {
+        let refused = post(server.url("/__jobmock/submissions"))
+            .body("application/json", body.to_string().as_bytes())
+            .send()
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(refused.json()["field"], field, "{}", refused.body);
+    }
+    server.stop();
+}
