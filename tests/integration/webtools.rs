@@ -485,3 +485,61 @@ async fn a_defined_submit_job_answers_its_task_before_the_template() {
     }
     server.stop();
 }
+
+/// What a notebook job's polls have, a web tool's have: a fault aimed at a poll, time advance,
+/// and tokens, refused in the services directory's error shape and journaled with the job.
+#[tokio::test]
+async fn faults_time_and_tokens_hold_for_a_web_tools_job() {
+    let set = web_tool_set();
+    set.file(
+        &format!("jobs/{JOB}/script.json"),
+        r#"{"steps": {"002.json": {"polls": 2}}, "faults": [{"poll": 2, "fault": {"arcgisError": {"code": 500, "message": "busy"}}}]}"#,
+    );
+    let server = Binary::replay(set.path(), &["--token", "t0k"]);
+    let job = server.url(&format!("{TASK}/jobs/{JOB}?f=json"));
+    let refused = get(job.clone()).send().await.json();
+    assert_eq!(refused["error"]["code"], 499, "{refused}");
+    let wrong = get(format!("{job}&token=nope")).send().await.json();
+    assert_eq!(wrong["error"]["code"], 498, "{wrong}");
+    let with = |n| format!("{job}&token=t0k&n={n}");
+    assert_eq!(
+        get(with(1)).send().await.json()["jobStatus"],
+        "esriJobSubmitted"
+    );
+    let fault = get(with(2)).send().await.json();
+    assert_eq!(fault["code"], 500, "{fault}");
+    assert_eq!(
+        get(with(3)).send().await.json()["jobStatus"],
+        "esriJobExecuting"
+    );
+    let journal = get(server.url("/__jobmock/requests")).send().await.json();
+    let refusals: Vec<&Value> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["servedBy"] == "tokenCheck")
+        .collect();
+    assert_eq!(refusals.len(), 2, "{journal}");
+    assert!(
+        refusals.iter().all(|entry| entry["job"] == JOB),
+        "{journal}"
+    );
+    server.stop();
+
+    // Time advance: steps at their recorded offsets.
+    let set = web_tool_set();
+    set.file(
+        &format!("jobs/{JOB}/script.json"),
+        r#"{"advance": "time", "steps": {"001.json": {"offsetMs": 0}, "002.json": {"offsetMs": 0}, "003.json": {"offsetMs": 60000}}}"#,
+    );
+    let server = Binary::replay(set.path(), &[]);
+    assert_eq!(
+        poll(&server, JOB, "a").await["jobStatus"],
+        "esriJobExecuting"
+    );
+    assert_eq!(
+        poll(&server, JOB, "a").await["jobStatus"],
+        "esriJobExecuting"
+    );
+    server.stop();
+}
