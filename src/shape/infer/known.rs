@@ -9,6 +9,7 @@ use crate::shape::{Field, Node, Required, Shape};
 pub(super) fn builtin_shape(job_type: &str) -> Option<Shape> {
     crate::shape::builtin::BUILTIN
         .iter()
+        .chain(crate::shape::builtin::EVERY_FLAVOUR)
         .find(|(known, _)| *known == job_type)
         .and_then(|(_, text)| crate::shape::parse::parse(text).ok())
 }
