@@ -165,6 +165,33 @@ fn expected_node(
             indent(out, depth);
             out.push('}');
         }
+        // Each distinct element as the example it is checked against expects it, as the
+        // payload's view writes each distinct element once.
+        (Node::Array(examples), Some(Value::Array(items)))
+            if !examples.is_empty() && !items.is_empty() =>
+        {
+            let mut written: Vec<String> = Vec::new();
+            for item in items {
+                let example = examples
+                    .iter()
+                    .find(|example| example.matches(item, status))
+                    .or_else(|| examples.iter().find(|example| example.accepts_kind(item)))
+                    .unwrap_or(&examples[0]);
+                let mut text = String::new();
+                expected_node(example, Some(item), status, depth + 1, &mut text);
+                if !written.contains(&text) {
+                    written.push(text);
+                }
+            }
+            out.push_str("[\n");
+            for text in written {
+                indent(out, depth + 1);
+                out.push_str(&text);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push(']');
+        }
         _ => node_text(node, depth, out),
     }
 }
@@ -354,5 +381,35 @@ mod tests {
             payload_view(&shape, &payload),
             "{\n  \"jobId\": \"<jobId>\",\n  \"status\": \"CANCELLED\",\n  \"n\": <n>,\n  \"extra\": <boolean>,\n}\n"
         );
+    }
+
+    /// A web tool's job: its keyed results and its messages (objects in an array) line up in
+    /// the two views, so only the drifting line differs.
+    #[test]
+    fn keyed_objects_and_arrays_of_objects_line_up() {
+        let shape = parse(crate::shape::builtin::EVERY_FLAVOUR[0].1).unwrap();
+        let payload = json!({"jobId": "j1", "jobStatus": "esriJobSucceeded",
+            "results": {"b": {"paramUrl": "results/b"}, "a": {"paramUrl": "results/a"}},
+            "messages": [{"type": "esriJobMessageTypeInfo", "description": "x"}]});
+        let (expected, actual) = (
+            expected_view(&shape, &payload),
+            payload_view(&shape, &payload),
+        );
+        let differing: Vec<(&str, &str)> = expected
+            .lines()
+            .zip(actual.lines())
+            .filter(|(e, a)| e != a)
+            .collect();
+        assert_eq!(
+            expected.lines().count(),
+            actual.lines().count(),
+            "{expected}{actual}"
+        );
+        assert_eq!(differing.len(), 1, "{expected}{actual}");
+        assert!(
+            differing[0].1.contains("esriJobMessageTypeInfo"),
+            "{differing:?}"
+        );
+        assert!(actual.contains("\"b\": {"), "{actual}");
     }
 }
