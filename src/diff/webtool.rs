@@ -20,8 +20,16 @@ use crate::shape::{Finding, FindingKind};
 /// shape, and its `paramName` against its file's name. A recorded error answer is checked as
 /// any error answer.
 pub fn check_parameter(file: std::path::PathBuf, payload: Value, flavour: Flavour) -> Checked {
-    if ErrorApi::of(&payload).is_some() {
-        return super::check_payload(file, payload, &super::Shapes::new(), flavour);
+    if let Some(api) = ErrorApi::of(&payload) {
+        let findings = api.shape().check(&payload);
+        return Checked {
+            file,
+            payload,
+            job_type: None,
+            flavour,
+            error: Some(api),
+            findings,
+        };
     }
     let mut findings = builtin::gp_parameter_shape().check(&payload);
     if let (Some(name), Some(said)) = (
