@@ -33,6 +33,8 @@ ARCGIS_VERSIONS=${JOBMOCK_E2E_ARCGIS:-"2.4.4 2.4.3 2.4.2 2.4.1.5"}
 PYTEST_VERSION=8.3.5
 # pytest-xdist: the plugin's recording tests run two workers that record at once.
 XDIST_VERSION=3.6.1
+# six: what arcgis's geoprocessing needs and does not declare (see below).
+SIX=six==1.17.0
 WHEELS=target/wheels
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -59,6 +61,11 @@ for version in $ARCGIS_VERSIONS; do
         "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary arcgis \
             "arcgis==$version" "pytest==$PYTEST_VERSION" "pytest-xdist==$XDIST_VERSION"
     fi
+    # The module `import_toolbox` generates for a web tool imports arcgis.layers, whose
+    # arcgis.raster needs `six`, which arcgis does not declare: a web tool's user installs it.
+    if ! "$venv/bin/python" -c "import six" 2>/dev/null; then
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$SIX"
+    fi
 done
 
 first=$(venv_of "${ARCGIS_VERSIONS%% *}")
@@ -79,7 +86,7 @@ for version in $ARCGIS_VERSIONS; do
     # run the rest of the suite only, keeping make test within its budget.
     skip=()
     if [ "$version" != "${ARCGIS_VERSIONS%% *}" ] && [ "$version" != "${ARCGIS_VERSIONS##* }" ]; then
-        skip=(--ignore=test_recording.py --ignore=test_scenarios.py)
+        skip=(--ignore=test_recording.py --ignore=test_scenarios.py --ignore=test_webtools.py)
     fi
     (cd tests/python && JOBMOCK_BIN= "../../$venv/bin/python" -m pytest -q "${skip[@]}")
     # What every version must get: each scenario against replay --strict, nothing unanswered.
@@ -99,12 +106,8 @@ echo "e2e: the documentation's Python examples, arcgis $newest"
 "$(venv_of "$newest")/bin/python" tests/e2e/docs_examples.py
 
 # The shipped web tool's jobs with the newest client: replayed, recorded, replayed from the
-# recording (about 20 s). The toolbox `import_toolbox` generates imports arcgis.layers, whose
-# arcgis.raster needs `six`, which arcgis does not declare: the client's environment gets it.
+# recording (about 30 s).
 echo "e2e: the web tool's jobs, arcgis $newest"
-if ! "$(venv_of "$newest")/bin/python" -c "import six" 2>/dev/null; then
-    "$(venv_of "$newest")/bin/pip" install --quiet --disable-pip-version-check "six==1.17.0"
-fi
 "$(venv_of "$newest")/bin/python" tests/e2e/webtools.py target/debug/jobmock fixtures
 
 # The pytest plugin's record modes with the newest client: a suite recorded once per test,
