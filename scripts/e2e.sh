@@ -12,7 +12,10 @@
 #    oldest (which asks it by POST);
 # 3. the Python examples of README.md and docs/ (tests/e2e/docs_examples.py), with the newest
 #    client;
-# 4. the pytest plugin's record modes (tests/e2e/record_modes.py), with the newest client: a
+# 4. the shipped web tool's jobs (tests/e2e/webtools.py), with the newest client:
+#    `import_toolbox` and the four tools' jobs (a result, a failure, a cancel, a time-out)
+#    replayed, recorded through `jobmock record --tls`, and replayed from the recording;
+# 5. the pytest plugin's record modes (tests/e2e/record_modes.py), with the newest client: a
 #    suite recorded per test (once), replayed offline (none), recorded again (all,
 #    new_episodes).
 #
@@ -94,6 +97,15 @@ done
 # The Python examples of README.md and docs/, run with the newest client (tests/e2e/docs_examples.py).
 echo "e2e: the documentation's Python examples, arcgis $newest"
 "$(venv_of "$newest")/bin/python" tests/e2e/docs_examples.py
+
+# The shipped web tool's jobs with the newest client: replayed, recorded, replayed from the
+# recording (about 20 s). The toolbox `import_toolbox` generates imports arcgis.layers, whose
+# arcgis.raster needs `six`, which arcgis does not declare: the client's environment gets it.
+echo "e2e: the web tool's jobs, arcgis $newest"
+if ! "$(venv_of "$newest")/bin/python" -c "import six" 2>/dev/null; then
+    "$(venv_of "$newest")/bin/pip" install --quiet --disable-pip-version-check "six==1.17.0"
+fi
+"$(venv_of "$newest")/bin/python" tests/e2e/webtools.py target/debug/jobmock fixtures
 
 # The pytest plugin's record modes with the newest client: a suite recorded once per test,
 # replayed offline, re-recorded (about 45 s).

@@ -624,7 +624,8 @@ class Session:
                   params: Optional[Dict[str, Any]] = None, steps: Optional[Sequence["Step"]] = None,
                   then: str = "repeat", times: Optional[int] = 1,
                   answer: Optional[Dict[str, Any]] = None, job_id: Optional[str] = None,
-                  type: Optional[str] = None, advance: Optional[str] = None) -> "Submission":
+                  type: Optional[str] = None, advance: Optional[str] = None,
+                  task: Optional[str] = None) -> "Submission":
         """Say what the next matching submission in this session creates
         (`POST /__jobmock/submissions`), ahead of the set's recordings and templates::
 
@@ -637,12 +638,17 @@ class Session:
         ID unless `job_id`). `times` is how many submissions it answers (`None`: every one).
         `answer` replaces the submission's own answer (`{{jobId}}` and `{{jobUrl}}` in its
         strings are filled in): `answer={"status": "success"}` answers with no job at all, and
-        then `steps` may be left out."""
+        then `steps` may be left out.
+
+        A web tool's: `on_submit("submitJob", task="Count", params={"in_text": "x"},
+        steps=[step("failed", messages=["no rows"])])` answers `…/GPServer/Count/submitJob`."""
         from .scenarios import Submission, submission_body
 
         body = submission_body(operation, item_id=item_id, params=params, steps=steps,
                                then=then, times=times, answer=answer, job_id=job_id, type=type,
                                advance=advance)
+        if task is not None:
+            body["task"] = task
         return Submission(self, self._control("POST", "/__jobmock/submissions", body))
 
     def _control(self, method: str, path: str, body: Any = None) -> Any:

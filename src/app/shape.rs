@@ -14,7 +14,8 @@ pub(super) fn infer(args: InferArgs) -> Result<ExitCode> {
     if shapes.is_empty() {
         return Err(Error::Usage {
             message: format!(
-                "no job payload (a JSON object with a \"type\") under {}",
+                "no job payload (a JSON object with a \"type\", or a web tool's with a \
+                 \"jobStatus\") under {}",
                 args.paths
                     .iter()
                     .map(|path| path.display().to_string())
@@ -49,7 +50,7 @@ pub(super) fn infer(args: InferArgs) -> Result<ExitCode> {
             "// The shape of {job_type} jobs, learned by `jobmock shape infer` from {} payload(s).\n{}",
             payloads
                 .iter()
-                .filter(|p| p.get("type").and_then(|t| t.as_str()) == Some(job_type.as_str()))
+                .filter(|p| crate::shape::builtin::job_type_of(p) == Some(job_type.as_str()))
                 .count(),
             shape_text(shape)
         );

@@ -35,14 +35,12 @@ pub type FieldKinds = BTreeMap<(String, String), Group>;
 pub fn field_kinds<'a>(payloads: impl IntoIterator<Item = &'a (PathBuf, Value)>) -> FieldKinds {
     let mut kinds = FieldKinds::new();
     for (file, payload) in payloads {
-        let text = |field: &str| {
-            payload
-                .get(field)
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_string()
-        };
-        let group = kinds.entry((text("type"), text("status"))).or_default();
+        // A web tool's job has no type, and says its status in `jobStatus`.
+        let job_type = crate::shape::builtin::job_type_of(payload).unwrap_or("?");
+        let status = crate::shape::status_of(payload).unwrap_or("?");
+        let group = kinds
+            .entry((job_type.to_string(), status.to_string()))
+            .or_default();
         if group.payloads == 0 {
             group.first_file = file.clone();
         }
@@ -115,15 +113,21 @@ pub struct Files {
     pub after: Vec<String>,
 }
 
-/// Where a status stands in a job's life, to list statuses in that order.
-fn life_order(status: &str) -> (u8, String) {
-    let rank = match status {
-        "SUBMITTED" => 0,
-        "PROCESSING" => 1,
-        "COMPLETED" => 2,
-        "FAILED" => 3,
-        _ => 4,
-    };
+/// Where a status stands in a job's life, to list statuses in that order: a notebook job's,
+/// then a web tool's in the order `api::webtool::STATUSES` gives them.
+fn life_order(status: &str) -> (usize, String) {
+    let notebook = [
+        "SUBMITTED",
+        "PROCESSING",
+        "EXECUTING",
+        "COMPLETED",
+        "FAILED",
+    ];
+    let rank = notebook
+        .iter()
+        .chain(&crate::api::webtool::STATUSES)
+        .position(|known| *known == status)
+        .unwrap_or(usize::MAX);
     (rank, status.to_string())
 }
 
@@ -460,5 +464,29 @@ mod tests {
                 ("status", "status-vanished", vec!["COMPLETED".into()]),
             ]
         );
+    }
+
+    /// A web tool's jobs are compared under `gpJob` by their `jobStatus`, in life order.
+    #[test]
+    fn web_tool_jobs_are_grouped_by_their_job_status() {
+        let step = |status: &str| {
+            let payload = json!({"jobId": "j1", "jobStatus": status});
+            (PathBuf::from(format!("{status}.json")), payload)
+        };
+        let old = [step("esriJobSubmitted"), step("esriJobSucceeded")];
+        let new = [step("esriJobSubmitted"), step("esriJobFailed")];
+        let changes = compare(&field_kinds(&old), &field_kinds(&new));
+        let summary: Vec<(&str, &str, &str)> = changes
+            .iter()
+            .map(|c| (c.job_type.as_str(), c.change, c.statuses[0].as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("gpJob", "status-vanished", "esriJobSucceeded"),
+                ("gpJob", "status-appeared", "esriJobFailed"),
+            ]
+        );
+        assert!(life_order("esriJobSubmitted") < life_order("esriJobSucceeded"));
     }
 }

@@ -1,5 +1,5 @@
-//! One unit checked: each payload against the shape of its job type (or its Portal resource),
-//! then the unit's steps as a sequence.
+//! One unit checked: each payload against the shape of its job type (or its Portal resource, or
+//! a web tool's parameter), then the unit's steps as a sequence.
 
 use std::path::PathBuf;
 
@@ -8,11 +8,11 @@ use serde_json::Value;
 use crate::api::Flavour;
 use crate::error::Result;
 use crate::fixture::read_json;
-use crate::shape::builtin::ErrorApi;
+use crate::shape::builtin::{self, ErrorApi};
 use crate::shape::{Finding, FindingKind};
 
 use super::checked::{Checked, portal_shape};
-use super::{Shapes, Unit, sequence};
+use super::{Shapes, Unit, sequence, webtool};
 
 /// Whether `payload` is an error answer (either ArcGIS shape) rather than a job: recordings keep
 /// those as they came, and they are checked against the error shapes, not a job type's.
@@ -34,10 +34,7 @@ pub fn check_payload(file: PathBuf, payload: Value, shapes: &Shapes, flavour: Fl
             findings,
         };
     }
-    let job_type = payload
-        .get("type")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let job_type = builtin::job_type_of(&payload).map(str::to_string);
     let mut findings = Vec::new();
     match job_type
         .as_deref()
@@ -102,12 +99,16 @@ pub fn check_unit(unit: &Unit, shapes: &Shapes) -> Result<Vec<Checked>> {
         let payload: Value = read_json(file)?;
         checked.push(match unit.portal {
             Some(resource) => check_portal(file.clone(), payload, resource, unit.flavour),
+            None if unit.parameter => webtool::check_parameter(file.clone(), payload, unit.flavour),
             None => check_payload(file.clone(), payload, shapes, unit.flavour),
         });
     }
-    if unit.portal.is_some() {
+    if unit.portal.is_some() || unit.parameter {
         return Ok(checked);
     }
     sequence::check(unit.job_folder.as_deref(), &mut checked);
+    if let Some(folder) = &unit.job_folder {
+        webtool::check_job(folder, &mut checked);
+    }
     Ok(checked)
 }

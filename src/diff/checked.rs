@@ -34,11 +34,12 @@ impl Checked {
         match self.error {
             Some(api) => Some(api.shape()),
             None => self.job_type.as_deref().and_then(|t| {
-                shapes.get(t).or_else(|| {
-                    builtin::PORTAL
+                shapes.get(t).or_else(|| match t {
+                    builtin::GP_PARAMETER => Some(builtin::gp_parameter_shape()),
+                    _ => builtin::PORTAL
                         .iter()
                         .any(|(name, _)| *name == t)
-                        .then(|| portal_shape(t))
+                        .then(|| portal_shape(t)),
                 })
             }),
         }

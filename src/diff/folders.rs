@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::report::Paint;
+use crate::api::webtool::ParamKind;
 use crate::error::{Error, Result};
 use crate::fixture::script::SCRIPT_FILE;
 use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, MAX_FIXTURE_FILE};
@@ -141,8 +142,21 @@ fn folders(dir: &Path) -> Result<BTreeMap<String, Files>> {
     Ok(folders)
 }
 
+/// A folder's files; a web tool's job's parameter files too, named by their subfolder
+/// (`results/out_count.json`), since a changed result is a changed job.
 fn files(folder: &Path) -> Result<Files> {
     let mut files = Files::new();
+    add_files(folder, "", &mut files)?;
+    for kind in [ParamKind::Results, ParamKind::Inputs] {
+        let dir = folder.join(kind.as_str());
+        if dir.is_dir() {
+            add_files(&dir, &format!("{}/", kind.as_str()), &mut files)?;
+        }
+    }
+    Ok(files)
+}
+
+fn add_files(folder: &Path, prefix: &str, files: &mut Files) -> Result<()> {
     for entry in std::fs::read_dir(folder).map_err(|source| Error::io(folder, source))? {
         let entry = entry.map_err(|source| Error::io(folder, source))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -153,26 +167,22 @@ fn files(folder: &Path) -> Result<Files> {
         let bytes = crate::util::read::at_most(&path, MAX_FIXTURE_FILE)
             .map_err(|source| Error::io(&path, source))?
             .unwrap_or_default();
-        files.insert(name, bytes);
+        files.insert(format!("{prefix}{name}"), bytes);
     }
-    Ok(files)
+    Ok(())
 }
 
 /// A job's statuses, step by step (a step that is no job answer shows as `?`).
 fn statuses(files: &Files) -> Vec<String> {
     files
         .iter()
-        .filter(|(name, _)| name.as_str() != SCRIPT_FILE && name.ends_with(".json"))
+        .filter(|(name, _)| {
+            name.as_str() != SCRIPT_FILE && name.ends_with(".json") && !name.contains('/')
+        })
         .map(|(_, bytes)| {
             serde_json::from_slice::<Value>(bytes)
                 .ok()
-                .and_then(|value| {
-                    value
-                        .get("status")
-                        .or_else(|| value.get("jobStatus"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                })
+                .and_then(|value| crate::shape::status_of(&value).map(str::to_string))
                 .unwrap_or_else(|| "?".into())
         })
         .collect()

@@ -13,7 +13,8 @@
 //!   [`Checked`].
 //! - [`sequence`], [`report`], [`against`], [`loaded`]: the sequence rules, the printed
 //!   report, `--against`, and the checks of a loaded set; [`folders`]: `--against` of two
-//!   sets, job by job and exchange by exchange.
+//!   sets, job by job and exchange by exchange; [`webtool`]: what a web tool's job's
+//!   parameters must say of themselves, and their files (`results/<param>.json`).
 
 pub mod against;
 mod check;
@@ -23,6 +24,7 @@ pub mod loaded;
 pub mod report;
 pub mod sequence;
 mod units;
+pub mod webtool;
 
 pub use check::{check_payload, check_unit, is_error_answer};
 pub use checked::{Checked, portal_shape};
@@ -58,7 +60,10 @@ pub fn load_shapes(dir: Option<&Path>) -> Result<Shapes> {
 /// The built-in shapes of `flavour`, with those of `dir` added or put in their place.
 pub fn load_shapes_for(flavour: Flavour, dir: Option<&Path>) -> Result<Shapes> {
     let mut shapes = Shapes::new();
-    for (job_type, text) in builtin::for_flavour(flavour) {
+    for (job_type, text) in builtin::for_flavour(flavour)
+        .iter()
+        .chain(builtin::EVERY_FLAVOUR)
+    {
         let shape = parse(text).expect("the built-in shapes parse (a unit test checks it)");
         shapes.insert(job_type.to_string(), shape);
     }
@@ -214,10 +219,14 @@ pub fn read_payloads(paths: &[PathBuf]) -> Result<Vec<Value>> {
         .collect())
 }
 
-/// Every job payload under `paths` with its file (error answers left out), in file order.
+/// Every job payload under `paths` with its file (error answers and web tools' parameter files
+/// left out), in file order.
 pub fn read_payload_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, Value)>> {
     let mut payloads = Vec::new();
-    for unit in find_units(paths)? {
+    for unit in find_units(paths)?
+        .into_iter()
+        .filter(|unit| !unit.parameter)
+    {
         for file in &unit.files {
             let payload: Value = read_json(file)?;
             if !is_error_answer(&payload) {

@@ -66,11 +66,7 @@ pub fn text(checked: &[Checked], shapes: &ShapeSets, totals: Totals, colour: boo
             let header_expected = match file.error {
                 Some(api) => format!("expected ({} shape)", api.name()),
                 None => {
-                    let status = file
-                        .payload
-                        .get("status")
-                        .and_then(|s| s.as_str())
-                        .unwrap_or("?");
+                    let status = crate::shape::status_of(&file.payload).unwrap_or("?");
                     format!(
                         "expected ({} shape{of_flavour}, status {status})",
                         file.job_type.as_deref().unwrap_or("?")

@@ -52,8 +52,10 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
         let (job_id, job_type, status) = (
             text("jobId"),
             text("type"),
-            text("status").or_else(|| text(crate::api::webtool::STATUS_FIELD)),
+            crate::shape::status_of(payload).map(str::to_string),
         );
+        // A web tool's job says its status in `jobStatus`: findings name the field it has.
+        let status_field = crate::shape::status_field_of(payload);
         let findings = &mut step.findings;
 
         // Enterprise on Kubernetes writes `endTime: 0` for a job that has not ended (its jobs
@@ -117,7 +119,7 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
             if !legal {
                 findings.push(Finding {
                     kind: FindingKind::IllegalTransition,
-                    path: "status".to_string(),
+                    path: status_field.to_string(),
                     expected: match before_rank {
                         FINAL_RANK => {
                             format!("{before} again: nothing follows {before} but itself")
@@ -221,5 +223,35 @@ mod tests {
                 vec![FolderMismatch, IllegalTransition],
             ]
         );
+    }
+
+    /// A web tool's job goes through more statuses, and its ends are as final as COMPLETED.
+    #[test]
+    fn a_web_tool_job_goes_forward_and_ends() {
+        let step = |status: &str| json!({"jobId": "j1", "jobStatus": status});
+        let mut good = steps(&[
+            step("esriJobSubmitted"),
+            step("esriJobWaiting"),
+            step("esriJobExecuting"),
+            step("esriJobCancelling"),
+            step("esriJobCancelled"),
+            step("esriJobCancelled"),
+        ]);
+        check(Some(Path::new("jobs/j1")), &mut good);
+        assert!(kinds(&good).iter().all(Vec::is_empty), "{:?}", kinds(&good));
+
+        for (before, after) in [
+            ("esriJobSucceeded", "esriJobExecuting"),
+            ("esriJobFailed", "esriJobSucceeded"),
+            ("esriJobExecuting", "esriJobSubmitted"),
+            ("esriJobTimedOut", "esriJobCancelled"),
+        ] {
+            let mut bad = steps(&[step(before), step(after)]);
+            check(Some(Path::new("jobs/j1")), &mut bad);
+            let finding = &bad[1].findings[..];
+            assert_eq!(finding.len(), 1, "{before} -> {after}: {finding:?}");
+            assert_eq!(finding[0].kind, FindingKind::IllegalTransition);
+            assert_eq!(finding[0].path, "jobStatus");
+        }
     }
 }

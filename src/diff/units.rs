@@ -1,5 +1,6 @@
 //! What `diff` checks: the payload files under the paths given, grouped into units (the steps
-//! of one job folder, a Portal exchange, or a file on its own), each with its set's flavour.
+//! of one job folder, a Portal exchange, a web tool's job parameter, or a file on its own), each
+//! with its set's flavour.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fixture::exchange::REQUEST_FILE;
 use crate::fixture::script::SCRIPT_FILE;
 use crate::fixture::server::{self as server_file, SERVER_FILE};
-use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, read_json};
+use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, TEMPLATES_DIR, read_json};
 use crate::shape::builtin::{self};
 
 /// A group of payload files checked together: the steps of one job folder (checked as a
@@ -26,16 +27,25 @@ pub struct Unit {
     /// For a recorded Portal exchange, the Portal resource it answers
     /// ([`builtin::portal_resource`]): its steps are checked against that resource's shape.
     pub portal: Option<&'static str>,
+    /// Whether the file is a web tool's job parameter (`jobs/<jobId>/results/<param>.json`,
+    /// `inputs/…`, or a template's): checked against the GP parameter shape, not a job's.
+    pub parameter: bool,
 }
 
 /// The payload files under `paths`: every `*.json` but scripts, exchange rules and hidden
 /// files, and nothing under an `exchanges/` or `shapes/` folder. Files in a folder of `jobs/`
-/// form that job's unit, in lexical order.
+/// form that job's unit, in lexical order; the files of a job's (or a template's) `results/`
+/// and `inputs/` are each a parameter's unit, whatever their names.
 pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
     let mut jobs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
     let mut singles = Vec::new();
+    let mut parameters = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_file() && is_parameter_file(path) {
+            parameters.push(path.clone());
+            continue;
+        }
         if meta.is_file() {
             // A step file named on its own still belongs to its job folder, if it has one.
             match job_folder_of(path) {
@@ -65,6 +75,13 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
                 )
             })?;
             let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_file()
+                && name.ends_with(".json")
+                && is_parameter_file(entry.path())
+            {
+                parameters.push(entry.into_path());
+                continue;
+            }
             if !entry.file_type().is_file()
                 || !name.ends_with(".json")
                 || name == SCRIPT_FILE
@@ -94,6 +111,7 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             job_folder: Some(folder),
             files,
             portal: None,
+            parameter: false,
         });
     }
     for file in singles {
@@ -103,6 +121,17 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             job_folder: None,
             files: vec![file],
             portal: None,
+            parameter: false,
+        });
+    }
+    for file in parameters {
+        let folder = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        units.push(Unit {
+            flavour: flavours.of(&folder)?,
+            job_folder: None,
+            files: vec![file],
+            portal: None,
+            parameter: true,
         });
     }
     for path in paths.iter().filter(|path| path.is_dir()) {
@@ -151,6 +180,7 @@ fn portal_units(dir: &Path) -> Result<Vec<Unit>> {
             job_folder: None,
             files,
             portal: Some(resource),
+            parameter: false,
         });
     }
     Ok(units)
@@ -191,6 +221,22 @@ pub fn flavour_of(folder: &Path) -> Result<Flavour> {
         }
     }
     Ok(Flavour::default())
+}
+
+/// Whether `file` is a web tool's job parameter: in the `results/` or `inputs/` folder of a job
+/// folder (in `jobs/`) or of a template (in `templates/`).
+fn is_parameter_file(file: &Path) -> bool {
+    let Some(kind) = file.parent() else {
+        return false;
+    };
+    let is_kind = kind.file_name().is_some_and(|name| {
+        crate::api::webtool::ParamKind::parse(&name.to_string_lossy()).is_some()
+    });
+    let holder = kind
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name);
+    is_kind && holder.is_some_and(|name| name == JOBS_DIR || name == TEMPLATES_DIR)
 }
 
 /// The job folder of a step file: its folder, when that is in a `jobs/` folder.

@@ -20,7 +20,7 @@ mod sequence;
 mod sessions;
 pub mod webtool;
 
-pub use model::{BodyKind, Fault, Job, Step, Then};
+pub use model::{BodyKind, Fault, Job, JobParam, Step, Then, WebTool};
 pub use sequence::{Advance, Cursor, Sequence};
 pub use sessions::{Cursors, DEFAULT_SESSION};
 pub use tokio::time::Instant;

@@ -27,7 +27,7 @@ pub struct Job {
     pub then: Then,
     /// A web tool's job's own parts (its parameters, its cancelling answer); `None` for a
     /// notebook job.
-    pub webtool: Option<super::webtool::WebTool>,
+    pub webtool: Option<WebTool>,
 }
 
 /// What a poll after a job's last step (its last poll of it) gets: `script.json`'s and the
@@ -119,4 +119,24 @@ pub struct Step {
     pub fault: Option<Fault>,
     /// `expireToken`: the request's token expires once this step is served.
     pub expire_token: bool,
+}
+
+/// A web tool's job's own parts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebTool {
+    /// Its parameters' values, sorted by kind, name and first step.
+    pub params: Vec<JobParam>,
+    /// The answer of the first poll after a cancel: `esriJobCancelling`.
+    pub cancelling: Step,
+}
+
+/// One answer of `…/results/<name>` or `…/inputs/<name>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobParam {
+    pub kind: crate::api::webtool::ParamKind,
+    pub name: Arc<str>,
+    /// The step (index) from which this value is served: `None` from the start
+    /// (`results/<name>.json`), `Some(i)` from step `i` on (`results/<name>.NNN.json`).
+    pub from_step: Option<usize>,
+    pub answer: Step,
 }

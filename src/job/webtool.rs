@@ -12,28 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::model::{Job, Step};
+use super::model::{JobParam, Step, WebTool};
 use crate::api::webtool::{self, ParamKind};
-
-/// A web tool's job's own parts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WebTool {
-    /// Its parameters' values, sorted by kind, name and first step.
-    pub params: Vec<JobParam>,
-    /// The answer of the first poll after a cancel: `esriJobCancelling`.
-    pub cancelling: Step,
-}
-
-/// One answer of `…/results/<name>` or `…/inputs/<name>`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobParam {
-    pub kind: ParamKind,
-    pub name: Arc<str>,
-    /// The step (index) from which this value is served: `None` from the start
-    /// (`results/<name>.json`), `Some(i)` from step `i` on (`results/<name>.NNN.json`).
-    pub from_step: Option<usize>,
-    pub answer: Step,
-}
 
 impl WebTool {
     /// Makes the web-tool parts of a job whose steps are `steps` and whose parameter answers
@@ -101,11 +81,6 @@ pub fn is_webtool(steps: &[Step]) -> bool {
     steps
         .iter()
         .any(|step| step.job_status.as_deref().is_some_and(webtool::is_status))
-}
-
-/// Whether `job` is a web tool's.
-pub fn of(job: &Job) -> Option<&WebTool> {
-    job.webtool.as_ref()
 }
 
 /// `step` with its `jobStatus` made `status`, its results left out (a job that did not

@@ -56,7 +56,8 @@ impl Replay {
     }
 
     /// The ArcGIS answer for a missing, unknown or expired token, in the Portal's error shape
-    /// under `/sharing/`, the admin API's elsewhere.
+    /// under `/sharing/` and the services directory's (`/rest/services/`, web tools), the admin
+    /// API's elsewhere.
     pub(super) fn check_token(&self, call: &Call) -> Option<Reply> {
         let (code, admin_message, portal_message) =
             match self.tokens.check(call.token.as_deref(), call.path()) {
@@ -65,26 +66,32 @@ impl Replay {
                 tokens::Verdict::Invalid => (498, "Invalid token.", "Invalid token."),
                 tokens::Verdict::Expired => (498, "Token Expired.", "Token Expired."),
             };
-        Some(if call.path().contains("/sharing/") {
-            Reply {
-                kind: Kind::PortalError {
-                    code,
-                    message: portal_message.to_string(),
-                },
-                note: reply::Note {
-                    error_code: Some(code),
-                    served_by: ServedBy::TokenCheck,
-                    ..reply::Note::default()
-                },
-            }
-        } else {
-            // A poll refused for its token is journaled with its job: a timeline shows where
-            // the 498 came in.
-            let flavour = self.served().fixtures.flavour();
-            let job = Route::parse(call.path(), flavour).job();
-            let mut reply = Reply::refusal(job, code, admin_message);
-            reply.note.served_by = ServedBy::TokenCheck;
-            reply
-        })
+        let path = call.path();
+        Some(
+            if path.contains("/sharing/") || path.contains("/rest/services/") {
+                // A web tool's poll refused for its token is journaled with its job, as below.
+                let job = crate::api::webtool::GpPath::parse(path).and_then(|gp| gp.job());
+                Reply {
+                    kind: Kind::PortalError {
+                        code,
+                        message: portal_message.to_string(),
+                    },
+                    note: reply::Note {
+                        job: job.map(std::sync::Arc::from),
+                        error_code: Some(code),
+                        served_by: ServedBy::TokenCheck,
+                        ..reply::Note::default()
+                    },
+                }
+            } else {
+                // A poll refused for its token is journaled with its job: a timeline shows where
+                // the 498 came in.
+                let flavour = self.served().fixtures.flavour();
+                let job = Route::parse(call.path(), flavour).job();
+                let mut reply = Reply::refusal(job, code, admin_message);
+                reply.note.served_by = ServedBy::TokenCheck;
+                reply
+            },
+        )
     }
 }

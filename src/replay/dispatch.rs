@@ -83,7 +83,12 @@ impl Replay {
         // test asked for.
         if let Route::Create { context, job_type } = &route
             && call.method == Method::POST
-            && let Some(reply) = self.submit_defined(served, call, context, job_type)
+            && let Some(reply) = self.submit_defined(served, call, context, job_type, None)
+        {
+            return Ok(reply);
+        }
+        if let Route::Submit { task } = &route
+            && let Some(reply) = self.submit_defined(served, call, "", "submitJob", Some(task))
         {
             return Ok(reply);
         }

@@ -44,10 +44,12 @@ impl Replay {
             return true;
         }
         match Route::parse(call.path(), served.fixtures.flavour()) {
-            Route::Job { id } | Route::BelowJob { id, .. } | Route::Cancel { id } => {
-                forwarding.followed().contains(id)
-            }
-            Route::Create { .. } => served
+            Route::Job { id }
+            | Route::BelowJob { id, .. }
+            | Route::Cancel { id }
+            | Route::WebToolCancel { id }
+            | Route::Param { id, .. } => forwarding.followed().contains(id),
+            Route::Create { .. } | Route::Submit { .. } => served
                 .fixtures
                 .find_exchange(call.method.as_str(), call.path(), &call.params, false)
                 .is_none(),
@@ -149,7 +151,7 @@ impl Replay {
     ) -> bool {
         let mut followed = forwarding.followed();
         match route {
-            Route::Create { .. } => {
+            Route::Create { .. } | Route::Submit { .. } => {
                 if let Some(id) = serde_json::from_slice::<Value>(body)
                     .ok()
                     .and_then(|value| value.get("jobId")?.as_str().map(str::to_string))
@@ -192,18 +194,10 @@ fn job_status(body: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Whether a job with this status has ended, in any of the job families' words.
+/// Whether a job with this status has ended, in any of the job families' words (and
+/// CANCELLED, which some servers answer for a cancelled notebook job).
 fn is_final_status(status: &str) -> bool {
-    matches!(
-        status,
-        "COMPLETED"
-            | "FAILED"
-            | "CANCELLED"
-            | "esriJobSucceeded"
-            | "esriJobFailed"
-            | "esriJobCancelled"
-            | "esriJobTimedOut"
-    )
+    status == "CANCELLED" || crate::api::webtool::is_final_status(status)
 }
 
 /// The static name of a content type, for the answer's header (the upstream's own header,

@@ -11,8 +11,8 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::api::webtool::ParamKind;
-use crate::job::webtool::{JobParam, WebTool};
 use crate::job::{Job, Step};
+use crate::job::{JobParam, WebTool};
 
 /// The request parameters that become a new job's `inputs`, per job type, and whether each is
 /// a boolean.

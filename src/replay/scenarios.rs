@@ -212,12 +212,14 @@ impl Replay {
         call: &Call,
         context: &str,
         operation: &str,
+        task: Option<&str>,
     ) -> Option<Reply> {
         let spec = {
             let mut live = self.lock();
             let submission = live.submissions.defined.iter_mut().find(|submission| {
                 submission.session == *call.session
                     && submission.spec.operation == operation
+                    && submission.spec.task.as_deref() == task
                     && submission.remaining != Some(0)
                     && scenario::params_match(&submission.spec.params, &call.params)
             })?;
@@ -225,17 +227,34 @@ impl Replay {
             submission.matched += 1;
             submission.spec.clone()
         };
-        let id = spec.job_id.clone().unwrap_or_else(lifecycle::new_job_id);
+        let id = spec.job_id.clone().unwrap_or_else(|| {
+            let id = lifecycle::new_job_id();
+            // A web tool's job ID is `j` and 32 hex digits.
+            if task.is_some() {
+                id.replace('-', "")
+            } else {
+                id
+            }
+        });
         if let Some(steps) = &spec.steps
             && let Err(error) = self.keep_defined(served, &call.session, &id, &spec.job_type, steps)
         {
             return Some(Reply::refusal(None, 400, error.to_string()));
         }
         // Under the context the client submitted to: its jobUrl leads back where it talks.
-        let job_url = self.job_url(served, call, context, &spec.job_type, &id);
-        let answer = match &spec.answer {
-            Some(answer) => fill(answer, &id, &job_url),
-            None => json!({"jobId": id, "jobUrl": job_url, "status": "success"}),
+        let job_url = match task {
+            // A web tool's client polls `…/<task>/jobs/<jobId>` beside the submitJob it sent.
+            Some(_) => format!(
+                "{}{}",
+                self.origin(call),
+                call.path().replace("/submitJob", &format!("/jobs/{id}"))
+            ),
+            None => self.job_url(served, call, context, &spec.job_type, &id),
+        };
+        let answer = match (&spec.answer, task) {
+            (Some(answer), _) => fill(answer, &id, &job_url),
+            (None, Some(_)) => json!({"jobId": id, "jobStatus": crate::api::webtool::SUBMITTED}),
+            (None, None) => json!({"jobId": id, "jobUrl": job_url, "status": "success"}),
         };
         let job = spec.steps.is_some().then_some(id.as_str());
         Some(Reply::value(

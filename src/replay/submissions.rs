@@ -39,7 +39,7 @@ impl Submissions {
 }
 
 pub(super) fn describe(submission: &Submission) -> Value {
-    json!({
+    let mut described = json!({
         "id": submission.id,
         "session": submission.session,
         "operation": submission.spec.operation,
@@ -47,5 +47,9 @@ pub(super) fn describe(submission: &Submission) -> Value {
         "times": submission.spec.times,
         "remaining": submission.remaining,
         "matched": submission.matched,
-    })
+    });
+    if let Some(task) = &submission.spec.task {
+        described["task"] = Value::from(task.as_str());
+    }
+    described
 }

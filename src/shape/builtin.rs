@@ -3,13 +3,44 @@
 //! Enterprise on Kubernetes's from its reference's example (each file says what it takes from
 //! where). Their text lives in `fixtures/shapes/` (Kubernetes's in
 //! `fixtures/shapes/enterprise-kubernetes/`), where people can read them and copy them as a
-//! start for their own.
+//! start for their own. A web tool's job ([`GP_JOB`], `fixtures/shapes/gpJob.shape`) is the same
+//! on every server, and has no `type`: a step is one when it says its status in `jobStatus`
+//! ([`job_type_of`]); its parameters' answers have their own shape ([`GP_PARAMETER`]).
 
 use std::sync::OnceLock;
 
 use super::Shape;
 use super::parse::parse;
 use crate::api::Flavour;
+
+/// The job type `diff` files a web tool's job under: the name of its shape (`gpJob.shape` in a
+/// `--shapes` folder puts one's own in its place).
+pub const GP_JOB: &str = "gpJob";
+
+/// (job type, shape text) of the shapes every flavour has: the web tool's job.
+pub const EVERY_FLAVOUR: &[(&str, &str)] =
+    &[(GP_JOB, include_str!("../../fixtures/shapes/gpJob.shape"))];
+
+/// What a web tool's job parameter answer is checked as, and its shape's text
+/// (`…/jobs/<jobId>/results/<param>`, a job folder's `results/<param>.json`).
+pub const GP_PARAMETER: &str = "GP parameter";
+pub const GP_PARAMETER_SHAPE: &str = include_str!("../../fixtures/shapes/webtool/parameter.shape");
+
+/// The shape of a web tool's job parameter, parsed once.
+pub fn gp_parameter_shape() -> &'static Shape {
+    static SHAPE: OnceLock<Shape> = OnceLock::new();
+    SHAPE.get_or_init(|| parse(GP_PARAMETER_SHAPE).expect("the GP parameter shape parses (tested)"))
+}
+
+/// The job type whose shape `payload` is checked against: its `type`, or [`GP_JOB`] for a step
+/// that says its status in `jobStatus` and has no `status` (a web tool's job has no type).
+pub fn job_type_of(payload: &serde_json::Value) -> Option<&str> {
+    if let Some(job_type) = payload.get("type").and_then(serde_json::Value::as_str) {
+        return Some(job_type);
+    }
+    let says = |field: &str| payload.get(field).is_some();
+    (says(crate::api::webtool::STATUS_FIELD) && !says("status")).then_some(GP_JOB)
+}
 
 /// The built-in shapes of `flavour`: (job type, shape text).
 pub fn for_flavour(flavour: Flavour) -> &'static [(&'static str, &'static str)] {
@@ -242,6 +273,104 @@ mod tests {
                 assert!(flavour.job_types().contains(job_type), "{job_type}");
             }
         }
+    }
+
+    /// The web tool's job shape says what `api::webtool` knows: its nine statuses, its three
+    /// message types; it takes the contract's example and its parameters' answers.
+    #[test]
+    fn the_gp_shapes_take_a_web_tool_job_and_its_parameters() {
+        use crate::api::webtool::{MESSAGE_TYPES, STATUSES};
+        use crate::shape::{FindingKind, Node};
+        let shape = parse(EVERY_FLAVOUR[0].1).unwrap();
+        let words = |name: &str, within: Option<&str>| {
+            let field = match within {
+                None => shape.field(name),
+                Some(array) => match &shape.field(array).unwrap().node {
+                    Node::Array(items) => match &items[0] {
+                        Node::Object(fields) => fields.iter().find(|f| f.name == name),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+            };
+            match &field.unwrap().node {
+                Node::String {
+                    one_of: Some(values),
+                    ..
+                } => values.clone(),
+                other => panic!("{name}: {other:?}"),
+            }
+        };
+        assert_eq!(words("jobStatus", None), STATUSES);
+        assert_eq!(words("type", Some("messages")), MESSAGE_TYPES);
+
+        let succeeded = json!({"jobId": "j0c5", "jobStatus": "esriJobSucceeded",
+            "results": {"out_count": {"paramUrl": "results/out_count"}},
+            "inputs": {"in_text": {"paramUrl": "inputs/in_text"}},
+            "messages": [{"type": "esriJobMessageTypeInformative", "description": "Start Time: x"}]});
+        assert_eq!(job_type_of(&succeeded), Some(GP_JOB));
+        assert_eq!(shape.check(&succeeded), []);
+        let failed = json!({"jobId": "j0c5", "jobStatus": "esriJobFailed", "results": {},
+            "inputs": {}, "messages": [{"type": "esriJobMessageTypeError", "description": "boom"}]});
+        assert_eq!(shape.check(&failed), []);
+
+        let found = |payload: serde_json::Value| -> Vec<(FindingKind, String)> {
+            shape
+                .check(&payload)
+                .into_iter()
+                .map(|f| (f.kind, f.path))
+                .collect()
+        };
+        let mut no_results = succeeded.clone();
+        no_results.as_object_mut().unwrap().remove("results");
+        assert_eq!(
+            found(no_results),
+            [(FindingKind::MissingRequiredField, "results".into())]
+        );
+        let mut executing = succeeded.clone();
+        executing["jobStatus"] = json!("esriJobExecuting");
+        assert_eq!(
+            found(executing),
+            [(FindingKind::WrongStatusForField, "results".into())]
+        );
+        let mut message = succeeded.clone();
+        message["messages"][0]["type"] = json!("esriJobMessageTypeInfo");
+        assert_eq!(
+            found(message),
+            [(FindingKind::OutsideEnumeration, "messages[0].type".into())]
+        );
+        let mut url = succeeded.clone();
+        url["results"]["out_count"] = json!({"paramUrl": 7});
+        assert_eq!(
+            found(url),
+            [(FindingKind::WrongType, "results.out_count.paramUrl".into())]
+        );
+
+        // A notebook job keeps its type, whatever else it says.
+        let notebook = json!({"type": "executeNotebook", "status": "COMPLETED", "jobStatus": "x"});
+        assert_eq!(job_type_of(&notebook), Some("executeNotebook"));
+        assert_eq!(
+            job_type_of(&json!({"status": "COMPLETED", "jobStatus": "x"})),
+            None
+        );
+
+        let parameter = gp_parameter_shape();
+        for value in [
+            json!(42),
+            json!("a"),
+            json!({"url": "u"}),
+            json!([1]),
+            json!(null),
+        ] {
+            let answer = json!({"paramName": "out_count", "dataType": "GPLong", "value": value});
+            assert_eq!(parameter.check(&answer), [], "{answer}");
+        }
+        let bad = json!({"paramName": "out_count", "dataType": 3});
+        assert_eq!(
+            parameter.check(&bad).len(),
+            2,
+            "a data type of the wrong kind, no value"
+        );
     }
 
     /// The reference's two syntax blocks, pasted as they stand, are shapes.

@@ -36,6 +36,9 @@ pub enum Node {
     },
     /// Any of these (`"<startTime>"|<startTime>`: a string or a number).
     Either(Vec<Node>),
+    /// Any value at all (`// "value" is any value`): a GP parameter's value is a literal, an
+    /// array or an object, as its data type says. `text` is how the shape wrote it.
+    Any { text: String },
 }
 
 /// The kinds of non-string scalar a [`Node::Scalar`] allows.
@@ -86,6 +89,33 @@ impl Kinds {
     }
 }
 
+/// The fields a payload's status may be in: a notebook job's `status`, else a web tool's
+/// `jobStatus` (a step's status, as `api::webtool` reads it). The status rules
+/// (`available when`, `required when`) read the first of them the payload has.
+pub const STATUS_FIELDS: [&str; 2] = ["status", crate::api::webtool::STATUS_FIELD];
+
+/// The status of `payload`: its `status`, else its `jobStatus`.
+pub fn status_of(payload: &Value) -> Option<&str> {
+    STATUS_FIELDS
+        .iter()
+        .find_map(|field| payload.get(*field).and_then(Value::as_str))
+}
+
+/// The field `payload` says its status in (`status`, else `jobStatus`); `status` when it has
+/// neither, the field that is then missing.
+pub fn status_field_of(payload: &Value) -> &'static str {
+    STATUS_FIELDS
+        .into_iter()
+        .find(|field| payload.get(*field).is_some_and(Value::is_string))
+        .unwrap_or(STATUS_FIELDS[0])
+}
+
+/// Whether a field's name is a placeholder (`"<param>"`): it stands for every name the object
+/// has that the shape does not name, as a web tool's `results` are keyed by parameter.
+pub fn is_wildcard(name: &str) -> bool {
+    name.len() > 2 && name.starts_with('<') && name.ends_with('>')
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub name: String,
@@ -117,6 +147,10 @@ pub enum FindingKind {
     EndBeforeStart,
     ChangedIdentity,
     FolderMismatch,
+    /// A web tool's parameter that does not name itself: a `paramUrl` other than
+    /// `results/<param>`, a result with no file to answer it, a file whose `paramName` is not
+    /// its name.
+    ParameterMismatch,
     NoShape,
 }
 
@@ -133,7 +167,7 @@ pub struct Finding {
 impl Shape {
     /// Every way `payload` differs from this shape.
     pub fn check(&self, payload: &Value) -> Vec<Finding> {
-        let status = payload.get("status").and_then(Value::as_str);
+        let status = status_of(payload);
         let mut findings = Vec::new();
         check_node(&self.root, payload, "", status, &mut findings);
         findings
@@ -202,6 +236,7 @@ impl Node {
                 .map(Node::describe)
                 .collect::<Vec<_>>()
                 .join(" or "),
+            Node::Any { text } => format!("any value ({text})"),
         }
     }
 
@@ -214,6 +249,7 @@ impl Node {
             (Node::Either(alternatives), value) => {
                 alternatives.iter().any(|a| a.accepts_kind(value))
             }
+            (Node::Any { .. }, _) => true,
             _ => false,
         }
     }
@@ -266,25 +302,12 @@ fn check_node(
     }
     match (node, value) {
         (Node::Object(fields), Value::Object(map)) => {
-            for field in fields {
+            let wildcard = fields.iter().find(|field| is_wildcard(&field.name));
+            for field in fields.iter().filter(|field| !is_wildcard(&field.name)) {
                 let field_path = join(path, &field.name);
                 match map.get(&field.name) {
                     Some(field_value) => {
-                        if let (Some(allowed), Some(status)) = (&field.available_in, status)
-                            && !allowed.iter().any(|s| s == status)
-                            && !is_empty(field_value)
-                        {
-                            findings.push(Finding {
-                                kind: FindingKind::WrongStatusForField,
-                                path: field_path.clone(),
-                                expected: format!(
-                                    "only when the status is {}",
-                                    allowed.join(" or ")
-                                ),
-                                found: format!("present while the status is {status}"),
-                            });
-                        }
-                        check_node(&field.node, field_value, &field_path, status, findings);
+                        check_field(field, field_value, &field_path, status, findings);
                     }
                     None => {
                         let required = match &field.required {
@@ -306,13 +329,19 @@ fn check_node(
                 }
             }
             for (name, field_value) in map {
-                if !fields.iter().any(|field| &field.name == name) {
-                    findings.push(Finding {
+                if fields.iter().any(|field| &field.name == name) {
+                    continue;
+                }
+                match wildcard {
+                    Some(field) => {
+                        check_field(field, field_value, &join(path, name), status, findings);
+                    }
+                    None => findings.push(Finding {
                         kind: FindingKind::UnexpectedField,
                         path: join(path, name),
                         expected: "no such field".to_string(),
                         found: kind_of(field_value).to_string(),
-                    });
+                    }),
                 }
             }
         }
@@ -361,6 +390,28 @@ fn check_node(
         }
         _ => {}
     }
+}
+
+/// A field the payload has: in a status it may appear in, and of its node.
+fn check_field(
+    field: &Field,
+    value: &Value,
+    path: &str,
+    status: Option<&str>,
+    findings: &mut Vec<Finding>,
+) {
+    if let (Some(allowed), Some(status)) = (&field.available_in, status)
+        && !allowed.iter().any(|s| s == status)
+        && !is_empty(value)
+    {
+        findings.push(Finding {
+            kind: FindingKind::WrongStatusForField,
+            path: path.to_string(),
+            expected: format!("only when the status is {}", allowed.join(" or ")),
+            found: format!("present while the status is {status}"),
+        });
+    }
+    check_node(&field.node, value, path, status, findings);
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use super::{Field, Node, Required, Shape};
+use super::{Field, Node, Required, Shape, is_wildcard, status_of};
 
 const INDENT: &str = "  ";
 
@@ -54,7 +54,7 @@ fn node_text(node: &Node, depth: usize, out: &mut String) {
             out.push(']');
         }
         Node::String { text, .. } => out.push_str(&quote(text)),
-        Node::Scalar { text, .. } => out.push_str(text),
+        Node::Scalar { text, .. } | Node::Any { text } => out.push_str(text),
         Node::Either(alternatives) => {
             for (index, alternative) in alternatives.iter().enumerate() {
                 if index > 0 {
@@ -96,6 +96,9 @@ fn annotations(field: &Field) -> Vec<String> {
             statuses(values)
         ));
     }
+    if let Node::Any { .. } = &field.node {
+        lines.push(format!("{} is any value", quote(&field.name)));
+    }
     if let Some(available) = &field.available_in {
         lines.push(format!(
             "{} is available when the job status is {}",
@@ -109,7 +112,7 @@ fn annotations(field: &Field) -> Vec<String> {
 /// The shape as it applies to `payload`: the fields the payload has, and the required ones it
 /// lacks, in the shape's order.
 pub fn expected_view(shape: &Shape, payload: &Value) -> String {
-    let status = payload.get("status").and_then(Value::as_str);
+    let status = status_of(payload);
     let mut out = String::new();
     expected_node(&shape.root, Some(payload), status, 0, &mut out);
     out.push('\n');
@@ -119,7 +122,7 @@ pub fn expected_view(shape: &Shape, payload: &Value) -> String {
 /// The payload's own shape: each value written as the shape writes it where it matches, else
 /// as its kind (`"<string>"`, `<number>`), or as itself where an enumeration was expected.
 pub fn payload_view(shape: &Shape, payload: &Value) -> String {
-    let status = payload.get("status").and_then(Value::as_str);
+    let status = status_of(payload);
     let mut out = String::new();
     payload_node(Some(&shape.root), payload, status, 0, &mut out);
     out.push('\n');
@@ -136,8 +139,8 @@ fn expected_node(
     match (node, value) {
         (Node::Object(fields), Some(Value::Object(map))) => {
             out.push_str("{\n");
-            for field in fields {
-                let present = map.get(&field.name);
+            for (name, field, present) in in_shape_order(fields, map) {
+                let Some(field) = field else { continue };
                 let required = match &field.required {
                     Required::No => false,
                     Required::Always => true,
@@ -155,12 +158,39 @@ fn expected_node(
                 {
                     continue;
                 }
-                field_start(out, depth + 1, &field.name);
+                field_start(out, depth + 1, name);
                 expected_node(&field.node, present, status, depth + 1, out);
                 out.push_str(",\n");
             }
             indent(out, depth);
             out.push('}');
+        }
+        // Each distinct element as the example it is checked against expects it, as the
+        // payload's view writes each distinct element once.
+        (Node::Array(examples), Some(Value::Array(items)))
+            if !examples.is_empty() && !items.is_empty() =>
+        {
+            let mut written: Vec<String> = Vec::new();
+            for item in items {
+                let example = examples
+                    .iter()
+                    .find(|example| example.matches(item, status))
+                    .or_else(|| examples.iter().find(|example| example.accepts_kind(item)))
+                    .unwrap_or(&examples[0]);
+                let mut text = String::new();
+                expected_node(example, Some(item), status, depth + 1, &mut text);
+                if !written.contains(&text) {
+                    written.push(text);
+                }
+            }
+            out.push_str("[\n");
+            for text in written {
+                indent(out, depth + 1);
+                out.push_str(&text);
+                out.push_str(",\n");
+            }
+            indent(out, depth);
+            out.push(']');
         }
         _ => node_text(node, depth, out),
     }
@@ -173,6 +203,9 @@ fn payload_node(
     depth: usize,
     out: &mut String,
 ) {
+    if let Some(node @ Node::Any { .. }) = node {
+        return node_text(node, depth, out);
+    }
     match value {
         Value::Object(map) => {
             if map.is_empty() {
@@ -184,18 +217,18 @@ fn payload_node(
                 _ => &[],
             };
             out.push_str("{\n");
-            // The shape's fields first, in its order; then the payload's others, in its order.
-            let known = fields.iter().filter_map(|field| {
-                map.get(&field.name)
-                    .map(|v| (&field.name, Some(&field.node), v))
-            });
-            let unknown = map
-                .iter()
-                .filter(|(name, _)| !fields.iter().any(|field| &&field.name == name))
-                .map(|(name, v)| (name, None, v));
-            for (name, field_node, field_value) in known.chain(unknown) {
+            for (name, field, field_value) in in_shape_order(fields, map) {
+                let Some(field_value) = field_value else {
+                    continue;
+                };
                 field_start(out, depth + 1, name);
-                payload_node(field_node, field_value, status, depth + 1, out);
+                payload_node(
+                    field.map(|field| &field.node),
+                    field_value,
+                    status,
+                    depth + 1,
+                    out,
+                );
                 out.push_str(",\n");
             }
             indent(out, depth);
@@ -247,6 +280,29 @@ fn payload_node(
             _ => out.push_str(kind_text(scalar)),
         },
     }
+}
+
+/// The fields of an object as both views write them: the shape's in its order, each with the
+/// payload's value if it has one, the payload's fields a placeholder name (`"<param>"`) stands
+/// for in its place; then the payload's fields the shape has not, in the payload's order.
+fn in_shape_order<'a>(
+    fields: &'a [Field],
+    map: &'a serde_json::Map<String, Value>,
+) -> Vec<(&'a str, Option<&'a Field>, Option<&'a Value>)> {
+    let named = |name: &String| fields.iter().any(|field| &field.name == name);
+    let unnamed = || map.iter().filter(|(name, _)| !named(name));
+    let mut order = Vec::with_capacity(fields.len().max(map.len()));
+    for field in fields {
+        if is_wildcard(&field.name) {
+            order.extend(unnamed().map(|(name, value)| (name.as_str(), Some(field), Some(value))));
+        } else {
+            order.push((field.name.as_str(), Some(field), map.get(&field.name)));
+        }
+    }
+    if !fields.iter().any(|field| is_wildcard(&field.name)) {
+        order.extend(unnamed().map(|(name, value)| (name.as_str(), None, Some(value))));
+    }
+    order
 }
 
 fn kind_text(value: &Value) -> &'static str {
@@ -325,5 +381,35 @@ mod tests {
             payload_view(&shape, &payload),
             "{\n  \"jobId\": \"<jobId>\",\n  \"status\": \"CANCELLED\",\n  \"n\": <n>,\n  \"extra\": <boolean>,\n}\n"
         );
+    }
+
+    /// A web tool's job: its keyed results and its messages (objects in an array) line up in
+    /// the two views, so only the drifting line differs.
+    #[test]
+    fn keyed_objects_and_arrays_of_objects_line_up() {
+        let shape = parse(crate::shape::builtin::EVERY_FLAVOUR[0].1).unwrap();
+        let payload = json!({"jobId": "j1", "jobStatus": "esriJobSucceeded",
+            "results": {"b": {"paramUrl": "results/b"}, "a": {"paramUrl": "results/a"}},
+            "messages": [{"type": "esriJobMessageTypeInfo", "description": "x"}]});
+        let (expected, actual) = (
+            expected_view(&shape, &payload),
+            payload_view(&shape, &payload),
+        );
+        let differing: Vec<(&str, &str)> = expected
+            .lines()
+            .zip(actual.lines())
+            .filter(|(e, a)| e != a)
+            .collect();
+        assert_eq!(
+            expected.lines().count(),
+            actual.lines().count(),
+            "{expected}{actual}"
+        );
+        assert_eq!(differing.len(), 1, "{expected}{actual}");
+        assert!(
+            differing[0].1.contains("esriJobMessageTypeInfo"),
+            "{differing:?}"
+        );
+        assert!(actual.contains("\"b\": {"), "{actual}");
     }
 }

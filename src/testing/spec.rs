@@ -292,6 +292,8 @@ impl From<JobSpec> for Value {
 #[serde(rename_all = "camelCase")]
 pub struct SubmissionSpec {
     operation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<String>,
     #[serde(skip_serializing_if = "Map::is_empty")]
     params: Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -316,6 +318,7 @@ impl SubmissionSpec {
     pub fn new(operation: impl Into<String>) -> SubmissionSpec {
         SubmissionSpec {
             operation: operation.into(),
+            task: None,
             params: Map::new(),
             job_id: None,
             job_type: None,
@@ -324,6 +327,15 @@ impl SubmissionSpec {
             then: None,
             times: None,
             answer: None,
+        }
+    }
+
+    /// Submissions to a web tool's `…/GPServer/<task>/submitJob`: each match creates a web
+    /// tool's job (see [`JobSpec::web_tool`]).
+    pub fn submit_job(task: impl Into<String>) -> SubmissionSpec {
+        SubmissionSpec {
+            task: Some(task.into()),
+            ..SubmissionSpec::new("submitJob")
         }
     }
 

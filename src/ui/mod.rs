@@ -270,6 +270,9 @@ fn job_section(h: &mut Html, job: &JobView, timelines: &BTreeMap<(String, String
     if let Some(job_type) = &job.job_type {
         h.raw(" ").element("span", &[("class", "type")], job_type);
     }
+    if job.web_tool.is_some() {
+        h.raw(" ").element("span", &[("class", "type")], "web tool");
+    }
     if let Some(from) = &job.created_from {
         h.raw(" ").element(
             "span",
@@ -291,6 +294,24 @@ fn job_section(h: &mut Html, job: &JobView, timelines: &BTreeMap<(String, String
             job.steps.len()
         ),
     );
+    if let Some(tool) = &job.web_tool {
+        let list = |names: &[String]| {
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        };
+        h.element(
+            "p",
+            &[("class", "sub")],
+            &format!(
+                "results: {}; inputs: {}",
+                list(&tool.results),
+                list(&tool.inputs)
+            ),
+        );
+    }
     steps_table(h, &job.steps);
     step_axis(h, &job.steps, by_time);
 

@@ -138,6 +138,23 @@ async fn a_web_tools_job_plays_its_steps_and_its_results_follow_them() {
     assert_eq!(job["jobId"], JOB, "{report}");
     assert_eq!(job["finalStatus"], "esriJobSucceeded", "{report}");
     assert_eq!(job["pollsAfterEnd"], 1, "{report}");
+
+    // The listing and the web view say what the job answers beyond its polls.
+    let listing = get(server.url(&format!("/__jobmock/jobs/{JOB}")))
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        listing["webTool"],
+        json!({"results": ["out_count"], "inputs": ["in_text"]}),
+        "{listing}"
+    );
+    let page = get(server.url("/__jobmock/ui?refresh=0")).send().await.body;
+    assert!(
+        page.contains("results: out_count; inputs: in_text"),
+        "{page}"
+    );
+    assert!(page.contains("esriJobSucceeded"), "{page}");
     server.stop();
 }
 
@@ -394,4 +411,135 @@ async fn a_test_defines_a_web_tools_job_in_its_own_words() {
 
 async fn poll_default(server: &Binary, id: &str) -> Value {
     poll(server, id, "default").await
+}
+
+/// A submission of a web tool's task defined by the test answers that task's submitJob (with
+/// the parameters it names) before the template, with a job of its own steps.
+#[tokio::test]
+async fn a_defined_submit_job_answers_its_task_before_the_template() {
+    let set = web_tool_set();
+    let server = Binary::replay(set.path(), &[]);
+    let defined = post(server.url("/__jobmock/submissions"))
+        .session("t")
+        .body(
+            "application/json",
+            json!({"operation": "submitJob", "task": "Count", "params": {"in_text": "bad"},
+                   "steps": [{"status": "failed", "messages": ["Counting", "no rows in bad"]}]})
+            .to_string()
+            .as_bytes(),
+        )
+        .send()
+        .await;
+    assert_eq!(defined.status, 201, "{}", defined.body);
+    assert_eq!(defined.json()["task"], "Count");
+    let submit = |text: &str, session: &str| {
+        let call = post(server.url(&format!("{TASK}/submitJob")))
+            .session(session)
+            .form(&format!("in_text={text}&f=json"));
+        async move { call.send().await.json() }
+    };
+    // Another session, another parameter: the template answers.
+    let other = submit("bad", "u").await;
+    let good = submit("good", "t").await;
+    for answer in [&other, &good] {
+        let id = answer["jobId"].as_str().unwrap();
+        assert_eq!(
+            poll(&server, id, "t").await["jobStatus"],
+            "esriJobSubmitted"
+        );
+    }
+    let failing = submit("bad", "t").await;
+    assert_eq!(failing["jobStatus"], "esriJobSubmitted", "{failing}");
+    let id = failing["jobId"].as_str().unwrap();
+    assert_eq!(id.len(), 33, "{id}");
+    let answer = poll(&server, id, "t").await;
+    assert_eq!(answer["jobStatus"], "esriJobFailed", "{answer}");
+    assert_eq!(
+        answer["messages"][1],
+        json!({"type": "esriJobMessageTypeError", "description": "no rows in bad"})
+    );
+    // times: 1, so the next one goes to the template again.
+    let again = submit("bad", "t").await;
+    let id = again["jobId"].as_str().unwrap();
+    assert_eq!(
+        poll(&server, id, "t").await["jobStatus"],
+        "esriJobSubmitted"
+    );
+
+    for (body, field) in [
+        (
+            json!({"operation": "submitJob", "steps": [{"status": "x"}]}),
+            "task",
+        ),
+        (
+            json!({"operation": "executeNotebook", "task": "Count", "steps": [{"status": "x"}]}),
+            "task",
+        ),
+    ] {
+        let refused = post(server.url("/__jobmock/submissions"))
+            .body("application/json", body.to_string().as_bytes())
+            .send()
+            .await;
+        assert_eq!(refused.status, 400, "{}", refused.body);
+        assert_eq!(refused.json()["field"], field, "{}", refused.body);
+    }
+    server.stop();
+}
+
+/// What a notebook job's polls have, a web tool's have: a fault aimed at a poll, time advance,
+/// and tokens, refused in the services directory's error shape and journaled with the job.
+#[tokio::test]
+async fn faults_time_and_tokens_hold_for_a_web_tools_job() {
+    let set = web_tool_set();
+    set.file(
+        &format!("jobs/{JOB}/script.json"),
+        r#"{"steps": {"002.json": {"polls": 2}}, "faults": [{"poll": 2, "fault": {"arcgisError": {"code": 500, "message": "busy"}}}]}"#,
+    );
+    let server = Binary::replay(set.path(), &["--token", "t0k"]);
+    let job = server.url(&format!("{TASK}/jobs/{JOB}?f=json"));
+    let refused = get(job.clone()).send().await.json();
+    assert_eq!(refused["error"]["code"], 499, "{refused}");
+    let wrong = get(format!("{job}&token=nope")).send().await.json();
+    assert_eq!(wrong["error"]["code"], 498, "{wrong}");
+    let with = |n| format!("{job}&token=t0k&n={n}");
+    assert_eq!(
+        get(with(1)).send().await.json()["jobStatus"],
+        "esriJobSubmitted"
+    );
+    let fault = get(with(2)).send().await.json();
+    assert_eq!(fault["code"], 500, "{fault}");
+    assert_eq!(
+        get(with(3)).send().await.json()["jobStatus"],
+        "esriJobExecuting"
+    );
+    let journal = get(server.url("/__jobmock/requests")).send().await.json();
+    let refusals: Vec<&Value> = journal["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["servedBy"] == "tokenCheck")
+        .collect();
+    assert_eq!(refusals.len(), 2, "{journal}");
+    assert!(
+        refusals.iter().all(|entry| entry["job"] == JOB),
+        "{journal}"
+    );
+    server.stop();
+
+    // Time advance: steps at their recorded offsets.
+    let set = web_tool_set();
+    set.file(
+        &format!("jobs/{JOB}/script.json"),
+        r#"{"advance": "time", "steps": {"001.json": {"offsetMs": 0}, "002.json": {"offsetMs": 0}, "003.json": {"offsetMs": 60000}}}"#,
+    );
+    let server = Binary::replay(set.path(), &[]);
+    assert_eq!(
+        poll(&server, JOB, "a").await["jobStatus"],
+        "esriJobExecuting"
+    );
+    assert_eq!(
+        poll(&server, JOB, "a").await["jobStatus"],
+        "esriJobExecuting"
+    );
+    server.stop();
 }

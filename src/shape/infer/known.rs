@@ -4,11 +4,12 @@
 
 use serde_json::Value;
 
-use crate::shape::{Field, Node, Required, Shape};
+use crate::shape::{Field, Node, Required, Shape, is_wildcard};
 
 pub(super) fn builtin_shape(job_type: &str) -> Option<Shape> {
     crate::shape::builtin::BUILTIN
         .iter()
+        .chain(crate::shape::builtin::EVERY_FLAVOUR)
         .find(|(known, _)| *known == job_type)
         .and_then(|(_, text)| crate::shape::parse::parse(text).ok())
 }
@@ -51,8 +52,12 @@ fn merge(known: &Node, learned: &Node) -> Node {
     let (Node::Object(known_fields), Node::Object(learned_fields)) = (known, learned) else {
         return known.clone();
     };
+    // A known field named by a placeholder (`"<param>"`) covers the learned fields it does not
+    // name: a web tool's `results` are keyed by the tool's parameters, not the recording's.
+    let has_wildcard = known_fields.iter().any(|k| is_wildcard(&k.name));
     let mut fields: Vec<Field> = learned_fields
         .iter()
+        .filter(|field| !has_wildcard || known_fields.iter().any(|k| k.name == field.name))
         .map(
             |field| match known_fields.iter().find(|k| k.name == field.name) {
                 Some(known) => Field {

@@ -40,20 +40,19 @@ use learn::Learned;
 pub fn infer(payloads: &[&Value]) -> Shape {
     let mut root = Learned::default();
     for payload in payloads {
-        let status = payload.get("status").and_then(Value::as_str);
-        root.learn(payload, status);
+        root.learn(payload, super::status_of(payload));
     }
     Shape {
         root: root.node("payload"),
     }
 }
 
-/// Learns a shape per job type (`type` field) from `payloads`; payloads without a type are
-/// passed over.
+/// Learns a shape per job type (`type` field, or `gpJob` for a web tool's job: see
+/// [`super::builtin::job_type_of`]) from `payloads`; payloads of no job type are passed over.
 pub fn infer_by_type<'a>(payloads: impl IntoIterator<Item = &'a Value>) -> BTreeMap<String, Shape> {
     let mut by_type: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
     for payload in payloads {
-        if let Some(job_type) = payload.get("type").and_then(Value::as_str) {
+        if let Some(job_type) = super::builtin::job_type_of(payload) {
             by_type
                 .entry(job_type.to_string())
                 .or_default()

@@ -1,6 +1,6 @@
 //! The annotation comments of the notation (`// "jobId" is required`, `// "results" is
-//! available when the job status is "COMPLETED"`, `// "status" is one of "A", "B"`): the rule
-//! each says of the field it names.
+//! available when the job status is "COMPLETED"`, `// "status" is one of "A", "B"`, `// "value"
+//! is any value`): the rule each says of the field it names.
 
 use crate::shape::Required;
 
@@ -15,11 +15,13 @@ pub(super) enum Rule {
     Available(Vec<String>),
     Required(Required),
     OneOf(Vec<String>),
+    /// Any value at all: a literal, an array or an object.
+    Any,
 }
 
 /// Reads `"field" is available when the job status is "A" or "B"`, `"field" is required`, and
 /// `"field" is required when the job status is "A"` (`the status` works as well as `the job
-/// status`; statuses may be joined by `,`, `or` and `and`).
+/// status`; statuses may be joined by `,`, `or` and `and`), and `"field" is any value`.
 pub(super) fn read_annotation(comment: &str) -> Option<(String, Rule)> {
     let (field, rest) = read_quoted(comment.trim())?;
     let rest = rest.trim_start();
@@ -34,6 +36,12 @@ pub(super) fn read_annotation(comment: &str) -> Option<(String, Rule)> {
     };
     if let Some(condition) = rest.strip_prefix("is available") {
         return Some((field, Rule::Available(statuses(condition)?)));
+    }
+    if let Some(after) = rest.strip_prefix("is any value") {
+        // What follows may say what the value is (`: a literal or an object`), not what it is not.
+        let after = after.trim_start();
+        return (after.is_empty() || after.starts_with([':', ',', '.', '(']))
+            .then_some((field, Rule::Any));
     }
     if let Some(values) = rest.strip_prefix("is one of") {
         let values = read_quoted_list(values);

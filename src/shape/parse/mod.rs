@@ -17,9 +17,12 @@
 //! | `// "results" is available when the job status is "COMPLETED" or "FAILED"` | the next field, `results`, may appear only in those statuses (an empty `{}`, `[]`, `""` or `null` counts as absent) |
 //! | `// "jobId" is required` | the next field must be present |
 //! | `// "results" is required when the job status is "COMPLETED"` | the next field must be present in those statuses |
+//! | `// "value" is any value` (its value a placeholder, `<valueLiteralOrObject>`) | the next field may hold any value: a literal, an array, an object |
+//! | `{ "<param>": value }` (a field named by one `<…>`) | every field the object has that the shape does not name: an object keyed by names, such as a web tool's `results` |
 //! | any other `// …` | a comment |
 //!
-//! Trailing commas are allowed. An annotation must name the field that follows it.
+//! Trailing commas are allowed. An annotation must name the field that follows it. The status
+//! the rules read is the payload's `status`, else its `jobStatus` (a web tool's job).
 //!
 //! # Layout
 //!
@@ -132,6 +135,7 @@ impl Parser {
                 required: Required::No,
             };
             let mut one_of = None;
+            let mut any_value = false;
             for annotation in std::mem::take(&mut self.annotations) {
                 if annotation.field != name {
                     return self.fail_at(
@@ -147,6 +151,7 @@ impl Parser {
                     Rule::Available(statuses) => field.available_in = Some(statuses),
                     Rule::Required(required) => field.required = required,
                     Rule::OneOf(values) => one_of = Some(values),
+                    Rule::Any => any_value = true,
                 }
             }
             self.skip_space();
@@ -154,6 +159,21 @@ impl Parser {
             self.skip_space();
             let (line, column) = (self.line, self.column);
             field.node = self.value()?;
+            if any_value {
+                field.node = match &field.node {
+                    Node::Scalar { text, .. } => Node::Any { text: text.clone() },
+                    Node::String { text, .. } => Node::Any {
+                        text: serde_json::to_string(text).expect("a string serialises"),
+                    },
+                    _ => {
+                        return self.fail_at(
+                            line,
+                            column,
+                            format!("\"{name}\" is any value: write its value as a placeholder, such as <value>"),
+                        );
+                    }
+                };
+            }
             if let Some(values) = one_of {
                 match &mut field.node {
                     Node::String { one_of, .. } => *one_of = Some(values),
@@ -293,6 +313,42 @@ mod tests {
             Required::When(vec!["COMPLETED".to_string()])
         );
         assert_eq!(field(&shape, "other").required, Required::No);
+    }
+
+    /// A web tool's job and parameters: results keyed by parameter name, a value of any kind.
+    #[test]
+    fn named_by_placeholder_and_any_value_are_read() {
+        let shape = parse(
+            r#"{
+            "results": {"<param>": {"paramUrl": "<paramUrl>"}},
+            // "value" is any value: a literal or an object
+            "value": <valueLiteralOrObject>
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            field(&shape, "value").node,
+            Node::Any {
+                text: "<valueLiteralOrObject>".into()
+            }
+        );
+        let payload = |value| serde_json::json!({"results": {"a": {"paramUrl": "results/a"}, "b": {"paramUrl": "results/b"}}, "value": value});
+        for value in [
+            serde_json::json!(1),
+            serde_json::json!("x"),
+            serde_json::json!({"url": "u"}),
+            serde_json::json!([1, "a"]),
+            serde_json::Value::Null,
+        ] {
+            assert_eq!(shape.check(&payload(value.clone())), [], "{value}");
+        }
+        let bad = serde_json::json!({"results": {"a": {"paramUrl": 1, "extra": true}}});
+        let paths: Vec<String> = shape.check(&bad).into_iter().map(|f| f.path).collect();
+        assert_eq!(paths, ["results.a.paramUrl", "results.a.extra"]);
+
+        let error = parse("{\n// \"v\" is any value\n\"v\": {}\n}").unwrap_err();
+        assert!(error.message.contains("placeholder"), "{error:?}");
+        assert_eq!(error.line, 3);
     }
 
     #[test]

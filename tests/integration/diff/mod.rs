@@ -3,8 +3,9 @@
 //!
 //! By what is tested: [`drift`] (each kind of drift the built-in shapes catch, in payloads,
 //! sequences and error steps, and what diff cannot read), [`shapes`] (shapes inferred and shape
-//! files of one's own), [`against`] (two recordings compared). This file holds the helpers they
-//! share.
+//! files of one's own), [`against`] (two recordings compared), [`webtools`] (web tools' GP
+//! jobs and their parameter files: passing, mutants, `--against`). This file holds the helpers
+//! they share.
 
 use serde_json::{Value, json};
 
@@ -13,6 +14,7 @@ use crate::util::*;
 mod against;
 mod drift;
 mod shapes;
+mod webtools;
 
 fn diff(args: &[&str]) -> (Option<i32>, String, String) {
     let mut all = vec!["diff"];
