@@ -5,8 +5,9 @@
 //! By what is tested: [`import`] (a HAR becomes the set `record` would write; malformed HARs,
 //! absurd times, existing sets), [`secrets`] (secrets in the places only HARs have, kept out of
 //! the set and the sanitized HAR), [`round_trips`] (a real capture and replay's own journal,
-//! imported and replayed), [`hostile`] (what a hostile review found, HARs past 16 MiB). This file
-//! holds the HAR builders they share.
+//! imported and replayed), [`hostile`] (what a hostile review found, HARs past 16 MiB),
+//! [`webtools`] (a web tool's job, its values as the job's files). This file holds the HAR
+//! builders they share.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +19,7 @@ mod hostile;
 mod import;
 mod round_trips;
 mod secrets;
+mod webtools;
 
 const SERVER: &str = "https://notebooks.customer.example:11443";
 const T0: u64 = 1_795_000_000_000;
