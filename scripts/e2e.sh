@@ -21,7 +21,8 @@
 #
 # Each client lives in a virtual environment of its own under target/ (kept between runs; pip's
 # own cache makes a rebuild fast), with pytest and pytest-xdist (one without the pinned versions
-# is rebuilt). The wheel is reinstalled on every run, so the suite never tests a stale one.
+# is rebuilt) and six (added where it is missing). The wheel is reinstalled on every run, so the
+# suite never tests a stale one.
 # JOBMOCK_E2E_ARCGIS="2.4.4" runs one client alone.
 #
 # 2.4.0 comes as a source package only, whose dependencies build `gssapi`: its scenarios run in
@@ -33,6 +34,9 @@ ARCGIS_VERSIONS=${JOBMOCK_E2E_ARCGIS:-"2.4.4 2.4.3 2.4.2 2.4.1.5"}
 PYTEST_VERSION=8.3.5
 # pytest-xdist: the plugin's recording tests run two workers that record at once.
 XDIST_VERSION=3.6.1
+# six: the toolbox `arcgis.geoprocessing.import_toolbox` generates imports arcgis.layers, whose
+# arcgis.raster imports six, which arcgis does not declare (a web tool's client needs it).
+SIX_VERSION=1.17.0
 WHEELS=target/wheels
 
 if ! command -v python3 >/dev/null 2>&1; then
@@ -58,6 +62,10 @@ for version in $ARCGIS_VERSIONS; do
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary arcgis \
             "arcgis==$version" "pytest==$PYTEST_VERSION" "pytest-xdist==$XDIST_VERSION"
+    fi
+    if ! "$venv/bin/python" -c "import six; import sys; sys.exit(six.__version__ != '$SIX_VERSION')" 2>/dev/null; then
+        echo "e2e: installing six==$SIX_VERSION into $venv (arcgis imports it without declaring it)"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "six==$SIX_VERSION"
     fi
 done
 
@@ -98,13 +106,9 @@ done
 echo "e2e: the documentation's Python examples, arcgis $newest"
 "$(venv_of "$newest")/bin/python" tests/e2e/docs_examples.py
 
-# The shipped web tool's jobs with the newest client: replayed, recorded, replayed from the
-# recording (about 20 s). The toolbox `import_toolbox` generates imports arcgis.layers, whose
-# arcgis.raster needs `six`, which arcgis does not declare: the client's environment gets it.
+# The shipped web tool's jobs with the newest client (tests/e2e/webtools.py): replayed,
+# recorded, replayed from the recording (about 15 s).
 echo "e2e: the web tool's jobs, arcgis $newest"
-if ! "$(venv_of "$newest")/bin/python" -c "import six" 2>/dev/null; then
-    "$(venv_of "$newest")/bin/pip" install --quiet --disable-pip-version-check "six==1.17.0"
-fi
 "$(venv_of "$newest")/bin/python" tests/e2e/webtools.py target/debug/jobmock fixtures
 
 # The pytest plugin's record modes with the newest client: a suite recorded once per test,
