@@ -201,8 +201,11 @@ impl Redactor {
                         .or_else(|| is_person.then(|| self.weak_personal(key)).flatten());
                     match value {
                         Value::String(text) if secret => self.learn_secret(text, Found::Named),
-                        // A code sent as a number may be echoed as text.
-                        Value::Number(number) if is_secret_param(key) => {
+                        // A code sent as a number may be echoed as text (a PIN as a web
+                        // tool's GPLong `{"paramName": "pin", "value": 4711}` too).
+                        Value::Number(number)
+                            if is_secret_param(key) || by_sibling == Some(key.as_str()) =>
+                        {
                             self.learn_secret(&number.to_string(), Found::Named)
                         }
                         // `"tokens": [...]`, `"credentials": {"key": ...}`: its strings.

@@ -286,8 +286,12 @@ fn is_secret_json_field(key: &str, value: &Value, context: Context) -> bool {
 }
 
 /// Fields that describe a credential rather than hold one, inside a field named like a
-/// credential (`"tokens": {"token": …, "expires": …, "ssl": true}`).
+/// credential (`"tokens": {"token": …, "expires": …, "ssl": true}`). A web tool's job lists
+/// its parameters by name with where their values are (`"results": {"api_token": {"paramUrl":
+/// "results/api_token"}}`): that address is the name's, and a client reads the value through
+/// it.
 const CREDENTIAL_METADATA: &[&str] = &[
+    "paramurl",
     "expires",
     "expiresin",
     "expiration",

@@ -263,3 +263,36 @@ fn names_of_every_script_and_form_are_hunted_as_whole_names() {
     // Glued to other letters of its script, a name is another word.
     assert_eq!(redactor.scrub_text("王伟达", Context::default()), "王伟达");
 }
+
+#[test]
+fn a_web_tools_parameter_named_for_a_secret_is_learned_and_its_address_is_not() {
+    let mut redactor = redactor();
+    let context = Context::default();
+    for value in [
+        json!({"paramName": "api_token", "dataType": "GPString", "value": "Gp-s3cr3t-77"}),
+        json!({"paramName": "db_pin", "dataType": "GPLong", "value": 47_110_815}),
+        json!({"paramName": "out_count", "dataType": "GPLong", "value": 42}),
+    ] {
+        redactor.learn_answer(context, &HeaderMap::new(), value.to_string().as_bytes());
+    }
+    assert_eq!(
+        redactor.scrub_text("issued Gp-s3cr3t-77 with 47110815, counted 42", context),
+        "issued REDACTED with REDACTED, counted 42"
+    );
+    // A job's poll names its parameters' addresses: the name's, never a secret's.
+    let mut poll = json!({"jobStatus": "esriJobSucceeded", "results": {
+        "api_token": {"paramUrl": "results/api_token"}}});
+    redactor.learn_answer(context, &HeaderMap::new(), poll.to_string().as_bytes());
+    redactor.scrub_json(&mut poll, context);
+    assert_eq!(
+        poll["results"]["api_token"]["paramUrl"],
+        "results/api_token"
+    );
+    assert_eq!(
+        redactor.scrub_path("/s/GPServer/t/jobs/j1/results/api_token", context),
+        "/s/GPServer/t/jobs/j1/results/api_token"
+    );
+    let mut number = json!({"paramName": "db_pin", "value": 47_110_815});
+    redactor.scrub_json(&mut number, context);
+    assert_eq!(number["value"], REDACTED);
+}

@@ -202,3 +202,132 @@ impl Drop for TlsFront {
         self.task.abort();
     }
 }
+
+/// Where [`FakeWebTool`]'s task sits.
+pub const WEB_TOOL_TASK: &str = "/server/rest/services/Tools/Count/GPServer/Count";
+
+/// One parameter of [`FakeWebTool`]'s jobs: its value while the job runs, and once it
+/// succeeded.
+#[derive(Debug, Clone)]
+pub struct FakeParam {
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub data_type: &'static str,
+    pub running: serde_json::Value,
+    pub done: serde_json::Value,
+}
+
+impl FakeParam {
+    /// A result whose value is `done` once the job succeeded, and `running` before.
+    pub fn result(name: &'static str, running: serde_json::Value, done: serde_json::Value) -> Self {
+        let data_type = if done.is_number() {
+            "GPLong"
+        } else {
+            "GPString"
+        };
+        FakeParam {
+            kind: "results",
+            name,
+            data_type,
+            running,
+            done,
+        }
+    }
+
+    /// An input, the same value throughout.
+    pub fn input(name: &'static str, value: serde_json::Value) -> Self {
+        FakeParam {
+            kind: "inputs",
+            ..FakeParam::result(name, value.clone(), value)
+        }
+    }
+}
+
+/// A web tool (a geoprocessing service, `…/GPServer/Count`) of our own making, as ArcGIS
+/// answers it: `submitJob` makes a job (`j` and 32 hex digits), whose polls say
+/// `esriJobSubmitted`, `esriJobExecuting` twice, then `esriJobSucceeded` with its results'
+/// `paramUrl`s; `…/results/<name>` and `…/inputs/<name>` answer [`FakeParam`]s; cancel (GET or
+/// POST) answers `esriJobCancelling`, and the next polls `esriJobCancelling` once then
+/// `esriJobCancelled`. The service's and the task's metadata answer too. Every message's
+/// description ends with `message`.
+pub struct FakeWebTool;
+
+#[derive(Default)]
+struct WebToolJob {
+    polls: usize,
+    cancelled: Option<usize>,
+}
+
+impl FakeWebTool {
+    pub async fn start(params: Vec<FakeParam>, message: String) -> FakeUpstream {
+        use serde_json::json;
+        let jobs = std::sync::Mutex::new(Vec::<WebToolJob>::new());
+        let job_id = |index: usize| format!("j{:032x}", 0xa11ce_u128 * 1000 + index as u128);
+        FakeUpstream::start(move |seen, _| {
+            let mut jobs = jobs.lock().unwrap();
+            let Some(rest) = seen.path.strip_prefix(WEB_TOOL_TASK) else {
+                return json_answer(&json!({"currentVersion": 11.3, "tasks": ["Count"],
+                    "executionType": "esriExecutionTypeAsynchronous"}));
+            };
+            let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+            let count = jobs.len();
+            let index = |id: &str| (0..count).find(|&index| job_id(index) == id);
+            match segments.as_slice() {
+                [] => json_answer(&json!({"name": "Count", "executionType":
+                    "esriExecutionTypeAsynchronous", "parameters": params.iter()
+                        .map(|p| json!({"name": p.name, "dataType": p.data_type}))
+                        .collect::<Vec<_>>()})),
+                ["submitJob"] => {
+                    jobs.push(WebToolJob::default());
+                    let id = job_id(jobs.len() - 1);
+                    json_answer(&json!({"jobId": id, "jobStatus": "esriJobSubmitted"}))
+                }
+                ["jobs", id] if index(id).is_some() => {
+                    let job = &mut jobs[index(id).unwrap()];
+                    job.polls += 1;
+                    let status = match (job.cancelled, job.polls) {
+                        (Some(at), polls) if polls == at + 1 => "esriJobCancelling",
+                        (Some(_), _) => "esriJobCancelled",
+                        (None, 1) => "esriJobSubmitted",
+                        (None, 2 | 3) => "esriJobExecuting",
+                        (None, _) => "esriJobSucceeded",
+                    };
+                    let mut body = json!({"jobId": id, "jobStatus": status, "messages": [
+                        {"type": "esriJobMessageTypeInformative",
+                         "description": format!("{status}: {message}")}]});
+                    for kind in ["results", "inputs"] {
+                        let urls: serde_json::Map<String, serde_json::Value> = params
+                            .iter()
+                            .filter(|p| p.kind == kind)
+                            .filter(|_| kind == "inputs" || status == "esriJobSucceeded")
+                            .map(|p| {
+                                (
+                                    p.name.into(),
+                                    json!({"paramUrl": format!("{kind}/{}", p.name)}),
+                                )
+                            })
+                            .collect();
+                        body[kind] = urls.into();
+                    }
+                    json_answer(&body)
+                }
+                ["jobs", id, "cancel"] if index(id).is_some() => {
+                    let job = &mut jobs[index(id).unwrap()];
+                    job.cancelled = Some(job.polls);
+                    json_answer(&json!({"jobId": id, "jobStatus": "esriJobCancelling"}))
+                }
+                ["jobs", id, kind, name] if index(id).is_some() => {
+                    let done = jobs[index(id).unwrap()].polls >= 4;
+                    match params.iter().find(|p| p.kind == *kind && p.name == *name) {
+                        Some(p) => json_answer(&json!({"paramName": p.name, "dataType":
+                            p.data_type, "value": if done { &p.done } else { &p.running }})),
+                        None => json_answer(&json!({"error": {"code": 400,
+                            "message": "Unable to complete operation.", "details": []}})),
+                    }
+                }
+                _ => (404, Vec::new(), b"not found".to_vec()),
+            }
+        })
+        .await
+    }
+}

@@ -18,6 +18,8 @@ mod secret;
 
 pub use personal::{Personal, is_word, personal_field, weak_personal_field};
 pub use reading::{fold, parts};
+#[cfg(test)]
+pub(crate) use secret::listed_secret_names;
 pub use secret::{
     is_credential_cookie, is_oauth_code, is_secret_header, is_secret_param, is_secret_value,
     is_weak_secret_name, looks_like_credential, looks_random, names_say_oauth,

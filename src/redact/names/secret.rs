@@ -99,6 +99,23 @@ const KEY_QUALIFIERS: &[&str] = &[
     "hmac",
 ];
 
+/// A name of a secret made of each word the lists above name one by, as a name would hold it
+/// (`db_password`, `key`, `gis_pass`): for tests that go through them all.
+#[cfg(test)]
+pub(crate) fn listed_secret_names() -> Vec<String> {
+    let suffixes = SECRET_SUFFIXES
+        .iter()
+        .flat_map(|word| [word.to_string(), format!("db_{word}")]);
+    let wholes = SECRET_NAMES.iter().map(|word| word.to_string());
+    let last_words = SECRET_LAST_WORDS.iter().map(|word| format!("gis_{word}"));
+    let keys = KEY_QUALIFIERS.iter().map(|word| format!("{word}Key"));
+    suffixes
+        .chain(wholes)
+        .chain(last_words)
+        .chain(keys)
+        .collect()
+}
+
 /// Whether a query or form parameter, or a JSON field, named `name` carries a secret: by its
 /// folded whole (`agstoken`, `client_secret`), or by its last words (`gis_pass`,
 /// `AccountKey`, `code_verifier`). What follows the secret's word makes it something else:
