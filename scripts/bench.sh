@@ -14,5 +14,5 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 command -v python3 >/dev/null 2>&1 || { echo "bench: python3 is needed to drive the bench" >&2; exit 2; }
 
-cargo build --release --quiet --bin jobmock --example reference_server
+cargo build --release --quiet --bin jobmock --example reference_server --example reference_proxy --example reference_read
 python3 bench/bench.py "$@"

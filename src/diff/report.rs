@@ -42,51 +42,65 @@ impl Totals {
 /// The text report: each file with drift, then a closing line.
 pub fn text(checked: &[Checked], shapes: &ShapeSets, totals: Totals, colour: bool) -> String {
     let paint = Paint { on: colour };
-    let mut out = String::new();
-    for file in checked.iter().filter(|c| !c.findings.is_empty()) {
-        let count = file.findings.len();
-        let _ = writeln!(
-            out,
-            "{}: {count} finding{}",
-            paint.bold(&file.file.display().to_string()),
-            if count == 1 { "" } else { "s" }
-        );
-        for finding in &file.findings {
-            let _ = writeln!(out, "  {}", finding_line(finding, &paint));
-        }
-        let flavour_shapes = shapes.get(&file.flavour);
-        if let Some(shape) = flavour_shapes.and_then(|shapes| file.expected(shapes)) {
-            let expected = expected_view(shape, &file.payload);
-            let actual = payload_view(shape, &file.payload);
-            // The default flavour's header is as it always was; another's names it.
-            let of_flavour = match file.flavour {
-                Flavour::NotebookServer => String::new(),
-                other => format!(" of {other}"),
-            };
-            let header_expected = match file.error {
-                Some(api) => format!("expected ({} shape)", api.name()),
-                None => {
-                    let status = crate::shape::status_of(&file.payload).unwrap_or("?");
-                    format!(
-                        "expected ({} shape{of_flavour}, status {status})",
-                        file.job_type.as_deref().unwrap_or("?")
-                    )
-                }
-            };
-            let header_actual = file.file.display().to_string();
-            let diff = TextDiff::from_lines(&expected, &actual);
-            let unified = diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&header_expected, &header_actual)
-                .to_string();
-            for line in unified.lines() {
-                let _ = writeln!(out, "{}", paint.diff_line(line));
-            }
-        }
-        out.push('\n');
+    let drifting: Vec<&Checked> = checked.iter().filter(|c| !c.findings.is_empty()).collect();
+    // Each file's part is its own (a diff of two renderings): made on every core, as the
+    // checks were, since a drifting recording is thousands of them.
+    let parts = crate::parallel::try_map(&drifting, 64, |file| {
+        Ok::<_, std::convert::Infallible>(vec![file_text(file, shapes, &paint)])
+    })
+    .unwrap_or_else(|never| match never {});
+    let mut out = String::with_capacity(parts.iter().map(String::len).sum::<usize>() + 200);
+    for part in parts {
+        out.push_str(&part);
     }
     let _ = writeln!(out, "{}", closing_line(totals, &error_codes(checked)));
+    out
+}
+
+/// One drifting file's part of the text report: its findings, and the diff of its shape.
+fn file_text(file: &Checked, shapes: &ShapeSets, paint: &Paint) -> String {
+    let mut out = String::new();
+    let count = file.findings.len();
+    let _ = writeln!(
+        out,
+        "{}: {count} finding{}",
+        paint.bold(&file.file.display().to_string()),
+        if count == 1 { "" } else { "s" }
+    );
+    for finding in &file.findings {
+        let _ = writeln!(out, "  {}", finding_line(finding, paint));
+    }
+    let flavour_shapes = shapes.get(&file.flavour);
+    if let Some(shape) = flavour_shapes.and_then(|shapes| file.expected(shapes)) {
+        let expected = expected_view(shape, &file.payload);
+        let actual = payload_view(shape, &file.payload);
+        // The default flavour's header is as it always was; another's names it.
+        let of_flavour = match file.flavour {
+            Flavour::NotebookServer => String::new(),
+            other => format!(" of {other}"),
+        };
+        let header_expected = match file.error {
+            Some(api) => format!("expected ({} shape)", api.name()),
+            None => {
+                let status = crate::shape::status_of(&file.payload).unwrap_or("?");
+                format!(
+                    "expected ({} shape{of_flavour}, status {status})",
+                    file.job_type.as_deref().unwrap_or("?")
+                )
+            }
+        };
+        let header_actual = file.file.display().to_string();
+        let diff = TextDiff::from_lines(&expected, &actual);
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&header_expected, &header_actual)
+            .to_string();
+        for line in unified.lines() {
+            let _ = writeln!(out, "{}", paint.diff_line(line));
+        }
+    }
+    out.push('\n');
     out
 }
 

@@ -2,7 +2,7 @@
 //! of one job folder, a Portal exchange, a web tool's job parameter, or a file on its own), each
 //! with its set's flavour.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -37,9 +37,15 @@ pub struct Unit {
 /// form that job's unit, in lexical order; the files of a job's (or a template's) `results/`
 /// and `inputs/` are each a parameter's unit, whatever their names.
 pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
-    let mut jobs: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut jobs = JobFolders::default();
     let mut singles = Vec::new();
     let mut parameters = Vec::new();
+    let mut flavours = FlavourCache::default();
+    // Folders the walk saw a `server.json` or a `jobs` entry in: any other folder it walked
+    // whole says nothing of its set's flavour, and is not asked again (two calls per job
+    // folder saved, on a set of ten thousand).
+    let mut walked_folders: Vec<PathBuf> = Vec::new();
+    let mut marked_folders: HashSet<PathBuf> = HashSet::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_file() && is_parameter_file(path) {
@@ -49,7 +55,7 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
         if meta.is_file() {
             // A step file named on its own still belongs to its job folder, if it has one.
             match job_folder_of(path) {
-                Some(folder) => jobs.entry(folder).or_default().push(path.clone()),
+                Some(folder) => jobs.push(folder, path.clone()),
                 None => singles.push(path.clone()),
             }
             continue;
@@ -75,6 +81,14 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
                 )
             })?;
             let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_dir() {
+                walked_folders.push(entry.path().to_path_buf());
+            }
+            if (name == SERVER_FILE || name == JOBS_DIR)
+                && let Some(parent) = entry.path().parent()
+            {
+                marked_folders.insert(parent.to_path_buf());
+            }
             if entry.file_type().is_file()
                 && name.ends_with(".json")
                 && is_parameter_file(entry.path())
@@ -94,16 +108,19 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             // A set's server.json says where its payloads come from; it is not one of them.
             let is_server_file = name == SERVER_FILE;
             let file = entry.into_path();
-            if is_server_file && job_folder_of(&file).is_none() {
-                continue;
-            }
             match job_folder_of(&file) {
-                Some(folder) => jobs.entry(folder).or_default().push(file),
+                Some(folder) => jobs.push(folder, file),
+                None if is_server_file => {}
                 None => singles.push(file),
             }
         }
     }
-    let mut flavours = FlavourCache::default();
+    for folder in walked_folders {
+        if !marked_folders.contains(&folder) {
+            flavours.says_nothing(folder);
+        }
+    }
+    let jobs = jobs.sorted();
     let mut units = Vec::with_capacity(jobs.len() + singles.len());
     for (folder, files) in jobs {
         units.push(Unit {
@@ -186,20 +203,62 @@ fn portal_units(dir: &Path) -> Result<Vec<Unit>> {
     Ok(units)
 }
 
-/// The flavour of the set `folder` is in (see [`flavour_of`]), each folder read once.
+/// The job folders found and their step files, in the order found: a walk finds a folder's
+/// files one after the other, so the last folder is looked at before the index.
+#[derive(Default)]
+struct JobFolders {
+    folders: Vec<(PathBuf, Vec<PathBuf>)>,
+    index: HashMap<PathBuf, usize>,
+}
+
+impl JobFolders {
+    fn push(&mut self, folder: PathBuf, file: PathBuf) {
+        if let Some((last, files)) = self.folders.last_mut()
+            && *last == folder
+        {
+            files.push(file);
+            return;
+        }
+        match self.index.get(&folder) {
+            Some(&at) => self.folders[at].1.push(file),
+            None => {
+                self.index.insert(folder.clone(), self.folders.len());
+                self.folders.push((folder, vec![file]));
+            }
+        }
+    }
+
+    /// The folders in path order (a sorted walk found them in it already: then not sorted again).
+    fn sorted(mut self) -> Vec<(PathBuf, Vec<PathBuf>)> {
+        if !self.folders.is_sorted_by(|a, b| a.0 <= b.0) {
+            self.folders.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        self.folders
+    }
+}
+
+/// The flavour of the set a folder is in (see [`flavour_of`]), each folder looked at once.
 #[derive(Default)]
 struct FlavourCache {
-    by_folder: HashMap<PathBuf, Flavour>,
+    /// Per folder: the flavour its `server.json` names, and whether it holds `jobs/`.
+    looked_at: HashMap<PathBuf, (Option<Flavour>, bool)>,
 }
 
 impl FlavourCache {
     fn of(&mut self, folder: &Path) -> Result<Flavour> {
-        if let Some(flavour) = self.by_folder.get(folder) {
-            return Ok(*flavour);
-        }
-        let flavour = flavour_of(folder)?;
-        self.by_folder.insert(folder.to_path_buf(), flavour);
-        Ok(flavour)
+        flavour_through(folder, |dir| match self.looked_at.get(dir) {
+            Some(seen) => Ok(*seen),
+            None => {
+                let seen = look_at(dir)?;
+                self.looked_at.insert(dir.to_path_buf(), seen);
+                Ok(seen)
+            }
+        })
+    }
+
+    /// `folder` holds neither a `server.json` nor `jobs/` (the walk saw all it holds).
+    fn says_nothing(&mut self, folder: PathBuf) {
+        self.looked_at.insert(folder, (None, false));
     }
 }
 
@@ -207,20 +266,35 @@ impl FlavourCache {
 /// and the two above it (a job folder's set is two up) that holds one, looking no further than
 /// a folder that holds `jobs/` (a set's root); Notebook Server when none says otherwise.
 pub fn flavour_of(folder: &Path) -> Result<Flavour> {
+    flavour_through(folder, look_at)
+}
+
+/// [`flavour_of`], each folder looked at through `look`.
+fn flavour_through(
+    folder: &Path,
+    mut look: impl FnMut(&Path) -> Result<(Option<Flavour>, bool)>,
+) -> Result<Flavour> {
     for dir in folder.ancestors().take(3) {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
             dir
         };
-        if let Some(flavour) = server_file::read(dir)? {
-            return Ok(flavour);
-        }
-        if dir.join(JOBS_DIR).is_dir() {
-            break;
+        match look(dir)? {
+            (Some(flavour), _) => return Ok(flavour),
+            (None, true) => break,
+            (None, false) => {}
         }
     }
     Ok(Flavour::default())
+}
+
+/// The flavour `dir`'s `server.json` names, and whether `dir` holds `jobs/`.
+fn look_at(dir: &Path) -> Result<(Option<Flavour>, bool)> {
+    Ok(match server_file::read(dir)? {
+        Some(flavour) => (Some(flavour), false),
+        None => (None, dir.join(JOBS_DIR).is_dir()),
+    })
 }
 
 /// Whether `file` is a web tool's job parameter: in the `results/` or `inputs/` folder of a job

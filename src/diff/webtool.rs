@@ -70,6 +70,13 @@ pub fn parameter_name(file: &Path) -> Option<String> {
 /// Adds the parameter findings to the web-tool steps of the job in `folder`: a `paramUrl` that
 /// is not `<kind>/<param>`, and (once per result) a result with no file under `results/`.
 pub fn check_job(folder: &Path, steps: &mut [Checked]) {
+    // Listed only for a web tool's job: a notebook job's folder is not read again.
+    if !steps
+        .iter()
+        .any(|step| step.job_type.as_deref() == Some(builtin::GP_JOB))
+    {
+        return;
+    }
     let files = parameter_files(&folder.join(ParamKind::Results.as_str()));
     let mut reported: BTreeSet<String> = BTreeSet::new();
     for step in steps
