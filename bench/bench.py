@@ -5,8 +5,8 @@ Usage: bench.py [--quick] [--only record|replay] [--out BENCHMARKS.md]
 Runs wrk against the reference server (examples/reference_server.rs) and against jobmock in
 each mode, alternating reference and jobmock runs, and prints a table of requests per second,
 latency, errors, peak RSS and the ratio to the reference measured in the same run; then start-up,
-memory and `jobmock diff` figures on a generated set of 10,000 jobs of 5 steps. Every figure
-comes from this run. `--quick` shortens each load run (for a smoke test of the bench itself);
+memory and `jobmock diff` figures on a generated set of 10,000 jobs of 5 steps, and what the
+pytest fixture costs a test (bench/pytest_overhead.py). Every figure comes from this run. `--quick` shortens each load run (for a smoke test of the bench itself);
 `--only MODE` runs that mode's load rows alone and prints them, writing nothing (for tuning).
 """
 
@@ -22,6 +22,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pytest_overhead  # noqa: E402  (beside this file)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "target", "bench")
@@ -286,9 +289,11 @@ def main():
     diff_seconds = statistics.median(diff_times)
     read_ms = statistics.median(read_times) * 1000
     limits = {"read_ms": read_ms, "proxy_rps": proxy_rps}
+    # Last: it installs pytest into a venv of its own on its first run.
+    pytest_figures = pytest_overhead.measure(JOBMOCK, quick=args.quick)
 
     report = render(rows, baseline, body_len, shipped, startup_big, rss_loaded, rss_after_soak, diff_seconds, seconds, rounds, soak,
-                    limits)
+                    limits, pytest_figures)
     print(report)
     if not args.quick:
         with open(args.out, "w") as f:
@@ -296,7 +301,8 @@ def main():
         print(f"written to {os.path.relpath(args.out, ROOT)}")
 
 
-def render(rows, baseline, body_len, shipped, startup_big, rss_loaded, rss_after_soak, diff_seconds, seconds, rounds, soak, limits):
+def render(rows, baseline, body_len, shipped, startup_big, rss_loaded, rss_after_soak, diff_seconds, seconds, rounds, soak, limits,
+           pytest_figures):
     def verdict(ok):
         return "met" if ok else "MISSED"
 
@@ -348,6 +354,14 @@ def render(rows, baseline, body_len, shipped, startup_big, rss_loaded, rss_after
         f"| start-up to the first 200, shipped fixtures | {shipped:.1f} ms | | | | |",
         f"| RSS with {BIG_JOBS:,} jobs loaded | {rss_loaded:.1f} MB | | | < 64 MB | {verdict(rss_loaded < 64)} |",
         f"| RSS after a {soak} s load, default journal | {rss_after_soak:.1f} MB | | | | |",
+        f"| a test's overhead in pytest (the `jobmock` fixture, {pytest_figures['tests']} tests of one request) | "
+        f"{pytest_figures['overhead_per_test_ms']:.2f} ms | the same test without it | | < {pytest_figures['overhead_aim_ms']:g} ms | "
+        f"{verdict(pytest_figures['overhead_per_test_ms'] < pytest_figures['overhead_aim_ms'])} |",
+        f"| a suite's start in pytest, the server's start included | {pytest_figures['suite_start_ms']:.0f} ms | "
+        f"the same suite without the fixture: {pytest_figures['suite_start_ms_without']:.0f} ms | "
+        f"{pytest_figures['suite_start_ms'] / pytest_figures['suite_start_ms_without']:.2f} | | |",
+        "",
+        "A test's overhead in pytest (bench/pytest_overhead.py): " + "; ".join(pytest_overhead.describe(pytest_figures)) + ".",
         "",
         "What limits the missed figures is in docs/performance.md.",
         "",

@@ -85,7 +85,7 @@ impl Flavour {
     /// flavour's job paths.
     pub fn job_route(self, path: &str) -> Option<(&str, Option<&str>)> {
         self.job_prefixes().iter().find_map(|prefix| {
-            path.split_once(prefix)
+            super::split_at_segment(path, prefix)
                 .map(|(_, after)| match after.split_once('/') {
                     Some((job_id, below)) => (job_id, Some(below)),
                     None => (after, None),

@@ -10,6 +10,10 @@ pub mod webtool;
 
 pub use flavour::Flavour;
 
+// Header names as `HeaderName`s: looked up by a name given as text, a header map parses the
+// name again on every request.
+use hyper::header::HeaderName;
+
 /// Where the job resource sits, after any context path (`/arcgis`, a Web Adaptor name, …).
 pub const JOBS_PATH: &str = "/admin/system/jobs/";
 
@@ -22,10 +26,13 @@ pub const CONTROL_PREFIX: &str = "/__jobmock/";
 
 /// The header that gives a request its own cursors in replay (and that a server which replays
 /// and records does not forward).
-pub const SESSION_HEADER: &str = "x-jobmock-session";
+pub const SESSION_HEADER: HeaderName = HeaderName::from_static("x-jobmock-session");
 
 /// The header that carries replay's `--control-token` (never forwarded to an upstream).
-pub const CONTROL_TOKEN_HEADER: &str = "x-jobmock-control-token";
+pub const CONTROL_TOKEN_HEADER: HeaderName = HeaderName::from_static("x-jobmock-control-token");
+
+/// ArcGIS's own authorization header, which carries a token as `Bearer <token>`.
+pub const ESRI_AUTHORIZATION: HeaderName = HeaderName::from_static("x-esri-authorization");
 
 /// The job operations, after `…/admin/notebooks/`, and the job type each creates.
 pub const OPERATIONS: &[(&str, &str)] = &[
@@ -33,9 +40,25 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("openNotebook", "openNotebook"),
 ];
 
+/// `path` split around the first `segment` in it, as `path.split_once(segment)` does, for a
+/// `segment` that starts with `/` (every API path piece does). Only the slashes are candidates,
+/// so this tries a handful of places, where `str::split_once` builds a substring searcher on
+/// every call: the router asks it several times for every request served.
+pub fn split_at_segment<'a>(path: &'a str, segment: &str) -> Option<(&'a str, &'a str)> {
+    debug_assert!(
+        segment.starts_with('/'),
+        "{segment:?} does not start with '/'"
+    );
+    let bytes = path.as_bytes();
+    memchr::memchr_iter(b'/', bytes)
+        .find(|&at| bytes[at..].starts_with(segment.as_bytes()))
+        // Both ends are at ASCII bytes, so on character boundaries.
+        .map(|at| (&path[..at], &path[at + segment.len()..]))
+}
+
 /// `<context>/admin/system/jobs/<jobId>[/<below>]` as (job ID, below).
 pub fn job_route(path: &str) -> Option<(&str, Option<&str>)> {
-    path.split_once(JOBS_PATH)
+    split_at_segment(path, JOBS_PATH)
         .map(|(_, after)| match after.split_once('/') {
             Some((job_id, below)) => (job_id, Some(below)),
             None => (after, None),
@@ -66,8 +89,18 @@ pub fn job_id_problem(id: &str) -> Option<String> {
     if id.starts_with('.') {
         return Some("starts with '.'".to_string());
     }
-    let plain = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
-    if id.as_bytes().iter().all(plain) {
+    // A table rather than a test per byte: every poll's ID passes through here.
+    const PLAIN: [bool; 256] = {
+        let mut plain = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            plain[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.');
+            b += 1;
+        }
+        plain
+    };
+    if id.bytes().all(|b| PLAIN[usize::from(b)]) {
         return None;
     }
     if let Some(bad) = id
@@ -98,6 +131,19 @@ mod tests {
             assert!(job_id_problem(bad).is_some(), "{bad:?} passed");
         }
         assert!(job_id_problem(&"j".repeat(129)).is_some());
+    }
+
+    proptest::proptest! {
+        /// Whatever the path, the segment search finds what `split_once` finds.
+        #[test]
+        fn segments_split_as_split_once_does(
+            path in "(/|[a-zA-Z]{1,3}|admin|system|jobs|GPServer|é){0,12}",
+            segment in proptest::sample::select(vec![
+                "/", "/admin/system/jobs/", "/GPServer/", "/admin/notebooks/", "/jobs/", "/a",
+            ]),
+        ) {
+            proptest::prop_assert_eq!(split_at_segment(&path, segment), path.split_once(segment));
+        }
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl<'a> GpPath<'a> {
     /// What `path` names under a `GPServer`, if it is one of a task's job paths. The service's
     /// and the task's own resources (their metadata) are `None`: exchanges answer them.
     pub fn parse(path: &'a str) -> Option<GpPath<'a>> {
-        let (_, after) = path.split_once(GP_SERVER)?;
+        let (_, after) = super::split_at_segment(path, GP_SERVER)?;
         let (task, rest) = after.split_once('/')?;
         if task.is_empty() {
             return None;

@@ -85,6 +85,16 @@ impl<K: Copy + Eq + Hash> Cursors<K> {
         self.forgotten += (before - self.by_session.len()) as u64;
     }
 
+    /// The cursor of `session` at `key`, made at the start if it is new, or `None` if `key` is
+    /// hidden from `session`: the session is looked up once, as a poll needs both answers.
+    pub fn visible_mut(&mut self, session: &str, key: K) -> Option<&mut Cursor> {
+        let session = self.session_mut(session);
+        if session.hidden.contains(&key) {
+            return None;
+        }
+        Some(session.cursors.entry(key).or_default())
+    }
+
     /// The cursor of `session` at `key`, made at the start if it is new.
     pub fn get_mut(&mut self, session: &str, key: K) -> &mut Cursor {
         self.session_mut(session).cursors.entry(key).or_default()

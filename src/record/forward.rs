@@ -48,8 +48,8 @@ impl Recorder {
         headers.remove(UPGRADE);
         headers.remove(CONNECTION);
         // jobmock's own headers are for this server: the control token is a secret of ours.
-        headers.remove(crate::api::SESSION_HEADER);
-        headers.remove(crate::api::CONTROL_TOKEN_HEADER);
+        headers.remove(&crate::api::SESSION_HEADER);
+        headers.remove(&crate::api::CONTROL_TOKEN_HEADER);
         let sent = self
             .upstream
             .send(

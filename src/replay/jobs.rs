@@ -35,10 +35,9 @@ impl Replay {
             if live.generation != served.generation {
                 return Err(Stale);
             }
-            if live.cursors.is_hidden(&call.session, found.key()) {
+            let Some(cursor) = live.cursors.visible_mut(&call.session, found.key()) else {
                 return Ok(self.removed(served, &found));
-            }
-            let cursor = live.cursors.get_mut(&call.session, found.key());
+            };
             let settings = PollSettings {
                 speed: self.options.speed,
                 rebase_time: self.options.rebase_time,

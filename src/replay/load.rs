@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
 
 use super::checks::{self, CheckShapes};
 use super::options::Options;
@@ -122,7 +121,7 @@ impl Replay {
             }
         };
         self.tokens.set_users(users);
-        let new = Served::new(fixtures, Some(&old));
+        let new = Served::new(fixtures, Some(&*old));
 
         let (report, kept) = new.compare(&old);
 
@@ -134,10 +133,7 @@ impl Replay {
             Key::Created(_) => true,
             key => kept.contains(&key),
         });
-        *self
-            .served
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(new);
+        self.served.replace(new);
         live.generation = new_generation;
         live.reloads.done += 1;
         live.reloads.last_error = None;

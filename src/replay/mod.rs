@@ -22,7 +22,8 @@
 //! - `jobs`: a job's poll. `operations`: create, list, cancel, deleteAll. `exchanges`: the
 //!   recorded exchanges. `origin`: the recorded origin in an answer made this server's.
 //! - `reply`: what a handler decides, and the one place it becomes an answer.
-//! - `served`: the loaded set with its slots and renderings. `load`: reading a set to serve,
+//! - `served`: the loaded set with its slots and renderings; `current`: the set served now,
+//!   read by every request without a shared write. `load`: reading a set to serve,
 //!   at start-up ([`load()`]) and on every reload.
 //! - `scenarios`: jobs and submissions a test defines through the control API, per session
 //!   (`submissions`: those defined, in order).
@@ -42,6 +43,7 @@ mod auth;
 mod body;
 pub mod checks;
 mod control;
+mod current;
 mod dispatch;
 mod exchanges;
 mod forwarding;

@@ -165,13 +165,12 @@ impl Replay {
             Ok((answer, body)) => (answer.headers().get(CONTENT_TYPE).cloned(), body.clone()),
             Err(_) => (None, None),
         };
-        let target = call.journal_target();
         let time_ms = now_ms();
         let form = call.form_params();
         let form = (!form.is_empty()).then(|| Box::from(form));
         let forgotten = {
             let mut journal = self.journal();
-            let target = journal.target(&target);
+            let target = journal.target(call.upstream_target());
             journal.push(Entry {
                 time_ms,
                 method: call.method.clone(),

@@ -5,12 +5,12 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use std::sync::{Arc, OnceLock};
 
-use hyper::header::{HOST, HeaderValue};
+use hyper::header::{AUTHORIZATION, HOST, HeaderName, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Uri};
 
+use crate::api::ESRI_AUTHORIZATION;
 use crate::job::DEFAULT_SESSION;
 use crate::params;
-use crate::redact::redact_query;
 
 /// The session of requests without `X-Jobmock-Session`, shared rather than made per request.
 fn default_session() -> Arc<str> {
@@ -97,7 +97,7 @@ impl Call {
             code: 400,
             message,
         };
-        let (mut session, mut session_from) = match parts.headers.get(SESSION_HEADER) {
+        let (mut session, mut session_from) = match parts.headers.get(&SESSION_HEADER) {
             None => (default_session(), SessionFrom::Default),
             Some(value) => match value.to_str() {
                 Ok(name) if name.trim().len() > MAX_SESSION_NAME => {
@@ -167,10 +167,10 @@ impl Call {
         let host_header = parts.headers.get(HOST).cloned();
         let control_token = parts
             .headers
-            .get(CONTROL_TOKEN_HEADER)
+            .get(&CONTROL_TOKEN_HEADER)
             .and_then(|value| value.to_str().ok())
             .map(str::to_string);
-        let bearer = |name: &str| {
+        let bearer = |name: &HeaderName| {
             parts
                 .headers
                 .get(name)
@@ -186,8 +186,8 @@ impl Call {
         let token = params::last(&params, "token")
             .filter(|token| !token.is_empty())
             .map(str::to_string)
-            .or_else(|| bearer("x-esri-authorization"))
-            .or_else(|| bearer("authorization"));
+            .or_else(|| bearer(&ESRI_AUTHORIZATION))
+            .or_else(|| bearer(&AUTHORIZATION));
         let raw = keep_raw.then(|| Raw {
             headers: parts.headers,
             body: raw_body,
@@ -256,15 +256,7 @@ impl Call {
     /// The path and query, as the journal keeps them: secrets redacted (borrowed when there
     /// are none, as for most requests).
     pub fn journal_target(&self) -> std::borrow::Cow<'_, str> {
-        let Some(path_and_query) = self.uri.path_and_query() else {
-            return std::borrow::Cow::Borrowed("/");
-        };
-        match path_and_query.query().map(redact_query) {
-            Some(std::borrow::Cow::Owned(redacted)) => {
-                std::borrow::Cow::Owned(format!("{}?{redacted}", self.path()))
-            }
-            _ => std::borrow::Cow::Borrowed(&path_and_query.as_str()[self.path_start..]),
-        }
+        super::journal::redacted_target(self.upstream_target())
     }
 }
 

@@ -73,7 +73,7 @@ impl<'a> Route<'a> {
         if flavour.is_list(path) {
             return Route::List;
         }
-        if let Some((context, operation)) = path.split_once(NOTEBOOKS_PATH)
+        if let Some((context, operation)) = api::split_at_segment(path, NOTEBOOKS_PATH)
             && let Some((_, job_type)) = OPERATIONS.iter().find(|(name, _)| *name == operation)
         {
             return Route::Create { context, job_type };

@@ -4,8 +4,9 @@
 //! belong to ([`Key`]), a job found by ID ([`Found`]), and a set replaced meanwhile
 //! ([`Stale`]).
 
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::current::{Current, ServedRef};
 use super::journal::Journal;
 use super::lifecycle::CreatedJobs;
 use super::options::Options;
@@ -18,14 +19,14 @@ use crate::job::{Cursors, Job};
 /// cursors, created jobs and journal (behind one lock, held only to pick a step and note the
 /// request, never across an await).
 pub struct Replay {
-    pub(super) served: RwLock<Arc<Served>>,
+    pub(super) served: Current,
     pub(super) options: Options,
-    pub(super) live: Mutex<Live>,
+    pub(super) live: OwnLine<Mutex<Live>>,
     /// The token service, and the tokens it issued.
     pub(super) tokens: tokens::Tokens,
     /// Apart from the cursors: every request notes itself here, and one lock for both would be
     /// taken twice per request by every worker.
-    pub(super) journal: Mutex<Journal>,
+    pub(super) journal: OwnLine<Mutex<Journal>>,
     /// Held for the whole of a reload, so that two reloads do not interleave.
     pub(super) reloading: Mutex<()>,
     /// How many requests nothing answered (see [`Replay::unmatched_served`]).
@@ -35,6 +36,21 @@ pub struct Replay {
     pub(super) has_private_jobs: std::sync::atomic::AtomicBool,
     /// The upstream, for a server that replays and records (set once it listens).
     pub(super) forwarding: std::sync::OnceLock<super::upstream::Forwarding>,
+}
+
+/// A value on cache lines of its own. Both locks are taken by every request, on whichever core
+/// serves it: beside the fields every request only reads (the options, the set served), each
+/// taking would make the other core read those again from memory. 128 bytes: the lines are
+/// fetched in pairs.
+#[repr(align(128))]
+pub(super) struct OwnLine<T>(pub T);
+
+impl<T> std::ops::Deref for OwnLine<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// What cursors belong to.
@@ -126,18 +142,18 @@ impl Replay {
         if let Some(advance) = options.advance {
             fixtures.set_advance(advance);
         }
-        let live = Mutex::new(Live {
+        let live = OwnLine(Mutex::new(Live {
             cursors: Cursors::new(options.max_sessions),
             created: CreatedJobs::new(options.max_created_jobs),
             submissions: super::submissions::Submissions::default(),
             reloads: Reloads::default(),
             generation: 0,
-        });
+        }));
         let set_users = options.set_users.clone();
         Replay {
             tokens: tokens::Tokens::new(options.auth.clone(), set_users, options.speed),
-            served: RwLock::new(Arc::new(Served::new(fixtures, None))),
-            journal: Mutex::new(Journal::new(options.journal_size)),
+            served: Current::new(Served::new(fixtures, None)),
+            journal: OwnLine(Mutex::new(Journal::new(options.journal_size))),
             options,
             live,
             reloading: Mutex::new(()),
@@ -154,13 +170,8 @@ impl Replay {
     }
 
     /// The fixture set served now.
-    pub fn served(&self) -> Arc<Served> {
-        Arc::clone(
-            &self
-                .served
-                .read()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+    pub fn served(&self) -> ServedRef {
+        self.served.get()
     }
 
     /// The job `id` as `session` sees it: a fixture job it has not deleted, or a job it (or

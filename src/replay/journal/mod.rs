@@ -210,12 +210,26 @@ impl Serialize for Entry {
     }
 }
 
+/// A path and query with the query's secrets redacted (borrowed when it has none).
+pub fn redacted_target(sent: &str) -> std::borrow::Cow<'_, str> {
+    match sent.split_once('?') {
+        Some((path, query)) => match redact_query(query) {
+            std::borrow::Cow::Owned(query) => std::borrow::Cow::Owned(format!("{path}?{query}")),
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(sent),
+        },
+        None => std::borrow::Cow::Borrowed(sent),
+    }
+}
+
 #[derive(Debug)]
 pub struct Journal {
     entries: VecDeque<Entry>,
     capacity: usize,
     dropped: u64,
-    /// One shared copy of each target seen lately: a client polls the same URL again and again.
+    /// One shared copy of each target seen lately, secrets redacted, by the target as sent: a
+    /// client polls the same URL again and again, and it is redacted once, not per request.
+    /// The keys are as sent (a secret in a query is in one): they are only looked up, never
+    /// shown or written.
     targets: HashMap<Box<str>, Arc<str>>,
     /// The bytes of the bodies kept, within [`MAX_JOURNALED_BODY_BYTES`].
     body_bytes: usize,
@@ -236,16 +250,17 @@ impl Journal {
         }
     }
 
-    /// The shared copy of `target` (a request's path and query, secrets redacted).
-    pub fn target(&mut self, target: &str) -> Arc<str> {
-        if let Some(shared) = self.targets.get(target) {
+    /// The shared copy of `sent` (a request's path and query as sent) as the journal keeps
+    /// it: its query's secrets redacted.
+    pub fn target(&mut self, sent: &str) -> Arc<str> {
+        if let Some(shared) = self.targets.get(sent) {
             return Arc::clone(shared);
         }
         if self.targets.len() >= SHARED_TARGETS {
             self.targets.clear();
         }
-        let shared: Arc<str> = Arc::from(target);
-        self.targets.insert(Box::from(target), Arc::clone(&shared));
+        let shared: Arc<str> = Arc::from(redacted_target(sent).as_ref());
+        self.targets.insert(Box::from(sent), Arc::clone(&shared));
         shared
     }
 

@@ -2,7 +2,8 @@
 //! own task, and on shutdown stop accepting and let the requests in flight finish.
 //!
 //! The caller binds the listener (tests bind `127.0.0.1:0`) and says when to stop; this module
-//! knows nothing of what is served.
+//! knows nothing of what is served. Each connection keeps its header-read deadline on a timer of
+//! its own ([`timer`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,13 +15,17 @@ use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::api::format::{Format, error_body};
+
+mod timer;
+
 use crate::output::note;
+use timer::ConnectionTimer;
 
 /// How long requests in flight may take to finish after shutdown begins.
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
@@ -103,14 +108,13 @@ impl Limits {
         Some(answer)
     }
 
-    /// The HTTP/1 settings every connection is served with.
+    /// The HTTP/1 settings a connection is served with: call it for each connection, as each
+    /// has a timer of its own.
     pub(crate) fn http(&self) -> http1::Builder {
         let mut http = http1::Builder::new();
-        if std::env::var_os("JM_NOTIMER").is_none() {
-            http.timer(TokioTimer::new())
-                .header_read_timeout(self.header_read_timeout);
-        }
-        http.max_buf_size(self.max_header_bytes.max(MIN_HEADER_BYTES))
+        http.timer(ConnectionTimer::default())
+            .header_read_timeout(self.header_read_timeout)
+            .max_buf_size(self.max_header_bytes.max(MIN_HEADER_BYTES))
             // A client may shut down its side once it has sent its request (some scripts do):
             // it still gets its answer.
             .half_close(true)
@@ -141,7 +145,6 @@ pub async fn serve<H, F, B, E>(
     // same, but takes no HTTP/1 connection served with upgrades (only the `auto` builder's,
     // which brings HTTP/2 along).
     let (stop, _) = watch::channel(());
-    let http = limits.http();
     // One permit per open connection: at the cap, the loop stops accepting, and new clients
     // wait in the kernel's listen queue rather than being refused or crashing the server.
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -155,7 +158,7 @@ pub async fn serve<H, F, B, E>(
         // Polls are small request/answer pairs: send each answer at once.
         let _ = stream.set_nodelay(true);
         let service = service_fn(handler.clone());
-        let http = http.clone();
+        let http = limits.http();
         let stopping = stop.subscribe();
         let tls = tls.clone();
         tokio::spawn(async move {
