@@ -290,27 +290,10 @@ fn fault_status(fault: &Fault) -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::{Advance, BodyKind, Sequence};
-    use bytes::Bytes;
-    use hyper::StatusCode;
+    use crate::job::{Advance, Sequence};
 
     fn step(file: &str, status: &str, body: &str) -> Step {
-        Step {
-            file: Arc::from(file),
-            body: Bytes::from(body.to_string()),
-            kind: BodyKind::Json,
-            has_origin: false,
-            has_end_time: body.contains("endTime"),
-            error_code: None,
-            job_status: Some(status.into()),
-            job_id: None,
-            http_status: StatusCode::OK,
-            headers: Vec::new(),
-            delay: Duration::ZERO,
-            jitter: Duration::ZERO,
-            fault: None,
-            expire_token: false,
-        }
+        Step::json(file, Some(status), body)
     }
 
     fn job(poll_faults: Vec<(u64, Fault)>, on_cancel: bool) -> Job {

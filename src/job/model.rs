@@ -121,6 +121,30 @@ pub struct Step {
     pub expire_token: bool,
 }
 
+#[cfg(test)]
+impl Step {
+    /// A test's JSON step: `body` served as it is, with the job status `status`, and nothing
+    /// else set.
+    pub(crate) fn json(file: &str, status: Option<&str>, body: &str) -> Step {
+        Step {
+            file: Arc::from(file),
+            body: Bytes::from(body.to_string()),
+            kind: BodyKind::Json,
+            has_origin: false,
+            has_end_time: body.contains("endTime"),
+            error_code: None,
+            job_status: status.map(Arc::from),
+            job_id: None,
+            http_status: StatusCode::OK,
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+            jitter: Duration::ZERO,
+            fault: None,
+            expire_token: false,
+        }
+    }
+}
+
 /// A web tool's job's own parts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebTool {

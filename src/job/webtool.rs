@@ -104,31 +104,11 @@ fn with_status(step: &Step, status: &str, name: &str) -> Step {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::job::BodyKind;
-    use hyper::StatusCode;
-    use std::time::Duration;
 
     fn step(file: &str, body: &str) -> Step {
         let value: Value = serde_json::from_str(body).unwrap();
-        Step {
-            file: Arc::from(file),
-            body: Bytes::from(body.to_string()),
-            kind: BodyKind::Json,
-            has_origin: false,
-            has_end_time: false,
-            error_code: None,
-            job_status: value["jobStatus"]
-                .as_str()
-                .or(value["status"].as_str())
-                .map(Arc::from),
-            job_id: None,
-            http_status: StatusCode::OK,
-            headers: Vec::new(),
-            delay: Duration::ZERO,
-            jitter: Duration::ZERO,
-            fault: None,
-            expire_token: false,
-        }
+        let status = value["jobStatus"].as_str().or(value["status"].as_str());
+        Step::json(file, status, body)
     }
 
     fn param(name: &str, from_step: Option<usize>, value: u32) -> JobParam {

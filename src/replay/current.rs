@@ -92,7 +92,10 @@ mod tests {
 
     fn set() -> Served {
         let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-        Served::new(FixtureSet::load(&shipped).expect("the shipped set loads"), None)
+        Served::new(
+            FixtureSet::load(&shipped).expect("the shipped set loads"),
+            None,
+        )
     }
 
     #[test]
@@ -100,7 +103,10 @@ mod tests {
         let first = Current::new(set());
         let other = Current::new(set());
         let before = first.get();
-        assert!(Arc::ptr_eq(&before.0, &first.get().0), "the thread's handle is reused");
+        assert!(
+            Arc::ptr_eq(&before.0, &first.get().0),
+            "the thread's handle is reused"
+        );
         // Another server read on the same thread is its own set, not the one this thread last
         // read.
         let others = other.get();
