@@ -16,6 +16,9 @@ use crate::shape::{Finding, Shape};
 #[derive(Debug)]
 pub struct Checked {
     pub file: PathBuf,
+    /// The payload, where a check or the report reads it: a file with findings, an error
+    /// answer, a web tool's step. `Null` for a step [`check_unit`](super::check_unit) found
+    /// clean without making it a `Value`.
     pub payload: Value,
     /// The job type whose shape applied, if one did.
     pub job_type: Option<String>,

@@ -8,9 +8,11 @@
 //! [`loaded`] runs the same checks over a set replay has loaded.
 //!
 //! - `units`: the payload files under the paths, grouped (a job folder's steps, a Portal
-//!   exchange, a file on its own), each with its set's flavour.
+//!   exchange, a file on its own), each with its set's flavour; `walk`: the walk that finds
+//!   them on every core, each job folder handed to `early` to be checked as soon as it is
+//!   listed (`paths`: the maps of paths the walk keeps).
 //! - `check`: one unit checked against its shapes and as a sequence, into `checked`'s
-//!   [`Checked`].
+//!   [`Checked`]; `light`: a payload read without a `Value`, and whether it matches its shape.
 //! - [`sequence`], [`report`], [`against`], [`loaded`]: the sequence rules, the printed
 //!   report, `--against`, and the checks of a loaded set; [`folders`]: `--against` of two
 //!   sets, job by job and exchange by exchange; [`webtool`]: what a web tool's job's
@@ -19,16 +21,21 @@
 pub mod against;
 mod check;
 mod checked;
+mod early;
 pub mod folders;
+mod light;
 pub mod loaded;
+mod paths;
 pub mod report;
 pub mod sequence;
 mod units;
+mod walk;
 pub mod webtool;
 
 pub use check::{check_payload, check_unit, is_error_answer};
 pub use checked::{Checked, portal_shape};
-pub use units::{Unit, find_units, flavour_of};
+pub use units::{Unit, flavour_of};
+pub use walk::find_units;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -124,7 +131,11 @@ pub fn run(
     output: Output,
     progress: bool,
 ) -> Result<bool> {
-    let mut units = find_units(paths)?;
+    // Each job folder is checked as soon as the walk has listed it, on the thread that did.
+    let ahead = early::Ahead::new(flavour, shapes_dir);
+    let (mut units, early) = walk::walk(paths, &|folder, files, marked| {
+        ahead.check(folder, files, marked)
+    })?;
     if let Some(flavour) = flavour {
         for unit in &mut units {
             unit.flavour = flavour;
@@ -146,7 +157,7 @@ pub fn run(
         );
         bar
     });
-    let checked = check_all(&units, &shapes, bar.as_ref())?;
+    let checked = early::check_all(&units, early, &shapes, bar.as_ref())?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -167,22 +178,6 @@ pub fn run(
 
 /// Below this many files no progress bar is drawn: the check is over before it would show.
 const PROGRESS_FROM: usize = 2000;
-
-/// Checks every unit, on as many threads as the machine has cores: each unit is independent, and
-/// a large recording is thousands of them.
-fn check_all(
-    units: &[Unit],
-    shapes: &ShapeSets,
-    bar: Option<&indicatif::ProgressBar>,
-) -> Result<Vec<Checked>> {
-    crate::parallel::try_map(units, 1, |unit| {
-        let checked = check_unit(unit, &shapes[&unit.flavour])?;
-        if let Some(bar) = bar {
-            bar.inc(unit.files.len() as u64);
-        }
-        Ok(checked)
-    })
-}
 
 /// `jobmock diff --against OTHER PATH…`: prints what changed in the payloads' shapes from
 /// `other` to `paths`. Returns whether anything did (a status reached on one side only too).

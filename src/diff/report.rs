@@ -2,6 +2,8 @@
 //! the expected shape and the payload's own shape, in colour on a terminal; or one JSON document
 //! for CI.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -9,8 +11,8 @@ use similar::TextDiff;
 
 use super::{Checked, ShapeSets};
 use crate::api::Flavour;
-use crate::shape::Finding;
 use crate::shape::write::{expected_view, payload_view};
+use crate::shape::{Finding, FindingKind};
 
 /// What was checked, for the closing line.
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -59,16 +61,21 @@ pub fn text(checked: &[Checked], shapes: &ShapeSets, totals: Totals, colour: boo
 
 /// One drifting file's part of the text report: its findings, and the diff of its shape.
 fn file_text(file: &Checked, shapes: &ShapeSets, paint: &Paint) -> String {
-    let mut out = String::new();
+    // Room for a file's part most often, not grown a line at a time.
+    let mut out = String::with_capacity(1024);
     let count = file.findings.len();
+    // As `display()` shows it (each sequence that is not UTF-8 as U+FFFD), made once.
+    let name = file.file.to_string_lossy();
     let _ = writeln!(
         out,
         "{}: {count} finding{}",
-        paint.bold(&file.file.display().to_string()),
+        paint.bold(&name),
         if count == 1 { "" } else { "s" }
     );
     for finding in &file.findings {
-        let _ = writeln!(out, "  {}", finding_line(finding, paint));
+        out.push_str("  ");
+        finding_line(&mut out, finding, paint);
+        out.push('\n');
     }
     let flavour_shapes = shapes.get(&file.flavour);
     if let Some(shape) = flavour_shapes.and_then(|shapes| file.expected(shapes)) {
@@ -89,19 +96,56 @@ fn file_text(file: &Checked, shapes: &ShapeSets, paint: &Paint) -> String {
                 )
             }
         };
-        let header_actual = file.file.display().to_string();
-        let diff = TextDiff::from_lines(&expected, &actual);
-        let unified = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&header_expected, &header_actual)
-            .to_string();
+        let unified = unified_diff(&expected, &actual, &header_expected, &name);
+        out.reserve(unified.len());
         for line in unified.lines() {
-            let _ = writeln!(out, "{}", paint.diff_line(line));
+            out.push_str(&paint.diff_line(line));
+            out.push('\n');
         }
     }
     out.push('\n');
     out
+}
+
+/// The unified diff of two views under their headers. A recording with a systematic drift has
+/// the same two views in file after file (a view shows values as their kinds): the diff of
+/// the last two a thread was given is kept, and for the same two again only its headers are
+/// made. What is kept is what `similar` writes after the headers, taken only once seen to
+/// follow them as expected.
+fn unified_diff(
+    expected: &str,
+    actual: &str,
+    header_expected: &str,
+    header_actual: &str,
+) -> String {
+    thread_local! {
+        /// The last two views, and the diff's hunks.
+        static LAST: RefCell<Option<(String, String, String)>> = const { RefCell::new(None) };
+    }
+    let headers = format!("--- {header_expected}\n+++ {header_actual}\n");
+    LAST.with_borrow_mut(|last| {
+        if let Some((before, after, hunks)) = last.as_ref()
+            && before == expected
+            && after == actual
+        {
+            // The headers come with the first hunk: a diff without one is empty.
+            return match hunks.is_empty() {
+                true => String::new(),
+                false => headers + hunks,
+            };
+        }
+        let unified = TextDiff::from_lines(expected, actual)
+            .unified_diff()
+            .context_radius(3)
+            .header(header_expected, header_actual)
+            .to_string();
+        let hunks = match unified.is_empty() {
+            true => Some(""),
+            false => unified.strip_prefix(&headers),
+        };
+        *last = hunks.map(|hunks| (expected.to_string(), actual.to_string(), hunks.to_string()));
+        unified
+    })
 }
 
 /// The codes of the error answers checked, each with how many times it was seen, for the
@@ -132,22 +176,36 @@ fn error_code(payload: &serde_json::Value) -> String {
         })
 }
 
-fn finding_line(finding: &Finding, paint: &Paint) -> String {
-    let kind = serde_json::to_value(finding.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let at = if finding.path.is_empty() {
-        String::new()
-    } else {
-        format!(" at {}", finding.path)
-    };
-    format!(
-        "{}{at}: expected {}, found {}",
-        paint.yellow(&kind),
-        finding.expected,
-        finding.found
-    )
+/// One finding's line (without its indent and newline), added to `out`.
+fn finding_line(out: &mut String, finding: &Finding, paint: &Paint) {
+    // A finding's kind as serde writes it (`unexpected-field`), asked of serde once per kind
+    // and thread: a drifting recording has tens of thousands of findings.
+    thread_local! {
+        static NAMES: RefCell<Vec<(FindingKind, String)>> = const { RefCell::new(Vec::new()) };
+    }
+    NAMES.with_borrow_mut(|names| {
+        let at = match names.iter().position(|(known, _)| *known == finding.kind) {
+            Some(at) => at,
+            None => {
+                let name = serde_json::to_value(finding.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                names.push((finding.kind, name));
+                names.len() - 1
+            }
+        };
+        out.push_str(&paint.yellow(&names[at].1));
+    });
+    if !finding.path.is_empty() {
+        out.push_str(" at ");
+        out.push_str(&finding.path);
+    }
+    let _ = write!(
+        out,
+        ": expected {}, found {}",
+        finding.expected, finding.found
+    );
 }
 
 /// The closing line: what was checked (error answers with their codes), and the verdict.
@@ -218,23 +276,23 @@ pub struct Paint {
 }
 
 impl Paint {
-    fn wrap(&self, code: &str, text: &str) -> String {
+    fn wrap<'t>(&self, code: &str, text: &'t str) -> Cow<'t, str> {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            Cow::Owned(format!("\x1b[{code}m{text}\x1b[0m"))
         } else {
-            text.to_string()
+            Cow::Borrowed(text)
         }
     }
 
-    pub fn bold(&self, text: &str) -> String {
+    pub fn bold<'t>(&self, text: &'t str) -> Cow<'t, str> {
         self.wrap("1", text)
     }
 
-    pub fn yellow(&self, text: &str) -> String {
+    pub fn yellow<'t>(&self, text: &'t str) -> Cow<'t, str> {
         self.wrap("33", text)
     }
 
-    pub fn diff_line(&self, line: &str) -> String {
+    pub fn diff_line<'t>(&self, line: &'t str) -> Cow<'t, str> {
         if line.starts_with("+++") || line.starts_with("---") {
             self.bold(line)
         } else if line.starts_with('+') {
@@ -244,7 +302,7 @@ impl Paint {
         } else if line.starts_with("@@") {
             self.wrap("36", line)
         } else {
-            line.to_string()
+            Cow::Borrowed(line)
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::Checked;
+use crate::api::Flavour;
 use crate::shape::{Finding, FindingKind};
 
 /// Where a status stands in a job's life: a status may follow another of the same or a later
@@ -29,43 +30,82 @@ fn rank(status: &str) -> Option<u8> {
 /// The rank of a job's end.
 const FINAL_RANK: u8 = 5;
 
+/// What the sequence checks read of one step: its identity, its status (and the field it is
+/// in), its times and its progress. Read from a `Value` ([`Step::of`]) or from a payload `diff`
+/// has not made one of (`light::Light::step`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step<'a> {
+    pub job_id: Option<&'a str>,
+    pub job_type: Option<&'a str>,
+    pub status: Option<&'a str>,
+    /// A web tool's job says its status in `jobStatus`: findings name the field it has.
+    pub status_field: &'static str,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    /// `customAttributes.openNotebookProgress.percent`.
+    pub percent: Option<f64>,
+}
+
+impl<'a> Step<'a> {
+    pub fn of(payload: &'a Value) -> Step<'a> {
+        let text = |field: &str| payload.get(field).and_then(Value::as_str);
+        Step {
+            job_id: text("jobId"),
+            job_type: text("type"),
+            status: crate::shape::status_of(payload),
+            status_field: crate::shape::status_field_of(payload),
+            start: payload.get("startTime").and_then(Value::as_f64),
+            end: payload.get("endTime").and_then(Value::as_f64),
+            percent: payload
+                .pointer("/customAttributes/openNotebookProgress/percent")
+                .and_then(Value::as_f64),
+        }
+    }
+}
+
 /// Adds the sequence findings to each step of `steps` (in order); `job_folder` is the job's
 /// folder when the steps are a job's.
 pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
-    let folder_name = job_folder
-        .and_then(Path::file_name)
-        .map(|name| name.to_string_lossy().into_owned());
-    let mut first_identity: Option<(Option<String>, Option<String>)> = None;
-    let mut previous_status: Option<String> = None;
-    let mut previous_percent: Option<f64> = None;
-
     // A recorded error answer (an expired token mid-job) is not a step of the job's life: it
     // has no status, ID or type to follow.
-    for step in steps.iter_mut().filter(|step| step.error.is_none()) {
-        let payload = &step.payload;
-        let text = |field: &str| {
-            payload
-                .get(field)
-                .and_then(Value::as_str)
-                .map(str::to_string)
+    let read: Vec<Option<(Step, Flavour)>> = steps
+        .iter()
+        .map(|step| {
+            step.error
+                .is_none()
+                .then(|| (Step::of(&step.payload), step.flavour))
+        })
+        .collect();
+    let found = findings(job_folder, &read);
+    for (step, found) in steps.iter_mut().zip(found) {
+        step.findings.extend(found);
+    }
+}
+
+/// The sequence findings of each step of a job (`None` for a step that is not one of its life,
+/// an error answer), in order; each step with the flavour whose rules apply to it.
+pub fn findings(job_folder: Option<&Path>, steps: &[Option<(Step, Flavour)>]) -> Vec<Vec<Finding>> {
+    let folder_name = job_folder
+        .and_then(Path::file_name)
+        .map(|name| name.to_string_lossy());
+    let mut first_identity: Option<(Option<&str>, Option<&str>)> = None;
+    let mut previous_status: Option<&str> = None;
+    let mut previous_percent: Option<f64> = None;
+    let mut all = Vec::with_capacity(steps.len());
+
+    for step in steps {
+        let mut findings = Vec::new();
+        let Some((step, flavour)) = step else {
+            all.push(findings);
+            continue;
         };
-        let (job_id, job_type, status) = (
-            text("jobId"),
-            text("type"),
-            crate::shape::status_of(payload).map(str::to_string),
-        );
-        // A web tool's job says its status in `jobStatus`: findings name the field it has.
-        let status_field = crate::shape::status_field_of(payload);
-        let findings = &mut step.findings;
+        let (job_id, job_type, status) = (step.job_id, step.job_type, step.status);
 
         // Enterprise on Kubernetes writes `endTime: 0` for a job that has not ended (its jobs
         // list's example does).
-        let not_ended =
-            |end: f64| end == 0.0 && step.flavour == crate::api::Flavour::EnterpriseKubernetes;
-        if let (Some(start), Some(end)) = (
-            payload.get("startTime").and_then(Value::as_f64),
-            payload.get("endTime").and_then(Value::as_f64),
-        ) && end < start
+        let not_ended = |end: f64| end == 0.0 && *flavour == Flavour::EnterpriseKubernetes;
+        if let (Some(start), Some(end)) = (step.start, step.end)
+            && end < start
             && !not_ended(end)
         {
             findings.push(Finding {
@@ -76,11 +116,12 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
             });
         }
         let Some(folder_name) = &folder_name else {
+            all.push(findings);
             continue;
         };
 
-        if let Some(job_id) = &job_id
-            && job_id != folder_name
+        if let Some(job_id) = job_id
+            && job_id != folder_name.as_ref()
         {
             findings.push(Finding {
                 kind: FindingKind::FolderMismatch,
@@ -90,7 +131,7 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
             });
         }
         match &first_identity {
-            None => first_identity = Some((job_id.clone(), job_type.clone())),
+            None => first_identity = Some((job_id, job_type)),
             Some((first_id, first_type)) => {
                 for (field, first, now) in [
                     ("jobId", first_id, &job_id),
@@ -108,7 +149,7 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
             }
         }
 
-        if let (Some(before), Some(now)) = (&previous_status, &status)
+        if let (Some(before), Some(now)) = (previous_status, status)
             && let (Some(before_rank), Some(now_rank)) = (rank(before), rank(now))
         {
             let legal = if before_rank == FINAL_RANK {
@@ -119,7 +160,7 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
             if !legal {
                 findings.push(Finding {
                     kind: FindingKind::IllegalTransition,
-                    path: status_field.to_string(),
+                    path: step.status_field.to_string(),
                     expected: match before_rank {
                         FINAL_RANK => {
                             format!("{before} again: nothing follows {before} but itself")
@@ -134,9 +175,7 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
             previous_status = status;
         }
 
-        let percent = payload
-            .pointer("/customAttributes/openNotebookProgress/percent")
-            .and_then(Value::as_f64);
+        let percent = step.percent;
         if let (Some(before), Some(now)) = (previous_percent, percent)
             && now < before
         {
@@ -150,13 +189,13 @@ pub fn check(job_folder: Option<&Path>, steps: &mut [Checked]) {
         if percent.is_some() {
             previous_percent = percent;
         }
+        all.push(findings);
     }
+    all
 }
 
-fn show(value: &Option<String>) -> String {
-    value
-        .as_deref()
-        .map_or("nothing".to_string(), |v| format!("{v:?}"))
+fn show(value: &Option<&str>) -> String {
+    value.map_or("nothing".to_string(), |v| format!("{v:?}"))
 }
 
 #[cfg(test)]

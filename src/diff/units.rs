@@ -1,12 +1,13 @@
 //! What `diff` checks: the payload files under the paths given, grouped into units (the steps
 //! of one job folder, a Portal exchange, a web tool's job parameter, or a file on its own), each
-//! with its set's flavour.
+//! with its set's flavour. What a walk finds ([`Found`]) becomes the units; the walk is
+//! `walk`'s, or, for any tree, walkdir's ([`walk_any`]).
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
+use super::paths::{PathMap, PathSet};
 use crate::api::Flavour;
 use crate::error::{Error, Result};
 use crate::fixture::exchange::REQUEST_FILE;
@@ -32,32 +33,170 @@ pub struct Unit {
     pub parameter: bool,
 }
 
-/// The payload files under `paths`: every `*.json` but scripts, exchange rules and hidden
-/// files, and nothing under an `exchanges/` or `shapes/` folder. Files in a folder of `jobs/`
-/// form that job's unit, in lexical order; the files of a job's (or a template's) `results/`
-/// and `inputs/` are each a parameter's unit, whatever their names.
-pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
-    let mut jobs = JobFolders::default();
-    let mut singles = Vec::new();
-    let mut parameters = Vec::new();
-    let mut flavours = FlavourCache::default();
+/// What a walk found, in the order found: the payload files by kind, and which folders it saw
+/// and saw a `server.json` or a `jobs` entry in (for the flavours). A walk's entries may be
+/// taken in parts, each part found apart and [`Found::extend`]ed in walk order: the result is
+/// that of one walk.
+#[derive(Default)]
+pub(super) struct Found {
+    jobs: JobFolders,
+    singles: Vec<PathBuf>,
+    parameters: Vec<PathBuf>,
     // Folders the walk saw a `server.json` or a `jobs` entry in: any other folder it walked
     // whole says nothing of its set's flavour, and is not asked again (two calls per job
     // folder saved, on a set of ten thousand).
-    let mut walked_folders: Vec<PathBuf> = Vec::new();
-    let mut marked_folders: HashSet<PathBuf> = HashSet::new();
+    walked_folders: Vec<PathBuf>,
+    marked_folders: PathSet,
+}
+
+impl Found {
+    /// A path given that is a file (not walked).
+    pub(super) fn file_given(&mut self, path: &Path) {
+        if is_parameter_file(path) {
+            self.parameters.push(path.to_path_buf());
+            return;
+        }
+        // A step file named on its own still belongs to its job folder, if it has one.
+        match job_folder_of(path) {
+            Some(folder) => self.jobs.push(&folder, path.to_path_buf()),
+            None => self.singles.push(path.to_path_buf()),
+        }
+    }
+
+    /// One entry of a walk, `name` its file name; `is_dir` and `is_file` say what it is once
+    /// symbolic links are followed.
+    pub(super) fn entry(&mut self, path: PathBuf, name: &str, is_dir: bool, is_file: bool) {
+        let place = path.parent().map(Place::of);
+        self.entry_at(path, name, is_dir, is_file, place.as_ref());
+    }
+
+    /// [`entry`](Self::entry), with the [`Place`] of its folder (`None` for a path without
+    /// one): the same for every entry of a folder, a walk can work it out once.
+    pub(super) fn entry_at(
+        &mut self,
+        path: PathBuf,
+        name: &str,
+        is_dir: bool,
+        is_file: bool,
+        place: Option<&Place>,
+    ) {
+        if is_dir {
+            self.walked_folders.push(path.clone());
+        }
+        if (name == SERVER_FILE || name == JOBS_DIR)
+            && let Some(parent) = path.parent()
+        {
+            self.marked_folders.insert(parent.to_path_buf());
+        }
+        if is_file && name.ends_with(".json") && place.is_some_and(|place| place.parameters) {
+            self.parameters.push(path);
+            return;
+        }
+        if !is_file
+            || !name.ends_with(".json")
+            || name == SCRIPT_FILE
+            || name == REQUEST_FILE
+            || name == crate::redact::summary::SUMMARY_FILE
+            || name == crate::fixture::provenance::RECORDING_FILE
+        {
+            return;
+        }
+        // A set's server.json says where its payloads come from; it is not one of them.
+        let is_server_file = name == SERVER_FILE;
+        match place.and_then(|place| place.job_folder.as_deref()) {
+            Some(folder) => self.jobs.push(folder, path),
+            None if is_server_file => {}
+            None => self.singles.push(path),
+        }
+    }
+
+    /// `later`, the next part of the same walk, added after what was found so far.
+    pub(super) fn extend(&mut self, later: Found) {
+        for (folder, files) in later.jobs.folders {
+            self.jobs.push_all(folder, files);
+        }
+        self.singles.extend(later.singles);
+        self.parameters.extend(later.parameters);
+        self.walked_folders.extend(later.walked_folders);
+        self.marked_folders.extend(later.marked_folders);
+    }
+
+    /// Whether the walk saw a `server.json` or a `jobs` entry in `folder`.
+    pub(super) fn marks(&self, folder: &Path) -> bool {
+        self.marked_folders.contains(folder)
+    }
+
+    /// The job folders found so far, each with its step files.
+    pub(super) fn job_folders(&self) -> impl Iterator<Item = (&Path, &[PathBuf])> {
+        self.jobs
+            .folders
+            .iter()
+            .map(|(folder, files)| (folder.as_path(), files.as_slice()))
+    }
+
+    /// The units of what was found under `paths`, each with its set's flavour: job folders
+    /// first (in path order), files on their own, parameters, then the Portal exchanges.
+    /// `known` may know a job folder's flavour (given its step files) from asking its folders
+    /// while the walk went on: the walk's answer, since a folder it saw whole holds a
+    /// `server.json` or `jobs/` exactly when it saw one there; the others are worked out here.
+    pub(super) fn into_units(
+        self,
+        paths: &[PathBuf],
+        mut known: impl FnMut(&Path, &[PathBuf]) -> Option<Flavour>,
+    ) -> Result<Vec<Unit>> {
+        let (walked, marked) = (self.walked_folders, self.marked_folders);
+        let mut cache: Option<FlavourCache> = None;
+        let mut flavour_of = |folder: &Path| {
+            cache
+                .get_or_insert_with(|| FlavourCache::after(&walked, &marked))
+                .of(folder)
+        };
+        let jobs = self.jobs.sorted();
+        let mut units = Vec::with_capacity(jobs.len() + self.singles.len());
+        for (folder, files) in jobs {
+            let flavour = match known(&folder, &files) {
+                Some(flavour) => flavour,
+                None => flavour_of(&folder)?,
+            };
+            units.push(Unit {
+                flavour,
+                job_folder: Some(folder),
+                files,
+                portal: None,
+                parameter: false,
+            });
+        }
+        for (files, parameter) in [(self.singles, false), (self.parameters, true)] {
+            for file in files {
+                let folder = file.parent().unwrap_or(Path::new("")).to_path_buf();
+                units.push(Unit {
+                    flavour: flavour_of(&folder)?,
+                    job_folder: None,
+                    files: vec![file],
+                    portal: None,
+                    parameter,
+                });
+            }
+        }
+        for path in paths.iter().filter(|path| path.is_dir()) {
+            units.extend(portal_units(&path.join(EXCHANGES_DIR))?);
+        }
+        Ok(units)
+    }
+}
+
+/// The payload files under `paths` (every `*.json` but scripts, exchange rules and hidden
+/// files, and nothing under an `exchanges/` or `shapes/` folder), found by walkdir: any tree,
+/// symbolic links followed (and their loops refused), every error the walk meets reported.
+/// Files in a folder of `jobs/` form that job's unit, in lexical order; the files of a job's
+/// (or a template's) `results/` and `inputs/` are each a parameter's unit, whatever their
+/// names.
+pub(super) fn walk_any(paths: &[PathBuf]) -> Result<Found> {
+    let mut found = Found::default();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        if meta.is_file() && is_parameter_file(path) {
-            parameters.push(path.clone());
-            continue;
-        }
         if meta.is_file() {
-            // A step file named on its own still belongs to its job folder, if it has one.
-            match job_folder_of(path) {
-                Some(folder) => jobs.push(folder, path.clone()),
-                None => singles.push(path.clone()),
-            }
+            found.file_given(path);
             continue;
         }
         let walk = WalkDir::new(path)
@@ -65,11 +204,11 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| {
-                let name = entry.file_name().to_string_lossy();
                 entry.depth() == 0
-                    || !(name.starts_with('.')
-                        || (entry.file_type().is_dir()
-                            && (name == EXCHANGES_DIR || name == "shapes")))
+                    || !skipped(
+                        &entry.file_name().to_string_lossy(),
+                        entry.file_type().is_dir(),
+                    )
             });
         for entry in walk {
             let entry = entry.map_err(|err| {
@@ -80,81 +219,18 @@ pub fn find_units(paths: &[PathBuf]) -> Result<Vec<Unit>> {
                         .unwrap_or_else(|| std::io::Error::other("a symbolic link loops")),
                 )
             })?;
-            let name = entry.file_name().to_string_lossy();
-            if entry.file_type().is_dir() {
-                walked_folders.push(entry.path().to_path_buf());
-            }
-            if (name == SERVER_FILE || name == JOBS_DIR)
-                && let Some(parent) = entry.path().parent()
-            {
-                marked_folders.insert(parent.to_path_buf());
-            }
-            if entry.file_type().is_file()
-                && name.ends_with(".json")
-                && is_parameter_file(entry.path())
-            {
-                parameters.push(entry.into_path());
-                continue;
-            }
-            if !entry.file_type().is_file()
-                || !name.ends_with(".json")
-                || name == SCRIPT_FILE
-                || name == REQUEST_FILE
-                || name == crate::redact::summary::SUMMARY_FILE
-                || name == crate::fixture::provenance::RECORDING_FILE
-            {
-                continue;
-            }
-            // A set's server.json says where its payloads come from; it is not one of them.
-            let is_server_file = name == SERVER_FILE;
-            let file = entry.into_path();
-            match job_folder_of(&file) {
-                Some(folder) => jobs.push(folder, file),
-                None if is_server_file => {}
-                None => singles.push(file),
-            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let (is_dir, is_file) = (entry.file_type().is_dir(), entry.file_type().is_file());
+            found.entry(entry.into_path(), &name, is_dir, is_file);
         }
     }
-    for folder in walked_folders {
-        if !marked_folders.contains(&folder) {
-            flavours.says_nothing(folder);
-        }
-    }
-    let jobs = jobs.sorted();
-    let mut units = Vec::with_capacity(jobs.len() + singles.len());
-    for (folder, files) in jobs {
-        units.push(Unit {
-            flavour: flavours.of(&folder)?,
-            job_folder: Some(folder),
-            files,
-            portal: None,
-            parameter: false,
-        });
-    }
-    for file in singles {
-        let folder = file.parent().unwrap_or(Path::new("")).to_path_buf();
-        units.push(Unit {
-            flavour: flavours.of(&folder)?,
-            job_folder: None,
-            files: vec![file],
-            portal: None,
-            parameter: false,
-        });
-    }
-    for file in parameters {
-        let folder = file.parent().unwrap_or(Path::new("")).to_path_buf();
-        units.push(Unit {
-            flavour: flavours.of(&folder)?,
-            job_folder: None,
-            files: vec![file],
-            portal: None,
-            parameter: true,
-        });
-    }
-    for path in paths.iter().filter(|path| path.is_dir()) {
-        units.extend(portal_units(&path.join(EXCHANGES_DIR))?);
-    }
-    Ok(units)
+    Ok(found)
+}
+
+/// Whether a walk passes over the entry `name` (below the path given), with all it holds:
+/// hidden entries, and the `exchanges/` and `shapes/` folders.
+pub(super) fn skipped(name: &str, is_dir: bool) -> bool {
+    name.starts_with('.') || (is_dir && (name == EXCHANGES_DIR || name == "shapes"))
 }
 
 /// The recorded Portal exchanges of the `exchanges/` folder `dir` (if it exists): one unit per
@@ -204,33 +280,68 @@ fn portal_units(dir: &Path) -> Result<Vec<Unit>> {
 }
 
 /// The job folders found and their step files, in the order found: a walk finds a folder's
-/// files one after the other, so the last folder is looked at before the index.
+/// files one after the other, so the last folder is looked at first; and finds the folders in
+/// path order, so a folder after the last is a new one, and only a folder out of that order
+/// needs the index (a recording's ten thousand job folders are never hashed).
 #[derive(Default)]
 struct JobFolders {
     folders: Vec<(PathBuf, Vec<PathBuf>)>,
-    index: HashMap<PathBuf, usize>,
+    /// Where each folder is, from the first folder that came out of path order on.
+    index: Option<PathMap<usize>>,
 }
 
 impl JobFolders {
-    fn push(&mut self, folder: PathBuf, file: PathBuf) {
+    fn push(&mut self, folder: &Path, file: PathBuf) {
         if let Some((last, files)) = self.folders.last_mut()
-            && *last == folder
+            && same_path(last, folder)
         {
             files.push(file);
             return;
         }
-        match self.index.get(&folder) {
-            Some(&at) => self.folders[at].1.push(file),
+        // Room for a job's steps at once.
+        let mut files = Vec::with_capacity(8);
+        files.push(file);
+        self.push_all(folder.to_path_buf(), files);
+    }
+
+    /// Each of `files`, all of `folder`, [`push`](Self::push)ed in turn.
+    fn push_all(&mut self, folder: PathBuf, files: Vec<PathBuf>) {
+        if let Some((last, known)) = self.folders.last_mut()
+            && same_path(last, &folder)
+        {
+            known.extend(files);
+            return;
+        }
+        let index = match &mut self.index {
+            Some(index) => index,
+            None if self
+                .folders
+                .last()
+                .is_none_or(|(last, _)| last.as_path() < folder.as_path()) =>
+            {
+                self.folders.push((folder, files));
+                return;
+            }
+            None => self.index.insert(
+                self.folders
+                    .iter()
+                    .enumerate()
+                    .map(|(at, (folder, _))| (folder.clone(), at))
+                    .collect(),
+            ),
+        };
+        match index.get(&folder) {
+            Some(&at) => self.folders[at].1.extend(files),
             None => {
-                self.index.insert(folder.clone(), self.folders.len());
-                self.folders.push((folder, vec![file]));
+                index.insert(folder.clone(), self.folders.len());
+                self.folders.push((folder, files));
             }
         }
     }
 
-    /// The folders in path order (a sorted walk found them in it already: then not sorted again).
+    /// The folders in path order (found in it, they are not sorted again).
     fn sorted(mut self) -> Vec<(PathBuf, Vec<PathBuf>)> {
-        if !self.folders.is_sorted_by(|a, b| a.0 <= b.0) {
+        if self.index.is_some() && !self.folders.is_sorted_by(|a, b| a.0 <= b.0) {
             self.folders.sort_by(|a, b| a.0.cmp(&b.0));
         }
         self.folders
@@ -241,7 +352,7 @@ impl JobFolders {
 #[derive(Default)]
 struct FlavourCache {
     /// Per folder: the flavour its `server.json` names, and whether it holds `jobs/`.
-    looked_at: HashMap<PathBuf, (Option<Flavour>, bool)>,
+    looked_at: PathMap<(Option<Flavour>, bool)>,
 }
 
 impl FlavourCache {
@@ -256,9 +367,14 @@ impl FlavourCache {
         })
     }
 
-    /// `folder` holds neither a `server.json` nor `jobs/` (the walk saw all it holds).
-    fn says_nothing(&mut self, folder: PathBuf) {
-        self.looked_at.insert(folder, (None, false));
+    /// A cache that knows, of each folder a walk saw whole (`walked`) but for those it saw a
+    /// `server.json` or a `jobs` entry in (`marked`), that it says nothing: not asked again.
+    fn after(walked: &[PathBuf], marked: &PathSet) -> FlavourCache {
+        let mut cache = FlavourCache::default();
+        for folder in walked.iter().filter(|folder| !marked.contains(*folder)) {
+            cache.looked_at.insert(folder.clone(), (None, false));
+        }
+        cache
     }
 }
 
@@ -270,10 +386,10 @@ pub fn flavour_of(folder: &Path) -> Result<Flavour> {
 }
 
 /// [`flavour_of`], each folder looked at through `look`.
-fn flavour_through(
+pub(super) fn flavour_through<E>(
     folder: &Path,
-    mut look: impl FnMut(&Path) -> Result<(Option<Flavour>, bool)>,
-) -> Result<Flavour> {
+    mut look: impl FnMut(&Path) -> std::result::Result<(Option<Flavour>, bool), E>,
+) -> std::result::Result<Flavour, E> {
     for dir in folder.ancestors().take(3) {
         let dir = if dir.as_os_str().is_empty() {
             Path::new(".")
@@ -290,19 +406,42 @@ fn flavour_through(
 }
 
 /// The flavour `dir`'s `server.json` names, and whether `dir` holds `jobs/`.
-fn look_at(dir: &Path) -> Result<(Option<Flavour>, bool)> {
+pub(super) fn look_at(dir: &Path) -> Result<(Option<Flavour>, bool)> {
     Ok(match server_file::read(dir)? {
         Some(flavour) => (Some(flavour), false),
         None => (None, dir.join(JOBS_DIR).is_dir()),
     })
 }
 
+/// What the files of a folder are by where the folder is: a web tool's job parameters, or the
+/// steps of a job.
+pub(super) struct Place {
+    parameters: bool,
+    job_folder: Option<PathBuf>,
+}
+
+impl Place {
+    /// The place of the files whose `parent()` is `folder`.
+    pub(super) fn of(folder: &Path) -> Place {
+        let in_jobs = folder
+            .parent()
+            .and_then(Path::file_name)
+            .is_some_and(|name| name == JOBS_DIR);
+        Place {
+            parameters: is_parameter_folder(folder),
+            job_folder: in_jobs.then(|| folder.to_path_buf()),
+        }
+    }
+}
+
 /// Whether `file` is a web tool's job parameter: in the `results/` or `inputs/` folder of a job
 /// folder (in `jobs/`) or of a template (in `templates/`).
 fn is_parameter_file(file: &Path) -> bool {
-    let Some(kind) = file.parent() else {
-        return false;
-    };
+    file.parent().is_some_and(is_parameter_folder)
+}
+
+/// Whether the files of `kind` are parameters (see [`is_parameter_file`]).
+fn is_parameter_folder(kind: &Path) -> bool {
     let is_kind = kind.file_name().is_some_and(|name| {
         crate::api::webtool::ParamKind::parse(&name.to_string_lossy()).is_some()
     });
@@ -315,6 +454,11 @@ fn is_parameter_file(file: &Path) -> bool {
 
 /// The job folder of a step file: its folder, when that is in a `jobs/` folder.
 fn job_folder_of(file: &Path) -> Option<PathBuf> {
-    let folder = file.parent()?;
-    (folder.parent()?.file_name()? == JOBS_DIR).then(|| folder.to_path_buf())
+    Place::of(file.parent()?).job_folder
+}
+
+/// Whether two paths are the same path: byte for byte (the walk's paths, most often), else
+/// component by component as `Path`'s `==` has it.
+fn same_path(a: &Path, b: &Path) -> bool {
+    a.as_os_str() == b.as_os_str() || a == b
 }
