@@ -10,10 +10,8 @@
 //! payloads and their mutants). An object with a key twice is not parsed here (a `Value`
 //! keeps the last of them, in the first one's place): it goes the `Value` way.
 //!
-//! A payload is read by [`scan`] where it can be (the plain JSON recordings are written in),
-//! by `serde_json` where it cannot.
-
-mod scan;
+//! The text is read by `serde_json` through [`Light`]'s own `Deserialize`, which borrows each
+//! string and key that holds no escape.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -44,11 +42,6 @@ impl<'a> Light<'a> {
         // The text checked as UTF-8 at once, not string by string: what a valid file parses to
         // is the same either way, and an invalid one goes the `Value` way for its error.
         let text = std::str::from_utf8(text).ok()?;
-        scan::parse(text).or_else(|| Light::parse_with_serde(text))
-    }
-
-    /// [`Light::parse`] by `serde_json` alone: any JSON, read as a `Value` would be.
-    pub fn parse_with_serde(text: &'a str) -> Option<Light<'a>> {
         serde_json::from_str(text).ok()
     }
 
