@@ -106,6 +106,9 @@ impl<'a> GpPath<'a> {
     /// What `path` names under a `GPServer`, if it is one of a task's job paths. The service's
     /// and the task's own resources (their metadata) are `None`: exchanges answer them.
     pub fn parse(path: &'a str) -> Option<GpPath<'a>> {
+        // Every request is asked this first, and most are the admin API's: a path with no `G`
+        // has no `/GPServer/`, found out in one SIMD search rather than a look at every slash.
+        memchr::memchr(b'G', path.as_bytes())?;
         let (_, after) = super::split_at_segment(path, GP_SERVER)?;
         let (task, rest) = after.split_once('/')?;
         if task.is_empty() {

@@ -1,7 +1,6 @@
 //! Every session's cursors ([`Cursors`]): per session name and key, made on first use, forgotten
 //! on reset, and bounded in number, the least recently used sessions forgotten first.
 
-use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use super::sequence::Cursor;
@@ -18,7 +17,7 @@ pub const DEFAULT_SESSION: &str = "default";
 /// per many sessions, not one per request), and counted.
 #[derive(Debug)]
 pub struct Cursors<K> {
-    by_session: HashMap<Box<str>, Session<K>>,
+    by_session: foldhash::HashMap<Box<str>, Session<K>>,
     max_sessions: usize,
     /// Bumped on every use, to find the least recently used sessions.
     clock: u64,
@@ -28,16 +27,16 @@ pub struct Cursors<K> {
 #[derive(Debug)]
 struct Session<K> {
     last_used: u64,
-    cursors: HashMap<K, Cursor>,
-    hidden: HashSet<K>,
+    cursors: foldhash::HashMap<K, Cursor>,
+    hidden: foldhash::HashSet<K>,
 }
 
 impl<K> Default for Session<K> {
     fn default() -> Session<K> {
         Session {
             last_used: 0,
-            cursors: HashMap::new(),
-            hidden: HashSet::new(),
+            cursors: foldhash::HashMap::default(),
+            hidden: foldhash::HashSet::default(),
         }
     }
 }
@@ -52,7 +51,7 @@ impl<K: Copy + Eq + Hash> Cursors<K> {
     /// No cursors, for at most `max_sessions` sessions at once (at least one).
     pub fn new(max_sessions: usize) -> Cursors<K> {
         Cursors {
-            by_session: HashMap::new(),
+            by_session: foldhash::HashMap::default(),
             max_sessions: max_sessions.max(1),
             clock: 0,
             forgotten: 0,

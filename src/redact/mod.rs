@@ -147,6 +147,17 @@ pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(redacted)
 }
 
+/// A path and query with the query's secrets redacted ([`redact_query`]) (borrowed when it has none).
+pub fn redacted_target(sent: &str) -> std::borrow::Cow<'_, str> {
+    match sent.split_once('?') {
+        Some((path, query)) => match redact_query(query) {
+            std::borrow::Cow::Owned(query) => std::borrow::Cow::Owned(format!("{path}?{query}")),
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(sent),
+        },
+        None => std::borrow::Cow::Borrowed(sent),
+    }
+}
+
 /// What the user asked of redaction.
 #[derive(Debug, Clone, Default)]
 pub struct Options {

@@ -176,7 +176,7 @@ impl Replay {
                 method: call.method.clone(),
                 target,
                 form,
-                session: Arc::clone(&call.session),
+                session: call.session.clone(),
                 job: note.job,
                 exchange: note.exchange,
                 step: note.step,

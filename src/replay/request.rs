@@ -3,19 +3,59 @@
 
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use hyper::header::{AUTHORIZATION, HOST, HeaderName, HeaderValue};
+use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, HOST, HeaderValue};
 use hyper::{HeaderMap, Method, Request, Uri};
 
 use crate::api::ESRI_AUTHORIZATION;
 use crate::job::DEFAULT_SESSION;
 use crate::params;
 
-/// The session of requests without `X-Jobmock-Session`, shared rather than made per request.
-fn default_session() -> Arc<str> {
-    static DEFAULT: OnceLock<Arc<str>> = OnceLock::new();
-    Arc::clone(DEFAULT.get_or_init(|| Arc::from(DEFAULT_SESSION)))
+/// A request's session, by name. The default session is no shared string: most requests are
+/// in it, and a reference count that every request writes is a cache line the cores hand back
+/// and forth (it was the hottest instruction of a poll on two cores).
+#[derive(Debug, Clone)]
+pub enum SessionName {
+    /// [`DEFAULT_SESSION`].
+    Default,
+    Named(Arc<str>),
+}
+
+impl std::ops::Deref for SessionName {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            SessionName::Default => DEFAULT_SESSION,
+            SessionName::Named(name) => name,
+        }
+    }
+}
+
+/// Sessions are the same by name: `X-Jobmock-Session: default` is the default session.
+impl PartialEq for SessionName {
+    fn eq(&self, other: &SessionName) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for SessionName {}
+
+impl From<&str> for SessionName {
+    fn from(name: &str) -> SessionName {
+        if name == DEFAULT_SESSION {
+            SessionName::Default
+        } else {
+            SessionName::Named(Arc::from(name))
+        }
+    }
+}
+
+impl std::fmt::Display for SessionName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
 }
 
 /// The header that carries `--control-token` (or the query parameter `controlToken`).
@@ -42,7 +82,7 @@ pub struct Call {
     pub params: Vec<(String, String)>,
     /// How many of `params` came from the query (the rest came from a form body).
     query_params: usize,
-    pub session: Arc<str>,
+    pub session: SessionName,
     /// How the session was chosen.
     pub session_from: SessionFrom,
     /// The token the request carries (`token` parameter, `X-Esri-Authorization` or
@@ -54,6 +94,43 @@ pub struct Call {
     pub control_token: Option<String>,
     /// The headers and body as sent, kept only by a server that forwards (`--upstream`).
     pub raw: Option<Raw>,
+}
+
+/// The headers [`Call::read`] reads, each the first of its name, found in one pass over the
+/// headers sent (a client sends a handful) rather than by a hashed lookup per name asked for.
+#[derive(Default)]
+struct Heads<'a> {
+    session: Option<&'a HeaderValue>,
+    content_length: Option<&'a HeaderValue>,
+    host: Option<&'a HeaderValue>,
+    control_token: Option<&'a HeaderValue>,
+    esri_authorization: Option<&'a HeaderValue>,
+    authorization: Option<&'a HeaderValue>,
+}
+
+impl<'a> Heads<'a> {
+    fn of(headers: &'a HeaderMap) -> Heads<'a> {
+        let mut heads = Heads::default();
+        for (name, value) in headers {
+            let slot = if name == SESSION_HEADER {
+                &mut heads.session
+            } else if name == CONTENT_LENGTH {
+                &mut heads.content_length
+            } else if name == HOST {
+                &mut heads.host
+            } else if name == CONTROL_TOKEN_HEADER {
+                &mut heads.control_token
+            } else if name == ESRI_AUTHORIZATION {
+                &mut heads.esri_authorization
+            } else if name == AUTHORIZATION {
+                &mut heads.authorization
+            } else {
+                continue;
+            };
+            slot.get_or_insert(value);
+        }
+        heads
+    }
 }
 
 /// A request's headers and body as sent, for forwarding.
@@ -97,18 +174,20 @@ impl Call {
             code: 400,
             message,
         };
-        let (mut session, mut session_from) = match parts.headers.get(&SESSION_HEADER) {
-            None => (default_session(), SessionFrom::Default),
+        let heads = Heads::of(&parts.headers);
+        let (mut session, mut session_from) = match heads.session {
+            None => (SessionName::Default, SessionFrom::Default),
             Some(value) => match value.to_str() {
                 Ok(name) if name.trim().len() > MAX_SESSION_NAME => {
                     return Err(bad_request(format!(
                         "the X-Jobmock-Session header may hold at most {MAX_SESSION_NAME} characters"
                     )));
                 }
-                Ok(name) if !name.trim().is_empty() => {
-                    (Arc::from(name.trim()), SessionFrom::Header)
-                }
-                Ok(_) => (default_session(), SessionFrom::Default),
+                Ok(name) if !name.trim().is_empty() => (
+                    SessionName::Named(Arc::from(name.trim())),
+                    SessionFrom::Header,
+                ),
+                Ok(_) => (SessionName::Default, SessionFrom::Default),
                 Err(_) => {
                     return Err(bad_request(
                         "the X-Jobmock-Session header must be visible ASCII text".to_string(),
@@ -120,7 +199,7 @@ impl Call {
         if let Some((name, start)) = parse_session_prefix(parts.uri.path()) {
             // The prefix is in every URL the client was given, the header only where its code
             // sets it: the prefix wins.
-            session = Arc::from(name.map_err(bad_request)?);
+            session = SessionName::Named(Arc::from(name.map_err(bad_request)?));
             session_from = SessionFrom::Prefix;
             path_start = start;
         }
@@ -131,9 +210,8 @@ impl Call {
                 "{what}; a request body may hold at most {max_body} bytes (replay --max-body-bytes)"
             ),
         };
-        let announced = parts
-            .headers
-            .get(hyper::header::CONTENT_LENGTH)
+        let announced = heads
+            .content_length
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.parse::<u64>().ok());
         if let Some(length) = announced
@@ -164,16 +242,13 @@ impl Call {
             }
         }
 
-        let host_header = parts.headers.get(HOST).cloned();
-        let control_token = parts
-            .headers
-            .get(&CONTROL_TOKEN_HEADER)
+        let host_header = heads.host.cloned();
+        let control_token = heads
+            .control_token
             .and_then(|value| value.to_str().ok())
             .map(str::to_string);
-        let bearer = |name: &HeaderName| {
-            parts
-                .headers
-                .get(name)
+        let bearer = |value: Option<&HeaderValue>| {
+            value
                 .and_then(|value| value.to_str().ok())
                 .and_then(|value| {
                     value
@@ -186,8 +261,8 @@ impl Call {
         let token = params::last(&params, "token")
             .filter(|token| !token.is_empty())
             .map(str::to_string)
-            .or_else(|| bearer(&ESRI_AUTHORIZATION))
-            .or_else(|| bearer(&AUTHORIZATION));
+            .or_else(|| bearer(heads.esri_authorization))
+            .or_else(|| bearer(heads.authorization));
         let raw = keep_raw.then(|| Raw {
             headers: parts.headers,
             body: raw_body,
@@ -256,7 +331,7 @@ impl Call {
     /// The path and query, as the journal keeps them: secrets redacted (borrowed when there
     /// are none, as for most requests).
     pub fn journal_target(&self) -> std::borrow::Cow<'_, str> {
-        super::journal::redacted_target(self.upstream_target())
+        crate::redact::redacted_target(self.upstream_target())
     }
 }
 
@@ -328,5 +403,43 @@ mod tests {
         );
         let long = format!("/__session/{}/x", "s".repeat(MAX_SESSION_NAME + 1));
         assert!(parse_session_prefix(&long).unwrap().0.is_err());
+    }
+
+    /// The session named `default` is the default session however it came.
+    #[test]
+    fn sessions_are_the_same_by_name() {
+        assert_eq!(SessionName::from("default"), SessionName::Default);
+        assert_eq!(
+            SessionName::Named(Arc::from("default")),
+            SessionName::Default
+        );
+        assert_ne!(SessionName::from("a"), SessionName::Default);
+        assert_eq!(&*SessionName::from("a"), "a");
+    }
+
+    proptest::proptest! {
+        /// The one pass over the headers finds what a lookup of each name finds: the first
+        /// value of that name, whatever else is sent, in any order and any case.
+        #[test]
+        fn heads_are_what_each_lookup_finds(
+            sent in proptest::collection::vec((0usize..9, "[ -~]{0,12}"), 0..12),
+        ) {
+            let names = [
+                "x-jobmock-session", "Content-Length", "host", "X-Jobmock-Control-Token",
+                "x-esri-authorization", "Authorization", "accept", "x-other", "cookie",
+            ];
+            let mut headers = HeaderMap::new();
+            for (name, value) in &sent {
+                let name = hyper::header::HeaderName::from_bytes(names[*name].as_bytes()).unwrap();
+                headers.append(name, HeaderValue::from_str(value).unwrap());
+            }
+            let heads = Heads::of(&headers);
+            proptest::prop_assert_eq!(heads.session, headers.get(&SESSION_HEADER));
+            proptest::prop_assert_eq!(heads.content_length, headers.get(CONTENT_LENGTH));
+            proptest::prop_assert_eq!(heads.host, headers.get(HOST));
+            proptest::prop_assert_eq!(heads.control_token, headers.get(&CONTROL_TOKEN_HEADER));
+            proptest::prop_assert_eq!(heads.esri_authorization, headers.get(&ESRI_AUTHORIZATION));
+            proptest::prop_assert_eq!(heads.authorization, headers.get(AUTHORIZATION));
+        }
     }
 }

@@ -250,9 +250,9 @@ impl Tokens {
     /// A script's `expireToken`: `token` expires now, once per session, job and step (a step
     /// that holds for several polls expires the token of its first poll, not the fresh ones the
     /// client gets after).
-    pub fn expire_at(&self, token: &str, session: &Arc<str>, job: &Arc<str>, step: usize) {
+    pub fn expire_at(&self, token: &str, session: &str, job: &Arc<str>, step: usize) {
         let mut issued = self.lock();
-        let place = (Arc::clone(session), Arc::clone(job), step);
+        let place = (Arc::from(session), Arc::clone(job), step);
         if issued.expired_at.contains(&place) {
             return;
         }

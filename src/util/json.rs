@@ -46,7 +46,9 @@ pub fn json_strings(text: &str) -> Option<Vec<JsonString>> {
 
 /// `json` (valid JSON) without the white space between its tokens; or, when it nests deeper
 /// than `max_nesting`, the offset where it does. (serde_json passes over the fields it is not
-/// asked for without counting their depth, so the depth is counted here.)
+/// asked for without counting their depth, so the depth is counted here.) The text is given
+/// back at its own size: a served body is kept for as long as its set is, and a recorded step
+/// written with indents is a third smaller without them.
 pub fn minify(json: &[u8], max_nesting: usize) -> Result<Vec<u8>, usize> {
     let is_space = |byte: u8| matches!(byte, b' ' | b'\t' | b'\n' | b'\r');
     let mut out = Vec::with_capacity(json.len());
@@ -103,6 +105,7 @@ pub fn minify(json: &[u8], max_nesting: usize) -> Result<Vec<u8>, usize> {
             }
         }
     }
+    out.shrink_to_fit();
     Ok(out)
 }
 

@@ -25,22 +25,32 @@ pub fn at_most(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
 /// its end, so a short first read is the whole file, and the read that would confirm the end
 /// is saved, as is the size query `fs::read` makes first. Tens of thousands of small step files
 /// are read at start-up. Never for a pipe, whose first read may be short before its end.
+///
+/// The first read goes into a buffer the thread keeps, and the file's text is then copied out
+/// at its own size: a fresh buffer of the first read's size would be zeroed for every file
+/// (16 KiB each, for a step of a few hundred bytes) and kept at that capacity.
 pub fn regular_file_at_most(path: &Path, limit: u64) -> io::Result<Option<Vec<u8>>> {
     let mut file = fs::File::open(path)?;
-    let mut text = vec![0; FIRST_READ];
-    let first = loop {
-        match file.read(&mut text) {
-            Ok(read) => break read,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
+    let (first, mut text) = FIRST.with_borrow_mut(|buffer| {
+        let buffer = buffer.get_or_insert_with(|| vec![0; FIRST_READ].into_boxed_slice());
+        loop {
+            match file.read(buffer) {
+                Ok(read) => break Ok((read, buffer[..read].to_vec())),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => break Err(err),
+            }
         }
-    };
-    text.truncate(first);
+    })?;
     if first == FIRST_READ {
         file.take((limit + 1).saturating_sub(FIRST_READ as u64))
             .read_to_end(&mut text)?;
     }
     Ok((text.len() as u64 <= limit).then_some(text))
+}
+
+thread_local! {
+    /// [`regular_file_at_most`]'s first read, zeroed once per thread.
+    static FIRST: std::cell::RefCell<Option<Box<[u8]>>> = const { std::cell::RefCell::new(None) };
 }
 
 #[cfg(test)]

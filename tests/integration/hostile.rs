@@ -110,6 +110,7 @@ fn invalid_utf8_is_refused_with_its_position() {
     fs::write(&path, b"{\n  \"status\": \"COMPL\xff\xfeETED\"\n}\n").unwrap();
     let message = load_error(&fixtures);
     assert!(message.contains("001.json:2:"), "{message}");
+    assert!(message.contains("is not UTF-8 text"), "{message}");
 
     // A text answer of an exchange is served as it is, so it must be text too.
     let fixtures = FixtureDir::new();

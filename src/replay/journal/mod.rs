@@ -7,7 +7,7 @@
 
 pub mod har;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ use hyper::header::HeaderValue;
 use serde::Serialize;
 
 use super::near::NearMiss;
-use crate::redact::redact_query;
+use crate::redact::{redact_query, redacted_target};
 
 /// One answered request. Cheap to make (the hot path makes one per request): the names are
 /// shared, and the target (path and query, its secrets redacted) is one shared copy per
@@ -33,7 +33,7 @@ pub struct Entry {
     pub target: Arc<str>,
     /// The parameters of a form body, when the request had one (shown with secrets redacted).
     pub form: Option<Box<[(String, String)]>>,
-    pub session: Arc<str>,
+    pub session: crate::replay::request::SessionName,
     pub job: Option<Arc<str>>,
     /// The recorded exchange served, when one was.
     pub exchange: Option<Arc<str>>,
@@ -210,17 +210,6 @@ impl Serialize for Entry {
     }
 }
 
-/// A path and query with the query's secrets redacted (borrowed when it has none).
-pub fn redacted_target(sent: &str) -> std::borrow::Cow<'_, str> {
-    match sent.split_once('?') {
-        Some((path, query)) => match redact_query(query) {
-            std::borrow::Cow::Owned(query) => std::borrow::Cow::Owned(format!("{path}?{query}")),
-            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(sent),
-        },
-        None => std::borrow::Cow::Borrowed(sent),
-    }
-}
-
 #[derive(Debug)]
 pub struct Journal {
     entries: VecDeque<Entry>,
@@ -230,7 +219,7 @@ pub struct Journal {
     /// client polls the same URL again and again, and it is redacted once, not per request.
     /// The keys are as sent (a secret in a query is in one): they are only looked up, never
     /// shown or written.
-    targets: HashMap<Box<str>, Arc<str>>,
+    targets: foldhash::HashMap<Box<str>, Arc<str>>,
     /// The bytes of the bodies kept, within [`MAX_JOURNALED_BODY_BYTES`].
     body_bytes: usize,
 }
@@ -245,7 +234,7 @@ impl Journal {
             entries: VecDeque::new(),
             capacity,
             dropped: 0,
-            targets: HashMap::new(),
+            targets: foldhash::HashMap::default(),
             body_bytes: 0,
         }
     }
