@@ -24,7 +24,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import pytest_overhead  # noqa: E402  (beside this file)
+import process  # noqa: E402  (beside this file)
+import pytest_overhead  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "target", "bench")
@@ -113,11 +114,7 @@ class Server:
         return float("nan")
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        process.stop(self.process)
 
 
 def wrk(url, connections, seconds, headers=()):

@@ -45,6 +45,8 @@ import sys
 import threading
 import time
 
+import process  # noqa: E402  (beside this file)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.path.join(ROOT, "target", "bench")
 VENV = os.path.join(TARGET, "pytest-venv")
@@ -225,12 +227,7 @@ class Replay:
         self.url = line[len("listening on "):].strip().rstrip("/")
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        process.stop(self.process)
 
 
 def run_suite(python, folder, env, extra_args):
