@@ -29,15 +29,7 @@ pub fn is_error_answer(payload: &Value) -> bool {
 /// against the shape of its `type`. The sequence checks come after, over a job's steps.
 pub fn check_payload(file: PathBuf, payload: Value, shapes: &Shapes, flavour: Flavour) -> Checked {
     if let Some(api) = ErrorApi::of(&payload) {
-        let findings = api.shape().check(&payload);
-        return Checked {
-            file,
-            payload,
-            job_type: None,
-            flavour,
-            error: Some(api),
-            findings,
-        };
+        return Checked::error_answer(file, payload, api, flavour);
     }
     let job_type = builtin::job_type_of(&payload).map(str::to_string);
     let mut findings = Vec::new();

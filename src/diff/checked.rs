@@ -31,6 +31,20 @@ pub struct Checked {
 }
 
 impl Checked {
+    /// `payload`, an error answer of `api`, checked against that API's error shape (a job's or
+    /// a parameter's file may hold one, as the server answered it).
+    pub fn error_answer(file: PathBuf, payload: Value, api: ErrorApi, flavour: Flavour) -> Checked {
+        let findings = api.shape().check(&payload);
+        Checked {
+            file,
+            payload,
+            job_type: None,
+            flavour,
+            error: Some(api),
+            findings,
+        }
+    }
+
     /// The shape this payload was checked against, if any: its API's error shape, or its job
     /// type's.
     pub fn expected<'a>(&self, shapes: &'a Shapes) -> Option<&'a Shape> {

@@ -21,15 +21,7 @@ use crate::shape::{Finding, FindingKind};
 /// any error answer.
 pub fn check_parameter(file: std::path::PathBuf, payload: Value, flavour: Flavour) -> Checked {
     if let Some(api) = ErrorApi::of(&payload) {
-        let findings = api.shape().check(&payload);
-        return Checked {
-            file,
-            payload,
-            job_type: None,
-            flavour,
-            error: Some(api),
-            findings,
-        };
+        return Checked::error_answer(file, payload, api, flavour);
     }
     let mut findings = builtin::gp_parameter_shape().check(&payload);
     if let (Some(name), Some(said)) = (

@@ -30,6 +30,7 @@ warnings.filterwarnings("ignore")
 
 from arcgis.gis import GIS  # noqa: E402
 from arcgis.gis.nb import NotebookServer  # noqa: E402
+from servers import start, stop  # noqa: E402  (beside this script)
 
 TOKEN = "e2eRecordToken-7Hq2Zx9Lw4"
 ITEM = "c21213a381804c85935f50a1349a390f"
@@ -63,21 +64,6 @@ def person_set(shipped, into):
                 json.dump(value, f, indent=2)
     users = os.path.join(into, "exchanges", "GET-portal-sharing-rest-community-users-user-1")
     os.rename(users, users.replace("-user-1", "-jane-doe"))
-
-
-def start(command):
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline().strip()
-    if not line.startswith("listening on https://"):
-        process.kill()
-        raise SystemExit(f"{command[:2]} did not start: {line!r} {process.stderr.read()}")
-    return process, line.removeprefix("listening on ")
-
-
-def stop(process):
-    process.terminate()
-    _, err = process.communicate(timeout=20)
-    return process.returncode, err
 
 
 def run_client(base):

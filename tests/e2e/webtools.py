@@ -60,6 +60,7 @@ from arcgis.geoprocessing._support import (  # noqa: E402
     _analysis_job_status,
 )
 from arcgis.gis import GIS  # noqa: E402
+from servers import start, stop  # noqa: E402  (beside this script)
 
 TOKEN = "e2eWebToolToken-3Kd8Vn5Qz1"
 SERVICE = "/notebookserver/rest/services/Tools/GPServer"
@@ -97,21 +98,6 @@ def outcome(call):
         return call()
     except Exception as error:
         return f"{type(error).__name__}: {error}"
-
-
-def start(command):
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = process.stdout.readline().strip()
-    if not line.startswith("listening on https://"):
-        process.kill()
-        raise SystemExit(f"{command[:2]} did not start: {line!r} {process.stderr.read()}")
-    return process, line.removeprefix("listening on ").split()[0]
-
-
-def stop(process):
-    process.terminate()
-    _, err = process.communicate(timeout=20)
-    return process.returncode, err
 
 
 def control(base, cert, path):
