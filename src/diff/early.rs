@@ -13,8 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::check::{check_job, check_unit};
-use super::paths::PathMap;
-use super::units::{Unit, flavour_through, look_at};
+use super::units::{PathMap, Unit, flavour_through, look_at};
 use super::walk::Taken;
 use super::{Checked, ShapeSets, Shapes, load_shapes_for};
 use crate::api::Flavour;

@@ -25,7 +25,6 @@ mod early;
 pub mod folders;
 mod light;
 pub mod loaded;
-mod paths;
 pub mod report;
 pub mod sequence;
 mod units;

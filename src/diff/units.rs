@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
 
-use super::paths::{PathMap, PathSet};
 use crate::api::Flavour;
 use crate::error::{Error, Result};
 use crate::fixture::exchange::REQUEST_FILE;
@@ -15,6 +14,11 @@ use crate::fixture::script::SCRIPT_FILE;
 use crate::fixture::server::{self as server_file, SERVER_FILE};
 use crate::fixture::{EXCHANGES_DIR, JOBS_DIR, TEMPLATES_DIR, read_json};
 use crate::shape::builtin::{self};
+
+/// Maps and sets keyed by the paths a walk finds: tens of thousands of them, hashed on the
+/// thread everything waits for, so with foldhash rather than SipHash.
+pub(super) type PathMap<V> = foldhash::HashMap<PathBuf, V>;
+pub(super) type PathSet = foldhash::HashSet<PathBuf>;
 
 /// A group of payload files checked together: the steps of one job folder (checked as a
 /// sequence too), or one file given on its own.
